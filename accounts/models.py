@@ -1,0 +1,85 @@
+"""Entities (the organisations that accept reports) and the staff who handle them.
+
+Reporters have no account: they hold a receipt instead (see ``reports``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Entity(models.Model):
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    accepts_reports = models.BooleanField(_("accepts reports"), default=True)
+    # Feedback to the reporter is due this many days after acknowledgement (policy per entity).
+    feedback_due_days = models.PositiveIntegerField(_("feedback due (days)"), default=90)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("entity")
+        verbose_name_plural = _("entities")
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.name}"
+
+
+class Role(models.TextChoices):
+    FOCAL_POINT = "focal_point", _("Focal point")
+    OMBUDSPERSON = "ombudsperson", _("Ombudsperson")
+    INVESTIGATOR = "investigator", _("Investigator")
+    LEADERSHIP = "leadership", _("Leadership")
+    ADMIN = "admin", _("Administrator")
+
+
+class StaffManager(UserManager["User"]):
+    def create_superuser(
+        self,
+        username: str,
+        email: str | None = None,
+        password: str | None = None,
+        **extra_fields: Any,
+    ) -> User:
+        # A superuser is a system-wide administrator: it manages users, it does not read cases.
+        extra_fields.setdefault("role", Role.ADMIN)
+        return super().create_superuser(username, email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    """A staff member with exactly one role, bound to one entity (an admin may be system-wide)."""
+
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
+    entity = models.ForeignKey(
+        Entity,
+        verbose_name=_("entity"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="staff",
+    )
+
+    objects: ClassVar[StaffManager] = StaffManager()
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role=Role.ADMIN) | models.Q(entity__isnull=False),
+                name="staff_bound_to_entity_unless_admin",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values),
+                name="staff_role_known",
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role != Role.ADMIN and self.entity_id is None:
+            raise ValidationError(
+                {"entity": _("Every staff role except administrator belongs to an entity.")}
+            )

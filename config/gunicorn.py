@@ -1,0 +1,18 @@
+"""gunicorn settings. The access log never carries an IP address, a user agent or a query string."""
+
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
+threads = int(os.environ.get("GUNICORN_THREADS", "2"))
+timeout = 60
+# Request bodies up to 5 attachments of 10 MB plus the form fields.
+limit_request_line = 4094
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = "-"
+errorlog = "-"
+# %(m)s method, %(U)s path without query, %(s)s status, %(B)s bytes, %(M)s duration in ms.
+# Deliberately absent: %(h)s (remote address), %(a)s (user agent), %(q)s (query), %(f)s (referer).
+access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Timestamps in the access log are to the second; the reporter's submission is stored by day only.
+proc_name = "upstander"

@@ -1,0 +1,22 @@
+"""Settings for the test suite: the base settings with faster hashing.
+
+The database and Redis come from ``DATABASE_URL`` and ``REDIS_URL`` as in production; CI sets
+both, and the test command refuses to run without them when ``CI`` is set.
+"""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import UPSTANDER_RECEIPT_KDF
+
+# Tests derive thousands of keys; the production parameters are exercised by the benchmark.
+UPSTANDER_RECEIPT_KDF = {
+    **UPSTANDER_RECEIPT_KDF,
+    "time_cost": 1,
+    "memory_cost": 1024,
+    "parallelism": 1,
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

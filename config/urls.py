@@ -1,0 +1,20 @@
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from accounts.api import EntityListApi
+from config import pages
+from config.health import healthz
+
+api_v1 = [
+    path("entities", EntityListApi.as_view(), name="api-entities"),
+]
+
+urlpatterns = [
+    path("", pages.home, name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", include(api_v1)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+]
+
+handler404 = "config.pages.not_found"
+handler500 = "config.pages.server_error"

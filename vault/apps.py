@@ -1,0 +1,10 @@
+from django.apps import AppConfig
+
+
+class VaultConfig(AppConfig):
+    name = "vault"
+    verbose_name = "Encryption keys"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from vault import checks  # noqa: F401 - registers the key-consistency system check

@@ -1,0 +1,105 @@
+"""Upstander's encryption core: the only module that touches cipher primitives.
+
+Scheme (envelope encryption)
+    Every report gets its own random 256-bit *data key*. Everything sensitive that belongs to
+    the report (narrative, identity, alleged perpetrator, messages, notes, attachments) is
+    encrypted with AES-256-GCM under that data key. The data key itself is stored only
+    *wrapped* (encrypted) in ``vault.KeyWrap`` rows:
+
+    - a *receipt* wrapping, under a key derived from the reporter's receipt with Argon2id and a
+      per-report salt; it exists for every report;
+    - an *organisation* wrapping, under the server's current key-encryption key (KEK, from
+      ``UPSTANDER_KEKS``); it exists only while the reporter consents to ``case_review``.
+
+    Associated data binds each ciphertext to its table, column and row (and each wrapping to
+    its data key, kind and KEK version), so a ciphertext copied into another row, column or
+    table fails authentication instead of decrypting as someone else's record.
+
+Threat model
+    - Someone with a database dump (backup theft, SQL injection read) sees ciphertexts, salts,
+      keyed hashes and categorical columns (entity, category, route, dates by day). Without
+      the KEKs they read nothing; the receipt wrapping needs the receipt (~99 bits, then
+      Argon2id per guess).
+    - Someone with the app server *and* the database (an operator, a full compromise) holds the
+      KEKs and can read reports whose reporter has granted ``case_review``. Reports that are
+      record-only, undecided, or whose ``case_review`` was withdrawn are *sealed*: only the
+      receipt opens them, so not even this attacker can read them.
+    - Someone with staff credentials reads only through the application, which applies role
+      visibility and writes an audit entry for every decrypted read.
+    - Tampering (a flipped byte, a swapped row) is detected by GCM authentication and raised as
+      ``DecryptionError``; it never returns altered plaintext.
+    - Shredding deletes every wrapping of a data key; its ciphertexts become unreadable for
+      everyone, backups older than the shred excepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+
+from argon2.low_level import Type, hash_secret_raw
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+DATA_KEY_BYTES = 32
+NONCE_BYTES = 12
+SALT_BYTES = 16
+# One leading byte names the format, so that a future scheme can be told apart and migrated.
+FORMAT_AES256GCM = b"\x01"
+
+
+class DecryptionError(Exception):
+    """A ciphertext failed authentication: wrong key, tampered bytes, or moved to another row."""
+
+
+def new_data_key() -> bytes:
+    return AESGCM.generate_key(bit_length=256)
+
+
+def associated_data(table: str, column: str, row_id: object) -> bytes:
+    return f"upstander:v1:{table}:{column}:{row_id}".encode()
+
+
+def encrypt(key: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    nonce = os.urandom(NONCE_BYTES)
+    return FORMAT_AES256GCM + nonce + AESGCM(key).encrypt(nonce, plaintext, aad)
+
+
+def decrypt(key: bytes, blob: bytes, aad: bytes) -> bytes:
+    if len(blob) < 1 + NONCE_BYTES + 16 or blob[:1] != FORMAT_AES256GCM:
+        raise DecryptionError("ciphertext is malformed or of an unknown format")
+    nonce, body = blob[1 : 1 + NONCE_BYTES], blob[1 + NONCE_BYTES :]
+    try:
+        return AESGCM(key).decrypt(nonce, body, aad)
+    except InvalidTag:
+        raise DecryptionError("ciphertext failed authentication") from None
+
+
+def new_salt() -> bytes:
+    return os.urandom(SALT_BYTES)
+
+
+def derive_key_from_receipt(
+    receipt: str, salt: bytes, *, time_cost: int, memory_cost: int, parallelism: int
+) -> bytes:
+    """Argon2id: each guess at a receipt costs an attacker the same memory and time as us."""
+    return hash_secret_raw(
+        secret=receipt.encode(),
+        salt=salt,
+        time_cost=time_cost,
+        memory_cost=memory_cost,
+        parallelism=parallelism,
+        hash_len=DATA_KEY_BYTES,
+        type=Type.ID,
+    )
+
+
+def keyed_hash(key: bytes, purpose: str, value: str) -> str:
+    """A blind index: HMAC-SHA256 under a per-purpose subkey, as hex.
+
+    Exact-match lookups (a receipt, a session token) without storing or decrypting the value.
+    The per-purpose subkey keeps an index built for one purpose useless for another.
+    """
+    subkey = hmac.new(key, b"upstander-blind-index:" + purpose.encode(), hashlib.sha256).digest()
+    return hmac.new(subkey, value.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,235 @@
+"""Envelope operations: create, wrap, open, rotate and shred data keys; seal and open fields.
+
+Every app encrypts through this module. Key material lives in local variables only: it is
+never logged, never stored unwrapped and never put in a cache.
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from django.conf import settings
+from django.db import models, transaction
+from django.utils import timezone
+
+from vault import crypto
+from vault.fields import Ciphertext, EncryptedField
+from vault.keyring import KeyEncryptionKey, decode_blind_index_key, server_keyring
+from vault.models import DataKey, KeyFingerprint, KeyWrap
+
+
+class ReportSealedError(Exception):
+    """Only the reporter's receipt can open this data key: there is no organisation wrapping."""
+
+
+class DataKeyShreddedError(Exception):
+    """The data key was destroyed on purpose; what it protected can never be read again."""
+
+
+class KeyVersionMissingError(Exception):
+    """A wrapping names a KEK version that the server's ``UPSTANDER_KEKS`` does not hold."""
+
+
+class WrongReceiptError(Exception):
+    """The receipt given does not open this data key."""
+
+
+# --- Key-encryption keys ------------------------------------------------------------------
+
+
+def kek_fingerprint(kek: KeyEncryptionKey) -> str:
+    return hmac.new(kek.secret, b"upstander-kek-fingerprint-v1", "sha256").hexdigest()
+
+
+_fingerprinted: set[tuple[str, str]] = set()
+
+
+def _remember_fingerprint(kek: KeyEncryptionKey) -> None:
+    fingerprint = kek_fingerprint(kek)
+    if (kek.version, fingerprint) in _fingerprinted:
+        return
+    KeyFingerprint.objects.get_or_create(
+        kek_version=kek.version, defaults={"fingerprint": fingerprint}
+    )
+    _fingerprinted.add((kek.version, fingerprint))
+
+
+def _wrap_aad(data_key_id: object, kind: str, kek_version: str) -> bytes:
+    return crypto.associated_data("vault_keywrap", f"{kind}:{kek_version}", data_key_id)
+
+
+def _wrap_with_kek(data_key_id: object, key_material: bytes, kek: KeyEncryptionKey) -> bytes:
+    aad = _wrap_aad(data_key_id, KeyWrap.Kind.ORGANISATION, kek.version)
+    return crypto.encrypt(kek.secret, key_material, aad)
+
+
+def _unwrap_with_kek(wrap: KeyWrap) -> bytes:
+    kek = server_keyring().get(wrap.kek_version)
+    if kek is None:
+        raise KeyVersionMissingError(
+            f"UPSTANDER_KEKS has no key of version {wrap.kek_version!r}, which wrapped stored data."
+        )
+    aad = _wrap_aad(wrap.data_key_id, wrap.kind, wrap.kek_version)
+    return crypto.decrypt(kek.secret, bytes(wrap.wrapped_key), aad)
+
+
+# --- Data keys ------------------------------------------------------------------------------
+
+
+def receipt_key(receipt: str, salt: bytes) -> bytes:
+    return crypto.derive_key_from_receipt(receipt, salt, **settings.UPSTANDER_RECEIPT_KDF)
+
+
+@transaction.atomic
+def data_key_create(*, receipt: str) -> tuple[DataKey, bytes]:
+    """A new data key, wrapped under the receipt only: the report starts sealed."""
+    data_key = DataKey.objects.create()
+    key_material = crypto.new_data_key()
+    salt = crypto.new_salt()
+    KeyWrap.objects.create(
+        data_key=data_key,
+        kind=KeyWrap.Kind.RECEIPT,
+        salt=salt,
+        wrapped_key=crypto.encrypt(
+            receipt_key(receipt, salt),
+            key_material,
+            _wrap_aad(data_key.id, KeyWrap.Kind.RECEIPT, ""),
+        ),
+    )
+    return data_key, key_material
+
+
+def open_with_receipt(data_key: DataKey, receipt: str) -> bytes:
+    wrap = _wrap_of(data_key, KeyWrap.Kind.RECEIPT)
+    if wrap is None:
+        raise DataKeyShreddedError(str(data_key.id))
+    try:
+        return crypto.decrypt(
+            receipt_key(receipt, bytes(wrap.salt)),
+            bytes(wrap.wrapped_key),
+            _wrap_aad(data_key.id, KeyWrap.Kind.RECEIPT, ""),
+        )
+    except crypto.DecryptionError:
+        raise WrongReceiptError(str(data_key.id)) from None
+
+
+def open_with_organisation_key(data_key: DataKey) -> bytes:
+    wrap = _wrap_of(data_key, KeyWrap.Kind.ORGANISATION)
+    if wrap is None:
+        if data_key.shredded_at is not None:
+            raise DataKeyShreddedError(str(data_key.id))
+        raise ReportSealedError(str(data_key.id))
+    return _unwrap_with_kek(wrap)
+
+
+def is_sealed(data_key: DataKey) -> bool:
+    return not data_key.wraps.filter(kind=KeyWrap.Kind.ORGANISATION).exists()
+
+
+@transaction.atomic
+def organisation_wrap_add(*, data_key: DataKey, key_material: bytes) -> None:
+    """Let the organisation read the report: called when the reporter grants case review."""
+    kek = server_keyring().current
+    _remember_fingerprint(kek)
+    KeyWrap.objects.update_or_create(
+        data_key=data_key,
+        kind=KeyWrap.Kind.ORGANISATION,
+        defaults={
+            "kek_version": kek.version,
+            "salt": b"",
+            "wrapped_key": _wrap_with_kek(data_key.id, key_material, kek),
+        },
+    )
+
+
+def organisation_wrap_remove(*, data_key: DataKey) -> None:
+    """Re-seal: only the receipt opens the report again."""
+    data_key.wraps.filter(kind=KeyWrap.Kind.ORGANISATION).delete()
+
+
+@transaction.atomic
+def data_key_shred(*, data_key: DataKey) -> None:
+    """Crypto-shredding: destroy every wrapping, so the data key can never be recovered."""
+    data_key.wraps.all().delete()
+    data_key.shredded_at = timezone.now()
+    data_key.save(update_fields=["shredded_at"])
+
+
+def _wrap_of(data_key: DataKey, kind: str) -> KeyWrap | None:
+    return KeyWrap.objects.filter(data_key=data_key, kind=kind).first()
+
+
+def kek_rotate(*, batch_size: int = 1000) -> int:
+    """Rewrap every organisation wrapping under the current KEK; returns how many changed.
+
+    Each batch is its own transaction, so an interrupted rotation resumes where it stopped
+    and the data stays readable throughout (old and new versions are both in the keyring).
+    Only wrapped keys are rewritten: no report content is decrypted, nothing plain is written.
+    """
+    current = server_keyring().current
+    _remember_fingerprint(current)
+    changed = 0
+    while True:
+        with transaction.atomic():
+            batch = list(
+                KeyWrap.objects.select_for_update()
+                .filter(kind=KeyWrap.Kind.ORGANISATION)
+                .exclude(kek_version=current.version)
+                .order_by("id")[:batch_size]
+            )
+            if not batch:
+                break
+            for wrap in batch:
+                key_material = _unwrap_with_kek(wrap)
+                wrap.wrapped_key = _wrap_with_kek(wrap.data_key_id, key_material, current)
+                wrap.kek_version = current.version
+            KeyWrap.objects.bulk_update(batch, ["wrapped_key", "kek_version"])
+        changed += len(batch)
+    return changed
+
+
+# --- Fields ---------------------------------------------------------------------------------
+
+
+def _field_aad(instance: models.Model, field_name: str) -> bytes:
+    field = instance._meta.get_field(field_name)
+    if not isinstance(field, EncryptedField):
+        raise TypeError(f"{type(instance).__name__}.{field_name} is not an EncryptedField")
+    if instance.pk is None:
+        raise ValueError("seal() needs the row's primary key: give the model a UUID default")
+    return crypto.associated_data(instance._meta.db_table, str(field.column), instance.pk)
+
+
+def seal(
+    instance: models.Model, field_name: str, plaintext: str | bytes | None, key: bytes
+) -> None:
+    """Encrypt ``plaintext`` into ``instance.<field_name>``, bound to this row and column."""
+    if plaintext is None:
+        setattr(instance, field_name, None)
+        return
+    raw = plaintext.encode() if isinstance(plaintext, str) else plaintext
+    setattr(
+        instance, field_name, Ciphertext(crypto.encrypt(key, raw, _field_aad(instance, field_name)))
+    )
+
+
+def open_bytes(instance: models.Model, field_name: str, key: bytes) -> bytes | None:
+    value: Any = getattr(instance, field_name)
+    if value is None:
+        return None
+    return crypto.decrypt(key, value.blob, _field_aad(instance, field_name))
+
+
+def open_text(instance: models.Model, field_name: str, key: bytes) -> str | None:
+    raw = open_bytes(instance, field_name, key)
+    return None if raw is None else raw.decode()
+
+
+# --- Blind indexes --------------------------------------------------------------------------
+
+
+def blind_index(purpose: str, value: str) -> str:
+    return crypto.keyed_hash(
+        decode_blind_index_key(settings.UPSTANDER_BLIND_INDEX_KEY), purpose, value
+    )

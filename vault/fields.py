@@ -1,0 +1,99 @@
+"""Model fields that hold only ciphertext.
+
+An ``EncryptedField`` accepts a ``Ciphertext`` (made by ``vault.envelope.seal``) or ``None``.
+Assigning a ``str`` or ``bytes`` raises ``PlaintextAssignmentError`` at once, so a plaintext
+can never reach the database by a forgotten call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from django.db import models
+
+
+class PlaintextAssignmentError(TypeError):
+    """Something tried to store a plain value in an encrypted column."""
+
+
+class Ciphertext:
+    """Bytes produced by the encryption core; opaque everywhere else."""
+
+    __slots__ = ("blob",)
+
+    def __init__(self, blob: bytes) -> None:
+        self.blob = bytes(blob)
+
+    def __repr__(self) -> str:
+        return f"<Ciphertext {len(self.blob)} bytes>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Ciphertext) and other.blob == self.blob
+
+    def __hash__(self) -> int:
+        return hash(self.blob)
+
+    def __len__(self) -> int:
+        return len(self.blob)
+
+
+class _CiphertextDescriptor:
+    def __init__(self, field: EncryptedField) -> None:
+        self.field = field
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        return instance.__dict__.get(self.field.attname)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        instance.__dict__[self.field.attname] = self.field.to_ciphertext(value)
+
+
+class EncryptedField(models.BinaryField):
+    """A ``bytea`` column that only ever stores AES-GCM ciphertext."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("null", True)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def contribute_to_class(self, cls: Any, name: str, private_only: bool = False) -> None:
+        super().contribute_to_class(cls, name, private_only=private_only)
+        setattr(cls, self.attname, _CiphertextDescriptor(self))
+
+    def to_ciphertext(self, value: Any) -> Ciphertext | None:
+        if value is None or isinstance(value, Ciphertext):
+            return value
+        raise PlaintextAssignmentError(
+            f"{self.model.__name__}.{self.name} is encrypted: seal the value with "
+            "vault.envelope.seal() instead of assigning it."
+        )
+
+    def from_db_value(self, value: Any, expression: Any, connection: Any) -> Ciphertext | None:
+        if value is None:
+            return None
+        return Ciphertext(bytes(value))
+
+    def get_prep_value(self, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Ciphertext):
+            raise PlaintextAssignmentError(
+                f"{self.name}: refusing to store a non-ciphertext value."
+            )
+        return value.blob
+
+    def get_db_prep_value(self, value: Any, connection: Any, prepared: bool = False) -> Any:
+        value = self.get_prep_value(value) if not prepared else value
+        if value is None:
+            return None
+        return connection.Database.Binary(value)
+
+    def value_to_string(self, obj: Any) -> str:
+        # Serialisation (dumpdata) must never reveal anything; ciphertext is exported as-is.
+        value = cast("Ciphertext | None", self.value_from_object(obj))
+        return "" if value is None else value.blob.hex()
+
+    def to_python(self, value: Any) -> Any:
+        return value

@@ -16,3 +16,5 @@ errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # Timestamps in the access log are to the second; the reporter's submission is stored by day only.
 proc_name = "upstander"
+# Reporters' requests are not access-logged at all: a timed line would date a submission.
+logger_class = "config.gunicorn_logging.PrivacyLogger"

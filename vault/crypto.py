@@ -95,11 +95,16 @@ def derive_key_from_receipt(
     )
 
 
+def derive_subkey(key: bytes, purpose: str) -> bytes:
+    """A 256-bit key for one purpose from a high-entropy secret (HMAC-SHA256 as a PRF)."""
+    return hmac.new(key, b"upstander-subkey:" + purpose.encode(), hashlib.sha256).digest()
+
+
 def keyed_hash(key: bytes, purpose: str, value: str) -> str:
     """A blind index: HMAC-SHA256 under a per-purpose subkey, as hex.
 
     Exact-match lookups (a receipt, a session token) without storing or decrypting the value.
     The per-purpose subkey keeps an index built for one purpose useless for another.
     """
-    subkey = hmac.new(key, b"upstander-blind-index:" + purpose.encode(), hashlib.sha256).digest()
+    subkey = derive_subkey(key, "blind-index:" + purpose)
     return hmac.new(subkey, value.encode(), hashlib.sha256).hexdigest()

@@ -11,7 +11,8 @@ class DataKey(models.Model):
     """One per report. Its key material exists only inside ``KeyWrap`` rows, encrypted."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    # The day only: a data key is made when a report is submitted, and that time is not kept.
+    created_on = models.DateField(auto_now_add=True)
     # Set when every wrapping was destroyed on purpose: the data is gone for good.
     shredded_at = models.DateTimeField(null=True, blank=True)
 
@@ -34,7 +35,6 @@ class KeyWrap(models.Model):
     # The Argon2id salt for receipt wrappings; empty for organisation wrappings.
     salt = models.BinaryField(default=b"", blank=True)
     wrapped_key = models.BinaryField()
-    created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         constraints = [
@@ -54,7 +54,7 @@ class KeyFingerprint(models.Model):
 
     kek_version = models.CharField(max_length=40, unique=True)
     fingerprint = models.CharField(max_length=64)
-    first_used_at = models.DateTimeField(auto_now_add=True)
+    first_used_on = models.DateField(auto_now_add=True)
 
     def __str__(self) -> str:
         return f"KEK {self.kek_version}"

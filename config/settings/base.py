@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "cases",
     "referrals",
     "notifications",
+    "audit",
 ]
 
 MIDDLEWARE = [
@@ -98,6 +99,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "reports.views.quick_exit_context",
             ],
         },
     },
@@ -146,7 +148,10 @@ CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2}
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# The relay delivers whatever the outbox holds, including what waited out a broker outage.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "relay-outbox": {"task": "notifications.tasks.relay_outbox", "schedule": 60.0},
+}
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")
@@ -195,13 +200,16 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "no-referrer"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and its X-Forwarded-For for
+# the receipt-guessing throttle (which keeps only a daily-keyed hash of the address).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    if env_bool("BEHIND_TLS_PROXY", default=False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
@@ -252,17 +260,35 @@ UPSTANDER_RECEIPT_KDF = {
     "parallelism": env_int("UPSTANDER_RECEIPT_KDF_PARALLELISM", 2),
 }
 HEALTHCHECK_TIMEOUT_SECONDS = 2
+UPSTANDER_QUICK_EXIT_URL = env_str("UPSTANDER_QUICK_EXIT_URL", "https://www.wikipedia.org/")
+# JSON bodies are small (a narrative is at most 20,000 characters); files have their own limit.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+# Uploads stay in memory until encrypted: a temporary file would put plaintext on disk.
+FILE_UPLOAD_HANDLERS = ["reports.uploads.EncryptBeforeDiskUploadHandler"]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
 # --- Logging: never an IP address, user agent or report content -----------------------------
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"drop_reporter_activity": {"()": "config.logging_filters.DropReporterActivity"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console_requests": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["drop_reporter_activity"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         # Django's request logger is kept (status and path only) but never mails anything.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console_requests"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console_requests"], "level": "INFO", "propagate": False},
+        # Task success lines would time-stamp the notification sent at each submission.
+        "celery.app.trace": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "kombu.connection": {"handlers": ["console"], "level": "ERROR", "propagate": False},
     },
 }

@@ -1,0 +1,50 @@
+"""The audit trail: append-only entries, each carrying the hash of the one before it.
+
+Entries are chained per stream: one stream per report, and a ``system`` stream for events
+that belong to no report (staff sign-ins, user management). Editing or deleting a row breaks
+the chain, which ``verify_audit_chain`` and the API's ``chain_valid`` detect. Entries never hold
+report content: only codes, identifiers and staff usernames.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class AuditEntry(models.Model):
+    class ActorKind(models.TextChoices):
+        REPORTER = "reporter"
+        STAFF = "staff"
+        SYSTEM = "system"
+
+    stream = models.CharField(max_length=40, db_index=True)
+    at = models.DateTimeField()
+    actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # Kept so the trail still reads after an account is renamed.
+    actor_username = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=60, db_index=True)
+    detail = models.JSONField(default=dict)
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["stream", "id"])]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.action} by {self.actor_kind}"
+
+
+class AuditStreamHead(models.Model):
+    """The last hash of each stream; locking this row serialises appends to the stream."""
+
+    stream = models.CharField(max_length=40, unique=True)
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.stream

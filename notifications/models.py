@@ -1,0 +1,33 @@
+"""The transactional outbox: side effects recorded in the same transaction as the change.
+
+A service that must notify someone writes an ``OutboxMessage`` inside its transaction. After
+commit, a Celery task delivers it; if the broker is down the row simply waits, and the
+periodic relay picks it up when the broker is back. Payloads hold identifiers only, never
+report content, identities or receipts.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils import timezone
+
+
+class OutboxMessage(models.Model):
+    topic = models.CharField(max_length=60)
+    payload = models.JSONField(default=dict)
+    # Days, not times: a notification is often written at the moment a report is submitted.
+    created_on = models.DateField(default=timezone.localdate)
+    sent_on = models.DateField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # The exception type of the last failed attempt (never its message, which may quote data).
+    last_error = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["id"], condition=models.Q(sent_on__isnull=True), name="outbox_pending"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} #{self.pk}"

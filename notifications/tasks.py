@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from notifications.services import outbox_relay
+
+
+@shared_task(ignore_result=True)
+def relay_outbox() -> int:
+    return outbox_relay()

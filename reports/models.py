@@ -1,0 +1,191 @@
+"""Reports, their consents, messages, attachments and timeline, and reporter sessions.
+
+Everything a reporter wrote is an ``EncryptedField`` under the report's data key. The
+categorical facts that statistics count (entity, category, route, location type, reporter
+role, day of submission) are plain indexed columns. No IP address, user agent or precise
+submission time is stored: a report carries the day it arrived, nothing finer.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from reports.vocabulary import (
+    Category,
+    ConsentAction,
+    IdentityDisclosure,
+    InformalChannel,
+    LocationType,
+    ReporterRole,
+    Route,
+)
+from vault.fields import EncryptedField
+from vault.models import DataKey
+
+
+class Report(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    # Shown to the reporter and to staff; not a secret (the receipt is).
+    reference = models.CharField(max_length=16, unique=True)
+    # Keyed hash of the receipt: finds the report without storing the receipt.
+    receipt_index = models.CharField(max_length=64, unique=True)
+    data_key = models.OneToOneField(DataKey, on_delete=models.PROTECT, related_name="report")
+
+    entity = models.ForeignKey("accounts.Entity", on_delete=models.PROTECT, related_name="reports")
+    category = models.CharField(max_length=32, choices=Category.choices, db_index=True)
+    route = models.CharField(max_length=20, choices=Route.choices, db_index=True)
+    informal_channel = models.CharField(
+        max_length=24, choices=InformalChannel.choices, blank=True, db_index=True
+    )
+    location_type = models.CharField(
+        max_length=20, choices=LocationType.choices, blank=True, db_index=True
+    )
+    reporter_role = models.CharField(max_length=20, choices=ReporterRole.choices, db_index=True)
+    identity_disclosure = models.CharField(max_length=20, choices=IdentityDisclosure.choices)
+    # The day only: a precise time could be matched against building or network logs.
+    submitted_on = models.DateField(db_index=True)
+
+    narrative = EncryptedField()
+    incident_date = EncryptedField()
+    identity = EncryptedField()
+    alleged_perpetrator = EncryptedField()
+
+    class Meta:
+        indexes = [models.Index(fields=["entity", "submitted_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(models.Q(route="informal") & ~models.Q(informal_channel=""))
+                | (~models.Q(route="informal") & models.Q(informal_channel="")),
+                name="informal_channel_only_with_informal_route",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def current_consents(self) -> dict[str, bool]:
+        """Each action's latest decision; an action never decided is not granted."""
+        cached: dict[str, bool] | None = getattr(self, "_current_consents", None)
+        if cached is None:
+            cached = {action: False for action in ConsentAction.values}
+            for action, granted in self.consents.order_by("id").values_list("action", "granted"):
+                cached[action] = granted
+            self._current_consents = cached
+        return cached
+
+    def forget_consents(self) -> None:
+        self.__dict__.pop("_current_consents", None)
+
+
+class Consent(models.Model):
+    """One decision by the reporter. Append-only: the history is the record of consent."""
+
+    class Source(models.TextChoices):
+        INTAKE = "intake", _("at submission")
+        PORTAL = "portal", _("later, in the reporter's portal")
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="consents")
+    action = models.CharField(max_length=32, choices=ConsentAction.choices, db_index=True)
+    granted = models.BooleanField()
+    source = models.CharField(max_length=10, choices=Source.choices)
+    recorded_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["report", "action", "-id"])]
+
+    def __str__(self) -> str:
+        return f"{self.action}={'granted' if self.granted else 'withdrawn'}"
+
+
+class Message(models.Model):
+    class Sender(models.TextChoices):
+        REPORTER = "reporter", _("You")
+        STAFF = "staff", _("Focal point")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="messages")
+    sender = models.CharField(max_length=10, choices=Sender.choices)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = EncryptedField()
+    sent_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["sent_at"]
+
+    def __str__(self) -> str:
+        return f"message from {self.sender}"
+
+
+class Attachment(models.Model):
+    """A file the reporter added. Its name and bytes are encrypted; type and size are not."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="attachments")
+    filename = EncryptedField()
+    # Detected from the content, never taken from the browser's claim.
+    content_type = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    added_on = models.DateField()
+
+    class Meta:
+        ordering = ["added_on", "id"]
+
+    def __str__(self) -> str:
+        return f"attachment {self.id}"
+
+
+class AttachmentContent(models.Model):
+    """The encrypted bytes, kept apart so that listing attachments never loads them."""
+
+    attachment = models.OneToOneField(
+        Attachment, on_delete=models.CASCADE, primary_key=True, related_name="content"
+    )
+    data = EncryptedField()
+
+    def __str__(self) -> str:
+        return f"content of {self.attachment_id}"
+
+
+class TimelineEntry(models.Model):
+    """What happened to a report, in the reporter's words.
+
+    Stores an event code and non-sensitive parameters; the label is rendered at display time
+    so that it appears in the reader's language.
+    """
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="timeline")
+    event = models.CharField(max_length=40)
+    params = models.JSONField(default=dict, blank=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name_plural = "timeline entries"
+
+    def __str__(self) -> str:
+        return self.event
+
+
+class ReporterSession(models.Model):
+    """A signed-in reporter: a bearer token that slides for 15 idle minutes.
+
+    The report's data key is kept for the session wrapped under a key derived from the token,
+    so neither a database dump nor the server alone can use it; only the token's holder can.
+    """
+
+    token_index = models.CharField(max_length=64, unique=True)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sessions")
+    wrapped_data_key = models.BinaryField()
+    expires_at = models.DateTimeField(db_index=True)
+    # Hard limit however active the session is.
+    absolute_expiry = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"reporter session for {self.report_id}"

@@ -1,0 +1,63 @@
+"""Slowing down receipt guessing without keeping anyone's address.
+
+Failed receipt attempts are counted in the cache (Redis in production) under a keyed hash of
+the client address. The key changes every day and lives only in memory-derived form, the
+counter expires after the window, and nothing reaches the database or the logs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils import timezone
+
+MAX_FAILURES = 5
+WINDOW_SECONDS = 15 * 60
+
+
+def _client_address(request: HttpRequest) -> str:
+    if getattr(settings, "BEHIND_TLS_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        if forwarded:
+            # The proxy appends the address it saw: the last entry is the one it vouches for.
+            return forwarded.split(",")[-1].strip()
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def _bucket(request: HttpRequest) -> str:
+    day = timezone.now().date().isoformat()
+    daily_key = hmac.new(
+        settings.SECRET_KEY.encode(), f"receipt-throttle:{day}".encode(), hashlib.sha256
+    ).digest()
+    pseudonym = hmac.new(daily_key, _client_address(request).encode(), hashlib.sha256).hexdigest()[
+        :32
+    ]
+    return f"receipt-failures:{pseudonym}"
+
+
+def receipt_retry_after(request: HttpRequest) -> int | None:
+    """Seconds to wait before another attempt, or ``None`` if attempts are allowed."""
+    key = _bucket(request)
+    failures = cache.get(key, 0)
+    if failures < MAX_FAILURES:
+        return None
+    window_ends = cache.get(f"{key}:ends", 0)
+    remaining = int(window_ends - timezone.now().timestamp())
+    return max(remaining, 1) if window_ends else WINDOW_SECONDS
+
+
+def receipt_failure_note(request: HttpRequest) -> None:
+    key = _bucket(request)
+    if cache.add(key, 1, timeout=WINDOW_SECONDS):
+        cache.set(
+            f"{key}:ends", timezone.now().timestamp() + WINDOW_SECONDS, timeout=WINDOW_SECONDS
+        )
+        return
+    try:
+        cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=WINDOW_SECONDS)

@@ -1,0 +1,103 @@
+"""What a reporter reads about their report: status in humane words and timeline labels.
+
+Stored timeline entries carry an event code and safe parameters; the words are produced here,
+at display time, in the reader's language.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from reports.vocabulary import ConsentAction, InformalChannel, Route
+
+STATUS_LABELS = {
+    "recorded": lambda: _(
+        "Your report is recorded and sealed. Nobody in the organisation can read it. You can ask "
+        "for it to be reviewed at any time by allowing case review."
+    ),
+    "received": lambda: _(
+        "Your report has arrived. A focal point will acknowledge it within 7 days."
+    ),
+    "acknowledged": lambda: _(
+        "A focal point has acknowledged your report and will look at it with you."
+    ),
+    "assessment": lambda: _(
+        "A focal point is looking at your report and the options open to you. Nothing happens "
+        "without your consent."
+    ),
+    "informal_resolution": lambda: _(
+        "Your case is being resolved informally, in the way you agreed to."
+    ),
+    "formal_review": lambda: _(
+        "Your formal complaint is being reviewed to decide whether an investigation is needed."
+    ),
+    "investigation": lambda: _("An investigation is under way. You will be told how it ends."),
+    "findings": lambda: _("The investigation has finished and its findings are recorded."),
+    "disciplinary": lambda: _(
+        "The findings confirmed the harassment; a disciplinary process has started."
+    ),
+    "on_hold": lambda: _(
+        "Your case is paused for now. You can still send messages and change your choices."
+    ),
+    "closed": lambda: _("Your case is closed. Your report and receipt remain valid."),
+    "resealed": lambda: _(
+        "You withdrew your consent to case review, so your report is sealed again: nobody in the "
+        "organisation can read it any more. You can allow review again at any time."
+    ),
+}
+
+
+def status_label(state: str) -> str:
+    return STATUS_LABELS.get(state, STATUS_LABELS["received"])()
+
+
+def _consent_name(params: dict[str, Any]) -> str:
+    action = params.get("action", "")
+    return str(ConsentAction(action).label) if action in ConsentAction.values else action
+
+
+def _route_name(params: dict[str, Any]) -> str:
+    route = params.get("route", "")
+    label = str(Route(route).label) if route in Route.values else route
+    channel = params.get("informal_channel", "")
+    if channel in InformalChannel.values:
+        label = f"{label}: {InformalChannel(channel).label}"
+    return label
+
+
+TIMELINE_LABELS = {
+    "submitted": lambda p: _("You submitted your report."),
+    "case_opened": lambda p: _("Your report was passed to a focal point for review."),
+    "consent_granted": lambda p: _("You gave your consent: %(what)s.") % {"what": _consent_name(p)},
+    "consent_withdrawn": lambda p: (
+        _("You withdrew your consent: %(what)s.") % {"what": _consent_name(p)}
+    ),
+    "route_changed": lambda p: (
+        _("You changed what you would like to happen: %(route)s.") % {"route": _route_name(p)}
+    ),
+    "resealed": lambda p: _(
+        "Your report was sealed again. Nobody in the organisation can read it now."
+    ),
+    "withdrawal_after_formal": lambda p: _(
+        "You withdrew your consent to case review after a formal process had started. Steps that "
+        "need that consent have stopped; the organisation keeps what it already holds, as the "
+        "policy requires, and will explain what happens next."
+    ),
+    "message_from_staff": lambda p: _("The focal point sent you a message."),
+    "transition": lambda p: status_label(p.get("state", "")),
+    "override": lambda p: (
+        _(
+            "Two staff members decided to go ahead without one of your consents: %(what)s. Their "
+            "reasons were sent to you as a message."
+        )
+        % {"what": _consent_name(p)}
+    ),
+    "attachment_added": lambda p: _("You added a file."),
+}
+
+
+def timeline_label(event: str, params: dict[str, Any]) -> str:
+    render = TIMELINE_LABELS.get(event)
+    return render(params) if render else _("Your report was updated.")

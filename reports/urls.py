@@ -1,0 +1,21 @@
+from django.urls import path
+
+from reports import views
+
+app_name = "reports"
+
+urlpatterns = [
+    path("report/", views.intake, name="intake"),
+    path("access/", views.access, name="access"),
+    path("my-report/", views.portal, name="portal"),
+    path("my-report/consent", views.portal_consent, name="portal-consent"),
+    path("my-report/message", views.portal_message, name="portal-message"),
+    path("my-report/route", views.portal_route, name="portal-route"),
+    path("my-report/attachments", views.portal_attachment, name="portal-attachment"),
+    path(
+        "my-report/attachments/<uuid:attachment_id>",
+        views.portal_attachment_download,
+        name="portal-attachment-download",
+    ),
+    path("exit/", views.quick_exit, name="quick-exit"),
+]

@@ -1,0 +1,143 @@
+"""The contract's vocabularies for reports, with the plain words a reporter reads for each.
+
+Codes are fixed by the API contract; labels and explanations go through translation.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Route(models.TextChoices):
+    INFORMAL = "informal", _("Informal resolution")
+    FORMAL = "formal", _("Formal complaint and investigation")
+    SUPPORT_ONLY = "support_only", _("Support only")
+    RECORD_ONLY = "record_only", _("Just keep a dated record")
+    UNDECIDED = "undecided", _("I have not decided yet")
+
+
+class InformalChannel(models.TextChoices):
+    OMBUDSPERSON = "ombudsperson", _("Talk to the ombudsperson")
+    MEDIATION = "mediation", _("Mediation")
+    MANAGER_INTERVENTION = "manager_intervention", _("A manager intervenes")
+
+
+class Category(models.TextChoices):
+    VERBAL = "verbal", _("Verbal (comments, jokes, propositions)")
+    NON_VERBAL = "non_verbal", _("Non-verbal (gestures, staring, images)")
+    PHYSICAL = "physical", _("Physical (unwanted touching)")
+    SEXUAL_ASSAULT = "sexual_assault", _("Sexual assault")
+    QUID_PRO_QUO = "quid_pro_quo", _("Something offered or threatened in exchange (quid pro quo)")
+    TECHNOLOGY_FACILITATED = "technology_facilitated", _("Online or through technology")
+    OTHER = "other", _("Something else")
+
+
+class ReporterRole(models.TextChoices):
+    AFFECTED_PERSON = "affected_person", _("It happened to me")
+    WITNESS = "witness", _("I saw or heard it happen to someone else")
+
+
+class IdentityDisclosure(models.TextChoices):
+    ANONYMOUS = "anonymous", _("Anonymous")
+    CONFIDENTIAL = "confidential", _("Confidential")
+
+
+class LocationType(models.TextChoices):
+    HEADQUARTERS = "headquarters", _("Headquarters")
+    FIELD = "field", _("A field or country office")
+    REMOTE_OR_ONLINE = "remote_or_online", _("Remote or online")
+    OFFSITE_EVENT = "offsite_event", _("An off-site event (meeting, mission, social)")
+
+
+class ConsentAction(models.TextChoices):
+    CASE_REVIEW = "case_review", _("A focal point reviews my report")
+    OMBUDSPERSON_REFERRAL = "ombudsperson_referral", _("My report is shared with the ombudsperson")
+    MEDIATION = "mediation", _("Mediation is arranged")
+    FORMAL_INVESTIGATION = "formal_investigation", _("A formal investigation is opened")
+    IDENTITY_DISCLOSURE = "identity_disclosure", _("My name is shared beyond the focal point")
+    CONTACT_ALLEGED_PERPETRATOR = (
+        "contact_alleged_perpetrator",
+        _("The person responsible may be contacted"),
+    )
+    INTERIM_MEASURES = "interim_measures", _("Protective measures are put in place")
+    SUPPORT_REFERRAL = "support_referral", _("I am referred to support services")
+    STATISTICS = "statistics", _("My report is counted in anonymous statistics")
+
+
+ROUTE_EXPLANATIONS = {
+    Route.INFORMAL: _(
+        "Someone helps resolve the situation without an investigation. Nothing starts until "
+        "you choose a channel below and agree to it. No disciplinary measures come from this route."
+    ),
+    Route.FORMAL: _(
+        "You make a formal complaint. After a first review, the investigation office may "
+        "investigate, which includes speaking to the person responsible. That only happens if "
+        "you consent to it below."
+    ),
+    Route.SUPPORT_ONLY: _(
+        "You want support (counselling, medical, legal, security) without any action about the "
+        "person responsible. A focal point helps you reach it if you consent to a referral."
+    ),
+    Route.RECORD_ONLY: _(
+        "Your report is kept as a dated, sealed record. Nobody is told and nobody in the "
+        "organisation can read it, not even the administrators. Only your receipt opens it. You "
+        "can ask for a review at any time later."
+    ),
+    Route.UNDECIDED: _(
+        "You can decide later. If you allow a focal point to review your report, they can "
+        "explain the options to you through secure messages; otherwise it stays sealed."
+    ),
+}
+
+CHANNEL_EXPLANATIONS = {
+    InformalChannel.OMBUDSPERSON: _(
+        "An independent, confidential ombudsperson listens and helps you find a way forward. "
+        "They see your report only if you agree to share it with them."
+    ),
+    InformalChannel.MEDIATION: _(
+        "A trained mediator brings you and the person responsible together to agree on how "
+        "things change. This needs your consent to mediation and to contacting that person."
+    ),
+    InformalChannel.MANAGER_INTERVENTION: _(
+        "A manager tells the person responsible that the behaviour must stop. This needs your "
+        "consent to contacting that person; your name is not shared unless you also agree to that."
+    ),
+}
+
+CONSENT_EXPLANATIONS = {
+    ConsentAction.CASE_REVIEW: _(
+        "The focal point of the entity you chose can read your report and message you here. "
+        "Without this, your report stays sealed and nobody can read it."
+    ),
+    ConsentAction.OMBUDSPERSON_REFERRAL: _(
+        "The ombudsperson can read your report and contact you through this portal."
+    ),
+    ConsentAction.MEDIATION: _(
+        "A mediator may arrange a conversation with the person responsible."
+    ),
+    ConsentAction.FORMAL_INVESTIGATION: _(
+        "Your report is passed to the investigation office, which may interview witnesses and "
+        "the person responsible."
+    ),
+    ConsentAction.IDENTITY_DISCLOSURE: _(
+        "If you gave your name, it may be shared with the people handling your case beyond the "
+        "focal point (an ombudsperson, a mediator, investigators)."
+    ),
+    ConsentAction.CONTACT_ALLEGED_PERPETRATOR: _(
+        "The person responsible may be told that a concern was raised. Your name is not shared "
+        "with them unless you also agree to share it."
+    ),
+    ConsentAction.INTERIM_MEASURES: _(
+        "Steps to keep you safe while your case goes on, such as a change of supervisor or of "
+        "workplace, or remote work."
+    ),
+    ConsentAction.SUPPORT_REFERRAL: _(
+        "The focal point may refer you to counselling, medical, legal or security services. "
+        "Only what is needed to help you is shared."
+    ),
+    ConsentAction.STATISTICS: _(
+        "Your report is counted, with others, in anonymous statistics. Numbers that are too "
+        "small to hide anyone are never shown."
+    ),
+}

@@ -1,12 +1,21 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Entity
+from accounts.services import (
+    STAFF_TOKEN_LIFETIME,
+    InvalidCredentialsError,
+    OtpRequiredError,
+    staff_token_issue,
+)
+from config.api_errors import ApiError, validation_error
+from reports.throttling import receipt_failure_note, receipt_retry_after
 
 
 class EntityListApi(APIView):
@@ -26,3 +35,64 @@ class EntityListApi(APIView):
             Entity.objects.filter(accepts_reports=True).order_by("code").values("code", "name")
         )
         return Response(list(entities))
+
+
+class AuthTokenApi(APIView):
+    """Staff sign-in for the API: password and TOTP in, an expiring bearer token out."""
+
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+
+    @extend_schema(
+        request=inline_serializer(
+            "TokenRequest",
+            fields={
+                "username": serializers.CharField(),
+                "password": serializers.CharField(),
+                "otp": serializers.CharField(required=False),
+            },
+        ),
+        responses={200: OpenApiResponse(description="token, expires_in, role")},
+    )
+    def post(self, request: Request) -> Response:
+        retry_after = receipt_retry_after(request, scope="staff-login")
+        if retry_after is not None:
+            raise ApiError(
+                status_code=429,
+                code="rate_limited",
+                detail=_("Too many attempts. Wait and try again."),
+                retry_after=retry_after,
+            )
+        data = request.data if isinstance(request.data, dict) else {}
+        username, password, otp = (str(data.get(k) or "") for k in ("username", "password", "otp"))
+        if not username or not password:
+            raise validation_error(
+                {
+                    k: [_("This field is required.")]
+                    for k in ("username", "password")
+                    if not data.get(k)
+                }
+            )
+        try:
+            token, user = staff_token_issue(
+                username=username[:150], password=password[:200], otp=otp[:12]
+            )
+        except InvalidCredentialsError:
+            receipt_failure_note(request, scope="staff-login")
+            raise ApiError(
+                status_code=401, code="invalid_credentials", detail=_("Wrong username or password.")
+            ) from None
+        except OtpRequiredError:
+            receipt_failure_note(request, scope="staff-login")
+            raise ApiError(
+                status_code=401,
+                code="otp_required",
+                detail=_("Give the current code from your authenticator app."),
+            ) from None
+        return Response(
+            {
+                "token": token,
+                "expires_in": int(STAFF_TOKEN_LIFETIME.total_seconds()),
+                "role": user.role,
+            }
+        )

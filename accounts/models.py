@@ -83,3 +83,18 @@ class User(AbstractUser):
             raise ValidationError(
                 {"entity": _("Every staff role except administrator belongs to an entity.")}
             )
+
+
+class StaffToken(models.Model):
+    """An API bearer token for a staff member who signed in with password and TOTP.
+
+    Only a keyed hash of the token is stored; it expires and cannot be refreshed.
+    """
+
+    token_index = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user_id}"

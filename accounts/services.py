@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import base64
 import secrets
+from datetime import timedelta
 
+from django.contrib.auth import authenticate
 from django.db import transaction
+from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Entity, Role, User
+from accounts.models import Entity, Role, StaffToken, User
+from audit.services import SYSTEM_STREAM, audit_record
+from vault.envelope import blind_index
 
 
 @transaction.atomic
@@ -35,3 +40,57 @@ def staff_user_provision(
     secret = secrets.token_bytes(20)
     TOTPDevice.objects.create(user=user, name="default", key=secret.hex(), confirmed=True)
     return user, base64.b32encode(secret).decode()
+
+
+STAFF_TOKEN_LIFETIME = timedelta(hours=4)
+
+
+class InvalidCredentialsError(Exception):
+    pass
+
+
+class OtpRequiredError(Exception):
+    """Password right, second factor missing or wrong."""
+
+
+def staff_verify_credentials(*, username: str, password: str, otp: str) -> tuple[User, TOTPDevice]:
+    """Check password and TOTP; raises ``InvalidCredentialsError`` or ``OtpRequiredError``."""
+    user = authenticate(username=username, password=password)
+    if not isinstance(user, User) or not user.is_active or user.role not in Role.values:
+        raise InvalidCredentialsError
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is None or not otp or not device.verify_token(otp.strip()):
+        raise OtpRequiredError
+    return user, device
+
+
+@transaction.atomic
+def staff_token_issue(*, username: str, password: str, otp: str) -> tuple[str, User]:
+    user, _device = staff_verify_credentials(username=username, password=password, otp=otp)
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    StaffToken.objects.create(
+        token_index=blind_index("staff-token", token),
+        user=user,
+        created_at=now,
+        expires_at=now + STAFF_TOKEN_LIFETIME,
+    )
+    audit_record(stream=SYSTEM_STREAM, action="staff.login", actor=user, detail={"via": "api"})
+    return token, user
+
+
+def staff_token_resolve(token: str) -> User | None:
+    if not token:
+        return None
+    found = (
+        StaffToken.objects.select_related("user", "user__entity")
+        .filter(token_index=blind_index("staff-token", token), expires_at__gt=timezone.now())
+        .first()
+    )
+    if found is None or not found.user.is_active:
+        return None
+    return found.user
+
+
+def staff_login_audit(*, user: User, via: str) -> None:
+    audit_record(stream=SYSTEM_STREAM, action="staff.login", actor=user, detail={"via": via})

@@ -48,26 +48,32 @@ def bench_database_url() -> str:
     return url
 
 
-def ensure_postgres_database(url: str) -> bool:
-    """Create the benchmark database if missing; True when it was created."""
+def ensure_postgres_database(url: str, *, recreate: bool) -> bool:
+    """Create the benchmark database if missing (or anew); True when it was created."""
     import psycopg
     from psycopg import sql
 
+    name = sql.Identifier(BENCH_DATABASE)
     maintenance = psycopg.conninfo.make_conninfo(url, dbname="postgres", connect_timeout=5)
     with psycopg.connect(maintenance, autocommit=True) as conn:
+        if recreate:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
         exists = conn.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]
         ).fetchone()
         if exists:
             return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(BENCH_DATABASE)))
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
         return True
 
 
-def set_up_django() -> str:
+def set_up_django(*, recreate: bool = False) -> str:
     url = bench_database_url()
-    if urlsplit(url).scheme in POSTGRES_SCHEMES and ensure_postgres_database(url):
-        print(f"Created PostgreSQL database {BENCH_DATABASE}.")
+    if urlsplit(url).scheme in POSTGRES_SCHEMES:
+        if ensure_postgres_database(url, recreate=recreate):
+            print(f"Created PostgreSQL database {BENCH_DATABASE}.")
+    elif recreate and url.startswith("sqlite:///") and BENCH_DATABASE in url:
+        Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -276,11 +282,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-keys", type=int, default=100_000)
     parser.add_argument("--batch-size", type=int, default=1000)
     parser.add_argument("--seconds", type=float, default=2.0)
+    parser.add_argument(
+        "--recreate-database",
+        action="store_true",
+        help=f"drop and recreate {BENCH_DATABASE} first (after an edited migration)",
+    )
     args = parser.parse_args(argv)
     if args.data_keys < 1 or args.batch_size < 1 or args.seconds < 2.0:
         parser.error("--data-keys and --batch-size must be positive, --seconds at least 2")
 
-    database = set_up_django()
+    database = set_up_django(recreate=args.recreate_database)
     print(f"Upstander crypto benchmark on {database} (Python {sys.version.split()[0]})")
     bench_field_encryption(args.seconds)
     bench_receipt_kdf()

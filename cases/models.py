@@ -128,6 +128,18 @@ class Case(ConcurrentTransitionMixin, models.Model):
         on_delete=models.SET_NULL,
         related_name="assigned_cases",
     )
+    # Colleagues of the same entity the case is shared with (absence cover, second opinion).
+    shared_with = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, blank=True, related_name="shared_cases"
+    )
+    investigator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="investigated_cases",
+    )
+    labels = models.JSONField(default=list, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, db_index=True)
     closure_reason = models.CharField(
         max_length=32, choices=ClosureReason.choices, blank=True, db_index=True
@@ -278,6 +290,22 @@ class Override(models.Model):
 
     def __str__(self) -> str:
         return f"override of {self.transition} ({self.status})"
+
+
+class InternalNote(models.Model):
+    """A note between staff, encrypted, never shown to the reporter."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = EncryptedField()
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["written_at"]
+
+    def __str__(self) -> str:
+        return f"note on {self.case_id}"
 
 
 TRANSITION_NAMES = [

@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from accounts.models import Role, User
 from audit.services import audit_record
-from cases.models import Case
+from cases.models import (
+    CONSENT_GATES,
+    TRANSITION_NAMES,
+    Case,
+    ClosureReason,
+    InternalNote,
+    Outcome,
+    Override,
+)
 from notifications.services import outbox_enqueue
-from reports.models import Report
+from reports.models import Message, Report
+from reports.vocabulary import ConsentAction
+from vault import envelope
 
 ACKNOWLEDGEMENT_DAYS = 7
 
@@ -54,3 +67,410 @@ def case_open(*, report: Report, at: datetime | None = None) -> Case:
     audit_record(stream=report.id, action="case.opened", detail={"state": case.state}, at=at)
     case_alert_staff(report=report, kind="case_opened")
     return case
+
+
+# --- Errors the API maps to the contract's codes ------------------------------------------
+
+
+class CaseForbiddenError(Exception):
+    pass
+
+
+class TransitionNotAllowedError(Exception):
+    def __init__(self, allowed: list[str]) -> None:
+        super().__init__("transition not allowed from this state")
+        self.allowed = allowed
+
+
+class ConsentRequiredError(Exception):
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__("consent required")
+        self.missing = missing
+
+
+class CaseConflictError(Exception):
+    """The case changed concurrently; nothing was written."""
+
+
+class CaseInputError(ValueError):
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__("invalid input")
+        self.fields = fields
+
+
+# --- Reading -------------------------------------------------------------------------------
+
+
+def case_data_key(case: Case) -> bytes:
+    """The report's key through the organisation's wrapping; raises if the report is sealed."""
+    return envelope.open_with_organisation_key(case.report.data_key)
+
+
+@transaction.atomic
+def case_read(*, case: Case, actor: User) -> dict[str, Any]:
+    """Decrypt what staff may read of a case. Every call is audited."""
+    report = case.report
+    try:
+        key = case_data_key(case)
+    except envelope.ReportSealedError:
+        audit_record(stream=report.id, action="case.read_refused_sealed", actor=actor)
+        return {
+            "narrative": None,
+            "sealed": True,
+            "messages": [],
+            "notes": [],
+            "incident_date": None,
+            "alleged_perpetrator": None,
+            "identity": None,
+        }
+    consents = report.current_consents()
+    identity_visible = actor.role == Role.FOCAL_POINT or consents.get(
+        ConsentAction.IDENTITY_DISCLOSURE, False
+    )
+    identity = envelope.open_text(report, "identity", key) if identity_visible else None
+    perpetrator = envelope.open_text(report, "alleged_perpetrator", key)
+    result: dict[str, Any] = {
+        "sealed": False,
+        "narrative": envelope.open_text(report, "narrative", key),
+        "incident_date": envelope.open_text(report, "incident_date", key),
+        "identity": json.loads(identity) if identity else None,
+        "identity_withheld": report.identity is not None and not identity_visible,
+        "alleged_perpetrator": json.loads(perpetrator) if perpetrator else None,
+        "messages": [
+            {
+                "id": str(m.id),
+                "from": m.sender,
+                "author": m.author.username if m.author else None,
+                "body": envelope.open_text(m, "body", key),
+                "sent_at": m.sent_at.isoformat(),
+            }
+            for m in report.messages.select_related("author").order_by("sent_at")
+        ],
+        "notes": [
+            {
+                "id": str(n.id),
+                "author": n.author.username,
+                "body": envelope.open_text(n, "body", key),
+                "written_at": n.written_at.isoformat(),
+            }
+            for n in case.notes.select_related("author").order_by("written_at")
+        ]
+        if actor.role == Role.FOCAL_POINT
+        else [],
+        "attachments": [
+            {
+                "id": str(a.id),
+                "filename": envelope.open_text(a, "filename", key),
+                "content_type": a.content_type,
+                "size": a.size,
+            }
+            for a in report.attachments.all()
+        ],
+    }
+    audit_record(
+        stream=report.id,
+        action="case.decrypted_read",
+        actor=actor,
+        detail={"identity": bool(identity), "messages": len(result["messages"])},
+    )
+    return result
+
+
+# --- Transitions ---------------------------------------------------------------------------
+
+
+def _validate_transition_input(name: str, outcome: str, closure_reason: str) -> dict[str, str]:
+    if name == "record_findings":
+        if outcome not in Outcome.values:
+            raise CaseInputError(
+                {"outcome": [f"Give the outcome: one of {', '.join(Outcome.values)}."]}
+            )
+        return {"outcome": outcome}
+    if name == "close":
+        if closure_reason not in ClosureReason.values:
+            raise CaseInputError(
+                {
+                    "closure_reason": [
+                        f"Give the closure reason: one of {', '.join(ClosureReason.values)}."
+                    ]
+                }
+            )
+        return {"closure_reason": closure_reason}
+    return {}
+
+
+def case_transition(
+    *,
+    case_id: Any,
+    name: str,
+    actor: User,
+    note: str = "",
+    outcome: str = "",
+    closure_reason: str = "",
+) -> Case:
+    """Run one transition of the contract's table, or raise an error that says why not.
+
+    Optimistic concurrency: the state is compared on save; a concurrent change raises
+    ``CaseConflictError`` and the whole transaction, audit entry included, rolls back.
+    """
+    from django_fsm import ConcurrentTransition
+
+    from cases.selectors import case_for, may_run_transition, transitions_from_state
+
+    try:
+        with transaction.atomic():
+            case = case_for(actor, case_id)
+            if case is None:
+                raise Case.DoesNotExist
+            if name not in TRANSITION_NAMES:
+                raise TransitionNotAllowedError(transitions_from_state(case))
+            if not may_run_transition(actor, case, name):
+                raise CaseForbiddenError
+            from_state = case.state
+            available = transitions_from_state(case)
+            if name not in available:
+                raise TransitionNotAllowedError(
+                    [n for n in available if may_run_transition(actor, case, n)]
+                )
+            gate = CONSENT_GATES.get(name)
+            case.forget_context()
+            missing = gate.missing(case) if gate else []
+            if missing:
+                raise ConsentRequiredError(missing)
+            arguments = _validate_transition_input(name, outcome, closure_reason)
+            method = getattr(case, name)
+            if not can_proceed(method):
+                raise TransitionNotAllowedError([n for n in available if n != name])
+            overridden = name in case.overridden_transitions()
+            method(**arguments)
+            case.save()
+            if overridden:
+                case.overrides.filter(
+                    status=Override.Status.APPROVED, used_at__isnull=True, transition=name
+                ).update(used_at=timezone.now())
+            detail: dict[str, Any] = {
+                "transition": name,
+                "from": from_state,
+                "to": case.state,
+                **arguments,
+            }
+            if overridden:
+                detail["override"] = True
+            if note:
+                detail["note_given"] = True
+                _note_store(case, actor, note)
+            audit_record(
+                stream=case.report_id, action="case.transition", actor=actor, detail=detail
+            )
+            from reports.services import timeline_add
+
+            timeline_add(case.report, "transition", state=case.state, transition=name)
+            return case
+    except ConcurrentTransition:
+        raise CaseConflictError from None
+
+
+def _note_store(case: Case, actor: User, body: str) -> InternalNote:
+    note = InternalNote(case=case, author=actor)
+    envelope.seal(note, "body", body, case_data_key(case))
+    note.save()
+    return note
+
+
+# --- Messages, notes, labels, assignment --------------------------------------------------
+
+
+@transaction.atomic
+def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
+    """A message the reporter reads in their portal."""
+    message = Message(
+        report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
+    )
+    envelope.seal(message, "body", body, case_data_key(case))
+    message.save()
+    from reports.services import timeline_add
+
+    timeline_add(case.report, "message_from_staff")
+    audit_record(stream=case.report_id, action="message.from_staff", actor=actor)
+    return message
+
+
+@transaction.atomic
+def note_add(*, case: Case, actor: User, body: str) -> InternalNote:
+    note = _note_store(case, actor, body)
+    audit_record(stream=case.report_id, action="note.added", actor=actor)
+    return note
+
+
+@transaction.atomic
+def labels_set(*, case: Case, actor: User, labels: list[str]) -> Case:
+    cleaned = sorted({label.strip()[:40] for label in labels if label.strip()})[:20]
+    case.labels = cleaned
+    case.save(update_fields=["labels"])
+    audit_record(
+        stream=case.report_id, action="case.labels_set", actor=actor, detail={"labels": cleaned}
+    )
+    return case
+
+
+def _colleague(case: Case, user: User) -> bool:
+    return user.is_active and user.role == Role.FOCAL_POINT and user.entity_id == case.entity_id
+
+
+@transaction.atomic
+def case_assign(*, case: Case, actor: User, assignee: User) -> Case:
+    if not _colleague(case, assignee):
+        raise CaseInputError(
+            {"assigned_to": ["Assign to an active focal point of the case's entity."]}
+        )
+    previous = case.assigned_to.username if case.assigned_to else None
+    case.assigned_to = assignee
+    case.save(update_fields=["assigned_to"])
+    audit_record(
+        stream=case.report_id,
+        action="case.assigned",
+        actor=actor,
+        detail={"from": previous, "to": assignee.username},
+    )
+    return case
+
+
+@transaction.atomic
+def case_share(*, case: Case, actor: User, colleague: User) -> Case:
+    if not _colleague(case, colleague):
+        raise CaseInputError(
+            {"colleague": ["Share only with an active focal point of the case's entity."]}
+        )
+    case.shared_with.add(colleague)
+    audit_record(
+        stream=case.report_id,
+        action="case.shared",
+        actor=actor,
+        detail={"with": colleague.username},
+    )
+    return case
+
+
+@transaction.atomic
+def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
+    """Staff turnover in one step: every open case of the departing focal point moves."""
+    if (
+        departing.entity_id != successor.entity_id
+        or successor.role != Role.FOCAL_POINT
+        or not successor.is_active
+    ):
+        raise CaseInputError(
+            {"successor": ["The successor must be an active focal point of the same entity."]}
+        )
+    moved = 0
+    for case in (
+        Case.objects.select_for_update().filter(assigned_to=departing).exclude(state="closed")
+    ):
+        case.assigned_to = successor
+        case.save(update_fields=["assigned_to"])
+        audit_record(
+            stream=case.report_id,
+            action="case.handed_over",
+            actor=actor,
+            detail={"from": departing.username, "to": successor.username},
+        )
+        moved += 1
+    for case in Case.objects.filter(shared_with=departing):
+        case.shared_with.remove(departing)
+    return moved
+
+
+# --- Overrides (four eyes) ----------------------------------------------------------------
+
+
+def _override_consent(case: Case, transition_name: str) -> list[str]:
+    gate = CONSENT_GATES.get(transition_name)
+    case.forget_context()
+    return gate.missing(case) if gate else []
+
+
+@transaction.atomic
+def override_request(
+    *, case: Case, actor: User, transition_name: str, justification: str
+) -> Override:
+    if actor.role != Role.FOCAL_POINT or actor.entity_id != case.entity_id:
+        raise CaseForbiddenError
+    if len(justification.strip()) < 20:
+        raise CaseInputError(
+            {"justification": ["Write the justification in full (at least 20 characters)."]}
+        )
+    if transition_name not in CONSENT_GATES:
+        raise CaseInputError(
+            {"transition": ["Only a transition that needs consent can be overridden."]}
+        )
+    if envelope.is_sealed(case.report.data_key):
+        # An override cannot unseal a report: only the reporter's receipt can.
+        raise ConsentRequiredError([ConsentAction.CASE_REVIEW])
+    missing = _override_consent(case, transition_name)
+    if not missing:
+        raise CaseInputError({"transition": ["No consent is missing for this transition."]})
+    override = Override(case=case, transition=transition_name, requested_by=actor)
+    envelope.seal(override, "justification", justification, case_data_key(case))
+    override.save()
+    audit_record(
+        stream=case.report_id,
+        action="override.requested",
+        actor=actor,
+        detail={"override": str(override.id), "transition": transition_name, "missing": missing},
+    )
+    return override
+
+
+@transaction.atomic
+def override_approve(*, override_id: Any, actor: User) -> Override:
+    from cases.selectors import cases_visible_to
+
+    override = (
+        Override.objects.select_for_update()
+        .select_related("case", "case__report", "case__report__data_key")
+        .filter(pk=override_id, case__in=cases_visible_to(actor))
+        .first()
+    )
+    if override is None:
+        raise Case.DoesNotExist
+    if actor.role != Role.FOCAL_POINT or actor.entity_id != override.case.entity_id:
+        raise CaseForbiddenError
+    if override.requested_by_id == actor.id:
+        raise CaseForbiddenError
+    if override.status != Override.Status.PENDING:
+        raise CaseInputError({"status": ["This override was already decided."]})
+    case = override.case
+    missing = _override_consent(case, override.transition)
+    key = case_data_key(case)
+    justification = envelope.open_text(override, "justification", key) or ""
+    override.status = Override.Status.APPROVED
+    override.decided_by = actor
+    override.decided_at = timezone.now()
+    override.save(update_fields=["status", "decided_by", "decided_at"])
+    # The reporter is told what was done and why, in their portal.
+    from reports.services import timeline_add
+    from reports.vocabulary import ConsentAction as CA
+
+    names = ", ".join(str(CA(action).label) for action in missing) or override.transition
+    body = (
+        f"Two staff members decided to go ahead with a step of your case without your consent "
+        f"({names}). Their reason: {justification}"
+    )
+    message = Message(
+        report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
+    )
+    envelope.seal(message, "body", body, key)
+    message.save()
+    timeline_add(case.report, "override", action=missing[0] if missing else "")
+    audit_record(
+        stream=case.report_id,
+        action="override.approved",
+        actor=actor,
+        detail={
+            "override": str(override.id),
+            "transition": override.transition,
+            "requested_by": override.requested_by.username,
+            "missing": missing,
+        },
+    )
+    return override

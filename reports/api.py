@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.authentication import bearer_token
 from config.api_errors import ApiError, validation_error
 from reports import services
 from reports.attachments import AttachmentRejected, clean_attachment
@@ -36,12 +37,6 @@ class Reporter:
     is_authenticated = True
     is_active = True
     role = ""
-
-
-def bearer_token(request: Any) -> str:
-    header = request.META.get("HTTP_AUTHORIZATION", "")
-    scheme, _, token = header.partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
 
 
 class ReporterTokenAuthentication(BaseAuthentication):

@@ -416,3 +416,11 @@ def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachme
     timeline_add(report, "attachment_added")
     audit_record(stream=report.id, action="attachment.added", actor_kind=REPORTER)
     return record
+
+
+@transaction.atomic
+def report_shred(*, report: Report, actor: Any) -> None:
+    """Crypto-shredding: every wrapping of the data key, and every session copy, is destroyed."""
+    ReporterSession.objects.filter(report=report).delete()
+    envelope.data_key_shred(data_key=report.data_key)
+    audit_record(stream=report.id, action="report.shredded", actor=actor)

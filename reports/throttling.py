@@ -28,7 +28,7 @@ def _client_address(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def _bucket(request: HttpRequest) -> str:
+def _bucket(request: HttpRequest, scope: str) -> str:
     day = timezone.now().date().isoformat()
     daily_key = hmac.new(
         settings.SECRET_KEY.encode(), f"receipt-throttle:{day}".encode(), hashlib.sha256
@@ -36,12 +36,12 @@ def _bucket(request: HttpRequest) -> str:
     pseudonym = hmac.new(daily_key, _client_address(request).encode(), hashlib.sha256).hexdigest()[
         :32
     ]
-    return f"receipt-failures:{pseudonym}"
+    return f"{scope}-failures:{pseudonym}"
 
 
-def receipt_retry_after(request: HttpRequest) -> int | None:
+def receipt_retry_after(request: HttpRequest, scope: str = "receipt") -> int | None:
     """Seconds to wait before another attempt, or ``None`` if attempts are allowed."""
-    key = _bucket(request)
+    key = _bucket(request, scope)
     failures = cache.get(key, 0)
     if failures < MAX_FAILURES:
         return None
@@ -50,8 +50,8 @@ def receipt_retry_after(request: HttpRequest) -> int | None:
     return max(remaining, 1) if window_ends else WINDOW_SECONDS
 
 
-def receipt_failure_note(request: HttpRequest) -> None:
-    key = _bucket(request)
+def receipt_failure_note(request: HttpRequest, scope: str = "receipt") -> None:
+    key = _bucket(request, scope)
     if cache.add(key, 1, timeout=WINDOW_SECONDS):
         cache.set(
             f"{key}:ends", timezone.now().timestamp() + WINDOW_SECONDS, timeout=WINDOW_SECONDS

@@ -1,0 +1,376 @@
+"""The staff case API (contract: "Staff"). Thin: selectors decide visibility, services write."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import IsStaffMember, StaffTokenAuthentication
+from accounts.models import Role, User
+from audit.services import stream_entries, stream_is_valid
+from cases import services
+from cases.models import Case
+from cases.selectors import case_for, case_list, case_summary, transition_report
+from config.api_errors import ApiError, validation_error
+from referrals.services import ReferralConsentError, ReferralInputError, referral_make
+
+
+def _not_found() -> ApiError:
+    return ApiError(status_code=404, code="not_found", detail=_("Not found."))
+
+
+def _forbidden() -> ApiError:
+    return ApiError(status_code=403, code="forbidden", detail=_("Your role does not allow this."))
+
+
+def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[str, Any]:
+    allowed, blocked = transition_report(case, user)
+    return {
+        **case_summary(case),
+        "consents": case.report.current_consents(),
+        "allowed_transitions": allowed,
+        "blocked_transitions": blocked,
+        "outcome": case.outcome or None,
+        "closure_reason": case.closure_reason or None,
+        "location_type": case.report.location_type or None,
+        "reporter_role": case.report.reporter_role,
+        "identity_disclosure": case.report.identity_disclosure,
+        **decrypted,
+    }
+
+
+class StaffApi(APIView):
+    authentication_classes = [StaffTokenAuthentication]
+    permission_classes = [IsStaffMember]
+
+    def staff(self, request: Request) -> User:
+        user = request.user
+        if not isinstance(user, User):
+            raise ApiError(status_code=401, code="not_authenticated", detail=_("Sign in first."))
+        return user
+
+    def visible_case(self, request: Request, case_id: Any) -> Case:
+        case = case_for(self.staff(request), case_id)
+        if case is None:
+            # Leadership and admins never reach a case: the same answer as a case that does not exist.
+            raise _not_found()
+        return case
+
+
+class TokenSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(max_length=200, trim_whitespace=False)
+    otp = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+
+
+class CaseListApi(StaffApi):
+    @extend_schema(responses={200: OpenApiResponse(description="[CASE_SUMMARY]")})
+    def get(self, request: Request) -> Response:
+        cases = case_list(
+            self.staff(request),
+            state=request.query_params.get("state", ""),
+            due=request.query_params.get("due", ""),
+        )
+        return Response([case_summary(case) for case in cases])
+
+
+class CaseDetailApi(StaffApi):
+    @extend_schema(responses={200: OpenApiResponse(description="CASE")})
+    def get(self, request: Request, case_id: Any) -> Response:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        return Response(
+            case_detail(case, user, decrypted=services.case_read(case=case, actor=user))
+        )
+
+
+class TransitionSerializer(serializers.Serializer):
+    note = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+    outcome = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
+    closure_reason = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default=""
+    )
+
+
+class CaseTransitionApi(StaffApi):
+    @extend_schema(
+        request=TransitionSerializer, responses={200: OpenApiResponse(description="CASE")}
+    )
+    def post(self, request: Request, case_id: Any, name: str) -> Response:
+        user = self.staff(request)
+        serializer = TransitionSerializer(data=request.data or {})
+        serializer.is_valid(raise_exception=True)
+        try:
+            services.case_transition(
+                case_id=case_id, name=name, actor=user, **serializer.validated_data
+            )
+        except Case.DoesNotExist:
+            raise _not_found() from None
+        except services.CaseForbiddenError:
+            raise _forbidden() from None
+        except services.TransitionNotAllowedError as error:
+            raise ApiError(
+                status_code=409,
+                code="transition_not_allowed",
+                detail=_("This step is not possible from the case's current state."),
+                allowed=error.allowed,
+            ) from None
+        except services.ConsentRequiredError as error:
+            raise ApiError(
+                status_code=409,
+                code="consent_required",
+                detail=_("The reporter has not given the consent this step needs."),
+                missing=error.missing,
+            ) from None
+        except services.CaseInputError as error:
+            raise validation_error(error.fields) from None
+        except services.CaseConflictError:
+            raise ApiError(
+                status_code=409,
+                code="conflict",
+                detail=_(
+                    "The case changed while you were working on it; nothing was written. Reload it."
+                ),
+            ) from None
+        case = self.visible_case(request, case_id)
+        return Response(
+            case_detail(case, user, decrypted=services.case_read(case=case, actor=user))
+        )
+
+
+class BodySerializer(serializers.Serializer):
+    body = serializers.CharField(max_length=10000)
+
+
+def _sealed() -> ApiError:
+    return ApiError(
+        status_code=409,
+        code="consent_required",
+        detail=_("The reporter has withdrawn case review: the report is sealed."),
+        missing=["case_review"],
+    )
+
+
+class CaseMessageApi(StaffApi):
+    @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="message")})
+    def post(self, request: Request, case_id: Any) -> Response:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        serializer = BodySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            message = services.staff_message_send(
+                case=case, actor=user, body=serializer.validated_data["body"]
+            )
+        except services.envelope.ReportSealedError:
+            raise _sealed() from None
+        return Response(
+            {
+                "id": str(message.id),
+                "from": "staff",
+                "body": serializer.validated_data["body"],
+                "sent_at": message.sent_at.isoformat(),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CaseNoteApi(StaffApi):
+    @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="note")})
+    def post(self, request: Request, case_id: Any) -> Response:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        if user.role != Role.FOCAL_POINT:
+            raise _forbidden()
+        serializer = BodySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            note = services.note_add(case=case, actor=user, body=serializer.validated_data["body"])
+        except services.envelope.ReportSealedError:
+            raise _sealed() from None
+        return Response({"id": str(note.id)}, status=status.HTTP_201_CREATED)
+
+
+class ReferralSerializer(serializers.Serializer):
+    service = serializers.JSONField()
+    note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
+
+
+class CaseReferralApi(StaffApi):
+    @extend_schema(
+        request=ReferralSerializer, responses={201: OpenApiResponse(description="referral")}
+    )
+    def post(self, request: Request, case_id: Any) -> Response:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        if user.role != Role.FOCAL_POINT:
+            raise _forbidden()
+        serializer = ReferralSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            referral = referral_make(
+                case=case,
+                actor=user,
+                service=serializer.validated_data["service"],
+                note=serializer.validated_data["note"],
+            )
+        except ReferralInputError as error:
+            raise validation_error({"service": [str(error)]}) from None
+        except ReferralConsentError as error:
+            raise ApiError(
+                status_code=409,
+                code="consent_required",
+                detail=_("The reporter has not consented to this referral."),
+                missing=error.missing,
+            ) from None
+        return Response(
+            {
+                "id": str(referral.id),
+                "service": referral.kind,
+                "service_id": referral.service_id,
+                "service_name": referral.service.name,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class CaseAuditApi(StaffApi):
+    @extend_schema(responses={200: OpenApiResponse(description="audit entries and chain validity")})
+    def get(self, request: Request, case_id: Any) -> Response:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        if user.role != Role.FOCAL_POINT:
+            raise _forbidden()
+        entries = stream_entries(case.report_id)
+        services.audit_record(stream=case.report_id, action="audit.exported", actor=user)
+        return Response(
+            {
+                "entries": [
+                    {
+                        "at": e.at.isoformat(),
+                        "actor": e.actor_username or e.actor_kind,
+                        "action": e.action,
+                        "detail": e.detail,
+                    }
+                    for e in entries
+                ],
+                "chain_valid": stream_is_valid(case.report_id),
+            }
+        )
+
+
+class OverrideRequestSerializer(serializers.Serializer):
+    transition = serializers.CharField(max_length=32)
+    justification = serializers.CharField(max_length=5000)
+
+
+class CaseOverrideApi(StaffApi):
+    @extend_schema(
+        request=OverrideRequestSerializer,
+        responses={202: OpenApiResponse(description="pending override")},
+    )
+    def post(self, request: Request, case_id: Any) -> Response:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        serializer = OverrideRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            override = services.override_request(
+                case=case,
+                actor=user,
+                transition_name=serializer.validated_data["transition"],
+                justification=serializer.validated_data["justification"],
+            )
+        except services.CaseForbiddenError:
+            raise _forbidden() from None
+        except services.CaseInputError as error:
+            raise validation_error(error.fields) from None
+        except services.ConsentRequiredError as error:
+            raise ApiError(
+                status_code=409,
+                code="consent_required",
+                detail=_("Only the reporter can unseal this report."),
+                missing=error.missing,
+            ) from None
+        return Response(
+            {"id": str(override.id), "status": override.status}, status=status.HTTP_202_ACCEPTED
+        )
+
+
+class OverrideApproveApi(StaffApi):
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="approved override")})
+    def post(self, request: Request, override_id: Any) -> Response:
+        user = self.staff(request)
+        try:
+            override = services.override_approve(override_id=override_id, actor=user)
+        except Case.DoesNotExist:
+            raise _not_found() from None
+        except services.CaseForbiddenError:
+            raise ApiError(
+                status_code=403,
+                code="forbidden",
+                detail=_(
+                    "A different authorised person must approve an override; the requester cannot."
+                ),
+            ) from None
+        except services.CaseInputError as error:
+            raise validation_error(error.fields) from None
+        except services.envelope.ReportSealedError:
+            raise _sealed() from None
+        return Response(
+            {"id": str(override.id), "status": override.status, "transition": override.transition}
+        )
+
+
+class AssignSerializer(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+    mode = serializers.ChoiceField(choices=["assign", "share"], default="assign")
+
+
+class CaseAssignApi(StaffApi):
+    @extend_schema(
+        request=AssignSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
+    )
+    def post(self, request: Request, case_id: Any) -> Response:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        if user.role != Role.FOCAL_POINT:
+            raise _forbidden()
+        serializer = AssignSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        colleague = User.objects.filter(username=serializer.validated_data["username"]).first()
+        if colleague is None:
+            raise validation_error({"username": [_("No such staff member.")]})
+        try:
+            if serializer.validated_data["mode"] == "share":
+                services.case_share(case=case, actor=user, colleague=colleague)
+            else:
+                services.case_assign(case=case, actor=user, assignee=colleague)
+        except services.CaseInputError as error:
+            raise validation_error(error.fields) from None
+        return Response(case_summary(self.visible_case(request, case_id)))
+
+
+class LabelsSerializer(serializers.Serializer):
+    labels = serializers.ListField(child=serializers.CharField(max_length=40), max_length=20)
+
+
+class CaseLabelsApi(StaffApi):
+    @extend_schema(
+        request=LabelsSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
+    )
+    def put(self, request: Request, case_id: Any) -> Response:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        if user.role != Role.FOCAL_POINT:
+            raise _forbidden()
+        serializer = LabelsSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        services.labels_set(case=case, actor=user, labels=serializer.validated_data["labels"])
+        return Response(case_summary(self.visible_case(request, case_id)))

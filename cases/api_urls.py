@@ -1,0 +1,31 @@
+from django.urls import path
+
+from cases import api
+
+urlpatterns = [
+    path("cases", api.CaseListApi.as_view(), name="api-cases"),
+    path("cases/<uuid:case_id>", api.CaseDetailApi.as_view(), name="api-case"),
+    path(
+        "cases/<uuid:case_id>/transitions/<str:name>",
+        api.CaseTransitionApi.as_view(),
+        name="api-case-transition",
+    ),
+    path("cases/<uuid:case_id>/messages", api.CaseMessageApi.as_view(), name="api-case-messages"),
+    path("cases/<uuid:case_id>/notes", api.CaseNoteApi.as_view(), name="api-case-notes"),
+    path(
+        "cases/<uuid:case_id>/referrals", api.CaseReferralApi.as_view(), name="api-case-referrals"
+    ),
+    path("cases/<uuid:case_id>/audit", api.CaseAuditApi.as_view(), name="api-case-audit"),
+    path(
+        "cases/<uuid:case_id>/overrides", api.CaseOverrideApi.as_view(), name="api-case-overrides"
+    ),
+    path(
+        "cases/<uuid:case_id>/assignment", api.CaseAssignApi.as_view(), name="api-case-assignment"
+    ),
+    path("cases/<uuid:case_id>/labels", api.CaseLabelsApi.as_view(), name="api-case-labels"),
+    path(
+        "overrides/<uuid:override_id>/approve",
+        api.OverrideApproveApi.as_view(),
+        name="api-override-approve",
+    ),
+]

@@ -1,0 +1,154 @@
+"""Which cases a staff member may see, and how a case looks to them.
+
+Visibility is decided here and only here: focal points see their entity's cases; an
+ombudsperson only cases referred to them; an investigator only formal cases assigned to them;
+leadership and administrators no case at all.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Role, User
+from accounts.permissions import is_staff_member
+from cases.models import (
+    CONSENT_GATES,
+    FORMAL_STATES,
+    TRANSITION_NAMES,
+    Case,
+)
+from referrals.models import ServiceKind
+
+DUE_SOON_DAYS = 3
+
+
+def cases_visible_to(user: Any) -> QuerySet[Case]:
+    if not is_staff_member(user):
+        return Case.objects.none()
+    if user.role == Role.FOCAL_POINT:
+        return Case.objects.filter(entity_id=user.entity_id)
+    if user.role == Role.OMBUDSPERSON:
+        referred = Q(referrals__kind=ServiceKind.OMBUDSPERSON) & (
+            Q(referrals__service__staff_user=user)
+            | Q(
+                referrals__service__staff_user__isnull=True,
+                referrals__service__entity_id=user.entity_id,
+            )
+        )
+        return Case.objects.filter(referred).distinct()
+    if user.role == Role.INVESTIGATOR:
+        return Case.objects.filter(investigator=user, formal_started_at__isnull=False)
+    return Case.objects.none()
+
+
+def case_for(user: Any, case_id: Any) -> Case | None:
+    return (
+        cases_visible_to(user)
+        .select_related("report", "report__data_key", "entity", "assigned_to")
+        .filter(pk=case_id)
+        .first()
+    )
+
+
+# Who may fire which transition, beyond seeing the case.
+INVESTIGATOR_TRANSITIONS = frozenset({"record_findings"})
+
+
+def may_run_transition(user: User, case: Case, name: str) -> bool:
+    if user.role == Role.FOCAL_POINT:
+        return user.entity_id == case.entity_id
+    if user.role == Role.INVESTIGATOR:
+        return name in INVESTIGATOR_TRANSITIONS and case.investigator_id == user.id
+    return False
+
+
+def transitions_from_state(case: Case) -> list[str]:
+    # django-fsm adds get_all_<field>_transitions to the model at class creation.
+    all_transitions = case.get_all_state_transitions()  # type: ignore[attr-defined]
+    available = {t.name for t in all_transitions if t.source in (case.state, "*")}
+    return [name for name in TRANSITION_NAMES if name in available]
+
+
+def transition_report(case: Case, user: User) -> tuple[list[str], list[dict[str, Any]]]:
+    """(allowed, blocked): what this user can do now, and what is blocked and why."""
+    allowed: list[str] = []
+    blocked: list[dict[str, Any]] = []
+    case.forget_context()
+    for name in transitions_from_state(case):
+        if not may_run_transition(user, case, name):
+            continue
+        gate = CONSENT_GATES.get(name)
+        missing = gate.missing(case) if gate else []
+        if missing:
+            blocked.append({"name": name, "missing": missing, "reason": "consent_required"})
+        elif name == "start_disciplinary" and case.outcome != "substantiated":
+            blocked.append({"name": name, "missing": [], "reason": "outcome_not_substantiated"})
+        else:
+            allowed.append(name)
+    return allowed, blocked
+
+
+def deadlines(case: Case, today: date | None = None) -> dict[str, Any]:
+    today = today or timezone.now().date()
+    acknowledged = case.acknowledged_at is not None
+    ack_due = case.acknowledgement_due
+    feedback_due = case.feedback_due
+    open_case = case.state != "closed"
+    return {
+        "acknowledgement_due": ack_due.isoformat(),
+        "acknowledgement_overdue": open_case and not acknowledged and ack_due < today,
+        "feedback_due": feedback_due.isoformat() if feedback_due else None,
+        "feedback_overdue": bool(open_case and feedback_due and feedback_due < today),
+        "due_soon": bool(
+            open_case
+            and (
+                (not acknowledged and today <= ack_due <= today + timedelta(days=DUE_SOON_DAYS))
+                or (feedback_due and today <= feedback_due <= today + timedelta(days=DUE_SOON_DAYS))
+            )
+        ),
+    }
+
+
+def case_list(user: Any, *, state: str = "", due: str = "") -> QuerySet[Case]:
+    """The case list with filters; a fixed number of queries whatever its length."""
+    query = (
+        cases_visible_to(user)
+        .select_related("report", "entity", "assigned_to")
+        .order_by("acknowledgement_due", "opened_at")
+    )
+    if state:
+        query = query.filter(state=state)
+    today = timezone.now().date()
+    if due == "overdue":
+        query = query.exclude(state="closed").filter(
+            Q(acknowledged_at__isnull=True, acknowledgement_due__lt=today)
+            | Q(feedback_due__lt=today)
+        )
+    elif due == "soon":
+        horizon = today + timedelta(days=DUE_SOON_DAYS)
+        query = query.exclude(state="closed").filter(
+            Q(acknowledged_at__isnull=True, acknowledgement_due__range=(today, horizon))
+            | Q(feedback_due__range=(today, horizon))
+        )
+    return query
+
+
+def case_summary(case: Case) -> dict[str, Any]:
+    return {
+        "id": str(case.id),
+        "reference": case.report.reference,
+        "entity": case.entity.code,
+        "category": case.report.category,
+        "route": case.report.route,
+        "informal_channel": case.report.informal_channel or None,
+        "state": case.state,
+        "assigned_to": case.assigned_to.username if case.assigned_to else None,
+        "submitted_on": case.report.submitted_on.isoformat(),
+        "deadlines": deadlines(case),
+        "labels": case.labels,
+        "formal": case.state in FORMAL_STATES or case.formal_process_started,
+    }

@@ -214,15 +214,21 @@ def current_step(html: bytes | str) -> str:
     return steps[0] or ""
 
 
+STEP_NAMES = ("about", "what", "identity", "route")
+
+
 def walk_intake(
-    client: Client, answers: dict[str, list[tuple[str, str]]] | None = None
+    client: Client,
+    answers: dict[str, list[tuple[str, str]]] | None = None,
+    *,
+    last_step: str = "route",
 ) -> list[Any]:
-    """GET /report/ then post each step with the page's own hidden fields plus that step's
-    answers, as a browser without JavaScript does; returns every response, the last being the
-    answer to the final step."""
+    """GET /report/ then post each step up to ``last_step`` with the page's own hidden fields
+    plus that step's answers, as a browser without JavaScript does; returns every response,
+    the last being the answer to ``last_step`` (the receipt page after "route")."""
     answers = answers or WIZARD_ANSWERS
     responses = [client.get("/report/")]
-    for step in ("about", "what", "identity", "route"):
+    for step in STEP_NAMES[: STEP_NAMES.index(last_step) + 1]:
         page = responses[-1]
         assert page.status_code == 200, page.content.decode()[:2000]
         assert current_step(page.content) == step

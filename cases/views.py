@@ -25,7 +25,7 @@ from accounts.services import (
 )
 from audit.services import stream_entries, stream_is_valid
 from cases import services
-from cases.models import Case, CaseState, ClosureReason, Outcome
+from cases.models import CaseState, ClosureReason, Outcome
 from cases.selectors import case_for, case_list, case_summary, transition_report
 from reports.throttling import receipt_failure_note, receipt_retry_after
 from reports.vocabulary import ConsentAction

@@ -17,6 +17,10 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "errors/404.html", status=404)
 
 
+def api_not_found(request: HttpRequest) -> JsonResponse:
+    return JsonResponse({"error": "not_found", "detail": _("Not found.")}, status=404)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(

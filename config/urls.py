@@ -1,4 +1,4 @@
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api import AuthTokenApi, EntityListApi
@@ -19,6 +19,8 @@ urlpatterns = [
     path("staff/", include("cases.urls")),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Unknown API paths answer in the contract's JSON, also when DEBUG is on.
+    re_path(r"^api/", pages.api_not_found),
 ]
 
 handler404 = "config.pages.not_found"

@@ -111,7 +111,6 @@ def _unique_reference() -> str:
     raise RuntimeError("could not find a free report reference")
 
 
-@transaction.atomic
 def report_submit(
     *, submission: ReportSubmission, attachments: Sequence[CleanAttachment] = ()
 ) -> SubmittedReport:
@@ -123,7 +122,20 @@ def report_submit(
     if len(attachments) > MAX_ATTACHMENTS:
         raise TooManyAttachmentsError(str(MAX_ATTACHMENTS))
     receipt = receipt_new()
-    data_key, key = envelope.data_key_create(receipt=receipt)
+    # Argon2id runs before the transaction, so no lock is held during the slow derivation.
+    prepared = envelope.data_key_prepare(receipt=receipt)
+    with transaction.atomic():
+        return _report_store(submission, attachments, receipt, prepared)
+
+
+def _report_store(
+    submission: ReportSubmission,
+    attachments: Sequence[CleanAttachment],
+    receipt: str,
+    prepared: envelope.PreparedDataKey,
+) -> SubmittedReport:
+    data_key = envelope.data_key_store(prepared)
+    key = prepared.key_material
     report = Report(
         reference=_unique_reference(),
         receipt_index=envelope.blind_index("receipt", receipt),

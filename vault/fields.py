@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db import models
+from django.db.models.query_utils import DeferredAttribute
 
 
 class PlaintextAssignmentError(TypeError):
@@ -37,14 +38,10 @@ class Ciphertext:
         return len(self.blob)
 
 
-class _CiphertextDescriptor:
-    def __init__(self, field: EncryptedField) -> None:
-        self.field = field
+class _CiphertextDescriptor(DeferredAttribute):
+    """Django's deferred loading, plus a guard on assignment."""
 
-    def __get__(self, instance: Any, owner: Any = None) -> Any:
-        if instance is None:
-            return self
-        return instance.__dict__.get(self.field.attname)
+    field: EncryptedField
 
     def __set__(self, instance: Any, value: Any) -> None:
         instance.__dict__[self.field.attname] = self.field.to_ciphertext(value)
@@ -53,14 +50,16 @@ class _CiphertextDescriptor:
 class EncryptedField(models.BinaryField):
     """A ``bytea`` column that only ever stores AES-GCM ciphertext."""
 
+    # What django-stubs' mypy plugin reports for instances: ciphertext, never plain bytes.
+    _pyi_private_set_type: Ciphertext | None
+    _pyi_private_get_type: Ciphertext | None  # type: ignore[assignment]
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("null", True)
         kwargs.setdefault("blank", True)
         super().__init__(*args, **kwargs)
 
-    def contribute_to_class(self, cls: Any, name: str, private_only: bool = False) -> None:
-        super().contribute_to_class(cls, name, private_only=private_only)
-        setattr(cls, self.attname, _CiphertextDescriptor(self))
+    descriptor_class = _CiphertextDescriptor
 
     def to_ciphertext(self, value: Any) -> Ciphertext | None:
         if value is None or isinstance(value, Ciphertext):
@@ -96,4 +95,10 @@ class EncryptedField(models.BinaryField):
         return "" if value is None else value.blob.hex()
 
     def to_python(self, value: Any) -> Any:
+        # The hex that value_to_string writes (dumpdata) comes back as ciphertext (loaddata).
+        if isinstance(value, str) and value:
+            try:
+                return Ciphertext(bytes.fromhex(value))
+            except ValueError:
+                raise PlaintextAssignmentError(f"{self.name}: expected hex ciphertext") from None
         return value

@@ -27,10 +27,8 @@ BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 DEBUG = env_bool("DEBUG", default=True)
 
-_secrets, _development_fallbacks = resolve_secrets(
-    debug=DEBUG,
-    dev_secrets_path=Path(env_str("UPSTANDER_DEV_SECRETS_FILE") or BASE_DIR / ".dev-secrets.json"),
-)
+_dev_secrets_path = Path(env_str("UPSTANDER_DEV_SECRETS_FILE") or BASE_DIR / ".dev-secrets.json")
+_secrets, _development_fallbacks = resolve_secrets(debug=DEBUG, dev_secrets_path=_dev_secrets_path)
 SECRET_KEY = _secrets["SECRET_KEY"]
 UPSTANDER_KEKS = _secrets["UPSTANDER_KEKS"]
 UPSTANDER_BLIND_INDEX_KEY = _secrets["UPSTANDER_BLIND_INDEX_KEY"]
@@ -39,8 +37,9 @@ parse_keyring(UPSTANDER_KEKS)
 decode_blind_index_key(UPSTANDER_BLIND_INDEX_KEY)
 if _development_fallbacks:
     logging.getLogger("upstander.config").warning(
-        "Development keys in use for %s (from .dev-secrets.json). Never use them for real reports.",
+        "Development keys in use for %s (from %s). Never use them for real reports.",
         ", ".join(_development_fallbacks),
+        _dev_secrets_path.name,
     )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])

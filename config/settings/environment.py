@@ -84,10 +84,22 @@ def development_secrets(path: Path) -> dict[str, str]:
     return generated
 
 
+def _key_material(value: str) -> set[str]:
+    """The key parts of a secret, whatever label or version prefix surrounds them."""
+    parts = set()
+    for item in value.split(","):
+        for piece in item.split(":"):
+            piece = piece.strip().removeprefix(DEVELOPMENT_MARK)
+            if len(piece) >= 16:
+                parts.add(piece)
+    return parts
+
+
 def is_development_secret(value: str, known_development: dict[str, str]) -> bool:
     if DEVELOPMENT_MARK in value or value.startswith("django-insecure"):
         return True
-    return value in known_development.values()
+    development_material = set().union(*(_key_material(str(v)) for v in known_development.values()))
+    return bool(_key_material(value) & development_material)
 
 
 def resolve_secrets(*, debug: bool, dev_secrets_path: Path) -> tuple[dict[str, str], list[str]]:
@@ -98,12 +110,13 @@ def resolve_secrets(*, debug: bool, dev_secrets_path: Path) -> tuple[dict[str, s
     """
     from_environment = {name: env_str(name) for name in SECRET_VARIABLES}
     if not debug:
-        known = {}
+        known: dict[str, str] = {}
         if dev_secrets_path.exists():
             try:
-                known = json.loads(dev_secrets_path.read_text(encoding="utf-8"))
+                loaded = json.loads(dev_secrets_path.read_text(encoding="utf-8"))
             except ValueError:
-                known = {}
+                loaded = {}
+            known = loaded if isinstance(loaded, dict) else {}
         for name, value in from_environment.items():
             if not value:
                 raise ImproperlyConfigured(

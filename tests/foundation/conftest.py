@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import base64
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-
-from vault import envelope
 
 
 def random_key_b64() -> str:
@@ -19,12 +17,3 @@ def random_key_b64() -> str:
 @pytest.fixture
 def new_key() -> Callable[[], str]:
     return random_key_b64
-
-
-@pytest.fixture(autouse=True)
-def _forget_fingerprinted_keks() -> Iterator[None]:
-    # ``vault.envelope`` remembers, per process, which KEKs it has fingerprinted; every test
-    # rolls its database back, so the memory must not outlive the test either.
-    envelope._fingerprinted.clear()
-    yield
-    envelope._fingerprinted.clear()

@@ -314,4 +314,5 @@ def test_ciphertext_repr_never_shows_the_bytes(key: bytes) -> None:
     note = SealedNote()
     seal(note, "body", NARRATIVE, key)
 
+    assert note.body is not None
     assert repr(note.body) == f"<Ciphertext {len(note.body)} bytes>"

@@ -1,0 +1,184 @@
+"""Who may see and do what: the whole role x endpoint matrix, enforced in selectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from accounts.models import Role
+from cases.models import Case
+from referrals.models import Referral, ServiceEntry
+from tests.cases.conftest import force_state
+
+pytestmark = pytest.mark.django_db
+ALL = {
+    "case_review": True,
+    "ombudsperson_referral": True,
+    "formal_investigation": True,
+    "contact_alleged_perpetrator": True,
+    "support_referral": True,
+}
+
+
+@pytest.fixture
+def world(open_case: Any, make_staff: Any, entity: Any, other_entity: Any) -> dict[str, Any]:
+    """One case of each kind and one staff member of each role."""
+    informal = open_case(consents=ALL)
+    formal = force_state(
+        open_case(consents=ALL), "investigation", formal_started_at=informal.opened_at
+    )
+    elsewhere = open_case(consents=ALL, entity_obj=other_entity)
+    staff = {
+        "focal_point": make_staff(Role.FOCAL_POINT, username="fp"),
+        "focal_point_elsewhere": make_staff(
+            Role.FOCAL_POINT, username="fp_else", entity_obj=other_entity
+        ),
+        "ombudsperson": make_staff(Role.OMBUDSPERSON, username="ombuds"),
+        "ombudsperson_unreferred": make_staff(
+            Role.OMBUDSPERSON, username="ombuds_else", entity_obj=other_entity
+        ),
+        "investigator": make_staff(Role.INVESTIGATOR, username="inv"),
+        "investigator_unassigned": make_staff(Role.INVESTIGATOR, username="inv_else"),
+        "leadership": make_staff(Role.LEADERSHIP, username="lead"),
+        "admin": make_staff(Role.ADMIN, username="adm", entity_obj=None),
+    }
+    Case.objects.filter(pk=formal.pk).update(investigator=staff["investigator"])
+    service = ServiceEntry.objects.create(
+        entity=entity, kind="ombudsperson", name="Ombudsperson", staff_user=staff["ombudsperson"]
+    )
+    Referral.objects.create(
+        case=informal, service=service, kind="ombudsperson", referred_by=staff["focal_point"]
+    )
+    return {
+        "cases": {"informal": informal, "formal": formal, "elsewhere": elsewhere},
+        "staff": staff,
+    }
+
+
+# Which cases each role sees in GET /api/v1/cases and may open with GET /api/v1/cases/{id}.
+VISIBLE = {
+    "focal_point": {"informal", "formal"},
+    "focal_point_elsewhere": {"elsewhere"},
+    "ombudsperson": {"informal"},
+    "ombudsperson_unreferred": set(),
+    "investigator": {"formal"},
+    "investigator_unassigned": set(),
+    "leadership": set(),
+    "admin": set(),
+}
+
+
+@pytest.mark.parametrize("who", list(VISIBLE))
+def test_role_sees_exactly_its_cases(who: str, world: dict[str, Any], staff_api: Any) -> None:
+    client = staff_api(world["staff"][who])
+    listed = {c["id"] for c in client.get("/api/v1/cases").json()}
+    expected = {str(world["cases"][name].id) for name in VISIBLE[who]}
+    assert listed == expected
+    for name, case in world["cases"].items():
+        detail = client.get(f"/api/v1/cases/{case.id}")
+        assert detail.status_code == (200 if name in VISIBLE[who] else 404), (who, name)
+        if detail.status_code == 200:
+            assert "narrative" in detail.json()
+        else:
+            assert "narrative" not in detail.json()
+        audit = client.get(f"/api/v1/cases/{case.id}/audit")
+        # The audit trail of a case is for its focal points only.
+        assert audit.status_code == (
+            200
+            if who.startswith("focal_point") and name in VISIBLE[who]
+            else 403
+            if name in VISIBLE[who]
+            else 404
+        )
+
+
+# Who may write on a case they can see (or 404 when they cannot see it).
+@pytest.mark.parametrize("who", list(VISIBLE))
+def test_role_may_only_act_as_its_role_allows(
+    who: str, world: dict[str, Any], staff_api: Any
+) -> None:
+    client = staff_api(world["staff"][who])
+    informal = world["cases"]["informal"]
+    transition = client.post(
+        f"/api/v1/cases/{informal.id}/transitions/put_on_hold", {}, format="json"
+    )
+    referral = client.post(
+        f"/api/v1/cases/{informal.id}/referrals", {"service": "ombudsperson"}, format="json"
+    )
+    override = client.post(
+        f"/api/v1/cases/{informal.id}/overrides",
+        {
+            "transition": "start_informal",
+            "justification": "Safety of other staff requires immediate action.",
+        },
+        format="json",
+    )
+    if who == "focal_point":
+        assert transition.status_code == 200
+        assert referral.status_code == 201
+        assert override.status_code in (400, 202)  # nothing missing -> 400; never 403/404
+    elif who == "ombudsperson":
+        assert (transition.status_code, referral.status_code, override.status_code) == (
+            403,
+            403,
+            403,
+        )
+    else:
+        assert (transition.status_code, referral.status_code, override.status_code) == (
+            404,
+            404,
+            404,
+        )
+
+
+def test_investigator_records_findings_only_on_assigned_formal_case(
+    world: dict[str, Any], staff_api: Any
+) -> None:
+    formal = world["cases"]["formal"]
+    response = staff_api(world["staff"]["investigator"]).post(
+        f"/api/v1/cases/{formal.id}/transitions/record_findings",
+        {"outcome": "substantiated"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["state"] == "findings"
+    refused = staff_api(world["staff"]["investigator"]).post(
+        f"/api/v1/cases/{formal.id}/transitions/close",
+        {"closure_reason": "unsubstantiated"},
+        format="json",
+    )
+    assert refused.status_code == 403
+
+
+def test_ombudsperson_does_not_see_the_identity_without_consent(
+    world: dict[str, Any], staff_api: Any, open_case: Any, entity: Any
+) -> None:
+    case = open_case(consents=ALL, identity={"name": "Amina Example"})
+    service = ServiceEntry.objects.get(entity=entity, kind="ombudsperson")
+    Referral.objects.create(
+        case=case, service=service, kind="ombudsperson", referred_by=world["staff"]["focal_point"]
+    )
+    seen_by_ombudsperson = (
+        staff_api(world["staff"]["ombudsperson"]).get(f"/api/v1/cases/{case.id}").json()
+    )
+    assert seen_by_ombudsperson["identity"] is None
+    assert seen_by_ombudsperson["identity_withheld"] is True
+    seen_by_focal_point = (
+        staff_api(world["staff"]["focal_point"]).get(f"/api/v1/cases/{case.id}").json()
+    )
+    assert seen_by_focal_point["identity"] == {"name": "Amina Example"}
+
+
+def test_case_list_query_count_does_not_grow_with_rows(
+    open_case: Any, focal_point: Any, staff_api: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = staff_api(focal_point)
+    for _ in range(3):
+        open_case()
+    with django_assert_max_num_queries(8) as few:
+        assert len(client.get("/api/v1/cases").json()) == 3
+    for _ in range(12):
+        open_case()
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/cases").json()) == 15

@@ -29,9 +29,8 @@ class DropReporterActivity(logging.Filter):
         path = getattr(request, "path", None)
         if isinstance(path, str):
             return not is_reporter_path(path)
-        # django.server passes the request line as the first argument: "POST /report/ HTTP/1.1".
-        if record.args and isinstance(record.args, tuple) and isinstance(record.args[0], str):
-            parts = record.args[0].split(" ")
-            if len(parts) >= 2 and is_reporter_path(parts[1]):
-                return False
-        return True
+        # django.server passes the request line ("POST /report/ HTTP/1.1"); other loggers pass
+        # the path among their arguments or in the message itself.
+        args = record.args if isinstance(record.args, tuple) else ()
+        texts = [arg for arg in args if isinstance(arg, str)] + [str(record.msg)]
+        return not any(is_reporter_path(token) for text in texts for token in text.split())

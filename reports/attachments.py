@@ -8,6 +8,7 @@ XMP, comments and colour-profile fingerprints.
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -65,7 +66,12 @@ def _is_plain_text(data: bytes) -> bool:
 
 def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
     try:
-        with Image.open(io.BytesIO(data)) as image:
+        with warnings.catch_warnings():
+            # Pillow only warns between the limit and twice the limit: treat that as refusal.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            opened = Image.open(io.BytesIO(data))
+            opened.load()
+        with opened as image:
             image_format = image.format or ""
             if _IMAGE_FORMATS.get(image_format) != content_type:
                 raise AttachmentRejected(_("This image is damaged or not what it claims to be."))
@@ -80,7 +86,13 @@ def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
             out = io.BytesIO()
             pixels_only.save(out, format=image_format)
             return out.getvalue()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError):
+    except (
+        UnidentifiedImageError,
+        OSError,
+        Image.DecompressionBombError,
+        Image.DecompressionBombWarning,
+        SyntaxError,
+    ):
         raise AttachmentRejected(_("This image is damaged or too large to open.")) from None
 
 

@@ -276,7 +276,8 @@ def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
             expires_at=now + SESSION_IDLE,
             absolute_expiry=now + SESSION_ABSOLUTE,
         )
-        audit_record(stream=report.id, action="reporter.signed_in", actor_kind=REPORTER)
+        # Reporter sign-ins are deliberately not audited: the first one usually follows the
+        # submission within minutes, and its time would date the report.
     return token, session
 
 

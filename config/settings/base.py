@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.api_errors.ApiServerErrorMiddleware",
+    "config.security_headers.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -273,8 +274,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "filters": {"drop_reporter_activity": {"()": "config.logging_filters.DropReporterActivity"}},
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
-        "console_requests": {
+        # Every handler drops reporters' activity: a timed line would date a submission.
+        "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
             "filters": ["drop_reporter_activity"],
@@ -284,8 +285,8 @@ LOGGING = {
     "loggers": {
         # Django's request logger is kept (status and path only) but never mails anything.
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
-        "django.request": {"handlers": ["console_requests"], "level": "INFO", "propagate": False},
-        "django.server": {"handlers": ["console_requests"], "level": "INFO", "propagate": False},
+        "django.request": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         # Task success lines would time-stamp the notification sent at each submission.
         "celery.app.trace": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "kombu.connection": {"handlers": ["console"], "level": "ERROR", "propagate": False},

@@ -222,10 +222,12 @@ def walk_intake(
     answers: dict[str, list[tuple[str, str]]] | None = None,
     *,
     last_step: str = "route",
+    uploads: dict[str, list[Any]] | None = None,
 ) -> list[Any]:
     """GET /report/ then post each step up to ``last_step`` with the page's own hidden fields
     plus that step's answers, as a browser without JavaScript does; returns every response,
-    the last being the answer to ``last_step`` (the receipt page after "route")."""
+    the last being the answer to ``last_step`` (the receipt page after "route"). ``uploads``
+    are files sent with the last step, as the route step's file input sends them."""
     answers = answers or WIZARD_ANSWERS
     responses = [client.get("/report/")]
     for step in STEP_NAMES[: STEP_NAMES.index(last_step) + 1]:
@@ -237,7 +239,10 @@ def walk_intake(
         own = {name for name, _ in answers[step]}
         pairs = [("step", step), *[(n, v) for n, v in carried if n not in own]]
         pairs += [*answers[step], ("next", "1")]
-        responses.append(client.post("/report/", _as_post_data(pairs)))
+        data: dict[str, list[Any]] = dict(_as_post_data(pairs))
+        if step == "route" and uploads:
+            data.update(uploads)
+        responses.append(client.post("/report/", data))
     return responses
 
 

@@ -81,7 +81,7 @@ def test_html_wizard_stores_nothing_before_the_last_step() -> None:
 
 def test_html_wizard_keeps_no_answer_server_side_between_steps() -> None:
     client = Client()
-    first = client.get("/report/")
+    assert client.get("/report/").status_code == 200
     about = client.post(
         "/report/",
         {"step": "about", "reporter_role": "witness", "entity": "UNW", "next": "1"},
@@ -93,7 +93,6 @@ def test_html_wizard_keeps_no_answer_server_side_between_steps() -> None:
     carried = dict(parse(about.content).hidden_fields())
     assert carried["reporter_role"] == "witness"
     assert carried["entity"] == "UNW"
-    assert first.status_code == 200
 
 
 def test_route_step_consent_radios_start_unchecked() -> None:
@@ -318,3 +317,15 @@ def test_granting_case_review_later_on_a_record_only_report_opens_the_case_then(
     view = reporter.get("/api/v1/reporter/report").json()
     assert view["route"] == "undecided"
     assert view["state"] == "received"
+
+
+def test_leaving_record_only_with_case_review_already_granted_opens_the_case() -> None:
+    body = submit(**record_only_payload(consents={"case_review": True}))
+    assert Case.objects.count() == 0
+    reporter = sign_in(body["receipt"])
+
+    response = reporter.post("/api/v1/reporter/route", {"route": "formal"}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "received"
+    assert Case.objects.get().state == "received"

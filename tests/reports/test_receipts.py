@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import math
 import re
+from collections.abc import Callable
 
 import pytest
 from rest_framework.test import APIClient
@@ -85,8 +86,7 @@ def test_receipt_index_is_a_keyed_hash_of_the_receipt() -> None:
         pytest.param(lambda r: f"  {r.replace('-', ' ')} ", id="spaces"),
     ],
 )
-def test_session_accepts_the_receipt_as_a_person_types_it(typed: object) -> None:
-    assert callable(typed)
+def test_session_accepts_the_receipt_as_a_person_types_it(typed: Callable[[str], str]) -> None:
     receipt = submit()["receipt"]
     response = APIClient().post(
         "/api/v1/reporter/session", {"receipt": typed(receipt)}, format="json"
@@ -108,8 +108,6 @@ def test_session_refuses_an_unknown_receipt_with_invalid_receipt() -> None:
 
 def test_the_public_reference_does_not_open_the_report() -> None:
     reference = submit()["report"]["reference"]
-    response = APIClient().post(
-        "/api/v1/reporter/session", {"receipt": reference}, format="json"
-    )
+    response = APIClient().post("/api/v1/reporter/session", {"receipt": reference}, format="json")
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_receipt"

@@ -1,0 +1,240 @@
+"""Attachments: metadata stripped from photos, type detected from the bytes, size and count
+limits, and only the report's own reporter can download them."""
+
+from __future__ import annotations
+
+import io
+import random
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from rest_framework.test import APIClient
+
+from reports.attachments import MAX_ATTACHMENT_BYTES
+from reports.models import Attachment, AttachmentContent
+from tests.reports.helpers import sign_in, submit
+from vault.fields import Ciphertext
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("entity")]
+
+GPS_INFO = 0x8825
+MAKE = 0x010F
+
+
+def photo_with_gps(image_format: str) -> bytes:
+    exif = Image.Exif()
+    exif[MAKE] = "CanaryCam"
+    exif[GPS_INFO] = {1: "N", 2: (46.0, 13.0, 30.0), 3: "E", 4: (6.0, 8.0, 40.0)}
+    image = Image.new("RGB", (32, 24), (200, 40, 40))
+    out = io.BytesIO()
+    image.save(out, format=image_format, exif=exif)
+    data = out.getvalue()
+    # The test image really carries a position.
+    assert Image.open(io.BytesIO(data)).getexif().get_ifd(GPS_INFO)
+    return data
+
+
+def upload(
+    client: APIClient, name: str, data: bytes, content_type: str = "application/octet-stream"
+) -> Any:
+    return client.post(
+        "/api/v1/reporter/attachments",
+        {"file": SimpleUploadedFile(name, data, content_type=content_type)},
+        format="multipart",
+    )
+
+
+@pytest.fixture
+def reporter() -> APIClient:
+    return sign_in(submit()["receipt"])
+
+
+def _download(client: APIClient, attachment_id: str) -> bytes:
+    response = client.get(f"/api/v1/reporter/attachments/{attachment_id}")
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    return bytes(response.getvalue())
+
+
+@pytest.mark.parametrize(
+    ("image_format", "name", "content_type"),
+    [("PNG", "photo.png", "image/png"), ("JPEG", "photo.jpg", "image/jpeg")],
+)
+def test_photo_is_accepted_and_its_exif_and_gps_are_stripped(
+    reporter: APIClient, image_format: str, name: str, content_type: str
+) -> None:
+    original = photo_with_gps(image_format)
+
+    response = upload(reporter, name, original, content_type)
+
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["content_type"] == content_type
+    assert body["filename"] == name
+    downloaded = _download(reporter, body["id"])
+    with Image.open(io.BytesIO(downloaded)) as image:
+        assert image.format == image_format
+        assert image.size == (32, 24)
+        assert len(image.getexif()) == 0
+        assert "exif" not in image.info
+    assert b"CanaryCam" not in downloaded
+    assert body["size"] == len(downloaded)
+    assert Attachment.objects.get().size == len(downloaded)
+
+
+def test_attachment_is_listed_on_the_report(reporter: APIClient) -> None:
+    upload(reporter, "notes.txt", b"Dates and times I wrote down.\n", "text/plain")
+    view = reporter.get("/api/v1/reporter/report").json()
+    assert [(a["filename"], a["content_type"]) for a in view["attachments"]] == [
+        ("notes.txt", "text/plain")
+    ]
+    assert any("added a file" in entry["label"] for entry in view["timeline"])
+
+
+def _random_bytes(size: int) -> bytes:
+    generator = random.Random(20240301)
+    data = bytearray(generator.getrandbits(8) for _ in range(size))
+    data[10] = 0  # never valid text
+    return bytes(data)
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + bytes(256), id="pe"),
+        pytest.param(b"\x7fELF\x02\x01\x01\x00" + bytes(256), id="elf"),
+        pytest.param(_random_bytes(4096), id="random-bytes"),
+        pytest.param(b"\x89PNG\r\n\x1a\n" + _random_bytes(512), id="png-magic-then-garbage"),
+        pytest.param(b"\xff\xd8\xff\xe0" + _random_bytes(512), id="jpeg-magic-then-garbage"),
+    ],
+)
+def test_file_claiming_to_be_png_but_containing_something_else_is_rejected(
+    reporter: APIClient, data: bytes
+) -> None:
+    response = upload(reporter, "holiday.png", data, "image/png")
+
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["error"] == "validation_error"
+    assert "file" in body["fields"]
+    assert Attachment.objects.count() == 0
+    assert AttachmentContent.objects.count() == 0
+
+
+def test_empty_file_is_rejected(reporter: APIClient) -> None:
+    response = upload(reporter, "empty.txt", b"", "text/plain")
+    assert response.status_code == 400
+    assert Attachment.objects.count() == 0
+
+
+def test_file_of_exactly_10_mb_is_accepted(reporter: APIClient) -> None:
+    response = upload(reporter, "long.txt", b"a" * MAX_ATTACHMENT_BYTES, "text/plain")
+    assert response.status_code == 201, response.content
+    assert Attachment.objects.get().size == 10 * 1024 * 1024
+
+
+def test_file_over_10_mb_is_413_too_large(reporter: APIClient) -> None:
+    response = upload(reporter, "huge.txt", b"a" * (10 * 1024 * 1024 + 1), "text/plain")
+
+    assert response.status_code == 413, response.content
+    assert response.json()["error"] == "too_large"
+    assert Attachment.objects.count() == 0
+
+
+def test_sixth_attachment_is_refused_with_400(reporter: APIClient) -> None:
+    for number in range(5):
+        response = upload(reporter, f"note{number}.txt", f"note {number}\n".encode(), "text/plain")
+        assert response.status_code == 201, response.content
+
+    sixth = upload(reporter, "note5.txt", b"one too many\n", "text/plain")
+
+    assert sixth.status_code == 400
+    assert sixth.json()["error"] == "validation_error"
+    assert "file" in sixth.json()["fields"]
+    assert Attachment.objects.count() == 5
+
+
+def test_upload_without_a_file_field_is_400(reporter: APIClient) -> None:
+    response = reporter.post("/api/v1/reporter/attachments", {"other": "value"}, format="multipart")
+    assert response.status_code == 400
+    assert "file" in response.json()["fields"]
+
+
+def test_another_reporter_cannot_download_the_attachment(reporter: APIClient) -> None:
+    response = upload(reporter, "evidence.txt", b"Only mine.\n", "text/plain")
+    attachment_id = response.json()["id"]
+    stranger = sign_in(submit()["receipt"])
+
+    refused = stranger.get(f"/api/v1/reporter/attachments/{attachment_id}")
+
+    assert refused.status_code == 404
+    assert refused.json()["error"] == "not_found"
+    assert _download(reporter, attachment_id) == b"Only mine.\n"
+
+
+def test_attachment_download_needs_a_session(reporter: APIClient) -> None:
+    response = upload(reporter, "evidence.txt", b"Only mine.\n", "text/plain")
+    attachment_id = response.json()["id"]
+    anonymous = APIClient().get(f"/api/v1/reporter/attachments/{attachment_id}")
+    assert anonymous.status_code in (401, 403)
+
+
+def test_attachment_filename_and_bytes_are_encrypted(reporter: APIClient) -> None:
+    upload(reporter, "secret-name.txt", b"secret content\n", "text/plain")
+    attachment = Attachment.objects.get()
+    assert isinstance(attachment.filename, Ciphertext)
+    assert b"secret-name" not in attachment.filename.blob
+    content = AttachmentContent.objects.get().data
+    assert isinstance(content, Ciphertext)
+    assert b"secret content" not in content.blob
+
+
+def test_image_over_the_pixel_limit_is_rejected_as_a_decompression_bomb(
+    reporter: APIClient,
+) -> None:
+    # 50,010,000 pixels: just over the 50 million that reports.attachments allows, yet a
+    # bilevel PNG of one colour is only a few kilobytes on the wire.
+    bomb = io.BytesIO()
+    Image.new("1", (10_000, 5_001), 0).save(bomb, format="PNG", optimize=True)
+    assert len(bomb.getvalue()) < 1024 * 1024
+
+    response = upload(reporter, "bomb.png", bomb.getvalue(), "image/png")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "validation_error"
+    assert Attachment.objects.count() == 0
+
+
+def test_html_intake_attachment_is_stored_without_exif(client: Any) -> None:
+    from tests.reports.helpers import receipt_on_page, walk_intake
+
+    photo = SimpleUploadedFile("at-the-office.jpg", photo_with_gps("JPEG"), "image/jpeg")
+    responses = walk_intake(client, uploads={"attachments": [photo]})
+
+    assert responses[-1].status_code == 200, responses[-1].content.decode()[:2000]
+    reporter = sign_in(receipt_on_page(responses[-1].content))
+    listed = reporter.get("/api/v1/reporter/report").json()["attachments"]
+    assert [(a["filename"], a["content_type"]) for a in listed] == [
+        ("at-the-office.jpg", "image/jpeg")
+    ]
+    with Image.open(io.BytesIO(_download(reporter, listed[0]["id"]))) as image:
+        assert len(image.getexif()) == 0
+
+
+def test_html_portal_attachment_is_stored_without_exif(client: Any) -> None:
+    receipt = submit()["receipt"]
+    assert client.post("/access/", {"receipt": receipt}).status_code == 302
+    photo = SimpleUploadedFile("later.png", photo_with_gps("PNG"), "image/png")
+
+    response = client.post("/my-report/attachments", {"attachments": photo})
+
+    assert response.status_code == 302
+    attachment = Attachment.objects.get()
+    download = client.get(f"/my-report/attachments/{attachment.id}")
+    assert download.status_code == 200
+    data = download.getvalue()
+    with Image.open(io.BytesIO(data)) as image:
+        assert len(image.getexif()) == 0

@@ -323,6 +323,15 @@ def submission(index: int, rng: random.Random) -> dict[str, Any]:
     return body
 
 
+def answer_field(body: bytes, name: str) -> Any:
+    """A field of a JSON object answer, or ``None`` if the answer is not one."""
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return None
+    return parsed.get(name) if isinstance(parsed, dict) else None
+
+
 @dataclass
 class Outcome:
     latencies: list[float] = field(default_factory=list)  # seconds, successful requests only
@@ -359,8 +368,8 @@ def run_submissions(
                     outcome.errors.append(f"#{index}: {type(error).__name__}: {error}")
                 continue
             elapsed = time.perf_counter() - started
+            receipt = answer_field(body, "receipt") if status == 201 else None
             with lock:
-                receipt = json.loads(body).get("receipt") if status == 201 else None
                 if receipt:
                     outcome.latencies.append(elapsed)
                     outcome.receipts.append(receipt)
@@ -394,7 +403,8 @@ def run_sessions(port: int, receipts: list[str], *, expect: int, timeout: float)
             outcome.errors.append(f"{type(error).__name__}: {error}")
             continue
         elapsed = time.perf_counter() - began
-        if status == expect:
+        field_expected = "token" if expect == 200 else "error"
+        if status == expect and answer_field(body, field_expected):
             outcome.latencies.append(elapsed)
         else:
             outcome.errors.append(f"{status} {body[:600].decode(errors='replace')}")
@@ -532,7 +542,7 @@ def main(argv: list[str] | None = None) -> int:
         wrong_receipts = [unknown_receipt() for _ in range(WRONG_RECEIPTS)]
         wrong = run_sessions(port, wrong_receipts, expect=401, timeout=args.timeout)
         report(
-            "POST /api/v1/reporter/session, wrong receipt (401), sequential",
+            "POST /api/v1/reporter/session, wrong (unknown, well-formed) receipt -> 401, sequential",
             wrong,
             rate_name="attempts",
         )

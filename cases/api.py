@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
@@ -13,12 +14,14 @@ from rest_framework.views import APIView
 
 from accounts.authentication import IsStaffMember, StaffTokenAuthentication
 from accounts.models import Role, User
+from accounts.permissions import manages_users, same_entity
 from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import Case
 from cases.selectors import case_for, case_list, case_summary, transition_report
 from config.api_errors import ApiError, validation_error
 from referrals.services import ReferralConsentError, ReferralInputError, referral_make
+from reports.api import attachment_response
 
 
 def _not_found() -> ApiError:
@@ -374,3 +377,49 @@ class CaseLabelsApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         services.labels_set(case=case, actor=user, labels=serializer.validated_data["labels"])
         return Response(case_summary(self.visible_case(request, case_id)))
+
+
+class CaseAttachmentApi(StaffApi):
+    @extend_schema(responses={200: OpenApiResponse(description="the file")})
+    def get(self, request: Request, case_id: Any, attachment_id: Any) -> HttpResponseBase:
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        try:
+            found = services.case_attachment_read(
+                case=case, actor=user, attachment_id=attachment_id
+            )
+        except services.envelope.ReportSealedError:
+            raise _sealed() from None
+        if found is None:
+            raise _not_found()
+        return attachment_response(*found)
+
+
+class HandoverSerializer(serializers.Serializer):
+    departing = serializers.CharField(max_length=150)
+    successor = serializers.CharField(max_length=150)
+
+
+class StaffHandoverApi(StaffApi):
+    """A departing focal point's open cases move to a colleague in one step."""
+
+    @extend_schema(
+        request=HandoverSerializer, responses={200: OpenApiResponse(description="cases moved")}
+    )
+    def post(self, request: Request) -> Response:
+        user = self.staff(request)
+        serializer = HandoverSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        departing = User.objects.filter(username=serializer.validated_data["departing"]).first()
+        successor = User.objects.filter(username=serializer.validated_data["successor"]).first()
+        if departing is None or successor is None:
+            raise validation_error({"departing": [_("Both staff members must exist.")]})
+        if not (manages_users(user) or user.role == Role.FOCAL_POINT) or not same_entity(
+            user, departing.entity_id
+        ):
+            raise _forbidden()
+        try:
+            moved = services.cases_hand_over(departing=departing, successor=successor, actor=user)
+        except services.CaseInputError as error:
+            raise validation_error(error.fields) from None
+        return Response({"moved": moved})

@@ -28,4 +28,10 @@ urlpatterns = [
         api.OverrideApproveApi.as_view(),
         name="api-override-approve",
     ),
+    path(
+        "cases/<uuid:case_id>/attachments/<uuid:attachment_id>",
+        api.CaseAttachmentApi.as_view(),
+        name="api-case-attachment",
+    ),
+    path("staff/handover", api.StaffHandoverApi.as_view(), name="api-staff-handover"),
 ]

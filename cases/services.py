@@ -474,3 +474,22 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
         },
     )
     return override
+
+
+def case_attachment_read(
+    *, case: Case, actor: User, attachment_id: Any
+) -> tuple[str, str, bytes] | None:
+    """(filename, content type, bytes) of one of the case's attachments; audited."""
+    attachment = case.report.attachments.select_related("content").filter(pk=attachment_id).first()
+    if attachment is None:
+        return None
+    key = case_data_key(case)
+    data = envelope.open_bytes(attachment.content, "data", key) or b""
+    filename = envelope.open_text(attachment, "filename", key) or "attachment"
+    audit_record(
+        stream=case.report_id,
+        action="attachment.decrypted_read",
+        actor=actor,
+        detail={"attachment": str(attachment.pk)},
+    )
+    return filename, attachment.content_type, data

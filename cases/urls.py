@@ -15,4 +15,9 @@ urlpatterns = [
         name="case-transition",
     ),
     path("cases/<uuid:case_id>/messages", views.case_message_action, name="case-message"),
+    path(
+        "cases/<uuid:case_id>/attachments/<uuid:attachment_id>",
+        views.case_attachment_download,
+        name="case-attachment",
+    ),
 ]

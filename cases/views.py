@@ -27,6 +27,7 @@ from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import CaseState, ClosureReason, Outcome
 from cases.selectors import case_for, case_list, case_summary, transition_report
+from reports.api import attachment_response
 from reports.throttling import receipt_failure_note, receipt_retry_after
 from reports.vocabulary import ConsentAction
 
@@ -181,3 +182,21 @@ def case_message_action(request: HttpRequest, case_id: Any) -> HttpResponse:
         services.staff_message_send(case=case, actor=user, body=body)
         messages.success(request, _("Message sent to the reporter."))
     return redirect("staff:case", case_id=case_id)
+
+
+@require_http_methods(["GET"])
+@staff_required
+def case_attachment_download(
+    request: HttpRequest, case_id: Any, attachment_id: Any
+) -> HttpResponseBase:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
+    case = case_for(user, case_id)
+    found = (
+        services.case_attachment_read(case=case, actor=user, attachment_id=attachment_id)
+        if case
+        else None
+    )
+    if found is None:
+        return render(request, "errors/404.html", status=404)
+    return attachment_response(*found)

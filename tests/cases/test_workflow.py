@@ -196,3 +196,62 @@ def test_labels(open_case: Any, focal_point: Any, staff_api: Any) -> None:
     )
     assert response.status_code == 200
     assert response.json()["labels"] == ["field", "urgent"]
+
+
+def test_staff_download_attachment_is_audited_and_only_for_visible_cases(
+    submit_report: Any, focal_point: Any, make_staff: Any, staff_api: Any, other_entity: Any
+) -> None:
+    from reports.attachments import clean_attachment
+    from reports.services import (
+        ReporterAccess,
+        reporter_attachment_add,
+        reporter_session_resolve,
+        reporter_session_start,
+    )
+
+    report = submit_report(consents=ALL)
+    token, _session = reporter_session_start(receipt=report.receipt)
+    access = reporter_session_resolve(token)
+    assert isinstance(access, ReporterAccess)
+    attachment = reporter_attachment_add(
+        access=access, attachment=clean_attachment("note.txt", b"CANARY file body")
+    )
+    case = Case.objects.get(report=report)
+    response = staff_api(focal_point).get(f"/api/v1/cases/{case.id}/attachments/{attachment.id}")
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == b"CANARY file body"
+    from audit.models import AuditEntry
+
+    assert (
+        AuditEntry.objects.filter(action="attachment.decrypted_read", actor=focal_point).count()
+        == 1
+    )
+    outsider = make_staff("focal_point", username="outsider2", entity_obj=other_entity)
+    assert (
+        staff_api(outsider).get(f"/api/v1/cases/{case.id}/attachments/{attachment.id}").status_code
+        == 404
+    )
+
+
+def test_handover_in_one_step_through_the_api(
+    open_case: Any, focal_point: Any, second_focal_point: Any, make_staff: Any, staff_api: Any
+) -> None:
+    for _ in range(3):
+        case = open_case(consents=ALL)
+        Case.objects.filter(pk=case.pk).update(assigned_to=focal_point)
+    admin = make_staff("admin", username="admin_all", entity_obj=None)
+    response = staff_api(admin).post(
+        "/api/v1/staff/handover",
+        {"departing": focal_point.username, "successor": second_focal_point.username},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json() == {"moved": 3}
+    assert not Case.objects.filter(assigned_to=focal_point).exists()
+    leader = make_staff("leadership", username="leader2")
+    refused = staff_api(leader).post(
+        "/api/v1/staff/handover",
+        {"departing": second_focal_point.username, "successor": focal_point.username},
+        format="json",
+    )
+    assert refused.status_code == 403

@@ -8,6 +8,8 @@ report content: only codes, identifiers and staff usernames.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 
@@ -18,7 +20,11 @@ class AuditEntry(models.Model):
         STAFF = "staff"
         SYSTEM = "system"
 
+    # Random ids and a per-stream position: a global sequence would order a submission's
+    # midnight-stamped entry among entries with exact times, and so date it.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     stream = models.CharField(max_length=40, db_index=True)
+    position = models.PositiveIntegerField()
     at = models.DateTimeField()
     actor_kind = models.CharField(max_length=10, choices=ActorKind.choices)
     actor = models.ForeignKey(
@@ -32,8 +38,10 @@ class AuditEntry(models.Model):
     entry_hash = models.CharField(max_length=64, unique=True)
 
     class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["stream", "id"])]
+        ordering = ["stream", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["stream", "position"], name="one_entry_per_position")
+        ]
         verbose_name_plural = "audit entries"
 
     def __str__(self) -> str:
@@ -45,6 +53,7 @@ class AuditStreamHead(models.Model):
 
     stream = models.CharField(max_length=40, unique=True)
     last_hash = models.CharField(max_length=64)
+    length = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.stream

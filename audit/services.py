@@ -21,6 +21,7 @@ def _digest(previous_hash: str, entry: AuditEntry) -> str:
     canonical = json.dumps(
         {
             "stream": entry.stream,
+            "position": entry.position,
             "at": entry.at.isoformat(),
             "actor_kind": entry.actor_kind,
             "actor": entry.actor_id,
@@ -56,6 +57,7 @@ def audit_record(
         )
     entry = AuditEntry(
         stream=stream_key,
+        position=head.length + 1,
         at=at or timezone.now(),
         actor_kind=actor_kind,
         actor=actor,
@@ -69,15 +71,20 @@ def audit_record(
     entry.entry_hash = _digest(head.last_hash, entry)
     entry.save()
     head.last_hash = entry.entry_hash
-    head.save(update_fields=["last_hash"])
+    head.length = entry.position
+    head.save(update_fields=["last_hash", "length"])
     return entry
 
 
 def chain_is_valid(entries: Iterable[AuditEntry], *, stream: str) -> bool:
     """Recompute the chain of one stream, in order, against the stored hashes and head."""
     previous = GENESIS
-    for entry in entries:
-        if entry.previous_hash != previous or _digest(previous, entry) != entry.entry_hash:
+    for expected_position, entry in enumerate(entries, start=1):
+        if (
+            entry.position != expected_position
+            or entry.previous_hash != previous
+            or _digest(previous, entry) != entry.entry_hash
+        ):
             return False
         previous = entry.entry_hash
     head = AuditStreamHead.objects.filter(stream=stream).values_list("last_hash", flat=True).first()
@@ -85,7 +92,7 @@ def chain_is_valid(entries: Iterable[AuditEntry], *, stream: str) -> bool:
 
 
 def stream_entries(stream: object) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(stream=str(stream)).order_by("id"))
+    return list(AuditEntry.objects.filter(stream=str(stream)).order_by("position"))
 
 
 def stream_is_valid(stream: object) -> bool:

@@ -16,5 +16,7 @@ errorlog = "-"
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 # Timestamps in the access log are to the second; the reporter's submission is stored by day only.
 proc_name = "upstander"
+# Several instances may run as one user (web, a benchmark): no shared control socket.
+control_socket_disable = True
 # Reporters' requests are not access-logged at all: a timed line would date a submission.
 logger_class = "config.gunicorn_logging.PrivacyLogger"

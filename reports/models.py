@@ -72,7 +72,8 @@ class Report(models.Model):
         cached: dict[str, bool] | None = getattr(self, "_current_consents", None)
         if cached is None:
             cached = {action: False for action in ConsentAction.values}
-            for action, granted in self.consents.order_by("id").values_list("action", "granted"):
+            decisions = self.consents.order_by("recorded_at", "position")
+            for action, granted in decisions.values_list("action", "granted"):
                 cached[action] = granted
             self._current_consents = cached
         return cached
@@ -82,7 +83,13 @@ class Report(models.Model):
 
 
 class Consent(models.Model):
-    """One decision by the reporter. Append-only: the history is the record of consent."""
+    """One decision by the reporter. Append-only: the history is the record of consent.
+
+    Random ids and a per-report position, not a global sequence: a sequence would order a
+    submission's midnight-stamped rows among other rows with exact times, and so date it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
 
     class Source(models.TextChoices):
         INTAKE = "intake", _("at submission")
@@ -93,10 +100,11 @@ class Consent(models.Model):
     granted = models.BooleanField()
     source = models.CharField(max_length=10, choices=Source.choices)
     recorded_at = models.DateTimeField()
+    position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["id"]
-        indexes = [models.Index(fields=["report", "action", "-id"])]
+        ordering = ["recorded_at", "position"]
+        indexes = [models.Index(fields=["report", "recorded_at", "position"])]
 
     def __str__(self) -> str:
         return f"{self.action}={'granted' if self.granted else 'withdrawn'}"
@@ -160,13 +168,16 @@ class TimelineEntry(models.Model):
     so that it appears in the reader's language.
     """
 
+    # Random ids and a per-report position, for the same reason as ``Consent``.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="timeline")
     event = models.CharField(max_length=40)
     params = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField()
+    position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["at", "id"]
+        ordering = ["at", "position"]
         verbose_name_plural = "timeline entries"
 
     def __str__(self) -> str:

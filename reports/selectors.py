@@ -50,7 +50,7 @@ def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
         "consents": consents,
         "consent_history": [
             {"action": c.action, "granted": c.granted, "at": _iso(c.recorded_at)}
-            for c in report.consents.order_by("id")
+            for c in report.consents.order_by("recorded_at", "position")
         ],
         "messages": [
             {
@@ -63,7 +63,7 @@ def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
         ],
         "timeline": [
             {"at": _iso(entry.at), "label": timeline_label(entry.event, entry.params)}
-            for entry in report.timeline.order_by("at", "id")
+            for entry in report.timeline.order_by("at", "position")
         ],
         "narrative": envelope.open_text(report, "narrative", key),
         "incident_date": envelope.open_text(report, "incident_date", key),

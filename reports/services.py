@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import Entity
@@ -94,8 +95,16 @@ def timeline_add(
     report: Report, event: str, *, at: datetime | None = None, **params: Any
 ) -> TimelineEntry:
     return TimelineEntry.objects.create(
-        report=report, event=event, params=params, at=at or timezone.now()
+        report=report,
+        event=event,
+        params=params,
+        at=at or timezone.now(),
+        position=_next_position(report.timeline),
     )
+
+
+def _next_position(rows: Any) -> int:
+    return int(rows.aggregate(last=Max("position"))["last"] or 0) + 1
 
 
 def day_start(day: date) -> datetime:
@@ -172,8 +181,9 @@ def _report_store(
             granted=granted,
             source=Consent.Source.INTAKE,
             recorded_at=submitted_at,
+            position=position,
         )
-        for action, granted in submission.consents.items()
+        for position, (action, granted) in enumerate(submission.consents.items(), start=1)
     )
     for attachment in attachments:
         _attachment_store(report, attachment, key)
@@ -345,6 +355,7 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         granted=granted,
         source=Consent.Source.PORTAL,
         recorded_at=timezone.now(),
+        position=_next_position(report.consents),
     )
     timeline_add(report, "consent_granted" if granted else "consent_withdrawn", action=action)
     audit_record(

@@ -151,6 +151,7 @@ CELERY_TIMEZONE = "UTC"
 # The relay delivers whatever the outbox holds, including what waited out a broker outage.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "relay-outbox": {"task": "notifications.tasks.relay_outbox", "schedule": 60.0},
+    "purge-reporter-sessions": {"task": "reports.tasks.purge_reporter_sessions", "schedule": 300.0},
 }
 
 # --- Email ----------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from audit.models import AuditEntry
 from cases.models import Override
@@ -112,7 +113,7 @@ def test_override_cannot_unseal_a_report(open_case: Any, focal_point: Any, staff
         action="case_review",
         granted=False,
         source="portal",
-        recorded_at=case.opened_at,
+        recorded_at=timezone.now(),
     )
     response = _request(staff_api(focal_point), case, transition="resume")
     assert response.status_code == 409

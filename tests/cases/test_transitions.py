@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from cases.models import Case
 from reports.vocabulary import ConsentAction
@@ -164,7 +165,7 @@ def test_each_consent_gate_refuses_without_its_consents(
             action="case_review",
             granted=False,
             source="portal",
-            recorded_at=case.opened_at,
+            recorded_at=timezone.now(),
         )
     else:
         case = open_case(channel=channel, consents=consents)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
 from accounts.models import Role, User
@@ -183,7 +184,12 @@ def _validate_transition_input(name: str, outcome: str, closure_reason: str) -> 
     if name == "record_findings":
         if outcome not in Outcome.values:
             raise CaseInputError(
-                {"outcome": [f"Give the outcome: one of {', '.join(Outcome.values)}."]}
+                {
+                    "outcome": [
+                        _("Give the outcome: one of %(codes)s.")
+                        % {"codes": ", ".join(Outcome.values)}
+                    ]
+                }
             )
         return {"outcome": outcome}
     if name == "close":
@@ -321,7 +327,7 @@ def _colleague(case: Case, user: User) -> bool:
 def case_assign(*, case: Case, actor: User, assignee: User) -> Case:
     if not _colleague(case, assignee):
         raise CaseInputError(
-            {"assigned_to": ["Assign to an active focal point of the case's entity."]}
+            {"assigned_to": [_("Assign to an active focal point of the case's entity.")]}
         )
     previous = case.assigned_to.username if case.assigned_to else None
     case.assigned_to = assignee
@@ -339,7 +345,7 @@ def case_assign(*, case: Case, actor: User, assignee: User) -> Case:
 def case_share(*, case: Case, actor: User, colleague: User) -> Case:
     if not _colleague(case, colleague):
         raise CaseInputError(
-            {"colleague": ["Share only with an active focal point of the case's entity."]}
+            {"colleague": [_("Share only with an active focal point of the case's entity.")]}
         )
     case.shared_with.add(colleague)
     audit_record(
@@ -360,7 +366,7 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
         or not successor.is_active
     ):
         raise CaseInputError(
-            {"successor": ["The successor must be an active focal point of the same entity."]}
+            {"successor": [_("The successor must be an active focal point of the same entity.")]}
         )
     moved = 0
     for case in (
@@ -397,18 +403,18 @@ def override_request(
         raise CaseForbiddenError
     if len(justification.strip()) < 20:
         raise CaseInputError(
-            {"justification": ["Write the justification in full (at least 20 characters)."]}
+            {"justification": [_("Write the justification in full (at least 20 characters).")]}
         )
     if transition_name not in CONSENT_GATES:
         raise CaseInputError(
-            {"transition": ["Only a transition that needs consent can be overridden."]}
+            {"transition": [_("Only a transition that needs consent can be overridden.")]}
         )
     if envelope.is_sealed(case.report.data_key):
         # An override cannot unseal a report: only the reporter's receipt can.
         raise ConsentRequiredError([ConsentAction.CASE_REVIEW])
     missing = _override_consent(case, transition_name)
     if not missing:
-        raise CaseInputError({"transition": ["No consent is missing for this transition."]})
+        raise CaseInputError({"transition": [_("No consent is missing for this transition.")]})
     override = Override(case=case, transition=transition_name, requested_by=actor)
     envelope.seal(override, "justification", justification, case_data_key(case))
     override.save()
@@ -438,7 +444,7 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
     if override.requested_by_id == actor.id:
         raise CaseForbiddenError
     if override.status != Override.Status.PENDING:
-        raise CaseInputError({"status": ["This override was already decided."]})
+        raise CaseInputError({"status": [_("This override was already decided.")]})
     case = override.case
     missing = _override_consent(case, override.transition)
     key = case_data_key(case)
@@ -452,10 +458,10 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
     from reports.vocabulary import ConsentAction as CA
 
     names = ", ".join(str(CA(action).label) for action in missing) or override.transition
-    body = (
-        f"Two staff members decided to go ahead with a step of your case without your consent "
-        f"({names}). Their reason: {justification}"
-    )
+    body = _(
+        "Two staff members decided to go ahead with a step of your case without your consent "
+        "(%(consents)s). Their reason: %(justification)s"
+    ) % {"consents": names, "justification": justification}
     message = Message(
         report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.services import audit_record
@@ -41,17 +42,18 @@ def _service_entry(case: Any, service: Any) -> ServiceEntry:
             pk=service["service_id"], entity_id=case.entity_id, active=True
         ).first()
         if entry is None:
-            raise ReferralInputError("No such service in this entity's directory.")
+            raise ReferralInputError(_("No such service in this entity's directory."))
         return entry
     if isinstance(service, str) and service in ServiceKind.values:
         entry = ServiceEntry.objects.filter(
             kind=service, entity_id=case.entity_id, active=True
         ).first()
         if entry is None:
-            raise ReferralInputError("This entity's directory has no service of that kind yet.")
+            raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
         return entry
     raise ReferralInputError(
-        f'Give a service kind ({", ".join(ServiceKind.values)}) or {{"service_id": ...}}.'
+        _('Give a service kind (%(kinds)s) or {"service_id": ...}.')
+        % {"kinds": ", ".join(ServiceKind.values)}
     )
 
 

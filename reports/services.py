@@ -17,6 +17,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import Entity
 from audit.models import AuditEntry
@@ -113,7 +114,7 @@ def day_start(day: date) -> datetime:
 
 
 def _unique_reference() -> str:
-    for _ in range(10):
+    for _attempt in range(10):
         reference = reference_new()
         if not Report.objects.filter(reference=reference).exists():
             return reference
@@ -330,7 +331,7 @@ def reporter_session_end(token: str) -> None:
 
 def reporter_sessions_purge() -> int:
     """Delete expired sessions (their wrapped keys are useless without the token anyway)."""
-    deleted, _ = ReporterSession.objects.filter(expires_at__lte=timezone.now()).delete()
+    deleted, _by_model = ReporterSession.objects.filter(expires_at__lte=timezone.now()).delete()
     return deleted
 
 
@@ -407,8 +408,10 @@ def route_change(*, access: ReporterAccess, route: str, informal_channel: str = 
     report = Report.objects.select_for_update().get(pk=access.report.pk)
     if route == Route.RECORD_ONLY and _case_of(report) is not None:
         raise RouteChangeRefusedError(
-            "A focal point is already reviewing this report. To stop the review, withdraw your "
-            "consent to case review instead."
+            _(
+                "A focal point is already reviewing this report. To stop the review, withdraw "
+                "your consent to case review instead."
+            )
         )
     _route_set(report, route, informal_channel)
     _sync_case_and_sealing(report, access.data_key)

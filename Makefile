@@ -50,8 +50,10 @@ worker: $(STAMP)
 beat: $(STAMP)
 	$(VENV)/bin/celery -A config beat --loglevel INFO --schedule /tmp/upstander-celerybeat-schedule
 
+# Benchmarks print figures; they use databases of their own (upstander_bench, upstander_bench_http).
 bench: $(STAMP)
-	$(PY) -m bench.crypto
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m bench.crypto
+	$(PY) -m bench.submissions
 
 lock:
 	$(PY) -m pip install --quiet pip-tools

@@ -133,6 +133,8 @@ class CaseTransitionApi(StaffApi):
             ) from None
         except services.CaseInputError as error:
             raise validation_error(error.fields) from None
+        except services.REPORT_UNREADABLE:
+            raise _sealed() from None
         except services.CaseConflictError:
             raise ApiError(
                 status_code=409,
@@ -171,7 +173,7 @@ class CaseMessageApi(StaffApi):
             message = services.staff_message_send(
                 case=case, actor=user, body=serializer.validated_data["body"]
             )
-        except services.envelope.ReportSealedError:
+        except services.REPORT_UNREADABLE:
             raise _sealed() from None
         return Response(
             {
@@ -195,7 +197,7 @@ class CaseNoteApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         try:
             note = services.note_add(case=case, actor=user, body=serializer.validated_data["body"])
-        except services.envelope.ReportSealedError:
+        except services.REPORT_UNREADABLE:
             raise _sealed() from None
         return Response({"id": str(note.id)}, status=status.HTTP_201_CREATED)
 
@@ -223,6 +225,8 @@ class CaseReferralApi(StaffApi):
                 service=serializer.validated_data["service"],
                 note=serializer.validated_data["note"],
             )
+        except services.REPORT_UNREADABLE:
+            raise _sealed() from None
         except ReferralInputError as error:
             raise validation_error({"service": [str(error)]}) from None
         except ReferralConsentError as error:
@@ -322,9 +326,11 @@ class OverrideApproveApi(StaffApi):
                     "A different authorised person must approve an override; the requester cannot."
                 ),
             ) from None
-        except services.CaseInputError as error:
-            raise validation_error(error.fields) from None
-        except services.envelope.ReportSealedError:
+        except services.OverrideDecidedError:
+            raise ApiError(
+                status_code=409, code="conflict", detail=_("This override was already decided.")
+            ) from None
+        except services.REPORT_UNREADABLE:
             raise _sealed() from None
         return Response(
             {"id": str(override.id), "status": override.status, "transition": override.transition}
@@ -333,7 +339,7 @@ class OverrideApproveApi(StaffApi):
 
 class AssignSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150)
-    mode = serializers.ChoiceField(choices=["assign", "share"], default="assign")
+    mode = serializers.ChoiceField(choices=["assign", "share", "investigator"], default="assign")
 
 
 class CaseAssignApi(StaffApi):
@@ -353,6 +359,8 @@ class CaseAssignApi(StaffApi):
         try:
             if serializer.validated_data["mode"] == "share":
                 services.case_share(case=case, actor=user, colleague=colleague)
+            elif serializer.validated_data["mode"] == "investigator":
+                services.case_investigator_assign(case=case, actor=user, investigator=colleague)
             else:
                 services.case_assign(case=case, actor=user, assignee=colleague)
         except services.CaseInputError as error:
@@ -388,7 +396,7 @@ class CaseAttachmentApi(StaffApi):
             found = services.case_attachment_read(
                 case=case, actor=user, attachment_id=attachment_id
             )
-        except services.envelope.ReportSealedError:
+        except services.REPORT_UNREADABLE:
             raise _sealed() from None
         if found is None:
             raise _not_found()

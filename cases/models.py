@@ -71,7 +71,9 @@ class ConsentGate:
     """A named transition condition: the reporter's consents a transition needs.
 
     ``missing(case)`` says which are absent, which feeds ``blocked_transitions`` and the 409
-    ``consent_required`` answer. An approved override for the transition lets it pass.
+    ``consent_required`` answer. Case review underlies every gated step: once withdrawn, no
+    gated step runs, whatever else was granted. An approved override passes exactly the
+    consents it was approved for, nothing more.
     """
 
     def __init__(self, transition_name: str, required: Callable[[Case], tuple[str, ...]]) -> None:
@@ -79,11 +81,18 @@ class ConsentGate:
         self.required = required
         self.__name__ = f"consent_gate_{transition_name}"
 
+    def needed(self, case: Case) -> tuple[str, ...]:
+        required = self.required(case)
+        return required if C.CASE_REVIEW in required else (C.CASE_REVIEW, *required)
+
     def missing(self, case: Case) -> list[str]:
-        if self.transition_name in case.overridden_transitions():
-            return []
         consents = case.report.current_consents()
-        return [action for action in self.required(case) if not consents.get(action, False)]
+        overridden = case.overridden_consents(self.transition_name)
+        return [
+            action
+            for action in self.needed(case)
+            if not consents.get(action, False) and action not in overridden
+        ]
 
     def __call__(self, case: Any) -> bool:
         return not self.missing(case)
@@ -158,16 +167,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return f"case {self.report.reference}"
 
     # --- consent and override context, loaded by the services -------------------------------
-    def overridden_transitions(self) -> set[str]:
-        cached: set[str] | None = getattr(self, "_overridden", None)
+    def overridden_consents(self, transition_name: str) -> set[str]:
+        """The consents an approved, unspent override lets this transition pass without."""
+        cached: dict[str, set[str]] | None = getattr(self, "_overridden", None)
         if cached is None:
-            cached = set(
-                self.overrides.filter(status="approved", used_at__isnull=True).values_list(
-                    "transition", flat=True
-                )
-            )
+            cached = {}
+            approved = self.overrides.filter(status="approved", used_at__isnull=True)
+            for name, consents in approved.values_list("transition", "consents"):
+                cached.setdefault(name, set()).update(consents)
             self._overridden = cached
-        return cached
+        return cached.get(transition_name, set())
 
     def forget_context(self) -> None:
         self.__dict__.pop("_overridden", None)
@@ -185,6 +194,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         conditions=[CONSENT_GATES["acknowledge"]],
     )
     def acknowledge(self, **kwargs: Any) -> None:
+        self._mark_acknowledged()
+
+    def _mark_acknowledged(self) -> None:
         self.acknowledged_at = timezone.now()
         days = self.entity.feedback_due_days
         self.feedback_due = (self.acknowledged_at + timedelta(days=days)).date()
@@ -242,7 +254,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
         field=state, source=S.ON_HOLD, target=S.ASSESSMENT, conditions=[CONSENT_GATES["resume"]]
     )
     def resume(self, **kwargs: Any) -> None:
-        pass
+        if self.acknowledged_at is None:
+            # Held before it was acknowledged: resuming into assessment acknowledges it now.
+            self._mark_acknowledged()
 
     @transition(
         field=state,
@@ -265,6 +279,8 @@ class Override(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="overrides")
     transition = models.CharField(max_length=32)
+    # The consents that were missing when it was requested: the only ones it lets pass.
+    consents = models.JSONField(default=list)
     # Staff prose about the case: encrypted under the report's data key like everything else.
     justification = EncryptedField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import Role, User
@@ -22,6 +22,8 @@ from cases.models import (
     Case,
 )
 from referrals.models import ServiceKind
+from reports.models import Consent
+from reports.vocabulary import ConsentAction
 
 DUE_SOON_DAYS = 3
 
@@ -39,7 +41,20 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
                 referrals__service__entity_id=user.entity_id,
             )
         )
-        return Case.objects.filter(referred).distinct()
+        # Only while the reporter's consent to the referral stands: a withdrawal ends access.
+        latest_decision = (
+            Consent.objects.filter(
+                report=OuterRef("report_id"), action=ConsentAction.OMBUDSPERSON_REFERRAL
+            )
+            .order_by("-recorded_at", "-position")
+            .values("granted")[:1]
+        )
+        return (
+            Case.objects.filter(referred)
+            .annotate(referral_consented=Subquery(latest_decision))
+            .filter(referral_consented=True)
+            .distinct()
+        )
     if user.role == Role.INVESTIGATOR:
         return Case.objects.filter(investigator=user, formal_started_at__isnull=False)
     return Case.objects.none()

@@ -38,7 +38,7 @@ def _entity_focal_point_ids(entity_id: int) -> list[int]:
     )
 
 
-def case_alert_staff(*, report: Report, kind: str) -> None:
+def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -> None:
     """Tell the people handling the case that something changed (never what was written)."""
     case = Case.objects.filter(report=report).only("assigned_to_id", "entity_id").first()
     if case is None:
@@ -49,6 +49,7 @@ def case_alert_staff(*, report: Report, kind: str) -> None:
     outbox_enqueue(
         topic="staff_alert",
         payload={"kind": kind, "reference": report.reference, "user_ids": recipients},
+        obscure_time=obscure_time,
     )
 
 
@@ -66,7 +67,8 @@ def case_open(*, report: Report, at: datetime | None = None) -> Case:
     case.save()
     timeline_add(report, "case_opened", at=at)
     audit_record(stream=report.id, action="case.opened", detail={"state": case.state}, at=at)
-    case_alert_staff(report=report, kind="case_opened")
+    # Opened at submission (``at`` given): the alert must not date the submission.
+    case_alert_staff(report=report, kind="case_opened", obscure_time=at is not None)
     return case
 
 
@@ -87,6 +89,14 @@ class ConsentRequiredError(Exception):
     def __init__(self, missing: list[str]) -> None:
         super().__init__("consent required")
         self.missing = missing
+
+
+# The report cannot be decrypted by the organisation: sealed by the reporter, or shredded.
+REPORT_UNREADABLE = (envelope.ReportSealedError, envelope.DataKeyShreddedError)
+
+
+class OverrideDecidedError(Exception):
+    """The override was approved or rejected already."""
 
 
 class CaseConflictError(Exception):
@@ -113,7 +123,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     report = case.report
     try:
         key = case_data_key(case)
-    except envelope.ReportSealedError:
+    except (envelope.ReportSealedError, envelope.DataKeyShreddedError):
         audit_record(stream=report.id, action="case.read_refused_sealed", actor=actor)
         return {
             "narrative": None,
@@ -125,7 +135,8 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
             "identity": None,
         }
     consents = report.current_consents()
-    identity_visible = actor.role == Role.FOCAL_POINT or consents.get(
+    # Beyond the assigned focal point, the identity needs the reporter's consent.
+    identity_visible = case.assigned_to_id == actor.id or consents.get(
         ConsentAction.IDENTITY_DISCLOSURE, False
     )
     identity = envelope.open_text(report, "identity", key) if identity_visible else None
@@ -197,7 +208,8 @@ def _validate_transition_input(name: str, outcome: str, closure_reason: str) -> 
             raise CaseInputError(
                 {
                     "closure_reason": [
-                        f"Give the closure reason: one of {', '.join(ClosureReason.values)}."
+                        _("Give the closure reason: one of %(codes)s.")
+                        % {"codes": ", ".join(ClosureReason.values)}
                     ]
                 }
             )
@@ -221,47 +233,59 @@ def case_transition(
     """
     from django_fsm import ConcurrentTransition
 
-    from cases.selectors import case_for, may_run_transition, transitions_from_state
+    from cases.selectors import (
+        case_for,
+        may_run_transition,
+        transition_report,
+        transitions_from_state,
+    )
 
     try:
         with transaction.atomic():
             case = case_for(actor, case_id)
             if case is None:
                 raise Case.DoesNotExist
-            if name not in TRANSITION_NAMES:
-                raise TransitionNotAllowedError(transitions_from_state(case))
-            if not may_run_transition(actor, case, name):
-                raise CaseForbiddenError
-            from_state = case.state
-            available = transitions_from_state(case)
-            if name not in available:
-                raise TransitionNotAllowedError(
-                    [n for n in available if may_run_transition(actor, case, n)]
-                )
-            gate = CONSENT_GATES.get(name)
+            # Lock the report: a consent withdrawn at this moment either lands first and
+            # blocks this step, or waits until it is done. Never a step on a stale consent.
+            list(Report.objects.select_for_update().filter(pk=case.report_id).values_list("pk"))
             case.forget_context()
+            if name in TRANSITION_NAMES and not may_run_transition(actor, case, name):
+                raise CaseForbiddenError
+            allowed, _blocked = transition_report(case, actor)
+            if name not in TRANSITION_NAMES or name not in transitions_from_state(case):
+                raise TransitionNotAllowedError(allowed)
+            gate = CONSENT_GATES.get(name)
             missing = gate.missing(case) if gate else []
             if missing:
                 raise ConsentRequiredError(missing)
             arguments = _validate_transition_input(name, outcome, closure_reason)
             method = getattr(case, name)
             if not can_proceed(method):
-                raise TransitionNotAllowedError([n for n in available if n != name])
-            overridden = name in case.overridden_transitions()
+                raise TransitionNotAllowedError(allowed)
+            consents = case.report.current_consents()
+            passed_by_override = [
+                action
+                for action in (gate.needed(case) if gate else ())
+                if not consents.get(action, False)
+            ]
+            from_state = case.state
             method(**arguments)
+            if name == "acknowledge" and case.assigned_to_id is None:
+                # Whoever acknowledges a case takes it on, until it is reassigned.
+                case.assigned_to = actor
             case.save()
-            if overridden:
-                case.overrides.filter(
-                    status=Override.Status.APPROVED, used_at__isnull=True, transition=name
-                ).update(used_at=timezone.now())
             detail: dict[str, Any] = {
                 "transition": name,
                 "from": from_state,
                 "to": case.state,
                 **arguments,
             }
-            if overridden:
+            if passed_by_override:
+                case.overrides.filter(
+                    status=Override.Status.APPROVED, used_at__isnull=True, transition=name
+                ).update(used_at=timezone.now())
                 detail["override"] = True
+                detail["consents_overridden"] = passed_by_override
             if note:
                 detail["note_given"] = True
                 _note_store(case, actor, note)
@@ -313,8 +337,9 @@ def labels_set(*, case: Case, actor: User, labels: list[str]) -> Case:
     cleaned = sorted({label.strip()[:40] for label in labels if label.strip()})[:20]
     case.labels = cleaned
     case.save(update_fields=["labels"])
+    # The labels themselves stay out of the audit trail, which is never shredded.
     audit_record(
-        stream=case.report_id, action="case.labels_set", actor=actor, detail={"labels": cleaned}
+        stream=case.report_id, action="case.labels_set", actor=actor, detail={"count": len(cleaned)}
     )
     return case
 
@@ -337,6 +362,25 @@ def case_assign(*, case: Case, actor: User, assignee: User) -> Case:
         action="case.assigned",
         actor=actor,
         detail={"from": previous, "to": assignee.username},
+    )
+    return case
+
+
+@transaction.atomic
+def case_investigator_assign(*, case: Case, actor: User, investigator: User) -> Case:
+    if not (investigator.is_active and investigator.role == Role.INVESTIGATOR):
+        raise CaseInputError({"username": [_("Assign an active investigator.")]})
+    if case.formal_started_at is None:
+        raise CaseInputError(
+            {"username": [_("Only a formal case can be assigned to an investigator.")]}
+        )
+    case.investigator = investigator
+    case.save(update_fields=["investigator"])
+    audit_record(
+        stream=case.report_id,
+        action="case.investigator_assigned",
+        actor=actor,
+        detail={"to": investigator.username},
     )
     return case
 
@@ -412,10 +456,16 @@ def override_request(
     if envelope.is_sealed(case.report.data_key):
         # An override cannot unseal a report: only the reporter's receipt can.
         raise ConsentRequiredError([ConsentAction.CASE_REVIEW])
+    from cases.selectors import transitions_from_state
+
+    if transition_name not in transitions_from_state(case):
+        raise CaseInputError(
+            {"transition": [_("This step is not possible from the case's current state.")]}
+        )
     missing = _override_consent(case, transition_name)
     if not missing:
         raise CaseInputError({"transition": [_("No consent is missing for this transition.")]})
-    override = Override(case=case, transition=transition_name, requested_by=actor)
+    override = Override(case=case, transition=transition_name, consents=missing, requested_by=actor)
     envelope.seal(override, "justification", justification, case_data_key(case))
     override.save()
     audit_record(
@@ -444,9 +494,9 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
     if override.requested_by_id == actor.id:
         raise CaseForbiddenError
     if override.status != Override.Status.PENDING:
-        raise CaseInputError({"status": [_("This override was already decided.")]})
+        raise OverrideDecidedError
     case = override.case
-    missing = _override_consent(case, override.transition)
+    missing = list(override.consents)
     key = case_data_key(case)
     justification = envelope.open_text(override, "justification", key) or ""
     override.status = Override.Status.APPROVED

@@ -156,6 +156,8 @@ def case_transition_action(request: HttpRequest, case_id: Any, name: str) -> Htt
         messages.error(request, " ".join(m for ms in error.fields.values() for m in ms))
     except services.CaseForbiddenError:
         messages.error(request, _("Your role does not allow this step."))
+    except services.REPORT_UNREADABLE:
+        messages.error(request, _("The reporter has withdrawn case review: the report is sealed."))
     except Exception as error:
         if error.__class__.__name__ != "DoesNotExist":
             raise
@@ -175,12 +177,19 @@ def case_message_action(request: HttpRequest, case_id: Any) -> HttpResponse:
     kind = request.POST.get("kind", "message")
     if not body or len(body) > 10000:
         messages.error(request, _("Write up to 10,000 characters."))
-    elif kind == "note":
-        services.note_add(case=case, actor=user, body=body)
-        messages.success(request, _("Internal note saved; the reporter does not see it."))
-    else:
-        services.staff_message_send(case=case, actor=user, body=body)
-        messages.success(request, _("Message sent to the reporter."))
+        return redirect("staff:case", case_id=case_id)
+    try:
+        if kind == "note":
+            if user.role != "focal_point":
+                messages.error(request, _("Your role does not allow this step."))
+                return redirect("staff:case", case_id=case_id)
+            services.note_add(case=case, actor=user, body=body)
+            messages.success(request, _("Internal note saved; the reporter does not see it."))
+        else:
+            services.staff_message_send(case=case, actor=user, body=body)
+            messages.success(request, _("Message sent to the reporter."))
+    except services.REPORT_UNREADABLE:
+        messages.error(request, _("The reporter has withdrawn case review: the report is sealed."))
     return redirect("staff:case", case_id=case_id)
 
 

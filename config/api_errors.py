@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
@@ -59,6 +60,11 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             "fields": _fields_of(exc.detail),
         }
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, RequestDataTooBig):
+        return Response(
+            {"error": "too_large", "detail": _("The request is too large.")},
+            status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+        )
     if isinstance(exc, exceptions.ParseError):
         return Response(
             {
@@ -109,6 +115,10 @@ class ApiServerErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not request.path.startswith("/api/"):
             return None
+        if isinstance(exception, RequestDataTooBig):
+            return JsonResponse(
+                {"error": "too_large", "detail": _("The request is too large.")}, status=413
+            )
         # The exception type and path only: messages may quote report content.
         logger.error(
             "API error %s on %s %s", type(exception).__name__, request.method, request.path

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger("upstander.health")
@@ -42,6 +43,7 @@ def broker_status() -> str:
     return "ok"
 
 
+@csrf_exempt  # read-only probe; other methods get a plain 405
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:

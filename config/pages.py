@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -17,8 +18,18 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return render(request, "errors/404.html", status=404)
 
 
+@csrf_exempt  # an unknown API path is a 404 for every method; there is nothing to protect
 def api_not_found(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"error": "not_found", "detail": _("Not found.")}, status=404)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A refused form: JSON on the API, a calm page (with quick exit) everywhere else."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"error": "forbidden", "detail": _("The request was refused. Start again.")}, status=403
+        )
+    return render(request, "403_csrf.html", status=403)
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

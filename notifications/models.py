@@ -8,16 +8,24 @@ report content, identities or receipts.
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 from django.utils import timezone
 
 
 class OutboxMessage(models.Model):
+    # Random ids, not a sequence: a sequence would order a submission's alert among rows
+    # whose times are known, and so date the submission.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     topic = models.CharField(max_length=60)
     payload = models.JSONField(default=dict)
     # Days, not times: a notification is often written at the moment a report is submitted.
     created_on = models.DateField(default=timezone.localdate)
     sent_on = models.DateField(null=True, blank=True)
+    # Not delivered before this moment. Alerts about a new report wait a random while, so that
+    # the time an email arrives does not tell when the report was made.
+    deliver_after = models.DateTimeField(default=timezone.now)
     attempts = models.PositiveIntegerField(default=0)
     # The exception type of the last failed attempt (never its message, which may quote data).
     last_error = models.CharField(max_length=120, blank=True)
@@ -25,9 +33,11 @@ class OutboxMessage(models.Model):
     class Meta:
         indexes = [
             models.Index(
-                fields=["id"], condition=models.Q(sent_on__isnull=True), name="outbox_pending"
+                fields=["deliver_after"],
+                condition=models.Q(sent_on__isnull=True),
+                name="outbox_pending",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.topic} #{self.pk}"
+        return f"{self.topic} {self.pk}"

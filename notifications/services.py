@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from django.core.mail import send_mail
@@ -19,12 +21,33 @@ logger = logging.getLogger("upstander.notifications")
 MAX_ATTEMPTS = 10
 
 
-def outbox_enqueue(*, topic: str, payload: dict[str, Any]) -> OutboxMessage:
-    """Record a side effect inside the caller's transaction; it is delivered after commit."""
+# How long an alert about a newly submitted report may wait, chosen at random each time.
+NEW_REPORT_DELAY = (timedelta(minutes=10), timedelta(minutes=90))
+# Delivered messages are kept this long for troubleshooting, then deleted.
+SENT_RETENTION = timedelta(days=7)
+
+
+def outbox_enqueue(
+    *, topic: str, payload: dict[str, Any], obscure_time: bool = False
+) -> OutboxMessage:
+    """Record a side effect inside the caller's transaction; it is delivered after commit.
+
+    With ``obscure_time`` the message waits a random while for the periodic relay instead of
+    leaving at once: used when its sending time would date a report's submission.
+    """
     if topic not in DELIVERIES:
         raise ValueError(f"no delivery for outbox topic {topic!r}")
-    message = OutboxMessage.objects.create(topic=topic, payload=payload)
-    transaction.on_commit(_kick_relay)
+    deliver_after = timezone.now()
+    if obscure_time:
+        low, high = NEW_REPORT_DELAY
+        deliver_after += low + timedelta(
+            seconds=secrets.randbelow(int((high - low).total_seconds()))
+        )
+    message = OutboxMessage.objects.create(
+        topic=topic, payload=payload, deliver_after=deliver_after
+    )
+    if not obscure_time:
+        transaction.on_commit(_kick_relay)
     return message
 
 
@@ -44,8 +67,10 @@ def outbox_relay(*, limit: int = 100) -> int:
     with transaction.atomic():
         pending = list(
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(sent_on__isnull=True, attempts__lt=MAX_ATTEMPTS)
-            .order_by("id")[:limit]
+            .filter(
+                sent_on__isnull=True, attempts__lt=MAX_ATTEMPTS, deliver_after__lte=timezone.now()
+            )
+            .order_by("deliver_after")[:limit]
         )
         for message in pending:
             try:
@@ -63,6 +88,13 @@ def outbox_relay(*, limit: int = 100) -> int:
             message.save(update_fields=["attempts", "sent_on"])
             delivered += 1
     return delivered
+
+
+def outbox_purge_sent() -> int:
+    """Delete delivered messages past their retention: they name report references."""
+    cutoff = timezone.localdate() - SENT_RETENTION
+    deleted, _by_model = OutboxMessage.objects.filter(sent_on__lt=cutoff).delete()
+    return deleted
 
 
 # --- Deliveries: emails to staff say that something happened, never what was written --------

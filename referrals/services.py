@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from audit.services import audit_record
 from referrals.models import Referral, ServiceEntry, ServiceKind
+from reports.models import Report
 from reports.vocabulary import ConsentAction
 from vault import envelope
 
@@ -36,21 +37,21 @@ class ReferralConsentError(Exception):
         self.missing = missing
 
 
-def _service_entry(case: Any, service: Any) -> ServiceEntry:
+def _requested_kind(case: Any, service: Any) -> tuple[str, ServiceEntry | None]:
+    """The service kind asked for, and the directory entry when a specific one was named."""
     if isinstance(service, dict) and "service_id" in service:
+        try:
+            service_id = int(service["service_id"])
+        except (TypeError, ValueError):
+            raise ReferralInputError(_("service_id must be a number from the directory.")) from None
         entry = ServiceEntry.objects.filter(
-            pk=service["service_id"], entity_id=case.entity_id, active=True
+            pk=service_id, entity_id=case.entity_id, active=True
         ).first()
         if entry is None:
             raise ReferralInputError(_("No such service in this entity's directory."))
-        return entry
+        return entry.kind, entry
     if isinstance(service, str) and service in ServiceKind.values:
-        entry = ServiceEntry.objects.filter(
-            kind=service, entity_id=case.entity_id, active=True
-        ).first()
-        if entry is None:
-            raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
-        return entry
+        return service, None
     raise ReferralInputError(
         _('Give a service kind (%(kinds)s) or {"service_id": ...}.')
         % {"kinds": ", ".join(ServiceKind.values)}
@@ -59,14 +60,23 @@ def _service_entry(case: Any, service: Any) -> ServiceEntry:
 
 @transaction.atomic
 def referral_make(*, case: Any, actor: User, service: Any, note: str = "") -> Referral:
-    entry = _service_entry(case, service)
+    kind, entry = _requested_kind(case, service)
+    # Lock the report so a consent withdrawn at this moment cannot be overtaken.
+    list(Report.objects.select_for_update().filter(pk=case.report_id).values_list("pk"))
     case.forget_context()
     consents = case.report.current_consents()
-    missing = [
-        action for action in REFERRAL_CONSENTS[entry.kind] if not consents.get(action, False)
-    ]
+    # Consent first: without it, nothing about the directory matters.
+    # Case review underlies every referral, as it does every step of the case.
+    needed = (ConsentAction.CASE_REVIEW, *REFERRAL_CONSENTS[kind])
+    missing = [action for action in needed if not consents.get(action, False)]
     if missing:
         raise ReferralConsentError(missing)
+    if entry is None:
+        entry = ServiceEntry.objects.filter(
+            kind=kind, entity_id=case.entity_id, active=True
+        ).first()
+        if entry is None:
+            raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
     key = envelope.open_with_organisation_key(case.report.data_key)
     referral = Referral(case=case, service=entry, kind=entry.kind, referred_by=actor)
     envelope.seal(referral, "note", note or None, key)
@@ -78,3 +88,32 @@ def referral_make(*, case: Any, actor: User, service: Any, note: str = "") -> Re
         detail={"service": entry.kind, "service_id": entry.pk},
     )
     return referral
+
+
+def demo_directory_create(*, entities: list[Any]) -> None:
+    """A service directory for the demo entities, the ombudsperson linked to the demo account."""
+    ombudsperson = User.objects.filter(username="demo_ombudsperson").first()
+    names = {
+        ServiceKind.OMBUDSPERSON: "Office of the Ombudsperson",
+        ServiceKind.MEDIATION: "Mediation Service",
+        ServiceKind.STAFF_COUNSELLOR: "Staff Counsellor",
+        ServiceKind.MEDICAL: "Medical Service",
+        ServiceKind.LEGAL_AID: "Legal aid (staff union)",
+        ServiceKind.SECURITY: "Security focal point",
+        ServiceKind.INVESTIGATION_OFFICE: "Office of Internal Oversight",
+        ServiceKind.EXTERNAL: "Local women's support centre",
+    }
+    for entity in entities:
+        for kind, name in names.items():
+            staff_user = (
+                ombudsperson
+                if kind == ServiceKind.OMBUDSPERSON
+                and ombudsperson
+                and ombudsperson.entity_id == entity.id
+                else None
+            )
+            ServiceEntry.objects.update_or_create(
+                entity=entity,
+                kind=kind,
+                defaults={"name": name, "staff_user": staff_user, "active": True},
+            )

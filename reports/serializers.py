@@ -24,6 +24,20 @@ NARRATIVE_MAX = 20000
 MESSAGE_MAX = 10000
 
 
+class StrictBooleanField(serializers.Field):
+    """JSON ``true`` or ``false`` only: a consent is never inferred from "yes", 1 or "on"."""
+
+    default_error_messages = {"invalid": _("Answer with true or false.")}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if not isinstance(data, bool):
+            self.fail("invalid")
+        return data
+
+    def to_representation(self, value: Any) -> bool:
+        return bool(value)
+
+
 class IdentitySerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
@@ -75,7 +89,7 @@ class ReportSubmissionSerializer(serializers.Serializer):
     identity_disclosure = serializers.ChoiceField(choices=IdentityDisclosure.choices)
     identity = IdentitySerializer(required=False, allow_null=True)
     alleged_perpetrator = AllegedPerpetratorSerializer(required=False, allow_null=True)
-    consents = serializers.DictField(child=serializers.BooleanField(), required=False, default=dict)
+    consents = serializers.DictField(child=StrictBooleanField(), required=False, default=dict)
 
     def validate_narrative(self, value: str) -> str:
         if not value.strip():
@@ -144,7 +158,7 @@ class ReceiptSerializer(serializers.Serializer):
 
 class ConsentSerializer(serializers.Serializer):
     action = serializers.ChoiceField(choices=ConsentAction.choices)
-    granted = serializers.BooleanField()
+    granted = StrictBooleanField()
 
 
 class MessageSerializer(serializers.Serializer):

@@ -152,6 +152,7 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "relay-outbox": {"task": "notifications.tasks.relay_outbox", "schedule": 60.0},
     "purge-reporter-sessions": {"task": "reports.tasks.purge_reporter_sessions", "schedule": 300.0},
+    "purge-sent-outbox": {"task": "notifications.tasks.purge_sent_outbox", "schedule": 3600.0},
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -190,6 +191,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "/staff/login/"
+CSRF_FAILURE_VIEW = "config.pages.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Strict"
@@ -291,5 +293,7 @@ LOGGING = {
         # Task success lines would time-stamp the notification sent at each submission.
         "celery.app.trace": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "kombu.connection": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        # "Task received" lines would likewise time-stamp work that follows a submission.
+        "celery.worker.strategy": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

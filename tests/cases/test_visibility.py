@@ -164,9 +164,12 @@ def test_ombudsperson_does_not_see_the_identity_without_consent(
     )
     assert seen_by_ombudsperson["identity"] is None
     assert seen_by_ombudsperson["identity_withheld"] is True
-    seen_by_focal_point = (
-        staff_api(world["staff"]["focal_point"]).get(f"/api/v1/cases/{case.id}").json()
-    )
+    focal_point = world["staff"]["focal_point"]
+    # Not yet assigned: even a focal point sees the identity only once the case is theirs.
+    unassigned = staff_api(focal_point).get(f"/api/v1/cases/{case.id}").json()
+    assert unassigned["identity"] is None
+    Case.objects.filter(pk=case.pk).update(assigned_to=focal_point)
+    seen_by_focal_point = staff_api(focal_point).get(f"/api/v1/cases/{case.id}").json()
     assert seen_by_focal_point["identity"] == {"name": "Amina Example"}
 
 

@@ -330,6 +330,7 @@ def test_a_refused_reporter_form_post_leaves_no_log_line(path: str, data: dict[s
         "vault.DataKey",
         "vault.KeyWrap",
         "cases.Case",
+        "notifications.OutboxMessage",
     ],
 )
 def test_rows_written_at_submission_carry_no_global_sequence(model_label: str) -> None:

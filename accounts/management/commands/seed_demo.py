@@ -61,6 +61,10 @@ class Command(BaseCommand):
                 }
             )
 
+        from referrals.services import demo_directory_create
+
+        demo_directory_create(entities=list(entities.values()))
+
         if options["json"]:
             self.stdout.write(json.dumps({"users": credentials}, indent=2))
             return

@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.databases import ensure_postgres_database as _ensure
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DATABASE = "upstander_bench"
 POSTGRES_SCHEMES = {"postgres", "postgresql", "pgsql"}
@@ -50,21 +52,7 @@ def bench_database_url() -> str:
 
 def ensure_postgres_database(url: str, *, recreate: bool) -> bool:
     """Create the benchmark database if missing (or anew); True when it was created."""
-    import psycopg
-    from psycopg import sql
-
-    name = sql.Identifier(BENCH_DATABASE)
-    maintenance = psycopg.conninfo.make_conninfo(url, dbname="postgres", connect_timeout=5)
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        if recreate:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]
-        ).fetchone()
-        if exists:
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-        return True
+    return _ensure(url, BENCH_DATABASE, recreate=recreate)
 
 
 def set_up_django(*, recreate: bool = False) -> str:

@@ -42,6 +42,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.databases import ensure_postgres_database as _ensure
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 OUT_DIR = BASE_DIR / "bench" / "out"
 VENV_BIN = BASE_DIR / ".venv" / "bin"
@@ -70,21 +72,7 @@ def random_key() -> str:
 
 def ensure_database(*, recreate: bool) -> bool:
     """Create the benchmark database if missing (or anew); True when it was created."""
-    import psycopg
-    from psycopg import sql
-
-    name = sql.Identifier(BENCH_DATABASE)
-    maintenance = psycopg.conninfo.make_conninfo(f"{POSTGRES_SERVER}/postgres", connect_timeout=5)
-    with psycopg.connect(maintenance, autocommit=True) as conn:
-        if recreate:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(name))
-        exists = conn.execute(
-            "SELECT 1 FROM pg_database WHERE datname = %s", [BENCH_DATABASE]
-        ).fetchone()
-        if exists:
-            return False
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(name))
-        return True
+    return _ensure(f"{POSTGRES_SERVER}/postgres", BENCH_DATABASE, recreate=recreate)
 
 
 def database_keys(*, created: bool) -> dict[str, str]:

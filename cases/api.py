@@ -58,6 +58,21 @@ class StaffApi(APIView):
             raise ApiError(status_code=401, code="not_authenticated", detail=_("Sign in first."))
         return user
 
+    def focal_point_case(self, request: Request, case_id: Any) -> tuple[User, Case]:
+        """The case, for a focal point who can see it (404 if unseen, 403 for other roles)."""
+        user = self.staff(request)
+        case = self.visible_case(request, case_id)
+        if user.role != Role.FOCAL_POINT:
+            raise _forbidden()
+        return user, case
+
+    def validated(
+        self, serializer_class: type[serializers.Serializer], request: Request
+    ) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
     def visible_case(self, request: Request, case_id: Any) -> Case:
         case = case_for(self.staff(request), case_id)
         if case is None:
@@ -107,12 +122,12 @@ class CaseTransitionApi(StaffApi):
     )
     def post(self, request: Request, case_id: Any, name: str) -> Response:
         user = self.staff(request)
+        # An empty body is fine: most transitions take no argument.
         serializer = TransitionSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
         try:
-            services.case_transition(
-                case_id=case_id, name=name, actor=user, **serializer.validated_data
-            )
+            services.case_transition(case_id=case_id, name=name, actor=user, **data)
         except Case.DoesNotExist:
             raise _not_found() from None
         except services.CaseForbiddenError:
@@ -167,19 +182,16 @@ class CaseMessageApi(StaffApi):
     def post(self, request: Request, case_id: Any) -> Response:
         user = self.staff(request)
         case = self.visible_case(request, case_id)
-        serializer = BodySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(BodySerializer, request)
         try:
-            message = services.staff_message_send(
-                case=case, actor=user, body=serializer.validated_data["body"]
-            )
+            message = services.staff_message_send(case=case, actor=user, body=data["body"])
         except services.REPORT_UNREADABLE:
             raise _sealed() from None
         return Response(
             {
                 "id": str(message.id),
                 "from": "staff",
-                "body": serializer.validated_data["body"],
+                "body": data["body"],
                 "sent_at": message.sent_at.isoformat(),
             },
             status=status.HTTP_201_CREATED,
@@ -189,14 +201,10 @@ class CaseMessageApi(StaffApi):
 class CaseNoteApi(StaffApi):
     @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="note")})
     def post(self, request: Request, case_id: Any) -> Response:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
-        if user.role != Role.FOCAL_POINT:
-            raise _forbidden()
-        serializer = BodySerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        user, case = self.focal_point_case(request, case_id)
+        data = self.validated(BodySerializer, request)
         try:
-            note = services.note_add(case=case, actor=user, body=serializer.validated_data["body"])
+            note = services.note_add(case=case, actor=user, body=data["body"])
         except services.REPORT_UNREADABLE:
             raise _sealed() from None
         return Response({"id": str(note.id)}, status=status.HTTP_201_CREATED)
@@ -212,18 +220,14 @@ class CaseReferralApi(StaffApi):
         request=ReferralSerializer, responses={201: OpenApiResponse(description="referral")}
     )
     def post(self, request: Request, case_id: Any) -> Response:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
-        if user.role != Role.FOCAL_POINT:
-            raise _forbidden()
-        serializer = ReferralSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        user, case = self.focal_point_case(request, case_id)
+        data = self.validated(ReferralSerializer, request)
         try:
             referral = referral_make(
                 case=case,
                 actor=user,
-                service=serializer.validated_data["service"],
-                note=serializer.validated_data["note"],
+                service=data["service"],
+                note=data["note"],
             )
         except services.REPORT_UNREADABLE:
             raise _sealed() from None
@@ -250,10 +254,7 @@ class CaseReferralApi(StaffApi):
 class CaseAuditApi(StaffApi):
     @extend_schema(responses={200: OpenApiResponse(description="audit entries and chain validity")})
     def get(self, request: Request, case_id: Any) -> Response:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
-        if user.role != Role.FOCAL_POINT:
-            raise _forbidden()
+        user, case = self.focal_point_case(request, case_id)
         entries = stream_entries(case.report_id)
         services.audit_record(stream=case.report_id, action="audit.exported", actor=user)
         return Response(
@@ -285,14 +286,13 @@ class CaseOverrideApi(StaffApi):
     def post(self, request: Request, case_id: Any) -> Response:
         user = self.staff(request)
         case = self.visible_case(request, case_id)
-        serializer = OverrideRequestSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
+        data = self.validated(OverrideRequestSerializer, request)
         try:
             override = services.override_request(
                 case=case,
                 actor=user,
-                transition_name=serializer.validated_data["transition"],
-                justification=serializer.validated_data["justification"],
+                transition_name=data["transition"],
+                justification=data["justification"],
             )
         except services.CaseForbiddenError:
             raise _forbidden() from None
@@ -347,19 +347,15 @@ class CaseAssignApi(StaffApi):
         request=AssignSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
     )
     def post(self, request: Request, case_id: Any) -> Response:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
-        if user.role != Role.FOCAL_POINT:
-            raise _forbidden()
-        serializer = AssignSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        colleague = User.objects.filter(username=serializer.validated_data["username"]).first()
+        user, case = self.focal_point_case(request, case_id)
+        data = self.validated(AssignSerializer, request)
+        colleague = User.objects.filter(username=data["username"]).first()
         if colleague is None:
             raise validation_error({"username": [_("No such staff member.")]})
         try:
-            if serializer.validated_data["mode"] == "share":
+            if data["mode"] == "share":
                 services.case_share(case=case, actor=user, colleague=colleague)
-            elif serializer.validated_data["mode"] == "investigator":
+            elif data["mode"] == "investigator":
                 services.case_investigator_assign(case=case, actor=user, investigator=colleague)
             else:
                 services.case_assign(case=case, actor=user, assignee=colleague)
@@ -377,13 +373,9 @@ class CaseLabelsApi(StaffApi):
         request=LabelsSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
     )
     def put(self, request: Request, case_id: Any) -> Response:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
-        if user.role != Role.FOCAL_POINT:
-            raise _forbidden()
-        serializer = LabelsSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        services.labels_set(case=case, actor=user, labels=serializer.validated_data["labels"])
+        user, case = self.focal_point_case(request, case_id)
+        data = self.validated(LabelsSerializer, request)
+        services.labels_set(case=case, actor=user, labels=data["labels"])
         return Response(case_summary(self.visible_case(request, case_id)))
 
 
@@ -416,10 +408,9 @@ class StaffHandoverApi(StaffApi):
     )
     def post(self, request: Request) -> Response:
         user = self.staff(request)
-        serializer = HandoverSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        departing = User.objects.filter(username=serializer.validated_data["departing"]).first()
-        successor = User.objects.filter(username=serializer.validated_data["successor"]).first()
+        data = self.validated(HandoverSerializer, request)
+        departing = User.objects.filter(username=data["departing"]).first()
+        successor = User.objects.filter(username=data["successor"]).first()
         if departing is None or successor is None:
             raise validation_error({"departing": [_("Both staff members must exist.")]})
         if not (manages_users(user) or user.role == Role.FOCAL_POINT) or not same_entity(

@@ -9,6 +9,7 @@ from datetime import timedelta
 from django.contrib.auth import authenticate
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Entity, Role, StaffToken, User
@@ -26,7 +27,7 @@ def staff_user_provision(
     """
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
-    user, _ = User.objects.get_or_create(
+    user, _created = User.objects.get_or_create(
         username=username, defaults={"role": role, "entity": entity}
     )
     user.role = role
@@ -94,3 +95,52 @@ def staff_token_resolve(token: str) -> User | None:
 
 def staff_login_audit(*, user: User, via: str) -> None:
     audit_record(stream=SYSTEM_STREAM, action="staff.login", actor=user, detail={"via": via})
+
+
+class StaffUserInputError(ValueError):
+    def __init__(self, fields: dict[str, list[str]]) -> None:
+        super().__init__("invalid staff user")
+        self.fields = fields
+
+
+@transaction.atomic
+def staff_user_create(
+    *, actor: User, username: str, role: str, entity: Entity | None, email: str = ""
+) -> tuple[User, str, str]:
+    """An administrator adds a staff member; returns the user, a first password and the TOTP
+    secret, each shown once to the administrator to hand over."""
+    if User.objects.filter(username=username).exists():
+        raise StaffUserInputError({"username": [_("This username is taken.")]})
+    if role != Role.ADMIN and entity is None:
+        raise StaffUserInputError(
+            {"entity": [_("Every role except administrator belongs to an entity.")]}
+        )
+    if actor.entity_id is not None and (entity is None or entity.pk != actor.entity_id):
+        raise StaffUserInputError({"entity": [_("You manage the staff of your own entity only.")]})
+    password = secrets.token_urlsafe(15)
+    user, totp_secret = staff_user_provision(
+        username=username, role=role, entity=entity, password=password, email=email
+    )
+    audit_record(
+        stream=SYSTEM_STREAM,
+        action="staff.user_created",
+        actor=actor,
+        detail={"username": username, "role": role, "entity": entity.code if entity else None},
+    )
+    return user, password, totp_secret
+
+
+@transaction.atomic
+def staff_user_deactivate(*, actor: User, user: User) -> User:
+    """Departure: the account can no longer sign in and its API tokens stop working."""
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    StaffToken.objects.filter(user=user).delete()
+    TOTPDevice.objects.filter(user=user).delete()
+    audit_record(
+        stream=SYSTEM_STREAM,
+        action="staff.user_deactivated",
+        actor=actor,
+        detail={"username": user.username},
+    )
+    return user

@@ -13,8 +13,9 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import IsStaffMember, StaffTokenAuthentication
-from accounts.models import Role, User
+from accounts.models import Entity, Role, User
 from accounts.permissions import manages_users, same_entity
+from accounts.services import StaffUserInputError, staff_user_create, staff_user_deactivate
 from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import Case
@@ -422,3 +423,79 @@ class StaffHandoverApi(StaffApi):
         except services.CaseInputError as error:
             raise validation_error(error.fields) from None
         return Response({"moved": moved})
+
+
+class StaffUserSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    entity = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+
+def _staff_row(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "entity": user.entity.code if user.entity else None,
+        "is_active": user.is_active,
+    }
+
+
+class AdminApi(StaffApi):
+    """Administrators manage staff accounts; they never see a case (see cases.selectors)."""
+
+    def admin(self, request: Request) -> User:
+        user = self.staff(request)
+        if not manages_users(user):
+            raise _forbidden()
+        return user
+
+
+class StaffUsersApi(AdminApi):
+    @extend_schema(responses={200: OpenApiResponse(description="staff accounts")})
+    def get(self, request: Request) -> Response:
+        admin = self.admin(request)
+        users = User.objects.select_related("entity").order_by("username")
+        if admin.entity_id is not None:
+            users = users.filter(entity_id=admin.entity_id)
+        return Response([_staff_row(user) for user in users])
+
+    @extend_schema(
+        request=StaffUserSerializer,
+        responses={201: OpenApiResponse(description="first credentials")},
+    )
+    def post(self, request: Request) -> Response:
+        admin = self.admin(request)
+        data = self.validated(StaffUserSerializer, request)
+        entity = None
+        if data.get("entity"):
+            entity = Entity.objects.filter(code=data["entity"]).first()
+            if entity is None:
+                raise validation_error({"entity": [_("There is no entity with this code.")]})
+        try:
+            user, password, totp_secret = staff_user_create(
+                actor=admin,
+                username=data["username"],
+                role=data["role"],
+                entity=entity,
+                email=data["email"],
+            )
+        except StaffUserInputError as error:
+            raise validation_error(error.fields) from None
+        # Shown once, to be handed over in person; stored only as hashes.
+        return Response(
+            {**_staff_row(user), "password": password, "totp_secret": totp_secret}, status=201
+        )
+
+
+class StaffUserDeactivateApi(AdminApi):
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="deactivated")})
+    def post(self, request: Request, username: str) -> Response:
+        admin = self.admin(request)
+        user = User.objects.select_related("entity").filter(username=username).first()
+        if user is None or not same_entity(admin, user.entity_id):
+            raise _not_found()
+        if user.pk == admin.pk:
+            raise validation_error({"username": [_("You cannot deactivate your own account.")]})
+        staff_user_deactivate(actor=admin, user=user)
+        return Response(_staff_row(user))

@@ -1,0 +1,88 @@
+"""Administrators manage staff accounts, and nothing else."""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from django_otp.oath import totp
+from rest_framework.test import APIClient
+
+from accounts.models import StaffToken, User
+from audit.models import AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin(make_staff: Any) -> Any:
+    return make_staff("admin", username="sysadmin", entity_obj=None)
+
+
+def test_admin_creates_a_staff_member_who_can_then_sign_in(
+    admin: Any, staff_api: Any, entity: Any
+) -> None:
+    response = staff_api(admin).post(
+        "/api/v1/staff/users",
+        {"username": "new_fp", "role": "focal_point", "entity": "UNW"},
+        format="json",
+    )
+    assert response.status_code == 201
+    body = response.json()
+    assert body["role"] == "focal_point" and body["entity"] == "UNW"
+    code = f"{totp(base64.b32decode(body['totp_secret'])):06d}"
+    signed_in = APIClient().post(
+        "/api/v1/auth/token",
+        {"username": "new_fp", "password": body["password"], "otp": code},
+        format="json",
+    )
+    assert signed_in.status_code == 200
+    assert AuditEntry.objects.filter(action="staff.user_created", actor=admin).exists()
+
+
+def test_bad_staff_input_is_refused_and_creates_nothing(
+    admin: Any, staff_api: Any, entity: Any
+) -> None:
+    client = staff_api(admin)
+    for body, field in [
+        ({"username": "x1x", "role": "focal_point"}, "entity"),
+        ({"username": "x2x", "role": "king", "entity": "UNW"}, "role"),
+        ({"username": "x3x", "role": "focal_point", "entity": "NOPE"}, "entity"),
+        ({"username": "sysadmin", "role": "admin"}, "username"),
+    ]:
+        response = client.post("/api/v1/staff/users", body, format="json")
+        assert response.status_code == 400, body
+        assert field in response.json()["fields"]
+    assert User.objects.count() == 1
+
+
+def test_deactivated_staff_lose_their_tokens(admin: Any, staff_api: Any, focal_point: Any) -> None:
+    fp_client = staff_api(focal_point)
+    assert fp_client.get("/api/v1/cases").status_code == 200
+    response = staff_api(admin).post(f"/api/v1/staff/users/{focal_point.username}/deactivate")
+    assert response.status_code == 200
+    assert response.json()["is_active"] is False
+    assert not StaffToken.objects.filter(user=focal_point).exists()
+    assert fp_client.get("/api/v1/cases").status_code == 401
+
+
+@pytest.mark.parametrize("role", ["focal_point", "ombudsperson", "investigator", "leadership"])
+def test_only_admins_manage_staff(role: str, make_staff: Any, staff_api: Any) -> None:
+    user = make_staff(role, username=f"{role}_u")
+    client = staff_api(user)
+    assert client.get("/api/v1/staff/users").status_code == 403
+    assert (
+        client.post(
+            "/api/v1/staff/users", {"username": "zzz", "role": "admin"}, format="json"
+        ).status_code
+        == 403
+    )
+
+
+def test_admin_lists_staff_but_reaches_no_case(admin: Any, staff_api: Any, open_case: Any) -> None:
+    case = open_case()
+    client = staff_api(admin)
+    assert "sysadmin" in {row["username"] for row in client.get("/api/v1/staff/users").json()}
+    assert client.get("/api/v1/cases").json() == []
+    assert client.get(f"/api/v1/cases/{case.id}").status_code == 404

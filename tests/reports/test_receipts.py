@@ -6,6 +6,7 @@ import hashlib
 import math
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -111,3 +112,28 @@ def test_the_public_reference_does_not_open_the_report() -> None:
     response = APIClient().post("/api/v1/reporter/session", {"receipt": reference}, format="json")
     assert response.status_code == 401
     assert response.json()["error"] == "invalid_receipt"
+
+
+def test_known_and_unknown_receipts_cost_the_same_key_derivation(
+    entity: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Equal time by construction: each attempt runs exactly one Argon2id derivation, whether
+    # the receipt is right, wrong or unknown (figures: bench/submissions.py).
+    from reports.services import InvalidReceiptError, reporter_session_start
+    from vault import envelope
+
+    body = submit()
+    derivations: list[bytes] = []
+    real = envelope.receipt_key
+
+    def counting(receipt: str, salt: bytes) -> bytes:
+        derivations.append(salt)
+        return real(receipt, salt)
+
+    monkeypatch.setattr(envelope, "receipt_key", counting)
+    reporter_session_start(receipt=body["receipt"])
+    with pytest.raises(InvalidReceiptError):
+        reporter_session_start(receipt="2222-3333-4444-5555-6666")
+    with pytest.raises(InvalidReceiptError):
+        reporter_session_start(receipt="not a receipt")
+    assert len(derivations) == 3

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpResponseBase
@@ -127,38 +129,8 @@ class CaseTransitionApi(StaffApi):
         serializer = TransitionSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        try:
+        with refusals_in_contract_codes():
             services.case_transition(case_id=case_id, name=name, actor=user, **data)
-        except Case.DoesNotExist:
-            raise _not_found() from None
-        except services.CaseForbiddenError:
-            raise _forbidden() from None
-        except services.TransitionNotAllowedError as error:
-            raise ApiError(
-                status_code=409,
-                code="transition_not_allowed",
-                detail=_("This step is not possible from the case's current state."),
-                allowed=error.allowed,
-            ) from None
-        except services.ConsentRequiredError as error:
-            raise ApiError(
-                status_code=409,
-                code="consent_required",
-                detail=_("The reporter has not given the consent this step needs."),
-                missing=error.missing,
-            ) from None
-        except services.CaseInputError as error:
-            raise validation_error(error.fields) from None
-        except services.REPORT_UNREADABLE:
-            raise _sealed() from None
-        except services.CaseConflictError:
-            raise ApiError(
-                status_code=409,
-                code="conflict",
-                detail=_(
-                    "The case changed while you were working on it; nothing was written. Reload it."
-                ),
-            ) from None
         case = self.visible_case(request, case_id)
         return Response(
             case_detail(case, user, decrypted=services.case_read(case=case, actor=user))
@@ -178,16 +150,61 @@ def _sealed() -> ApiError:
     )
 
 
+@contextmanager
+def refusals_in_contract_codes() -> Iterator[None]:
+    """Translate the services' refusals into the contract's error answers, in one place."""
+    try:
+        yield
+    except Case.DoesNotExist:
+        raise _not_found() from None
+    except services.CaseForbiddenError as error:
+        raise ApiError(
+            status_code=403,
+            code="forbidden",
+            detail=str(error) or _("Your role does not allow this."),
+        ) from None
+    except services.TransitionNotAllowedError as error:
+        raise ApiError(
+            status_code=409,
+            code="transition_not_allowed",
+            detail=_("This step is not possible from the case's current state."),
+            allowed=error.allowed,
+        ) from None
+    except (services.ConsentRequiredError, ReferralConsentError) as error:
+        raise ApiError(
+            status_code=409,
+            code="consent_required",
+            detail=_("The reporter has not given the consent this step needs."),
+            missing=error.missing,
+        ) from None
+    except services.REPORT_UNREADABLE:
+        raise _sealed() from None
+    except (services.CaseInputError, StaffUserInputError) as error:
+        raise validation_error(error.fields) from None
+    except ReferralInputError as error:
+        raise validation_error({"service": [str(error)]}) from None
+    except services.CaseConflictError:
+        raise ApiError(
+            status_code=409,
+            code="conflict",
+            detail=_(
+                "The case changed while you were working on it; nothing was written. Reload it."
+            ),
+        ) from None
+    except services.OverrideDecidedError:
+        raise ApiError(
+            status_code=409, code="conflict", detail=_("This override was already decided.")
+        ) from None
+
+
 class CaseMessageApi(StaffApi):
     @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="message")})
     def post(self, request: Request, case_id: Any) -> Response:
         user = self.staff(request)
         case = self.visible_case(request, case_id)
         data = self.validated(BodySerializer, request)
-        try:
+        with refusals_in_contract_codes():
             message = services.staff_message_send(case=case, actor=user, body=data["body"])
-        except services.REPORT_UNREADABLE:
-            raise _sealed() from None
         return Response(
             {
                 "id": str(message.id),
@@ -204,10 +221,8 @@ class CaseNoteApi(StaffApi):
     def post(self, request: Request, case_id: Any) -> Response:
         user, case = self.focal_point_case(request, case_id)
         data = self.validated(BodySerializer, request)
-        try:
+        with refusals_in_contract_codes():
             note = services.note_add(case=case, actor=user, body=data["body"])
-        except services.REPORT_UNREADABLE:
-            raise _sealed() from None
         return Response({"id": str(note.id)}, status=status.HTTP_201_CREATED)
 
 
@@ -223,24 +238,13 @@ class CaseReferralApi(StaffApi):
     def post(self, request: Request, case_id: Any) -> Response:
         user, case = self.focal_point_case(request, case_id)
         data = self.validated(ReferralSerializer, request)
-        try:
+        with refusals_in_contract_codes():
             referral = referral_make(
                 case=case,
                 actor=user,
                 service=data["service"],
                 note=data["note"],
             )
-        except services.REPORT_UNREADABLE:
-            raise _sealed() from None
-        except ReferralInputError as error:
-            raise validation_error({"service": [str(error)]}) from None
-        except ReferralConsentError as error:
-            raise ApiError(
-                status_code=409,
-                code="consent_required",
-                detail=_("The reporter has not consented to this referral."),
-                missing=error.missing,
-            ) from None
         return Response(
             {
                 "id": str(referral.id),
@@ -288,24 +292,13 @@ class CaseOverrideApi(StaffApi):
         user = self.staff(request)
         case = self.visible_case(request, case_id)
         data = self.validated(OverrideRequestSerializer, request)
-        try:
+        with refusals_in_contract_codes():
             override = services.override_request(
                 case=case,
                 actor=user,
                 transition_name=data["transition"],
                 justification=data["justification"],
             )
-        except services.CaseForbiddenError:
-            raise _forbidden() from None
-        except services.CaseInputError as error:
-            raise validation_error(error.fields) from None
-        except services.ConsentRequiredError as error:
-            raise ApiError(
-                status_code=409,
-                code="consent_required",
-                detail=_("Only the reporter can unseal this report."),
-                missing=error.missing,
-            ) from None
         return Response(
             {"id": str(override.id), "status": override.status}, status=status.HTTP_202_ACCEPTED
         )
@@ -315,24 +308,8 @@ class OverrideApproveApi(StaffApi):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="approved override")})
     def post(self, request: Request, override_id: Any) -> Response:
         user = self.staff(request)
-        try:
+        with refusals_in_contract_codes():
             override = services.override_approve(override_id=override_id, actor=user)
-        except Case.DoesNotExist:
-            raise _not_found() from None
-        except services.CaseForbiddenError:
-            raise ApiError(
-                status_code=403,
-                code="forbidden",
-                detail=_(
-                    "A different authorised person must approve an override; the requester cannot."
-                ),
-            ) from None
-        except services.OverrideDecidedError:
-            raise ApiError(
-                status_code=409, code="conflict", detail=_("This override was already decided.")
-            ) from None
-        except services.REPORT_UNREADABLE:
-            raise _sealed() from None
         return Response(
             {"id": str(override.id), "status": override.status, "transition": override.transition}
         )
@@ -353,15 +330,13 @@ class CaseAssignApi(StaffApi):
         colleague = User.objects.filter(username=data["username"]).first()
         if colleague is None:
             raise validation_error({"username": [_("No such staff member.")]})
-        try:
+        with refusals_in_contract_codes():
             if data["mode"] == "share":
                 services.case_share(case=case, actor=user, colleague=colleague)
             elif data["mode"] == "investigator":
                 services.case_investigator_assign(case=case, actor=user, investigator=colleague)
             else:
                 services.case_assign(case=case, actor=user, assignee=colleague)
-        except services.CaseInputError as error:
-            raise validation_error(error.fields) from None
         return Response(case_summary(self.visible_case(request, case_id)))
 
 
@@ -385,12 +360,10 @@ class CaseAttachmentApi(StaffApi):
     def get(self, request: Request, case_id: Any, attachment_id: Any) -> HttpResponseBase:
         user = self.staff(request)
         case = self.visible_case(request, case_id)
-        try:
+        with refusals_in_contract_codes():
             found = services.case_attachment_read(
                 case=case, actor=user, attachment_id=attachment_id
             )
-        except services.REPORT_UNREADABLE:
-            raise _sealed() from None
         if found is None:
             raise _not_found()
         return attachment_response(*found)
@@ -418,10 +391,8 @@ class StaffHandoverApi(StaffApi):
             user, departing.entity_id
         ):
             raise _forbidden()
-        try:
+        with refusals_in_contract_codes():
             moved = services.cases_hand_over(departing=departing, successor=successor, actor=user)
-        except services.CaseInputError as error:
-            raise validation_error(error.fields) from None
         return Response({"moved": moved})
 
 
@@ -472,7 +443,7 @@ class StaffUsersApi(AdminApi):
             entity = Entity.objects.filter(code=data["entity"]).first()
             if entity is None:
                 raise validation_error({"entity": [_("There is no entity with this code.")]})
-        try:
+        with refusals_in_contract_codes():
             user, password, totp_secret = staff_user_create(
                 actor=admin,
                 username=data["username"],
@@ -480,8 +451,6 @@ class StaffUsersApi(AdminApi):
                 entity=entity,
                 email=data["email"],
             )
-        except StaffUserInputError as error:
-            raise validation_error(error.fields) from None
         # Shown once, to be handed over in person; stored only as hashes.
         return Response(
             {**_staff_row(user), "password": password, "totp_secret": totp_secret}, status=201

@@ -492,7 +492,9 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
     if actor.role != Role.FOCAL_POINT or actor.entity_id != override.case.entity_id:
         raise CaseForbiddenError
     if override.requested_by_id == actor.id:
-        raise CaseForbiddenError
+        raise CaseForbiddenError(
+            _("A different authorised person must approve an override; the requester cannot.")
+        )
     if override.status != Override.Status.PENDING:
         raise OverrideDecidedError
     case = override.case

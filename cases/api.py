@@ -91,7 +91,9 @@ class TokenSerializer(serializers.Serializer):
 
 
 class CaseListApi(StaffApi):
-    @extend_schema(responses={200: OpenApiResponse(description="[CASE_SUMMARY]")})
+    @extend_schema(
+        operation_id="cases_list", responses={200: OpenApiResponse(description="[CASE_SUMMARY]")}
+    )
     def get(self, request: Request) -> Response:
         cases = case_list(
             self.staff(request),

@@ -6,6 +6,8 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.models import Entity
@@ -24,6 +26,7 @@ NARRATIVE_MAX = 20000
 MESSAGE_MAX = 10000
 
 
+@extend_schema_field(OpenApiTypes.BOOL)
 class StrictBooleanField(serializers.Field):
     """JSON ``true`` or ``false`` only: a consent is never inferred from "yes", 1 or "on"."""
 

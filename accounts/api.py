@@ -11,7 +11,10 @@ from accounts.models import Entity
 from accounts.services import (
     STAFF_TOKEN_LIFETIME,
     InvalidCredentialsError,
+    InvalidEnrolmentError,
     OtpRequiredError,
+    StaffUserInputError,
+    staff_enrol,
     staff_token_issue,
 )
 from config.api_errors import ApiError, validation_error
@@ -96,3 +99,32 @@ class AuthTokenApi(APIView):
                 "role": user.role,
             }
         )
+
+
+class StaffEnrolApi(APIView):
+    """A new staff member sets their password with the emailed token; gets their TOTP secret."""
+
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+
+    @extend_schema(
+        request=inline_serializer(
+            "EnrolRequest",
+            fields={"token": serializers.CharField(), "password": serializers.CharField()},
+        ),
+        responses={200: OpenApiResponse(description="username and TOTP secret, shown once")},
+    )
+    def post(self, request: Request) -> Response:
+        data = request.data if isinstance(request.data, dict) else {}
+        token, password = str(data.get("token") or ""), str(data.get("password") or "")
+        try:
+            user, totp_secret = staff_enrol(token=token[:100], password=password[:200])
+        except InvalidEnrolmentError:
+            raise ApiError(
+                status_code=401,
+                code="invalid_credentials",
+                detail=_("This invitation is unknown, used or expired."),
+            ) from None
+        except StaffUserInputError as error:
+            raise validation_error(error.fields) from None
+        return Response({"username": user.username, "totp_secret": totp_secret})

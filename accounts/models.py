@@ -98,3 +98,18 @@ class StaffToken(models.Model):
 
     def __str__(self) -> str:
         return f"API token of {self.user_id}"
+
+
+class StaffEnrolment(models.Model):
+    """A one-time invitation for a new staff member to choose a password and set up TOTP.
+
+    The token goes only to the new member's email address: the administrator who created the
+    account never holds credentials for it, so cannot sign in as it.
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="enrolment")
+    token_index = models.CharField(max_length=64, unique=True)
+    expires_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"enrolment of {self.user_id}"

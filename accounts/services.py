@@ -6,13 +6,17 @@ import base64
 import secrets
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import authenticate
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.models import Entity, Role, StaffToken, User
+from accounts.models import Entity, Role, StaffEnrolment, StaffToken, User
 from audit.services import SYSTEM_STREAM, audit_record
 from vault.envelope import blind_index
 
@@ -103,31 +107,98 @@ class StaffUserInputError(ValueError):
         self.fields = fields
 
 
+ENROLMENT_LIFETIME = timedelta(hours=48)
+
+
+class InvalidEnrolmentError(Exception):
+    """Unknown, used or expired enrolment token."""
+
+
 @transaction.atomic
 def staff_user_create(
-    *, actor: User, username: str, role: str, entity: Entity | None, email: str = ""
-) -> tuple[User, str, str]:
-    """An administrator adds a staff member; returns the user, a first password and the TOTP
-    secret, each shown once to the administrator to hand over."""
+    *, actor: User, username: str, role: str, entity: Entity | None, email: str
+) -> User:
+    """An administrator adds a staff member, who is invited by email to enrol.
+
+    The account has no usable password and no second factor until its owner enrols with the
+    emailed token, which the administrator never sees.
+    """
     if User.objects.filter(username=username).exists():
         raise StaffUserInputError({"username": [_("This username is taken.")]})
+    if not email:
+        raise StaffUserInputError(
+            {"email": [_("The invitation to enrol is sent to this address.")]}
+        )
     if role != Role.ADMIN and entity is None:
         raise StaffUserInputError(
             {"entity": [_("Every role except administrator belongs to an entity.")]}
         )
     if actor.entity_id is not None and (entity is None or entity.pk != actor.entity_id):
         raise StaffUserInputError({"entity": [_("You manage the staff of your own entity only.")]})
-    password = secrets.token_urlsafe(15)
-    user, totp_secret = staff_user_provision(
-        username=username, role=role, entity=entity, password=password, email=email
-    )
+    user = User(username=username, role=role, entity=entity, email=email, is_active=True)
+    user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    _enrolment_issue(user)
     audit_record(
         stream=SYSTEM_STREAM,
         action="staff.user_created",
         actor=actor,
-        detail={"username": username, "role": role, "entity": entity.code if entity else None},
+        detail={
+            "username": username,
+            "role": role,
+            "entity": entity.code if entity else None,
+            "email": email,
+        },
     )
-    return user, password, totp_secret
+    return user
+
+
+def _enrolment_issue(user: User) -> None:
+    token = secrets.token_urlsafe(32)
+    StaffEnrolment.objects.update_or_create(
+        user=user,
+        defaults={
+            "token_index": blind_index("staff-enrolment", token),
+            "expires_at": timezone.now() + ENROLMENT_LIFETIME,
+        },
+    )
+    link = f"{settings.UPSTANDER_BASE_URL.rstrip('/')}/staff/enrol/?token={token}"
+    subject = _("Your Upstander staff account")
+    body = _(
+        "An account was created for you (username: %(username)s). Choose your password and set up "
+        "your authenticator app within 48 hours at: %(link)s"
+    ) % {"username": user.username, "link": link}
+    # Sent straight after commit, not through the outbox: the token must not rest in a table.
+    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=False))
+
+
+@transaction.atomic
+def staff_enrol(*, token: str, password: str) -> tuple[User, str]:
+    """The new staff member chooses a password; returns them and their TOTP secret (shown once)."""
+    enrolment = (
+        StaffEnrolment.objects.select_for_update()
+        .select_related("user")
+        .filter(token_index=blind_index("staff-enrolment", token), expires_at__gt=timezone.now())
+        .first()
+    )
+    if enrolment is None or not enrolment.user.is_active:
+        raise InvalidEnrolmentError
+    user = enrolment.user
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as error:
+        raise StaffUserInputError({"password": list(error.messages)}) from None
+    user, totp_secret = staff_user_provision(
+        username=user.username,
+        role=user.role,
+        entity=user.entity,
+        password=password,
+        email=user.email,
+    )
+    enrolment.delete()
+    audit_record(stream=SYSTEM_STREAM, action="staff.enrolled", actor=user)
+    return user, totp_secret
 
 
 @transaction.atomic

@@ -1,9 +1,10 @@
 """The audit trail: append-only entries, each carrying the hash of the one before it.
 
 Entries are chained per stream: one stream per report, and a ``system`` stream for events
-that belong to no report (staff sign-ins, user management). Editing or deleting a row breaks
-the chain, which ``verify_audit_chain`` and the API's ``chain_valid`` detect. Entries never hold
-report content: only codes, identifiers and staff usernames.
+that belong to no report (staff sign-ins, user management). The database refuses updates and
+deletes (a trigger, migration 0002); whoever gets past that still breaks the chain, which is
+keyed with a server key, and ``verify_audit_chain`` and the API's ``chain_valid`` detect it.
+Entries never hold report content: only codes, identifiers and staff usernames.
 """
 
 from __future__ import annotations

@@ -402,7 +402,7 @@ class StaffUserSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
     entity = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
-    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    email = serializers.EmailField()
 
 
 def _staff_row(user: User) -> dict[str, Any]:
@@ -446,17 +446,15 @@ class StaffUsersApi(AdminApi):
             if entity is None:
                 raise validation_error({"entity": [_("There is no entity with this code.")]})
         with refusals_in_contract_codes():
-            user, password, totp_secret = staff_user_create(
+            user = staff_user_create(
                 actor=admin,
                 username=data["username"],
                 role=data["role"],
                 entity=entity,
                 email=data["email"],
             )
-        # Shown once, to be handed over in person; stored only as hashes.
-        return Response(
-            {**_staff_row(user), "password": password, "totp_secret": totp_secret}, status=201
-        )
+        # No credentials in the answer: the new member enrols through the emailed link.
+        return Response({**_staff_row(user), "enrolment": "sent"}, status=201)
 
 
 class StaffUserDeactivateApi(AdminApi):

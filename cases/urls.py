@@ -7,6 +7,7 @@ app_name = "staff"
 urlpatterns = [
     path("login/", views.staff_login, name="login"),
     path("logout/", views.staff_logout, name="logout"),
+    path("enrol/", views.staff_enrol_page, name="enrol"),
     path("", views.case_list_page, name="cases"),
     path("cases/<uuid:case_id>/", views.case_page, name="case"),
     path(

@@ -19,7 +19,10 @@ from accounts.models import User
 from accounts.permissions import is_staff_member
 from accounts.services import (
     InvalidCredentialsError,
+    InvalidEnrolmentError,
     OtpRequiredError,
+    StaffUserInputError,
+    staff_enrol,
     staff_login_audit,
     staff_verify_credentials,
 )
@@ -209,3 +212,32 @@ def case_attachment_download(
     if found is None:
         return render(request, "errors/404.html", status=404)
     return attachment_response(*found)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_enrol_page(request: HttpRequest) -> HttpResponse:
+    """The emailed invitation: choose a password, then add the TOTP secret to an app."""
+    token = request.POST.get("token") or request.GET.get("token", "")
+    context: dict[str, Any] = {"token": token[:100]}
+    if request.method == "POST":
+        password = request.POST.get("password", "")[:200]
+        if password != request.POST.get("password_again", "")[:200]:
+            context["error"] = _("The two passwords differ.")
+            return render(request, "cases/enrol.html", context, status=400)
+        try:
+            user, totp_secret = staff_enrol(token=token[:100], password=password)
+        except InvalidEnrolmentError:
+            context["error"] = _(
+                "This invitation is unknown, used or expired. Ask an administrator for a new one."
+            )
+            return render(request, "cases/enrol.html", context, status=401)
+        except StaffUserInputError as error:
+            context["error"] = " ".join(m for ms in error.fields.values() for m in ms)
+            return render(request, "cases/enrol.html", context, status=400)
+        response = render(
+            request, "cases/enrolled.html", {"username": user.username, "totp_secret": totp_secret}
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "cases/enrol.html", context)

@@ -1,13 +1,14 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.api import AuthTokenApi, EntityListApi
+from accounts.api import AuthTokenApi, EntityListApi, StaffEnrolApi
 from config import pages
 from config.health import healthz
 
 api_v1: list[URLPattern | URLResolver] = [
     path("entities", EntityListApi.as_view(), name="api-entities"),
     path("auth/token", AuthTokenApi.as_view(), name="api-auth-token"),
+    path("auth/enrol", StaffEnrolApi.as_view(), name="api-auth-enrol"),
     path("", include("reports.api_urls")),
     path("", include("cases.api_urls")),
 ]

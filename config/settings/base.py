@@ -263,6 +263,8 @@ UPSTANDER_RECEIPT_KDF = {
     "parallelism": env_int("UPSTANDER_RECEIPT_KDF_PARALLELISM", 2),
 }
 HEALTHCHECK_TIMEOUT_SECONDS = 2
+# The address staff use, for links in enrolment emails.
+UPSTANDER_BASE_URL = env_str("UPSTANDER_BASE_URL", "http://127.0.0.1:8000")
 UPSTANDER_QUICK_EXIT_URL = env_str("UPSTANDER_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 # JSON bodies are small (a narrative is at most 20,000 characters); files have their own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

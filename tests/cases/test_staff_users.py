@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import base64
+import re
 from typing import Any
 
 import pytest
+from django.core import mail
 from django_otp.oath import totp
 from rest_framework.test import APIClient
 
@@ -20,25 +22,70 @@ def admin(make_staff: Any) -> Any:
     return make_staff("admin", username="sysadmin", entity_obj=None)
 
 
-def test_admin_creates_a_staff_member_who_can_then_sign_in(
-    admin: Any, staff_api: Any, entity: Any
+def test_admin_creates_a_staff_member_who_enrols_by_email_and_then_signs_in(
+    admin: Any, staff_api: Any, entity: Any, django_capture_on_commit_callbacks: Any
 ) -> None:
-    response = staff_api(admin).post(
-        "/api/v1/staff/users",
-        {"username": "new_fp", "role": "focal_point", "entity": "UNW"},
-        format="json",
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = staff_api(admin).post(
+            "/api/v1/staff/users",
+            {
+                "username": "new_fp",
+                "role": "focal_point",
+                "entity": "UNW",
+                "email": "new.fp@example.org",
+            },
+            format="json",
+        )
     assert response.status_code == 201
     body = response.json()
+    # The administrator receives no credential for the new account
     assert body["role"] == "focal_point" and body["entity"] == "UNW"
-    code = f"{totp(base64.b32decode(body['totp_secret'])):06d}"
+    assert "password" not in body and "totp_secret" not in body
+    assert not User.objects.get(username="new_fp").has_usable_password()
+    # The invitation goes to the new member's address only
+    assert [message.to for message in mail.outbox] == [["new.fp@example.org"]]
+    token = re.search(r"token=([\w-]+)", str(mail.outbox[0].body)).group(1)  # type: ignore[union-attr]
+    enrolled = APIClient().post(
+        "/api/v1/auth/enrol", {"token": token, "password": "a long pass phrase 42"}, format="json"
+    )
+    assert enrolled.status_code == 200
+    code = f"{totp(base64.b32decode(enrolled.json()['totp_secret'])):06d}"
     signed_in = APIClient().post(
         "/api/v1/auth/token",
-        {"username": "new_fp", "password": body["password"], "otp": code},
+        {"username": "new_fp", "password": "a long pass phrase 42", "otp": code},
         format="json",
     )
     assert signed_in.status_code == 200
-    assert AuditEntry.objects.filter(action="staff.user_created", actor=admin).exists()
+    # The invitation works once
+    again = APIClient().post(
+        "/api/v1/auth/enrol", {"token": token, "password": "another long phrase 7"}, format="json"
+    )
+    assert again.status_code == 401
+    actions = set(AuditEntry.objects.values_list("action", flat=True))
+    assert {"staff.user_created", "staff.enrolled"} <= actions
+
+
+def test_enrolment_refuses_a_weak_password_and_keeps_the_invitation(
+    admin: Any, staff_api: Any, entity: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_api(admin).post(
+            "/api/v1/staff/users",
+            {
+                "username": "weak_fp",
+                "role": "focal_point",
+                "entity": "UNW",
+                "email": "w@example.org",
+            },
+            format="json",
+        )
+    token = re.search(r"token=([\w-]+)", str(mail.outbox[0].body)).group(1)  # type: ignore[union-attr]
+    weak = APIClient().post(
+        "/api/v1/auth/enrol", {"token": token, "password": "123"}, format="json"
+    )
+    assert weak.status_code == 400
+    assert "password" in weak.json()["fields"]
+    assert not User.objects.get(username="weak_fp").has_usable_password()
 
 
 def test_bad_staff_input_is_refused_and_creates_nothing(
@@ -46,10 +93,14 @@ def test_bad_staff_input_is_refused_and_creates_nothing(
 ) -> None:
     client = staff_api(admin)
     for body, field in [
-        ({"username": "x1x", "role": "focal_point"}, "entity"),
-        ({"username": "x2x", "role": "king", "entity": "UNW"}, "role"),
-        ({"username": "x3x", "role": "focal_point", "entity": "NOPE"}, "entity"),
-        ({"username": "sysadmin", "role": "admin"}, "username"),
+        ({"username": "x1x", "role": "focal_point", "email": "a@example.org"}, "entity"),
+        ({"username": "x2x", "role": "king", "entity": "UNW", "email": "a@example.org"}, "role"),
+        (
+            {"username": "x3x", "role": "focal_point", "entity": "NOPE", "email": "a@example.org"},
+            "entity",
+        ),
+        ({"username": "sysadmin", "role": "admin", "email": "a@example.org"}, "username"),
+        ({"username": "x4x", "role": "focal_point", "entity": "UNW"}, "email"),
     ]:
         response = client.post("/api/v1/staff/users", body, format="json")
         assert response.status_code == 400, body

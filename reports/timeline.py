@@ -67,12 +67,43 @@ def _route_name(params: dict[str, Any]) -> str:
     return label
 
 
+WITHDRAWAL_EFFECTS = {
+    "case_review": lambda: _(
+        "Nobody starts a new step on your report; unless a formal process has begun, it is sealed again."
+    ),
+    "ombudsperson_referral": lambda: _(
+        "Your report is not shared with the ombudsperson, and an ombudsperson who had it no longer sees it."
+    ),
+    "mediation": lambda: _("No mediation will be arranged."),
+    "formal_investigation": lambda: _(
+        "No formal review or investigation can start or continue to its next step."
+    ),
+    "identity_disclosure": lambda: _(
+        "Your name is no longer shown to anyone beyond the focal point in charge."
+    ),
+    "contact_alleged_perpetrator": lambda: _(
+        "The person responsible will not be contacted: mediation, a manager's intervention and an investigation cannot go ahead."
+    ),
+    "interim_measures": lambda: _("No new protective measure will be put in place for you."),
+    "support_referral": lambda: _("You will not be referred to support services."),
+    "statistics": lambda: _("Your report is left out of statistics from now on."),
+}
+
+
+def withdrawal_effect(action: str) -> str:
+    """What stops, in plain words, when the reporter withdraws this consent."""
+    effect = WITHDRAWAL_EFFECTS.get(action)
+    return effect() if effect else ""
+
+
 TIMELINE_LABELS = {
     "submitted": lambda p: _("You submitted your report."),
     "case_opened": lambda p: _("Your report was passed to a focal point for review."),
     "consent_granted": lambda p: _("You gave your consent: %(what)s.") % {"what": _consent_name(p)},
     "consent_withdrawn": lambda p: (
         _("You withdrew your consent: %(what)s.") % {"what": _consent_name(p)}
+        + " "
+        + withdrawal_effect(p.get("action", ""))
     ),
     "route_changed": lambda p: (
         _("You changed what you would like to happen: %(route)s.") % {"route": _route_name(p)}

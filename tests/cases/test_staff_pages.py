@@ -136,3 +136,14 @@ def test_leadership_and_admin_never_reach_a_case(
     assert NARRATIVE not in page.content.decode()
     assert client.post(f"/staff/cases/{case.id}/transitions/acknowledge").status_code == 404
     assert Case.objects.get(pk=case.pk).state == "received"
+
+
+def test_case_page_shows_deadlines_consents_and_the_audit_trail(
+    open_case: Any, focal_point: Any
+) -> None:
+    case = open_case(consents={"case_review": True, "statistics": True})
+    page = signed_in(focal_point).get(f"/staff/cases/{case.id}/").content.decode()
+    assert case.acknowledgement_due.isoformat() in page
+    assert "A focal point reviews my report: yes" in page
+    assert "My report is shared with the ombudsperson: no" in page
+    assert "Audit trail" in page and "Chain intact." in page and "case.opened" in page

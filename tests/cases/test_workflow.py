@@ -255,3 +255,56 @@ def test_handover_in_one_step_through_the_api(
         format="json",
     )
     assert refused.status_code == 403
+
+
+@pytest.mark.parametrize(
+    "action",
+    [
+        "case_review",
+        "ombudsperson_referral",
+        "mediation",
+        "formal_investigation",
+        "identity_disclosure",
+        "contact_alleged_perpetrator",
+        "interim_measures",
+        "support_referral",
+        "statistics",
+    ],
+)
+def test_the_reporter_is_told_what_stops_when_a_consent_is_withdrawn(
+    action: str, open_case: Any
+) -> None:
+    from reports.timeline import withdrawal_effect
+
+    case = open_case(consents=ALL)
+    reporter = reporter_client(receipt_of(case))
+    reporter.post("/api/v1/reporter/consents", {"action": action, "granted": False}, format="json")
+    last = reporter.get("/api/v1/reporter/report").json()["timeline"]
+    effect = withdrawal_effect(action)
+    assert effect
+    assert any(effect in entry["label"] for entry in last)
+
+
+def test_every_case_action_is_audited(
+    open_case: Any, focal_point: Any, staff_api: Any, entity: Any
+) -> None:
+    from audit.models import AuditEntry
+    from referrals.services import demo_directory_create
+
+    demo_directory_create(entities=[entity])
+    case = open_case(consents={**ALL, "support_referral": True})
+    reporter = reporter_client(receipt_of(case))
+    client = staff_api(focal_point)
+    reporter.post(
+        "/api/v1/reporter/consents", {"action": "statistics", "granted": True}, format="json"
+    )
+    reporter.post("/api/v1/reporter/messages", {"body": "Thank you"}, format="json")
+    client.post(
+        f"/api/v1/cases/{case.id}/referrals", {"service": "staff_counsellor"}, format="json"
+    )
+    client.get(f"/api/v1/cases/{case.id}/audit")
+    actions = list(
+        AuditEntry.objects.filter(stream=str(case.report_id)).values_list("action", flat=True)
+    )
+    for expected in ("consent.granted", "message.from_reporter", "referral.made", "audit.exported"):
+        assert expected in actions, expected

@@ -335,3 +335,30 @@ def test_leaving_record_only_with_case_review_already_granted_opens_the_case() -
     assert response.status_code == 200, response.content
     assert response.json()["state"] == "received"
     assert Case.objects.get().state == "received"
+
+
+def test_every_route_channel_and_consent_is_explained_in_plain_words(entity: Any) -> None:
+    # Informed choice: the last step of the wizard says what each choice means.
+    from django.utils.html import escape
+
+    from reports.vocabulary import CHANNEL_EXPLANATIONS, CONSENT_EXPLANATIONS, ROUTE_EXPLANATIONS
+
+    response = Client().post(
+        "/report/",
+        {
+            "step": "identity",
+            "reporter_role": "witness",
+            "entity": "UNW",
+            "category": "verbal",
+            "narrative": "n",
+            "identity_disclosure": "anonymous",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200 and 'name="step" value="route"' in page
+    for text in [
+        *ROUTE_EXPLANATIONS.values(),
+        *CHANNEL_EXPLANATIONS.values(),
+        *CONSENT_EXPLANATIONS.values(),
+    ]:
+        assert escape(str(text)) in page, text

@@ -185,3 +185,67 @@ def test_case_list_query_count_does_not_grow_with_rows(
         open_case()
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert len(client.get("/api/v1/cases").json()) == 15
+
+
+# More of the matrix: what each role gets from the other staff endpoints of a case it may or
+# may not see (the informal case of the `world` fixture), and from staff administration.
+WRITE_MATRIX = {
+    "focal_point": {"message": 201, "note": 201, "labels": 200, "assign": 200, "users": 403},
+    "focal_point_elsewhere": {
+        "message": 404,
+        "note": 404,
+        "labels": 404,
+        "assign": 404,
+        "users": 403,
+    },
+    "ombudsperson": {"message": 201, "note": 403, "labels": 403, "assign": 403, "users": 403},
+    "ombudsperson_unreferred": {
+        "message": 404,
+        "note": 404,
+        "labels": 404,
+        "assign": 404,
+        "users": 403,
+    },
+    "investigator": {"message": 404, "note": 404, "labels": 404, "assign": 404, "users": 403},
+    "investigator_unassigned": {
+        "message": 404,
+        "note": 404,
+        "labels": 404,
+        "assign": 404,
+        "users": 403,
+    },
+    "leadership": {"message": 404, "note": 404, "labels": 404, "assign": 404, "users": 403},
+    "admin": {"message": 404, "note": 404, "labels": 404, "assign": 404, "users": 200},
+}
+
+
+@pytest.mark.parametrize("who", list(WRITE_MATRIX))
+def test_role_matrix_for_messages_notes_labels_assignment_and_staff_admin(
+    who: str, world: dict[str, Any], staff_api: Any
+) -> None:
+    client = staff_api(world["staff"][who])
+    case = world["cases"]["informal"]
+    answers = {
+        "message": client.post(
+            f"/api/v1/cases/{case.id}/messages", {"body": "Hello"}, format="json"
+        ),
+        "note": client.post(f"/api/v1/cases/{case.id}/notes", {"body": "Internal"}, format="json"),
+        "labels": client.put(f"/api/v1/cases/{case.id}/labels", {"labels": ["x"]}, format="json"),
+        "assign": client.post(
+            f"/api/v1/cases/{case.id}/assignment", {"username": "fp"}, format="json"
+        ),
+        "users": client.get("/api/v1/staff/users"),
+    }
+    assert {name: response.status_code for name, response in answers.items()} == WRITE_MATRIX[who]
+
+
+def test_internal_notes_are_shown_to_focal_points_only(
+    world: dict[str, Any], staff_api: Any
+) -> None:
+    case = world["cases"]["informal"]
+    staff_api(world["staff"]["focal_point"]).post(
+        f"/api/v1/cases/{case.id}/notes", {"body": "CANARY-NOTE"}, format="json"
+    )
+    assert staff_api(world["staff"]["focal_point"]).get(f"/api/v1/cases/{case.id}").json()["notes"]
+    seen = staff_api(world["staff"]["ombudsperson"]).get(f"/api/v1/cases/{case.id}").json()
+    assert seen["notes"] == [] and "CANARY-NOTE" not in str(seen)

@@ -3,9 +3,18 @@
 import os
 
 from celery import Celery
+from celery.signals import worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
 app = Celery("upstander")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_init.connect
+def _refuse_wrong_keys(**kwargs: object) -> None:
+    # A worker with the wrong key-encryption key would fail every task that touches a report.
+    from config.startup import refuse_to_start_with_wrong_keys
+
+    refuse_to_start_with_wrong_keys()

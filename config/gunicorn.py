@@ -20,3 +20,20 @@ proc_name = "upstander"
 control_socket_disable = True
 # Reporters' requests are not access-logged at all: a timed line would date a submission.
 logger_class = "config.gunicorn_logging.PrivacyLogger"
+
+
+def on_starting(server: object) -> None:
+    """A wrong or missing key-encryption key stops gunicorn before it serves anything."""
+    import django
+
+    django.setup()
+    from django.db import connections
+
+    from config.startup import refuse_to_start_with_wrong_keys
+
+    try:
+        refuse_to_start_with_wrong_keys()
+    finally:
+        # The master must not hand its open connection to the workers it forks. (Celery's
+        # Django fix-up closes connections in its forked workers by itself.)
+        connections.close_all()

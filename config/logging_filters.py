@@ -16,6 +16,8 @@ REPORTER_PATH_PREFIXES = (
     "/exit/",
     "/api/v1/reports",
     "/api/v1/reporter/",
+    # Static files too: the quick-exit script is fetched only by reporter pages.
+    "/static/",
 )
 
 

@@ -85,7 +85,11 @@ def outbox_relay(*, limit: int = 100) -> int:
                 continue
             message.attempts += 1
             message.sent_on = timezone.localdate()
-            message.save(update_fields=["attempts", "sent_on"])
+            # Once sent, the moment it was due is of no use and could date a submission.
+            message.deliver_after = message.deliver_after.replace(
+                hour=0, minute=0, second=0, microsecond=0
+            )
+            message.save(update_fields=["attempts", "sent_on", "deliver_after"])
             delivered += 1
     return delivered
 

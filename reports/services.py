@@ -285,7 +285,8 @@ def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
                 crypto.associated_data("reports_reportersession", "wrapped_data_key", report.id),
             ),
             expires_at=now + SESSION_IDLE,
-            absolute_expiry=now + SESSION_ABSOLUTE,
+            # Rounded down to the hour: the first sign-in often follows the submission closely.
+            absolute_expiry=now.replace(minute=0, second=0, microsecond=0) + SESSION_ABSOLUTE,
         )
         # Reporter sign-ins are deliberately not audited: the first one usually follows the
         # submission within minutes, and its time would date the report.

@@ -367,3 +367,38 @@ def test_expired_reporter_sessions_are_purged_by_the_periodic_task(entity: Any) 
     assert ReporterSession.objects.count() == 1
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "reports.tasks.purge_reporter_sessions" in scheduled
+
+
+def test_static_files_fetched_by_reporter_pages_are_not_logged() -> None:
+    assert (
+        DropReporterActivity().filter(
+            _server_record("GET /static/js/quick-exit.js HTTP/1.1", "200")
+        )
+        is False
+    )
+
+
+def test_a_reporter_session_keeps_no_precise_sign_in_time(entity: Any) -> None:
+    from reports.models import ReporterSession
+    from tests.reports.helpers import sign_in, submit
+
+    sign_in(submit()["receipt"])
+    session = ReporterSession.objects.get()
+    assert (
+        session.absolute_expiry.minute,
+        session.absolute_expiry.second,
+        session.absolute_expiry.microsecond,
+    ) == (0, 0, 0)
+
+
+def test_a_sent_notification_keeps_only_its_day(entity: Any, make_staff: Any) -> None:
+    from notifications.models import OutboxMessage
+    from notifications.services import outbox_relay
+    from tests.reports.helpers import submit
+
+    make_staff()
+    submit()
+    OutboxMessage.objects.update(deliver_after="2000-01-01T10:17:00Z")
+    assert outbox_relay() == 1
+    sent = OutboxMessage.objects.get()
+    assert (sent.deliver_after.hour, sent.deliver_after.minute) == (0, 0)

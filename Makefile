@@ -57,8 +57,8 @@ bench: $(STAMP)
 
 lock:
 	$(PY) -m pip install --quiet pip-tools
-	cd requirements && ../$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o lock.txt ../pyproject.toml
-	cd requirements && ../$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links --extra dev -o dev.lock.txt ../pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links -o requirements/lock.txt pyproject.toml
+	$(VENV)/bin/pip-compile --quiet --generate-hashes --strip-extras --no-emit-index-url --no-emit-find-links --extra dev -o requirements/dev.lock.txt pyproject.toml
 
 clean:
 	rm -rf $(VENV) staticfiles .mypy_cache .ruff_cache

@@ -17,8 +17,8 @@ class Entity(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
     accepts_reports = models.BooleanField(_("accepts reports"), default=True)
-    # Feedback to the reporter is due this many days after acknowledgement (policy per entity).
-    feedback_due_days = models.PositiveIntegerField(_("feedback due (days)"), default=90)
+    # Feedback to the reporter is due this many months after acknowledgement (policy per entity).
+    feedback_due_months = models.PositiveIntegerField(_("feedback due (months)"), default=3)
 
     class Meta:
         ordering = ["code"]

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -198,8 +198,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def _mark_acknowledged(self) -> None:
         self.acknowledged_at = timezone.now()
-        days = self.entity.feedback_due_days
-        self.feedback_due = (self.acknowledged_at + timedelta(days=days)).date()
+        months = self.entity.feedback_due_months
+        self.feedback_due = (self.acknowledged_at + relativedelta(months=months)).date()
 
     @transition(
         field=state,

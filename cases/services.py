@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from accounts.models import Role, User
@@ -430,7 +431,17 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
     return moved
 
 
-# --- Overrides (four eyes) ----------------------------------------------------------------
+# --- Overrides (four eyes) -----------------------------------------------------------------
+
+# What each gated step means to the reporter who is told about an override.
+STEP_DESCRIPTIONS = {
+    "acknowledge": gettext_lazy("acknowledging your report"),
+    "begin_assessment": gettext_lazy("assessing your report"),
+    "start_informal": gettext_lazy("an informal resolution"),
+    "escalate_to_formal": gettext_lazy("a formal review"),
+    "open_investigation": gettext_lazy("an investigation"),
+    "resume": gettext_lazy("resuming your case"),
+}
 
 
 def _override_consent(case: Case, transition_name: str) -> list[str]:
@@ -510,10 +521,11 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
     from reports.vocabulary import ConsentAction as CA
 
     names = ", ".join(str(CA(action).label) for action in missing) or override.transition
+    step = str(STEP_DESCRIPTIONS.get(override.transition, override.transition))
     body = _(
-        "Two staff members decided to go ahead with a step of your case without your consent "
+        "Two staff members decided to go ahead with %(step)s without your consent "
         "(%(consents)s). Their reason: %(justification)s"
-    ) % {"consents": names, "justification": justification}
+    ) % {"step": step, "consents": names, "justification": justification}
     message = Message(
         report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
     )

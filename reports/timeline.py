@@ -69,7 +69,8 @@ def _route_name(params: dict[str, Any]) -> str:
 
 WITHDRAWAL_EFFECTS = {
     "case_review": lambda: _(
-        "Nobody starts a new step on your report; unless a formal process has begun, it is sealed again."
+        "Nobody starts a new step on your report. Unless a formal process has begun, nobody in "
+        "the organisation can read it any more."
     ),
     "ombudsperson_referral": lambda: _(
         "Your report is not shared with the ombudsperson, and an ombudsperson who had it no longer sees it."

@@ -1,7 +1,9 @@
 """Settings for the test suite: the base settings with faster hashing.
 
-The database and Redis come from ``DATABASE_URL`` and ``REDIS_URL`` as in production; CI sets
-both, and the test command refuses to run without them when ``CI`` is set.
+The database and Redis come from ``DATABASE_URL`` and ``REDIS_URL`` as in production. ``make
+test`` and ``.ci/run`` always set both (this machine's PostgreSQL and Redis by default) and
+run ``tests/preflight.py`` first, which fails the run when either is unreachable. A bare
+``pytest`` without them would fall back to SQLite; use ``make test``.
 """
 
 from config.settings.base import *  # noqa: F403

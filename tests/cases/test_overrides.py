@@ -67,7 +67,10 @@ def test_override_needs_a_second_person_and_tells_the_reporter(
         envelope.open_text(m, "body", key)
         for m in Message.objects.filter(report=case.report, sender="staff")
     ]
-    assert any(REASON in (body or "") and "without your consent" in (body or "") for body in bodies)
+    assert any(
+        REASON in (body or "") and "an informal resolution without your consent" in (body or "")
+        for body in bodies
+    )
     # And every step is audited
     actions = list(
         AuditEntry.objects.filter(stream=str(case.report_id)).values_list("action", flat=True)

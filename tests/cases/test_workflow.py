@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -79,7 +80,7 @@ def test_reporter_sees_each_transition(open_case: Any, focal_point: Any, staff_a
 def test_deadlines_follow_submission_and_acknowledgement(
     open_case: Any, focal_point: Any, staff_api: Any, entity: Any
 ) -> None:
-    entity.feedback_due_days = 60
+    entity.feedback_due_months = 2
     entity.save()
     case = open_case(consents=ALL)
     client = staff_api(focal_point)
@@ -93,7 +94,7 @@ def test_deadlines_follow_submission_and_acknowledgement(
     detail = client.get(f"/api/v1/cases/{case.id}").json()
     assert (
         detail["deadlines"]["feedback_due"]
-        == (timezone.now().date() + timedelta(days=60)).isoformat()
+        == (timezone.now() + relativedelta(months=2)).date().isoformat()
     )
 
 

@@ -43,7 +43,7 @@ def test_it_returns_an_empty_list_when_there_are_no_entities(client: Client) -> 
 
 
 def test_it_shows_nothing_but_code_and_name(client: Client) -> None:
-    Entity.objects.create(code="UNW", name="UN Women", feedback_due_days=30)
+    Entity.objects.create(code="UNW", name="UN Women", feedback_due_months=1)
 
     (entity,) = client.get("/api/v1/entities").json()
 

@@ -299,3 +299,37 @@ def test_development_with_every_secret_set_needs_no_development_keys(
     assert startup.returncode == 0, startup.stderr
     assert "Development keys" not in startup.stderr
     assert not dev_secrets_file.exists()
+
+
+EMBEDDED_DEFAULTS = """
+import django
+django.setup()
+from django.conf import settings
+from config.celery import app
+print("engine", settings.DATABASES["default"]["ENGINE"])
+print("name", settings.DATABASES["default"]["NAME"])
+print("eager", app.conf.task_always_eager)
+print("cache", settings.CACHES["default"]["BACKEND"])
+"""
+
+
+def test_with_nothing_set_it_runs_on_sqlite_with_tasks_in_process(dev_secrets_file: Path) -> None:
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DJANGO_SETTINGS_MODULE": "config.settings.base",
+        "UPSTANDER_DEV_SECRETS_FILE": str(dev_secrets_file),
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", EMBEDDED_DEFAULTS],
+        cwd=BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "engine django.db.backends.sqlite3" in result.stdout
+    assert "db.sqlite3" in result.stdout
+    assert "eager True" in result.stdout
+    assert "locmem" in result.stdout

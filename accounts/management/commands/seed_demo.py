@@ -1,4 +1,4 @@
-"""Demo entities, one staff user per role, and a few demo reports (embedded default only)."""
+"""Demo entities, their service directories and one staff user per role (demo installations)."""
 
 from __future__ import annotations
 

@@ -11,7 +11,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -137,8 +137,14 @@ def staff_user_create(
         raise StaffUserInputError({"entity": [_("You manage the staff of your own entity only.")]})
     user = User(username=username, role=role, entity=entity, email=email, is_active=True)
     user.set_unusable_password()
-    user.full_clean(exclude=["password"])
-    user.save()
+    try:
+        user.full_clean(exclude=["password"])
+        with transaction.atomic():
+            user.save()
+    except DjangoValidationError as error:
+        raise StaffUserInputError(error.message_dict) from None
+    except IntegrityError:
+        raise StaffUserInputError({"username": [_("This username is taken.")]}) from None
     _enrolment_issue(user)
     audit_record(
         stream=SYSTEM_STREAM,
@@ -170,7 +176,26 @@ def _enrolment_issue(user: User) -> None:
         "your authenticator app within 48 hours at: %(link)s"
     ) % {"username": user.username, "link": link}
     # Sent straight after commit, not through the outbox: the token must not rest in a table.
-    transaction.on_commit(lambda: send_mail(subject, body, None, [user.email], fail_silently=False))
+    # A failed send leaves the account waiting: an administrator sends a new invitation.
+    transaction.on_commit(
+        lambda: send_mail(subject, body, None, [user.email], fail_silently=False), robust=True
+    )
+
+
+@transaction.atomic
+def staff_invitation_resend(*, actor: User, user: User) -> None:
+    """A new invitation (the old one stops working) for someone who has not enrolled yet."""
+    if user.has_usable_password() or not user.is_active:
+        raise StaffUserInputError(
+            {"username": [_("This person has already enrolled or has left.")]}
+        )
+    _enrolment_issue(user)
+    audit_record(
+        stream=SYSTEM_STREAM,
+        action="staff.invitation_resent",
+        actor=actor,
+        detail={"username": user.username},
+    )
 
 
 @transaction.atomic

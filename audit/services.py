@@ -108,4 +108,9 @@ def stream_entries(stream: object) -> list[AuditEntry]:
 
 
 def stream_is_valid(stream: object) -> bool:
-    return chain_is_valid(stream_entries(stream), stream=str(stream))
+    entries = stream_entries(stream)
+    # Every report's stream starts with its submission: an empty one, or one that starts
+    # elsewhere, was emptied and begun again.
+    if not entries or (str(stream) != SYSTEM_STREAM and entries[0].action != "report.submitted"):
+        return False
+    return chain_is_valid(entries, stream=str(stream))

@@ -115,6 +115,7 @@ def server_environment(keys: dict[str, str], *, port: int, workers: int) -> dict
             "UPSTANDER_BLIND_INDEX_KEY": keys["UPSTANDER_BLIND_INDEX_KEY"],
             "ALLOWED_HOSTS": HOST,
             "EMAIL_HOST": HOST,
+            "UPSTANDER_BASE_URL": "https://upstander.invalid",
             "SECURE_SSL_REDIRECT": "0",
             "GUNICORN_BIND": f"{HOST}:{port}",
             "GUNICORN_WORKERS": str(workers),

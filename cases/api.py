@@ -17,7 +17,12 @@ from rest_framework.views import APIView
 from accounts.authentication import IsStaffMember, StaffTokenAuthentication
 from accounts.models import Entity, Role, User
 from accounts.permissions import manages_users, same_entity
-from accounts.services import StaffUserInputError, staff_user_create, staff_user_deactivate
+from accounts.services import (
+    StaffUserInputError,
+    staff_invitation_resend,
+    staff_user_create,
+    staff_user_deactivate,
+)
 from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import Case
@@ -263,6 +268,7 @@ class CaseAuditApi(StaffApi):
     def get(self, request: Request, case_id: Any) -> Response:
         user, case = self.focal_point_case(request, case_id)
         entries = stream_entries(case.report_id)
+        chain_valid = stream_is_valid(case.report_id)
         services.audit_record(stream=case.report_id, action="audit.exported", actor=user)
         return Response(
             {
@@ -275,7 +281,7 @@ class CaseAuditApi(StaffApi):
                     }
                     for e in entries
                 ],
-                "chain_valid": stream_is_valid(case.report_id),
+                "chain_valid": chain_valid,
             }
         )
 
@@ -402,7 +408,7 @@ class StaffUserSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
     entity = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
-    email = serializers.EmailField()
+    email = serializers.EmailField(max_length=254)
 
 
 def _staff_row(user: User) -> dict[str, Any]:
@@ -468,3 +474,15 @@ class StaffUserDeactivateApi(AdminApi):
             raise validation_error({"username": [_("You cannot deactivate your own account.")]})
         staff_user_deactivate(actor=admin, user=user)
         return Response(_staff_row(user))
+
+
+class StaffUserInviteApi(AdminApi):
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="invitation sent")})
+    def post(self, request: Request, username: str) -> Response:
+        admin = self.admin(request)
+        user = User.objects.select_related("entity").filter(username=username).first()
+        if user is None or not same_entity(admin, user.entity_id):
+            raise _not_found()
+        with refusals_in_contract_codes():
+            staff_invitation_resend(actor=admin, user=user)
+        return Response({**_staff_row(user), "enrolment": "sent"})

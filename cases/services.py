@@ -282,11 +282,16 @@ def case_transition(
                 **arguments,
             }
             if passed_by_override:
-                case.overrides.filter(
-                    status=Override.Status.APPROVED, used_at__isnull=True, transition=name
-                ).update(used_at=timezone.now())
                 detail["override"] = True
                 detail["consents_overridden"] = passed_by_override
+            # An override answers one situation: once the case moves, none outlives it.
+            now = timezone.now()
+            case.overrides.filter(status=Override.Status.APPROVED, used_at__isnull=True).update(
+                used_at=now
+            )
+            case.overrides.filter(status=Override.Status.PENDING).update(
+                status=Override.Status.REJECTED, decided_at=now
+            )
             if note:
                 detail["note_given"] = True
                 _note_store(case, actor, note)
@@ -509,6 +514,10 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
     if override.status != Override.Status.PENDING:
         raise OverrideDecidedError
     case = override.case
+    still_missing = set(_override_consent(case, override.transition))
+    if not still_missing & set(override.consents):
+        # The reporter has since given the consent (or the step moved on): nothing to override.
+        raise OverrideDecidedError
     missing = list(override.consents)
     key = case_data_key(case)
     justification = envelope.open_text(override, "justification", key) or ""

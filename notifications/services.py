@@ -8,8 +8,10 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
@@ -38,7 +40,8 @@ def outbox_enqueue(
     if topic not in DELIVERIES:
         raise ValueError(f"no delivery for outbox topic {topic!r}")
     deliver_after = timezone.now()
-    if obscure_time:
+    # The embedded demo runs no beat to deliver later: there the alert leaves at once.
+    if obscure_time and not settings.CELERY_TASK_ALWAYS_EAGER:
         low, high = NEW_REPORT_DELAY
         deliver_after += low + timedelta(
             seconds=secrets.randbelow(int((high - low).total_seconds()))
@@ -46,7 +49,7 @@ def outbox_enqueue(
     message = OutboxMessage.objects.create(
         topic=topic, payload=payload, deliver_after=deliver_after
     )
-    if not obscure_time:
+    if deliver_after <= timezone.now():
         transaction.on_commit(_kick_relay)
     return message
 
@@ -97,7 +100,11 @@ def outbox_relay(*, limit: int = 100) -> int:
 def outbox_purge_sent() -> int:
     """Delete delivered messages past their retention: they name report references."""
     cutoff = timezone.localdate() - SENT_RETENTION
-    deleted, _by_model = OutboxMessage.objects.filter(sent_on__lt=cutoff).delete()
+    # Given up on after MAX_ATTEMPTS, a message goes too: it would otherwise stay for ever.
+    deleted, _by_model = OutboxMessage.objects.filter(
+        Q(sent_on__lt=cutoff)
+        | Q(sent_on__isnull=True, attempts__gte=MAX_ATTEMPTS, created_on__lt=cutoff)
+    ).delete()
     return deleted
 
 

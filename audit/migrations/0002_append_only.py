@@ -17,31 +17,20 @@ POSTGRES_DOWN = """
 DROP TRIGGER IF EXISTS audit_entry_append_only ON audit_auditentry;
 DROP FUNCTION IF EXISTS audit_entries_are_append_only();
 """
-SQLITE_UP = [
-    "CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;",
-    "CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_auditentry "
-    "BEGIN SELECT RAISE(ABORT, 'audit entries are append-only'); END;",
-]
-SQLITE_DOWN = ["DROP TRIGGER IF EXISTS audit_entry_no_update;", "DROP TRIGGER IF EXISTS audit_entry_no_delete;"]
+# SQLite (the demo) has no trigger: its flush must work, and the keyed chain still detects edits.
 
 
 def forwards(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_UP)
-    elif vendor == "sqlite":
-        for statement in SQLITE_UP:
-            schema_editor.execute(statement)
+
 
 
 def backwards(apps: Any, schema_editor: Any) -> None:
     vendor = schema_editor.connection.vendor
     if vendor == "postgresql":
         schema_editor.execute(POSTGRES_DOWN)
-    elif vendor == "sqlite":
-        for statement in SQLITE_DOWN:
-            schema_editor.execute(statement)
 
 
 class Migration(migrations.Migration):

@@ -264,7 +264,15 @@ UPSTANDER_RECEIPT_KDF = {
 }
 HEALTHCHECK_TIMEOUT_SECONDS = 2
 # The address staff use, for links in enrolment emails.
-UPSTANDER_BASE_URL = env_str("UPSTANDER_BASE_URL", "http://127.0.0.1:8000")
+UPSTANDER_BASE_URL = env_str("UPSTANDER_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
+if not DEBUG and not UPSTANDER_BASE_URL:
+    raise ImproperlyConfigured(
+        "UPSTANDER_BASE_URL is not set. It is the https:// address staff use, for enrolment emails."
+    )
+if not DEBUG and not UPSTANDER_BASE_URL.startswith("https://"):
+    raise ImproperlyConfigured(
+        "UPSTANDER_BASE_URL must start with https:// (it goes into enrolment emails)."
+    )
 UPSTANDER_QUICK_EXIT_URL = env_str("UPSTANDER_QUICK_EXIT_URL", "https://www.wikipedia.org/")
 # JSON bodies are small (a narrative is at most 20,000 characters); files have their own limit.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -325,3 +325,83 @@ def test_labels_stay_out_of_the_audit_trail(
     )
     assert not AuditEntry.objects.filter(detail__icontains="CANARY-LABEL").exists()
     assert envelope.is_sealed(case.report.data_key) is False
+
+
+def test_an_unused_override_does_not_outlive_the_next_step(
+    open_case: Any, focal_point: Any, second_focal_point: Any, staff_api: Any
+) -> None:
+    case = force_state(open_case(consents={"case_review": True}), "assessment")
+    requester, approver = staff_api(focal_point), staff_api(second_focal_point)
+    override_id = requester.post(
+        f"/api/v1/cases/{case.id}/overrides",
+        {
+            "transition": "escalate_to_formal",
+            "justification": "Witnesses report an ongoing risk to others.",
+        },
+        format="json",
+    ).json()["id"]
+    assert approver.post(f"/api/v1/overrides/{override_id}/approve").status_code == 200
+    # The case moves on without using it (on hold), and the reporter has not consented since
+    assert (
+        requester.post(
+            f"/api/v1/cases/{case.id}/transitions/put_on_hold", {}, format="json"
+        ).status_code
+        == 200
+    )
+    later = requester.post(
+        f"/api/v1/cases/{case.id}/transitions/escalate_to_formal", {}, format="json"
+    )
+    assert later.status_code == 409
+    assert later.json()["missing"] == ["formal_investigation"]
+
+
+def test_an_override_made_moot_by_the_reporter_cannot_be_approved(
+    open_case: Any, focal_point: Any, second_focal_point: Any, staff_api: Any
+) -> None:
+    case = force_state(open_case(consents={"case_review": True}), "assessment")
+    override_id = (
+        staff_api(focal_point)
+        .post(
+            f"/api/v1/cases/{case.id}/overrides",
+            {
+                "transition": "escalate_to_formal",
+                "justification": "Witnesses report an ongoing risk to others.",
+            },
+            format="json",
+        )
+        .json()["id"]
+    )
+    reporter = APIClient()
+    token = reporter.post(
+        "/api/v1/reporter/session", {"receipt": receipt_of(case)}, format="json"
+    ).json()["token"]
+    reporter.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    reporter.post(
+        "/api/v1/reporter/consents",
+        {"action": "formal_investigation", "granted": True},
+        format="json",
+    )
+    response = staff_api(second_focal_point).post(f"/api/v1/overrides/{override_id}/approve")
+    assert response.status_code == 409
+
+
+def test_an_emptied_audit_stream_is_detected(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    from audit.models import AuditStreamHead
+
+    case = open_case()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE audit_auditentry")  # row triggers do not fire on TRUNCATE
+    AuditStreamHead.objects.all().delete()
+    assert (
+        staff_api(focal_point).get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
+    )
+    with pytest.raises(SystemExit):
+        call_command("verify_audit_chain", stderr=StringIO())

@@ -137,3 +137,44 @@ def test_admin_lists_staff_but_reaches_no_case(admin: Any, staff_api: Any, open_
     assert "sysadmin" in {row["username"] for row in client.get("/api/v1/staff/users").json()}
     assert client.get("/api/v1/cases").json() == []
     assert client.get(f"/api/v1/cases/{case.id}").status_code == 404
+
+
+def test_a_failed_invitation_can_be_sent_again(
+    admin: Any, staff_api: Any, entity: Any, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 9, 2
+    client = staff_api(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        created = client.post(
+            "/api/v1/staff/users",
+            {
+                "username": "unlucky",
+                "role": "focal_point",
+                "entity": "UNW",
+                "email": "u@example.org",
+            },
+            format="json",
+        )
+    # The mail server was down: the account exists and the administrator was not told otherwise
+    assert created.status_code == 201
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    with django_capture_on_commit_callbacks(execute=True):
+        resent = client.post("/api/v1/staff/users/unlucky/invitation")
+    assert resent.status_code == 200
+    assert [message.to for message in mail.outbox] == [["u@example.org"]]
+
+
+def test_an_overlong_email_is_a_validation_error(admin: Any, staff_api: Any, entity: Any) -> None:
+    response = staff_api(admin).post(
+        "/api/v1/staff/users",
+        {
+            "username": "longmail",
+            "role": "focal_point",
+            "entity": "UNW",
+            "email": "a" * 300 + "@example.org",
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "email" in response.json()["fields"]

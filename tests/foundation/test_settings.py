@@ -33,6 +33,7 @@ REQUIRED_IN_PRODUCTION = (
     "REDIS_URL",
     "ALLOWED_HOSTS",
     "EMAIL_HOST",
+    "UPSTANDER_BASE_URL",
 )
 
 
@@ -51,6 +52,7 @@ def production_environment() -> dict[str, str]:
         "REDIS_URL": "redis://redis.internal:6379/0",
         "ALLOWED_HOSTS": "upstander.example.org",
         "EMAIL_HOST": "smtp.example.org",
+        "UPSTANDER_BASE_URL": "https://upstander.example.org",
     }
 
 

@@ -132,3 +132,23 @@ def test_new_report_emails_carry_no_content(client: Any, make_staff: Any) -> Non
     sent = mail.outbox[0]
     for secret in (narrative, "CANARY-EMAIL-NAME", response.json()["receipt"]):
         assert secret not in sent.body and secret not in sent.subject
+
+
+@pytest.mark.django_db
+def test_given_up_messages_are_purged_after_the_retention(make_staff: Any) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from notifications.services import MAX_ATTEMPTS, outbox_purge_sent
+
+    focal_point = make_staff()
+    message = outbox_enqueue(
+        topic="staff_alert",
+        payload={"kind": "case_opened", "reference": "R-4", "user_ids": [focal_point.id]},
+    )
+    OutboxMessage.objects.filter(pk=message.pk).update(
+        attempts=MAX_ATTEMPTS, created_on=timezone.localdate() - timedelta(days=30)
+    )
+    assert outbox_purge_sent() == 1
+    assert not OutboxMessage.objects.exists()

@@ -75,7 +75,7 @@ def dev_secrets_file(tmp_path: Path) -> Path:
     return tmp_path / "dev-secrets.json"
 
 
-def start(variables: dict[str, str], dev_secrets_file: Path) -> Startup:
+def start(variables: dict[str, str], dev_secrets_file: Path, script: str = STARTUP) -> Startup:
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DJANGO_SETTINGS_MODULE": "config.settings.base",
@@ -83,7 +83,7 @@ def start(variables: dict[str, str], dev_secrets_file: Path) -> Startup:
         **variables,
     }
     result = subprocess.run(
-        [sys.executable, "-c", STARTUP],
+        [sys.executable, "-c", script],
         cwd=BASE_DIR,
         env=env,
         capture_output=True,
@@ -316,20 +316,7 @@ print("cache", settings.CACHES["default"]["BACKEND"])
 
 
 def test_with_nothing_set_it_runs_on_sqlite_with_tasks_in_process(dev_secrets_file: Path) -> None:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DJANGO_SETTINGS_MODULE": "config.settings.base",
-        "UPSTANDER_DEV_SECRETS_FILE": str(dev_secrets_file),
-    }
-    result = subprocess.run(
-        [sys.executable, "-c", EMBEDDED_DEFAULTS],
-        cwd=BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = start({}, dev_secrets_file, script=EMBEDDED_DEFAULTS)
     assert result.returncode == 0, result.stderr
     assert "engine django.db.backends.sqlite3" in result.stdout
     assert "db.sqlite3" in result.stdout

@@ -18,7 +18,7 @@ from accounts.services import (
     staff_token_issue,
 )
 from config.api_errors import ApiError, validation_error
-from reports.throttling import receipt_failure_note, receipt_retry_after
+from config.throttling import attempt_failed, attempts_retry_after
 
 
 class EntityListApi(APIView):
@@ -58,7 +58,7 @@ class AuthTokenApi(APIView):
         responses={200: OpenApiResponse(description="token, expires_in, role")},
     )
     def post(self, request: Request) -> Response:
-        retry_after = receipt_retry_after(request, scope="staff-login")
+        retry_after = attempts_retry_after(request, scope="staff-login")
         if retry_after is not None:
             raise ApiError(
                 status_code=429,
@@ -81,12 +81,12 @@ class AuthTokenApi(APIView):
                 username=username[:150], password=password[:200], otp=otp[:12]
             )
         except InvalidCredentialsError:
-            receipt_failure_note(request, scope="staff-login")
+            attempt_failed(request, scope="staff-login")
             raise ApiError(
                 status_code=401, code="invalid_credentials", detail=_("Wrong username or password.")
             ) from None
         except OtpRequiredError:
-            receipt_failure_note(request, scope="staff-login")
+            attempt_failed(request, scope="staff-login")
             raise ApiError(
                 status_code=401,
                 code="otp_required",

@@ -30,8 +30,8 @@ from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import CaseState, ClosureReason, Outcome
 from cases.selectors import case_for, case_list, case_summary, transition_report
+from config.throttling import attempt_failed, attempts_retry_after
 from reports.api import attachment_response
-from reports.throttling import receipt_failure_note, receipt_retry_after
 from reports.vocabulary import ConsentAction
 
 
@@ -53,7 +53,7 @@ def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
 def staff_login(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if request.method == "POST":
-        retry_after = receipt_retry_after(request, scope="staff-login")
+        retry_after = attempts_retry_after(request, scope="staff-login")
         if retry_after is not None:
             context["error"] = _("Too many attempts. Wait a few minutes and try again.")
             return render(request, "cases/login.html", context, status=429)
@@ -64,7 +64,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                 otp=request.POST.get("otp", "")[:12],
             )
         except (InvalidCredentialsError, OtpRequiredError) as error:
-            receipt_failure_note(request, scope="staff-login")
+            attempt_failed(request, scope="staff-login")
             context["error"] = (
                 _("Give the current code from your authenticator app.")
                 if isinstance(error, OtpRequiredError)

@@ -18,6 +18,7 @@ from rest_framework.views import APIView
 
 from accounts.authentication import bearer_token
 from config.api_errors import ApiError, validation_error
+from config.throttling import attempt_failed, attempts_retry_after
 from reports import services
 from reports.attachments import AttachmentRejected, clean_attachment
 from reports.selectors import reporter_attachment, reporter_report_view
@@ -28,7 +29,6 @@ from reports.serializers import (
     ReportSubmissionSerializer,
     RouteSerializer,
 )
-from reports.throttling import receipt_failure_note, receipt_retry_after
 
 
 class Reporter:
@@ -107,7 +107,7 @@ class ReporterSessionApi(APIView):
 
     @extend_schema(request=ReceiptSerializer, responses={200: OpenApiResponse(description="token")})
     def post(self, request: Request) -> Response:
-        retry_after = receipt_retry_after(request)
+        retry_after = attempts_retry_after(request, scope="receipt")
         if retry_after is not None:
             raise ApiError(
                 status_code=429,
@@ -122,7 +122,7 @@ class ReporterSessionApi(APIView):
                 receipt=serializer.validated_data["receipt"]
             )
         except services.InvalidReceiptError:
-            receipt_failure_note(request)
+            attempt_failed(request, scope="receipt")
             raise ApiError(
                 status_code=401,
                 code="invalid_receipt",

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from config.throttling import attempt_failed, attempts_retry_after
 from reports import services
 from reports.api import attachment_response
 from reports.attachments import (
@@ -30,7 +31,6 @@ from reports.attachments import (
 from reports.forms import CHANNEL_HELP, ROUTE_HELP, STEPS
 from reports.selectors import reporter_attachment, reporter_report_view
 from reports.serializers import MESSAGE_MAX, ReportSubmissionSerializer
-from reports.throttling import receipt_failure_note, receipt_retry_after
 from reports.vocabulary import ConsentAction, InformalChannel, Route
 
 SESSION_COOKIE = "upstander_reporter"
@@ -180,7 +180,7 @@ def access(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {"expired": request.GET.get("expired") == "1"}
     if request.method == "GET":
         return render(request, "reports/access.html", context)
-    retry_after = receipt_retry_after(request)
+    retry_after = attempts_retry_after(request, scope="receipt")
     if retry_after is not None:
         context["error"] = _(
             "Too many attempts. Please wait %(minutes)s minutes and try again."
@@ -193,7 +193,7 @@ def access(request: HttpRequest) -> HttpResponse:
             receipt=request.POST.get("receipt", "")[:100]
         )
     except services.InvalidReceiptError:
-        receipt_failure_note(request)
+        attempt_failed(request, scope="receipt")
         context["error"] = _("This receipt does not open a report. Check it and try again.")
         return render(request, "reports/access.html", context, status=401)
     response = redirect("reports:portal")

@@ -1,6 +1,6 @@
-"""Slowing down receipt guessing without keeping anyone's address.
+"""Slowing down guessing (receipts, staff passwords) without keeping anyone's address.
 
-Failed receipt attempts are counted in the cache (Redis in production) under a keyed hash of
+Failed attempts are counted per scope in the cache (Redis in production) under a keyed hash of
 the client address. The key changes every day and lives only in memory-derived form, the
 counter expires after the window, and nothing reaches the database or the logs.
 """
@@ -31,7 +31,7 @@ def _client_address(request: HttpRequest) -> str:
 def _bucket(request: HttpRequest, scope: str) -> str:
     day = timezone.now().date().isoformat()
     daily_key = hmac.new(
-        settings.SECRET_KEY.encode(), f"receipt-throttle:{day}".encode(), hashlib.sha256
+        settings.SECRET_KEY.encode(), f"attempt-throttle:{day}".encode(), hashlib.sha256
     ).digest()
     pseudonym = hmac.new(daily_key, _client_address(request).encode(), hashlib.sha256).hexdigest()[
         :32
@@ -39,7 +39,7 @@ def _bucket(request: HttpRequest, scope: str) -> str:
     return f"{scope}-failures:{pseudonym}"
 
 
-def receipt_retry_after(request: HttpRequest, scope: str = "receipt") -> int | None:
+def attempts_retry_after(request: HttpRequest, *, scope: str) -> int | None:
     """Seconds to wait before another attempt, or ``None`` if attempts are allowed."""
     key = _bucket(request, scope)
     failures = cache.get(key, 0)
@@ -50,7 +50,7 @@ def receipt_retry_after(request: HttpRequest, scope: str = "receipt") -> int | N
     return max(remaining, 1) if window_ends else WINDOW_SECONDS
 
 
-def receipt_failure_note(request: HttpRequest, scope: str = "receipt") -> None:
+def attempt_failed(request: HttpRequest, *, scope: str) -> None:
     key = _bucket(request, scope)
     if cache.add(key, 1, timeout=WINDOW_SECONDS):
         cache.set(

@@ -16,11 +16,11 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def reporter_state(report: Report, case: Any) -> tuple[str, str]:
+def reporter_state(case: Any, *, sealed: bool) -> tuple[str, str]:
     """The contract's ``state`` and the humane ``status_label`` for the reporter."""
     if case is None:
         return "recorded", status_label("recorded")
-    if envelope.is_sealed(report.data_key):
+    if sealed:
         return case.state, status_label("resealed")
     return case.state, status_label(case.state)
 
@@ -31,7 +31,8 @@ def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
 
     key = data_key
     case = Case.objects.filter(report=report).first()
-    state, label = reporter_state(report, case)
+    sealed = envelope.is_sealed(report.data_key)
+    state, label = reporter_state(case, sealed=sealed)
     report.forget_consents()
     consents = report.current_consents()
     identity = envelope.open_text(report, "identity", key)
@@ -44,7 +45,7 @@ def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
         "informal_channel": report.informal_channel or None,
         "state": state,
         "status_label": label,
-        "sealed": envelope.is_sealed(report.data_key),
+        "sealed": sealed,
         # The day only, as stored: midnight UTC of the day of submission.
         "submitted_at": _iso(datetime.combine(report.submitted_on, time(0), tzinfo=UTC)),
         "consents": consents,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.middleware import csrf
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
@@ -24,12 +25,29 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
-    """A refused form: JSON on the API, a calm page (with quick exit) everywhere else."""
+    """A refused form: JSON on the API, a calm page (with quick exit) everywhere else.
+
+    The page tells which of the three real causes it was, since each has its own way on: the
+    security cookie was missing (cookies blocked, or cleared by a quick exit), the form came
+    from another site, or the form was older than the current session.
+    """
     if request.path.startswith("/api/"):
         return JsonResponse(
             {"error": "forbidden", "detail": _("The request was refused. Start again.")}, status=403
         )
-    return render(request, "403_csrf.html", status=403)
+    if reason == csrf.REASON_NO_CSRF_COOKIE:
+        cause = "no_cookie"
+    elif reason.startswith(("Origin checking failed", "Referer checking failed")) or reason in (
+        csrf.REASON_NO_REFERER,
+        csrf.REASON_MALFORMED_REFERER,
+        csrf.REASON_INSECURE_REFERER,
+    ):
+        cause = "other_site"
+    else:
+        cause = "expired"
+    response = render(request, "403_csrf.html", {"cause": cause}, status=403)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def server_error(request: HttpRequest) -> HttpResponse:

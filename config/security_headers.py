@@ -1,16 +1,28 @@
-"""A strict Content-Security-Policy: everything from this site, nothing inline, nothing else.
+"""Security headers on every answer, static files included: one middleware, one place.
 
-Pages carry no inline script, style or event handler, so the policy needs no exceptions. A
-third-party request would tell that site who is reporting; the policy makes one impossible.
+- A strict Content-Security-Policy: everything from this site, nothing inline, nothing else.
+  Pages carry no inline script, style or event handler, so the policy needs no exceptions. A
+  third-party request would tell that site who is reporting; the policy makes one impossible.
+- ``Permissions-Policy`` denies the camera, the microphone and geolocation: no page needs
+  them, and a reporter's location is exactly what must never leak.
+- ``Cross-Origin-Resource-Policy: same-origin``: no other site can embed or load anything of
+  ours (a script probing whether a visitor has a reporter session, for one).
+- ``Cache-Control: no-store`` on every API answer and on every page that does not say
+  otherwise: receipts, narratives and decrypted case content must not stay in a shared
+  computer's cache or a proxy. Only the public static files are cacheable.
+
+It sits right after Django's ``SecurityMiddleware``, outside WhiteNoise, so that the static
+files (which WhiteNoise answers without going further in) carry the same headers.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-POLICY = "; ".join(
+CONTENT_SECURITY_POLICY = "; ".join(
     [
         "default-src 'self'",
         "script-src 'self'",
@@ -24,14 +36,22 @@ POLICY = "; ".join(
         "frame-ancestors 'none'",
     ]
 )
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=()"
+NOT_STORED = "no-store"
 
 
-class ContentSecurityPolicyMiddleware:
+class SecurityHeadersMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         # Attachment downloads set their own, stricter policy (sandboxed, nothing allowed).
-        response.headers.setdefault("Content-Security-Policy", POLICY)
+        response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
+        response.headers["Permissions-Policy"] = PERMISSIONS_POLICY
+        response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
+        if request.path.startswith("/api/"):
+            response.headers["Cache-Control"] = NOT_STORED
+        elif not request.path.startswith(settings.STATIC_URL):
+            response.headers.setdefault("Cache-Control", NOT_STORED)
         return response

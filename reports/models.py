@@ -200,3 +200,18 @@ class ReporterSession(models.Model):
 
     def __str__(self) -> str:
         return f"reporter session for {self.report_id}"
+
+
+class SpentIntakeForm(models.Model):
+    """An intake form that has already filed its report: a resent copy files nothing.
+
+    Each intake carries a random one-time key from its first page to its last; only a keyed
+    hash of it is kept, linked to nothing, with the day for purging. The primary key makes a
+    double submission (a double tap, Back then Send again) lose inside the database.
+    """
+
+    digest = models.CharField(max_length=64, primary_key=True)
+    spent_on = models.DateField(db_index=True)
+
+    def __str__(self) -> str:
+        return "spent intake form"

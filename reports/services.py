@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -30,6 +30,7 @@ from reports.models import (
     Message,
     Report,
     ReporterSession,
+    SpentIntakeForm,
     TimelineEntry,
 )
 from reports.receipts import normalise_receipt, receipt_new, reference_new
@@ -53,6 +54,10 @@ class ReportSealedError(Exception):
 
 class RouteChangeRefusedError(ValueError):
     """The route change cannot be made; the message says why in plain words."""
+
+
+class IntakeFormAlreadySentError(Exception):
+    """This intake form already filed its report; a resent copy (Back, a double tap) files nothing."""
 
 
 class TooManyAttachmentsError(ValueError):
@@ -121,21 +126,64 @@ def _unique_reference() -> str:
     raise RuntimeError("could not find a free report reference")
 
 
+INTAKE_FORM_KEPT = timedelta(days=30)
+
+
+def intake_form_key_new() -> str:
+    """The one-time key an intake form carries from its first page to its last."""
+    return secrets.token_urlsafe(32)
+
+
+def intake_form_key_valid(value: str) -> bool:
+    return len(value) == 43 and all(c.isalnum() or c in "-_" for c in value)
+
+
+def _intake_form_digest(intake_form_key: str) -> str:
+    return envelope.blind_index("intake-form", intake_form_key)
+
+
 def report_submit(
-    *, submission: ReportSubmission, attachments: Sequence[CleanAttachment] = ()
+    *,
+    submission: ReportSubmission,
+    attachments: Sequence[CleanAttachment] = (),
+    intake_form_key: str | None = None,
 ) -> SubmittedReport:
     """Store a new report, sealed under its receipt; returns it with the receipt and key.
 
     The receipt is returned exactly once and stored nowhere. A case is opened only when the
-    reporter granted ``case_review`` and did not choose a record only.
+    reporter granted ``case_review`` and did not choose a record only. With an
+    ``intake_form_key`` the same form files at most one report, however often it is sent:
+    the next copies raise ``IntakeFormAlreadySentError`` and change nothing.
     """
     if len(attachments) > MAX_ATTACHMENTS:
         raise TooManyAttachmentsError(str(MAX_ATTACHMENTS))
+    digest = _intake_form_digest(intake_form_key) if intake_form_key else None
+    if digest and SpentIntakeForm.objects.filter(digest=digest).exists():
+        raise IntakeFormAlreadySentError
     receipt = receipt_new()
     # Argon2id runs before the transaction, so no lock is held during the slow derivation.
     prepared = envelope.data_key_prepare(receipt=receipt)
     with transaction.atomic():
+        if digest:
+            _intake_form_spend(digest)
         return _report_store(submission, attachments, receipt, prepared)
+
+
+def _intake_form_spend(digest: str) -> None:
+    # Two copies sent at once: the second insert waits for the first transaction and then
+    # fails on the primary key, so exactly one of them files a report.
+    try:
+        with transaction.atomic():
+            SpentIntakeForm.objects.create(digest=digest, spent_on=timezone.now().date())
+    except IntegrityError:
+        raise IntakeFormAlreadySentError from None
+
+
+def intake_forms_purge() -> int:
+    """Forget spent intake forms after a month (a form is not resent that late)."""
+    cutoff = timezone.now().date() - INTAKE_FORM_KEPT
+    deleted, _by_model = SpentIntakeForm.objects.filter(spent_on__lt=cutoff).delete()
+    return deleted
 
 
 def _report_store(

@@ -6,8 +6,10 @@ app_name = "reports"
 
 urlpatterns = [
     path("report/", views.intake, name="intake"),
+    path("report/receipt/", views.receipt, name="receipt"),
     path("access/", views.access, name="access"),
     path("my-report/", views.portal, name="portal"),
+    path("my-report/stay", views.portal_stay, name="portal-stay"),
     path("my-report/consent", views.portal_consent, name="portal-consent"),
     path("my-report/message", views.portal_message, name="portal-message"),
     path("my-report/route", views.portal_route, name="portal-route"),

@@ -7,18 +7,27 @@ never cached.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.services import ACKNOWLEDGEMENT_DAYS
 from config.throttling import attempt_failed, attempts_retry_after
 from reports import services
 from reports.api import attachment_response
@@ -29,11 +38,17 @@ from reports.attachments import (
     clean_attachment,
 )
 from reports.forms import CHANNEL_HELP, ROUTE_HELP, STEPS
+from reports.receipt_handoff import COOKIE as RECEIPT_COOKIE
+from reports.receipt_handoff import COOKIE_PATH as RECEIPT_COOKIE_PATH
+from reports.receipt_handoff import LIFETIME as RECEIPT_LIFETIME
+from reports.receipt_handoff import ReceiptToShow, receipt_handoff_put, receipt_handoff_take
 from reports.selectors import reporter_attachment, reporter_report_view
 from reports.serializers import MESSAGE_MAX, ReportSubmissionSerializer
 from reports.vocabulary import ConsentAction, InformalChannel, Route
 
 SESSION_COOKIE = "upstander_reporter"
+# How long before the idle limit the portal warns and offers to stay (with JavaScript).
+SESSION_WARNING = timedelta(minutes=2)
 
 
 def quick_exit_context(request: HttpRequest) -> dict[str, str]:
@@ -76,10 +91,17 @@ def _render_step(request: HttpRequest, index: int, form: Any, status: int = 200)
             (InformalChannel(code).label, text) for code, text in CHANNEL_HELP.items()
         ],
         "max_attachments": MAX_ATTACHMENTS,
+        "intake_form_key": _intake_form_key(request),
     }
     response = render(request, "reports/intake.html", context, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _intake_form_key(request: HttpRequest) -> str:
+    """The form's one-time key, carried from page to page; a new form gets a new one."""
+    carried = request.POST.get("intake_form_key", "") if request.method == "POST" else ""
+    return carried if services.intake_form_key_valid(carried) else services.intake_form_key_new()
 
 
 def _submission_payload(forms_by_step: dict[str, Any]) -> dict[str, Any]:
@@ -156,36 +178,91 @@ def intake(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, str(message))
         return _render_step(request, index, form, status=400)
 
-    submitted = services.report_submit(submission=serializer.submission(), attachments=attachments)
-    response = render(
-        request,
-        "reports/receipt.html",
-        {
-            "receipt": submitted.receipt,
-            "reference": submitted.report.reference,
-            "route": submitted.report.route,
-            "case_opened": hasattr(submitted.report, "case"),
-        },
+    intake_form_key = request.POST.get("intake_form_key", "")
+    if not services.intake_form_key_valid(intake_form_key):
+        forms_by_step["route"].add_error(
+            None, _("This form is incomplete. Please open it again from the start.")
+        )
+        return _render_step(request, index, forms_by_step["route"], status=400)
+    try:
+        submitted = services.report_submit(
+            submission=serializer.submission(),
+            attachments=attachments,
+            intake_form_key=intake_form_key,
+        )
+    except services.IntakeFormAlreadySentError:
+        # Back, then Send again (or a double tap): the report exists once; say so.
+        return HttpResponseRedirect(reverse("reports:receipt") + "?already=1", status=303)
+    shown = ReceiptToShow(
+        receipt=submitted.receipt,
+        reference=submitted.report.reference,
+        case_opened=hasattr(submitted.report, "case"),
     )
+    ticket = receipt_handoff_put(shown)
+    if ticket is None:
+        return _render_receipt(request, shown)
+    # 303: the browser fetches the receipt with a GET, so a reload never posts the form again.
+    response = HttpResponseRedirect(reverse("reports:receipt"), status=303)
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        ticket,
+        max_age=int(RECEIPT_LIFETIME.total_seconds()),
+        path=RECEIPT_COOKIE_PATH,
+        httponly=True,
+        secure=not settings.DEBUG,
+        samesite="Strict",
+    )
+    return response
+
+
+def _render_receipt(
+    request: HttpRequest, shown: ReceiptToShow | None, **extra: Any
+) -> HttpResponse:
+    context = {"shown": shown, "acknowledgement_days": ACKNOWLEDGEMENT_DAYS, **extra}
+    response = render(request, "reports/receipt.html", context)
     response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_GET
+def receipt(request: HttpRequest) -> HttpResponse:
+    """The receipt, shown once; afterwards the page says it was shown and opens nothing."""
+    shown = receipt_handoff_take(request.COOKIES.get(RECEIPT_COOKIE, ""))
+    response = _render_receipt(request, shown, already_filed=request.GET.get("already") == "1")
+    response.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_COOKIE_PATH, samesite="Strict")
     return response
 
 
 # --- Access and portal ----------------------------------------------------------------------
 
 
+def _draft_from(request: HttpRequest, field: str) -> str:
+    """A message the reporter was writing when their session ended, kept for them to send."""
+    return request.POST.get(field, "")[:MESSAGE_MAX] if request.method == "POST" else ""
+
+
+def _render_access(
+    request: HttpRequest, *, status: int = 200, draft: str = "", **context: Any
+) -> HttpResponse:
+    context = {"expired": request.GET.get("expired") == "1", "draft": draft, **context}
+    response = render(request, "reports/access.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def access(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {"expired": request.GET.get("expired") == "1"}
     if request.method == "GET":
-        return render(request, "reports/access.html", context)
+        return _render_access(request)
+    draft = _draft_from(request, "draft")
     retry_after = attempts_retry_after(request, scope="receipt")
     if retry_after is not None:
-        context["error"] = _(
-            "Too many attempts. Please wait %(minutes)s minutes and try again."
-        ) % {"minutes": max(1, retry_after // 60)}
-        response = render(request, "reports/access.html", context, status=429)
+        error = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
+            "minutes": max(1, retry_after // 60)
+        }
+        response = _render_access(request, status=429, draft=draft, error=error)
         response["Retry-After"] = str(retry_after)
         return response
     try:
@@ -194,9 +271,15 @@ def access(request: HttpRequest) -> HttpResponse:
         )
     except services.InvalidReceiptError:
         attempt_failed(request, scope="receipt")
-        context["error"] = _("This receipt does not open a report. Check it and try again.")
-        return render(request, "reports/access.html", context, status=401)
-    response = redirect("reports:portal")
+        error = _("This receipt does not open a report. Check it and try again.")
+        return _render_access(request, status=401, draft=draft, error=error)
+    access_ = services.reporter_session_resolve(token) if draft.strip() else None
+    if access_ is not None:
+        # The unsent message goes straight back into the message box: rendered here rather
+        # than redirected, because a redirect could only carry it in the address.
+        response = _render_portal(request, access_, draft=draft)
+    else:
+        response = redirect("reports:portal")
     response.set_cookie(
         SESSION_COOKIE,
         token,
@@ -213,7 +296,20 @@ def reporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Ht
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         access_ = services.reporter_session_resolve(request.COOKIES.get(SESSION_COOKIE, ""))
         if access_ is None:
-            response = HttpResponseRedirect(reverse("reports:access") + "?expired=1")
+            draft = (
+                _draft_from(request, "body")
+                if request.path == reverse("reports:portal-message")
+                else ""
+            )
+            response: HttpResponseBase
+            if draft.strip():
+                # The session ended while a message was being written: nothing is lost, the
+                # reporter signs in again and finds the message ready to send.
+                response = _render_access(request, status=401, draft=draft, expired=True)
+            elif request.path == reverse("reports:portal-stay"):
+                response = JsonResponse({"error": "unauthenticated"}, status=401)
+            else:
+                response = HttpResponseRedirect(reverse("reports:access") + "?expired=1")
             response.delete_cookie(SESSION_COOKIE, path="/", samesite="Strict")
             return response
         result = view(request, access_, *args, **kwargs)
@@ -223,15 +319,15 @@ def reporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., Ht
     return never_cache(wrapped)
 
 
-@require_GET
-@reporter_required
-def portal(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+def _render_portal(
+    request: HttpRequest, access_: services.ReporterAccess, *, draft: str = ""
+) -> HttpResponse:
     report = reporter_report_view(report=access_.report, data_key=access_.data_key)
     consent_rows = [
         (action, ConsentAction(action).label, report["consents"][action])
         for action in ConsentAction.values
     ]
-    return render(
+    response = render(
         request,
         "reports/portal.html",
         {
@@ -240,11 +336,34 @@ def portal(request: HttpRequest, access_: services.ReporterAccess) -> HttpRespon
             "routes": Route.choices,
             "channels": InformalChannel.choices,
             "route_help": [(Route(code).label, text) for code, text in ROUTE_HELP.items()],
-            "idle_seconds": int(services.SESSION_IDLE.total_seconds()),
+            "idle_minutes": int(services.SESSION_IDLE.total_seconds() // 60),
+            "seconds_left": _seconds_left(access_),
+            "warning_seconds": int(SESSION_WARNING.total_seconds()),
+            "warning_minutes": int(SESSION_WARNING.total_seconds() // 60),
             "message_max": MESSAGE_MAX,
             "can_attach": len(report["attachments"]) < MAX_ATTACHMENTS,
+            "draft": draft,
         },
     )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _seconds_left(access_: services.ReporterAccess) -> int:
+    return max(0, int((access_.session.expires_at - timezone.now()).total_seconds()))
+
+
+@require_GET
+@reporter_required
+def portal(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    return _render_portal(request, access_)
+
+
+@require_POST
+@reporter_required
+def portal_stay(request: HttpRequest, access_: services.ReporterAccess) -> JsonResponse:
+    """Stay signed in: resolving the session already slid its idle expiry; say how long now."""
+    return JsonResponse({"seconds_left": _seconds_left(access_)})
 
 
 @require_POST

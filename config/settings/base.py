@@ -71,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -81,7 +82,6 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "config.api_errors.ApiServerErrorMiddleware",
-    "config.security_headers.ContentSecurityPolicyMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -152,6 +152,10 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "relay-outbox": {"task": "notifications.tasks.relay_outbox", "schedule": 60.0},
     "purge-reporter-sessions": {"task": "reports.tasks.purge_reporter_sessions", "schedule": 300.0},
+    "purge-spent-intake-forms": {
+        "task": "reports.tasks.purge_spent_intake_forms",
+        "schedule": 86400.0,
+    },
     "purge-sent-outbox": {"task": "notifications.tasks.purge_sent_outbox", "schedule": 3600.0},
 }
 
@@ -200,7 +204,10 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CSRF_COOKIE_SAMESITE = "Strict"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Leaving for a neutral site (quick exit) or following any link must not tell it where from.
-SECURE_REFERRER_POLICY = "no-referrer"
+# Same-origin: other sites (the quick-exit destination included) learn nothing about where a
+# visitor came from, while this site's own form posts carry their real Origin, which the CSRF
+# check needs ("no-referrer" makes browsers send "Origin: null" and every form is refused).
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 # Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and its X-Forwarded-For for

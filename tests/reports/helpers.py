@@ -242,7 +242,11 @@ def walk_intake(
         data: dict[str, list[Any]] = dict(_as_post_data(pairs))
         if step == "route" and uploads:
             data.update(uploads)
-        responses.append(client.post("/report/", data))
+        response = client.post("/report/", data)
+        if response.status_code == 303:
+            # The last step redirects to the one-time receipt page, which the browser then gets.
+            response = client.get(response["Location"])
+        responses.append(response)
     return responses
 
 

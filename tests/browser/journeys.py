@@ -1,0 +1,70 @@
+"""Steps a person takes in the browser, shared by the journeys."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+from django_otp.oath import totp
+from playwright.sync_api import Page, expect
+
+RECEIPT_PATTERN = re.compile(r"^[A-Z0-9]{4}(-[A-Z0-9]{4}){4}$")
+PASSWORD = "correct horse battery staple"
+
+
+def file_report(
+    page: Page,
+    *,
+    narrative: str,
+    route: str = "Formal complaint and investigation",
+    consents: tuple[str, ...] = ("A focal point reviews my report",),
+) -> str:
+    """From the home page to the receipt; returns the receipt the page shows."""
+    page.goto("/")
+    page.get_by_role("link", name="Make a report").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("About you")
+    page.get_by_label("It happened to me").check()
+    page.get_by_label("Which organisation should receive it?").select_option("UNW")
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("What happened")
+    page.get_by_label("Physical (unwanted touching)").check()
+    page.get_by_label("What happened?").fill(narrative)
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your identity")
+    page.get_by_label("No, stay anonymous").check()
+    page.get_by_role("button", name="Continue").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("What happens next")
+    page.get_by_role("group", name="What would you like to happen?").get_by_label(route).check()
+    for consent in consents:
+        page.get_by_role("group", name=consent).get_by_label("Yes").check()
+    page.get_by_role("button", name="Send my report").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your report is safely stored")
+    receipt = page.get_by_label("Receipt").inner_text().strip()
+    assert RECEIPT_PATTERN.match(receipt), receipt
+    return receipt
+
+
+def open_portal(page: Page, receipt: str) -> None:
+    page.goto("/access/")
+    page.get_by_label("Your receipt").fill(receipt)
+    page.get_by_role("button", name="Open my report").click()
+    expect(page).to_have_url(re.compile(r"/my-report/$"))
+
+
+def current_otp(totp_secret: str) -> str:
+    return f"{totp(base64.b32decode(totp_secret)):06d}"
+
+
+def staff_sign_in(page: Page, user: object) -> None:
+    page.goto("/staff/login/")
+    page.get_by_label("Username").fill(user.username)  # type: ignore[attr-defined]
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Code from your authenticator app").fill(
+        current_otp(user.totp_secret)  # type: ignore[attr-defined]
+    )
+    page.get_by_role("button", name="Sign in").click()

@@ -34,11 +34,18 @@ from django.conf import settings
 # (creating staff, counting reports) are still plain synchronous calls between browser steps.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    Page,
+    Playwright,
+    ViewportSize,
+    sync_playwright,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
-PHONE = {"width": 390, "height": 844}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def _free_port() -> int:
@@ -221,7 +228,7 @@ def browser_focal_point(transactional_db: Any, browser_entity: Any) -> Any:
         entity=browser_entity,
         password="correct horse battery staple",
     )
-    user.totp_secret = totp_secret
+    user.totp_secret = totp_secret  # type: ignore[attr-defined]
     return user
 
 

@@ -49,6 +49,19 @@ def file_report(
     return receipt
 
 
+def answer_route_step(
+    page: Page,
+    *,
+    route: str = "Formal complaint and investigation",
+    consents: tuple[str, ...] = ("A focal point reviews my report",),
+) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text("What happens next")
+    page.get_by_role("group", name="What would you like to happen?").get_by_label(route).check()
+    for consent in consents:
+        page.get_by_role("group", name=consent).get_by_label("Yes").check()
+    page.get_by_role("button", name="Send my report").click()
+
+
 def open_portal(page: Page, receipt: str) -> None:
     page.goto("/access/")
     page.get_by_label("Your receipt").fill(receipt)

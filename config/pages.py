@@ -27,9 +27,10 @@ def api_not_found(request: HttpRequest) -> JsonResponse:
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A refused form: JSON on the API, a calm page (with quick exit) everywhere else.
 
-    The page tells which of the three real causes it was, since each has its own way on: the
-    security cookie was missing (cookies blocked, or cleared by a quick exit), the form came
-    from another site, or the form was older than the current session.
+    The page tells which real cause it was, since each has its own way on: the security cookie
+    was missing (cookies blocked, or cleared by a quick exit), the form came from another site,
+    the browser hid which page sent it (over HTTPS Django then cannot tell), or the form was
+    older than the current session.
     """
     if request.path.startswith("/api/"):
         return JsonResponse(
@@ -37,11 +38,12 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         )
     if reason == csrf.REASON_NO_CSRF_COOKIE:
         cause = "no_cookie"
-    elif reason.startswith(("Origin checking failed", "Referer checking failed")) or reason in (
+    elif reason in (
         csrf.REASON_NO_REFERER,
         csrf.REASON_MALFORMED_REFERER,
-        csrf.REASON_INSECURE_REFERER,
     ):
+        cause = "no_origin"
+    elif reason.startswith(("Origin checking failed", "Referer checking failed")):
         cause = "other_site"
     else:
         cause = "expired"

@@ -9,7 +9,8 @@
   ours (a script probing whether a visitor has a reporter session, for one).
 - ``Cache-Control: no-store`` on every API answer and on every page that does not say
   otherwise: receipts, narratives and decrypted case content must not stay in a shared
-  computer's cache or a proxy. Only the public static files are cacheable.
+  computer's cache or a proxy. Only the public static files are cacheable, and no other site
+  may read them either (``WHITENOISE_ALLOW_ALL_ORIGINS`` is off).
 
 It sits right after Django's ``SecurityMiddleware``, outside WhiteNoise, so that the static
 files (which WhiteNoise answers without going further in) carry the same headers.
@@ -19,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -52,6 +52,7 @@ class SecurityHeadersMiddleware:
         response.headers["Cross-Origin-Resource-Policy"] = "same-origin"
         if request.path.startswith("/api/"):
             response.headers["Cache-Control"] = NOT_STORED
-        elif not request.path.startswith(settings.STATIC_URL):
+        else:
+            # Static files arrive with WhiteNoise's own caching; nothing else is stored.
             response.headers.setdefault("Cache-Control", NOT_STORED)
         return response

@@ -5,6 +5,10 @@ receipt. Between the two, the receipt travels as a one-time ticket (``vault.tick
 cache holds a ciphertext for a few minutes, the browser holds the key in a cookie scoped to the
 receipt page. The first view takes both halves and deletes the server's; a reload, Back, or a
 copied cookie then finds nothing.
+
+The ticket is derived from the intake form's one-time key, which only that form carries. On a
+slow connection a second tap on "Send" can make the browser drop the first answer; the second
+copy files nothing, derives the same ticket and still shows the receipt, once.
 """
 
 from __future__ import annotations
@@ -34,13 +38,19 @@ class ReceiptToShow:
     case_opened: bool
 
 
-def receipt_handoff_put(shown: ReceiptToShow) -> str | None:
+def receipt_handoff_ticket(intake_form_key: str) -> str:
+    """The ticket of the receipt that the form with this key filed."""
+    return tickets.ticket_derive(intake_form_key, purpose=_PURPOSE)
+
+
+def receipt_handoff_put(shown: ReceiptToShow, *, intake_form_key: str) -> str | None:
     """A ticket for the browser, or ``None`` if the cache is unavailable (then show it now)."""
     sealed = tickets.ticket_seal(
         json.dumps(
             {"receipt": shown.receipt, "reference": shown.reference, "case": shown.case_opened}
         ).encode(),
         purpose=_PURPOSE,
+        ticket=receipt_handoff_ticket(intake_form_key),
     )
     try:
         cache.set(
@@ -62,14 +72,15 @@ def receipt_handoff_take(ticket: str) -> ReceiptToShow | None:
     key = _CACHE_PREFIX + ticket_id
     try:
         ciphertext = cache.get(key)
-        # Whoever deletes the entry is the one who shows it: two racing views cannot both win.
-        if ciphertext is None or not cache.delete(key):
+        plaintext = (
+            tickets.ticket_open(ticket, ciphertext, purpose=_PURPOSE) if ciphertext else None
+        )
+        # Only a ticket that opens it may spend it; whoever deletes the entry is the one who
+        # shows it, so two racing views cannot both win.
+        if plaintext is None or not cache.delete(key):
             return None
     except Exception:
         logger.warning("Receipt hand-off cache unavailable.")
-        return None
-    plaintext = tickets.ticket_open(ticket, ciphertext, purpose=_PURPOSE)
-    if plaintext is None:
         return None
     fields = json.loads(plaintext)
     return ReceiptToShow(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -147,13 +147,16 @@ def report_submit(
     submission: ReportSubmission,
     attachments: Sequence[CleanAttachment] = (),
     intake_form_key: str | None = None,
+    on_stored: Callable[[SubmittedReport], None] | None = None,
 ) -> SubmittedReport:
     """Store a new report, sealed under its receipt; returns it with the receipt and key.
 
     The receipt is returned exactly once and stored nowhere. A case is opened only when the
     reporter granted ``case_review`` and did not choose a record only. With an
     ``intake_form_key`` the same form files at most one report, however often it is sent:
-    the next copies raise ``IntakeFormAlreadySentError`` and change nothing.
+    the next copies raise ``IntakeFormAlreadySentError`` and change nothing. ``on_stored``
+    runs inside the transaction, before the form counts as sent to anyone else: a resent copy
+    that waited for this one finds whatever it left (the receipt hand-off).
     """
     if len(attachments) > MAX_ATTACHMENTS:
         raise TooManyAttachmentsError(str(MAX_ATTACHMENTS))
@@ -166,7 +169,10 @@ def report_submit(
     with transaction.atomic():
         if digest:
             _intake_form_spend(digest)
-        return _report_store(submission, attachments, receipt, prepared)
+        submitted = _report_store(submission, attachments, receipt, prepared)
+        if on_stored is not None:
+            on_stored(submitted)
+        return submitted
 
 
 def _intake_form_spend(digest: str) -> None:

@@ -41,7 +41,12 @@ from reports.forms import CHANNEL_HELP, ROUTE_HELP, STEPS
 from reports.receipt_handoff import COOKIE as RECEIPT_COOKIE
 from reports.receipt_handoff import COOKIE_PATH as RECEIPT_COOKIE_PATH
 from reports.receipt_handoff import LIFETIME as RECEIPT_LIFETIME
-from reports.receipt_handoff import ReceiptToShow, receipt_handoff_put, receipt_handoff_take
+from reports.receipt_handoff import (
+    ReceiptToShow,
+    receipt_handoff_put,
+    receipt_handoff_take,
+    receipt_handoff_ticket,
+)
 from reports.selectors import reporter_attachment, reporter_report_view
 from reports.serializers import MESSAGE_MAX, ReportSubmissionSerializer
 from reports.vocabulary import ConsentAction, InformalChannel, Route
@@ -184,25 +189,43 @@ def intake(request: HttpRequest) -> HttpResponse:
             None, _("This form is incomplete. Please open it again from the start.")
         )
         return _render_step(request, index, forms_by_step["route"], status=400)
+    tickets: list[str | None] = []
+
+    def hand_off_receipt(submitted: services.SubmittedReport) -> None:
+        shown = ReceiptToShow(
+            receipt=submitted.receipt,
+            reference=submitted.report.reference,
+            case_opened=hasattr(submitted.report, "case"),
+        )
+        tickets.append(receipt_handoff_put(shown, intake_form_key=intake_form_key))
+
     try:
         submitted = services.report_submit(
             submission=serializer.submission(),
             attachments=attachments,
             intake_form_key=intake_form_key,
+            on_stored=hand_off_receipt,
         )
     except services.IntakeFormAlreadySentError:
-        # Back, then Send again (or a double tap): the report exists once; say so.
-        return HttpResponseRedirect(reverse("reports:receipt") + "?already=1", status=303)
-    shown = ReceiptToShow(
-        receipt=submitted.receipt,
-        reference=submitted.report.reference,
-        case_opened=hasattr(submitted.report, "case"),
-    )
-    ticket = receipt_handoff_put(shown)
-    if ticket is None:
-        return _render_receipt(request, shown)
+        # Back then Send again, or a double tap whose first answer the browser dropped: the
+        # report exists once, and its receipt is still shown if nobody has seen it yet.
+        return _redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
+    if tickets[0] is None:
+        # The cache is down: the receipt must still reach the reporter, so it is shown now.
+        return _render_receipt(
+            request,
+            ReceiptToShow(
+                receipt=submitted.receipt,
+                reference=submitted.report.reference,
+                case_opened=hasattr(submitted.report, "case"),
+            ),
+        )
+    return _redirect_to_receipt(tickets[0])
+
+
+def _redirect_to_receipt(ticket: str, *, query: str = "") -> HttpResponse:
     # 303: the browser fetches the receipt with a GET, so a reload never posts the form again.
-    response = HttpResponseRedirect(reverse("reports:receipt"), status=303)
+    response = HttpResponseRedirect(reverse("reports:receipt") + query, status=303)
     response.set_cookie(
         RECEIPT_COOKIE,
         ticket,

@@ -14,13 +14,16 @@ Threat model
 from __future__ import annotations
 
 import base64
-import binascii
+import re
 import secrets
 from dataclasses import dataclass
 
 from vault import crypto
 
 TICKET_ID_BYTES = 16
+# A key is exactly 32 bytes in unpadded URL-safe base64: anything else is not a ticket.
+_KEY_TEXT = re.compile(r"[A-Za-z0-9_-]{43}")
+_ID_TEXT = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 @dataclass(frozen=True)
@@ -34,33 +37,53 @@ def _aad(purpose: str, ticket_id: str) -> bytes:
     return crypto.associated_data("one-time-ticket", purpose, ticket_id)
 
 
-def ticket_seal(plaintext: bytes, *, purpose: str) -> SealedTicket:
-    key = crypto.new_data_key()
-    ticket_id = secrets.token_urlsafe(TICKET_ID_BYTES)
+def _encode(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _parse(ticket: str) -> tuple[str, bytes] | None:
+    ticket_id, _dot, encoded_key = ticket.partition(".")
+    if not _ID_TEXT.fullmatch(ticket_id) or not _KEY_TEXT.fullmatch(encoded_key):
+        return None
+    key = base64.urlsafe_b64decode(encoded_key + "=")
+    return (ticket_id, key) if len(key) == crypto.DATA_KEY_BYTES else None
+
+
+def ticket_derive(secret: str, *, purpose: str) -> str:
+    """The same ticket every time from one high-entropy secret (a form's one-time key).
+
+    Lets a resent copy of a form find the receipt its first copy left, without the server
+    keeping any link between the two.
+    """
+    ticket_id = _encode(crypto.derive_subkey(secret.encode(), f"ticket-id:{purpose}")[:16])
+    key = _encode(crypto.derive_subkey(secret.encode(), f"ticket-key:{purpose}"))
+    return f"{ticket_id}.{key}"
+
+
+def ticket_seal(plaintext: bytes, *, purpose: str, ticket: str | None = None) -> SealedTicket:
+    """Encrypt for a ticket: a fresh random one, or ``ticket`` (from ``ticket_derive``)."""
+    if ticket is None:
+        ticket = f"{secrets.token_urlsafe(TICKET_ID_BYTES)}.{_encode(crypto.new_data_key())}"
+    parsed = _parse(ticket)
+    if parsed is None:
+        raise ValueError("not a ticket")
+    ticket_id, key = parsed
     ciphertext = crypto.encrypt(key, plaintext, _aad(purpose, ticket_id))
-    encoded_key = base64.urlsafe_b64encode(key).decode().rstrip("=")
-    return SealedTicket(
-        ticket=f"{ticket_id}.{encoded_key}", ticket_id=ticket_id, ciphertext=ciphertext
-    )
+    return SealedTicket(ticket=ticket, ticket_id=ticket_id, ciphertext=ciphertext)
 
 
 def ticket_id_of(ticket: str) -> str | None:
     """The server-side half's name, or ``None`` for anything that is not a ticket."""
-    ticket_id, _dot, encoded_key = ticket.partition(".")
-    if not ticket_id or not encoded_key or len(ticket) > 200:
-        return None
-    return ticket_id
+    parsed = _parse(ticket)
+    return parsed[0] if parsed else None
 
 
 def ticket_open(ticket: str, ciphertext: bytes, *, purpose: str) -> bytes | None:
     """The plaintext, or ``None`` when the ticket does not open this ciphertext."""
-    ticket_id, _dot, encoded_key = ticket.partition(".")
-    try:
-        key = base64.urlsafe_b64decode(encoded_key + "=" * (-len(encoded_key) % 4))
-    except (binascii.Error, ValueError):
+    parsed = _parse(ticket)
+    if parsed is None:
         return None
-    if len(key) != crypto.DATA_KEY_BYTES:
-        return None
+    ticket_id, key = parsed
     try:
         return crypto.decrypt(key, ciphertext, _aad(purpose, ticket_id))
     except crypto.DecryptionError:

@@ -245,6 +245,9 @@ STORAGES = {
 }
 
 # --- API ------------------------------------------------------------------------------------
+# WhiteNoise would let any site read our static files (Access-Control-Allow-Origin: *).
+WHITENOISE_ALLOW_ALL_ORIGINS = False
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

@@ -64,7 +64,8 @@
       return;
     }
     closed.querySelector("input[name=draft]").value = draft;
-    content.hidden = true;
+    // Removed, not hidden: the report must not stay in the page for anyone who picks it up.
+    content.parentNode.removeChild(content);
     warning.hidden = true;
     closed.hidden = false;
     closed.querySelector("input[name=receipt]").focus();

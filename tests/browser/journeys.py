@@ -67,6 +67,8 @@ def open_portal(page: Page, receipt: str) -> None:
     page.get_by_label("Your receipt").fill(receipt)
     page.get_by_role("button", name="Open my report").click()
     expect(page).to_have_url(re.compile(r"/my-report/$"))
+    # Deferred scripts (the idle timer) have run once the page has loaded.
+    page.wait_for_load_state("load")
 
 
 def current_otp(totp_secret: str) -> str:

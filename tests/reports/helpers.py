@@ -250,6 +250,16 @@ def walk_intake(
     return responses
 
 
+def final_step_data(client: Client) -> dict[str, list[str]]:
+    """Walk the wizard up to the route step; the last step's post, as the browser sends it."""
+    route_page = walk_intake(client, last_step="identity")[-1]
+    assert current_step(route_page.content) == "route"
+    own = {name for name, _value in WIZARD_ANSWERS["route"]}
+    pairs = [(n, v) for n, v in parse(route_page.content).hidden_fields() if n not in own]
+    pairs += [*WIZARD_ANSWERS["route"], ("next", "1")]
+    return _as_post_data(pairs)
+
+
 def receipt_on_page(html: bytes | str) -> str:
     text = html.decode() if isinstance(html, bytes) else html
     found = re.search(r'class="receipt"[^>]*>\s*([^<\s]+)\s*<', text)

@@ -2,7 +2,8 @@
 # The browser suite drives Debian's Chromium. Install it when missing and we are root;
 # otherwise stop with the exact command to run. Never skip: a missing browser fails the run.
 set -eu
-if [ -x /usr/bin/chromium ]; then
+chromium="${UPSTANDER_CHROMIUM:-/usr/bin/chromium}"
+if [ -x "$chromium" ]; then
     exit 0
 fi
 if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then

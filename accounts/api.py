@@ -17,8 +17,8 @@ from accounts.services import (
     staff_enrol,
     staff_token_issue,
 )
-from config.api_errors import ApiError, validation_error
-from config.throttling import attempt_failed, attempts_retry_after
+from core.api_errors import ApiError, validation_error
+from core.throttling import attempt_failed, attempts_retry_after
 
 
 class EntityListApi(APIView):

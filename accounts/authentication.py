@@ -11,7 +11,7 @@ from rest_framework.request import Request
 
 from accounts.permissions import is_staff_member
 from accounts.services import staff_token_resolve
-from config.api_errors import ApiError
+from core.api_errors import ApiError
 
 
 def bearer_token(request: Any) -> str:

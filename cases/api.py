@@ -27,7 +27,7 @@ from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import Case
 from cases.selectors import case_for, case_list, case_summary, transition_report
-from config.api_errors import ApiError, validation_error
+from core.api_errors import ApiError, validation_error
 from referrals.services import ReferralConsentError, ReferralInputError, referral_make
 from reports.api import attachment_response
 

@@ -19,7 +19,7 @@ proc_name = "upstander"
 # Several instances may run as one user (web, a benchmark): no shared control socket.
 control_socket_disable = True
 # Reporters' requests are not access-logged at all: a timed line would date a submission.
-logger_class = "config.gunicorn_logging.PrivacyLogger"
+logger_class = "core.gunicorn_logging.PrivacyLogger"
 
 
 def on_starting(server: object) -> None:

@@ -2,8 +2,8 @@ from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
 from accounts.api import AuthTokenApi, EntityListApi, StaffEnrolApi
-from config import pages
-from config.health import healthz
+from core import pages
+from core.health import healthz
 
 api_v1: list[URLPattern | URLResolver] = [
     path("entities", EntityListApi.as_view(), name="api-entities"),
@@ -24,5 +24,5 @@ urlpatterns = [
     re_path(r"^api/", pages.api_not_found),
 ]
 
-handler404 = "config.pages.not_found"
-handler500 = "config.pages.server_error"
+handler404 = "core.pages.not_found"
+handler500 = "core.pages.server_error"

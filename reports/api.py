@@ -17,8 +17,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import bearer_token
-from config.api_errors import ApiError, validation_error
-from config.throttling import attempt_failed, attempts_retry_after
+from core.api_errors import ApiError, validation_error
+from core.throttling import attempt_failed, attempts_retry_after
 from reports import services
 from reports.attachments import AttachmentRejected, clean_attachment
 from reports.selectors import reporter_attachment, reporter_report_view

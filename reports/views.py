@@ -28,7 +28,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases.services import ACKNOWLEDGEMENT_DAYS
-from config.throttling import attempt_failed, attempts_retry_after
+from core.throttling import attempt_failed, attempts_retry_after
 from reports import services
 from reports.api import attachment_response
 from reports.attachments import (

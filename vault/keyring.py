@@ -48,6 +48,10 @@ class Keyring:
         return f"Keyring(versions={[key.version for key in self.keys]!r})"
 
 
+# Development keys carry this readable prefix, so that production can refuse them by sight.
+DEVELOPMENT_MARK = "dev-insecure-"
+
+
 def decode_key(value: str, variable: str) -> bytes:
     """A 32-byte key from base64, or a startup error that names the variable."""
     try:
@@ -81,8 +85,6 @@ def parse_keyring(value: str, variable: str = "UPSTANDER_KEKS") -> Keyring:
 
 def decode_blind_index_key(value: str, variable: str = "UPSTANDER_BLIND_INDEX_KEY") -> bytes:
     # Development keys carry a readable prefix; strip it before decoding.
-    from config.settings.environment import DEVELOPMENT_MARK
-
     return decode_key(value.removeprefix(DEVELOPMENT_MARK), variable)
 
 

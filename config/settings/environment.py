@@ -17,8 +17,9 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from vault.keyring import DEVELOPMENT_MARK
+
 # A prefix that makes a development secret recognisable wherever it ends up.
-DEVELOPMENT_MARK = "dev-insecure-"
 
 # The secrets that production must receive from its environment.
 SECRET_VARIABLES = ("SECRET_KEY", "UPSTANDER_KEKS", "UPSTANDER_BLIND_INDEX_KEY")

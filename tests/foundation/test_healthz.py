@@ -17,7 +17,7 @@ from django.db.utils import ConnectionHandler
 from django.test import Client
 from pytest_django import Settings
 
-import config.health
+import core.health
 
 pytestmark = pytest.mark.django_db
 
@@ -122,7 +122,7 @@ def test_an_unreachable_database_turns_healthz_to_503(
     unreachable = ConnectionHandler(
         {"default": {**django_settings.DATABASES["default"], "PORT": free_port()}}
     )
-    monkeypatch.setattr(config.health, "connection", unreachable["default"])
+    monkeypatch.setattr(core.health, "connection", unreachable["default"])
     try:
         status, body = get_healthz(client)
     finally:

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from config.settings.environment import DEVELOPMENT_MARK, SECRET_VARIABLES
+from config.settings.environment import SECRET_VARIABLES
+from vault.keyring import DEVELOPMENT_MARK
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 STARTUP = (

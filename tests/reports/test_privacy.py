@@ -20,8 +20,8 @@ from rest_framework.test import APIClient
 
 from audit.models import AuditEntry
 from cases.models import Case
-from config.gunicorn_logging import PrivacyLogger
-from config.logging_filters import DropReporterActivity
+from core.gunicorn_logging import PrivacyLogger
+from core.logging_filters import DropReporterActivity
 from reports.models import Consent, Report, TimelineEntry
 from tests.reports.helpers import (
     columns_containing,

@@ -1,4 +1,4 @@
-"""gunicorn's logger, minus access lines for reporters' requests (see config.logging_filters)."""
+"""gunicorn's logger, minus access lines for reporters' requests (see core.logging_filters)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from gunicorn.glogging import Logger
 
-from config.logging_filters import is_reporter_path
+from core.logging_filters import is_reporter_path
 
 
 class PrivacyLogger(Logger):

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
@@ -7,7 +9,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import Entity
+from accounts.authentication import IsStaffMember, StaffTokenAuthentication
+from accounts.models import Entity, Role, User
+from accounts.permissions import manages_users, same_entity
 from accounts.services import (
     STAFF_TOKEN_LIFETIME,
     InvalidCredentialsError,
@@ -15,7 +19,10 @@ from accounts.services import (
     OtpRequiredError,
     StaffUserInputError,
     staff_enrol,
+    staff_invitation_resend,
     staff_token_issue,
+    staff_user_create,
+    staff_user_deactivate,
 )
 from core.api_errors import ApiError, validation_error
 from core.throttling import attempt_failed, attempts_retry_after
@@ -128,3 +135,119 @@ class StaffEnrolApi(APIView):
         except StaffUserInputError as error:
             raise validation_error(error.fields) from None
         return Response({"username": user.username, "totp_secret": totp_secret})
+
+
+class StaffApi(APIView):
+    """The door of every staff API view: a staff token, and validation in one place."""
+
+    authentication_classes = [StaffTokenAuthentication]
+    permission_classes = [IsStaffMember]
+
+    def staff(self, request: Request) -> User:
+        user = request.user
+        if not isinstance(user, User):
+            raise ApiError(status_code=401, code="not_authenticated", detail=_("Sign in first."))
+        return user
+
+    def validated(
+        self, serializer_class: type[serializers.Serializer], request: Request
+    ) -> dict[str, Any]:
+        serializer = serializer_class(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+
+def _not_found() -> ApiError:
+    return ApiError(status_code=404, code="not_found", detail=_("Not found."))
+
+
+def _forbidden() -> ApiError:
+    return ApiError(status_code=403, code="forbidden", detail=_("Your role does not allow this."))
+
+
+class StaffUserSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
+    role = serializers.ChoiceField(choices=Role.choices)
+    entity = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
+    email = serializers.EmailField(max_length=254)
+
+
+def _staff_row(user: User) -> dict[str, Any]:
+    return {
+        "username": user.username,
+        "role": user.role,
+        "entity": user.entity.code if user.entity else None,
+        "is_active": user.is_active,
+    }
+
+
+class AdminApi(StaffApi):
+    """Administrators manage staff accounts; they never see a case (see cases.selectors)."""
+
+    def admin(self, request: Request) -> User:
+        user = self.staff(request)
+        if not manages_users(user):
+            raise _forbidden()
+        return user
+
+
+class StaffUsersApi(AdminApi):
+    @extend_schema(responses={200: OpenApiResponse(description="staff accounts")})
+    def get(self, request: Request) -> Response:
+        admin = self.admin(request)
+        users = User.objects.select_related("entity").order_by("username")
+        if admin.entity_id is not None:
+            users = users.filter(entity_id=admin.entity_id)
+        return Response([_staff_row(user) for user in users])
+
+    @extend_schema(
+        request=StaffUserSerializer,
+        responses={201: OpenApiResponse(description="first credentials")},
+    )
+    def post(self, request: Request) -> Response:
+        admin = self.admin(request)
+        data = self.validated(StaffUserSerializer, request)
+        entity = None
+        if data.get("entity"):
+            entity = Entity.objects.filter(code=data["entity"]).first()
+            if entity is None:
+                raise validation_error({"entity": [_("There is no entity with this code.")]})
+        try:
+            user = staff_user_create(
+                actor=admin,
+                username=data["username"],
+                role=data["role"],
+                entity=entity,
+                email=data["email"],
+            )
+        except StaffUserInputError as error:
+            raise validation_error(error.fields) from None
+        # No credentials in the answer: the new member enrols through the emailed link.
+        return Response({**_staff_row(user), "enrolment": "sent"}, status=201)
+
+
+class StaffUserDeactivateApi(AdminApi):
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="deactivated")})
+    def post(self, request: Request, username: str) -> Response:
+        admin = self.admin(request)
+        user = User.objects.select_related("entity").filter(username=username).first()
+        if user is None or not same_entity(admin, user.entity_id):
+            raise _not_found()
+        if user.pk == admin.pk:
+            raise validation_error({"username": [_("You cannot deactivate your own account.")]})
+        staff_user_deactivate(actor=admin, user=user)
+        return Response(_staff_row(user))
+
+
+class StaffUserInviteApi(AdminApi):
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="invitation sent")})
+    def post(self, request: Request, username: str) -> Response:
+        admin = self.admin(request)
+        user = User.objects.select_related("entity").filter(username=username).first()
+        if user is None or not same_entity(admin, user.entity_id):
+            raise _not_found()
+        try:
+            staff_invitation_resend(actor=admin, user=user)
+        except StaffUserInputError as error:
+            raise validation_error(error.fields) from None
+        return Response({**_staff_row(user), "enrolment": "sent"})

@@ -12,17 +12,11 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.authentication import IsStaffMember, StaffTokenAuthentication
-from accounts.models import Entity, Role, User
+from accounts.api import StaffApi as AccountStaffApi
+from accounts.models import Role, User
 from accounts.permissions import manages_users, same_entity
-from accounts.services import (
-    StaffUserInputError,
-    staff_invitation_resend,
-    staff_user_create,
-    staff_user_deactivate,
-)
+from accounts.services import StaffUserInputError
 from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import Case
@@ -56,15 +50,8 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
     }
 
 
-class StaffApi(APIView):
-    authentication_classes = [StaffTokenAuthentication]
-    permission_classes = [IsStaffMember]
-
-    def staff(self, request: Request) -> User:
-        user = request.user
-        if not isinstance(user, User):
-            raise ApiError(status_code=401, code="not_authenticated", detail=_("Sign in first."))
-        return user
+class StaffApi(AccountStaffApi):
+    """The staff API's case door: visibility through selectors, 404 for a case not seen."""
 
     def focal_point_case(self, request: Request, case_id: Any) -> tuple[User, Case]:
         """The case, for a focal point who can see it (404 if unseen, 403 for other roles)."""
@@ -73,13 +60,6 @@ class StaffApi(APIView):
         if user.role != Role.FOCAL_POINT:
             raise _forbidden()
         return user, case
-
-    def validated(
-        self, serializer_class: type[serializers.Serializer], request: Request
-    ) -> dict[str, Any]:
-        serializer = serializer_class(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        return dict(serializer.validated_data)
 
     def visible_case(self, request: Request, case_id: Any) -> Case:
         case = case_for(self.staff(request), case_id)
@@ -402,87 +382,3 @@ class StaffHandoverApi(StaffApi):
         with refusals_in_contract_codes():
             moved = services.cases_hand_over(departing=departing, successor=successor, actor=user)
         return Response({"moved": moved})
-
-
-class StaffUserSerializer(serializers.Serializer):
-    username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
-    role = serializers.ChoiceField(choices=Role.choices)
-    entity = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
-    email = serializers.EmailField(max_length=254)
-
-
-def _staff_row(user: User) -> dict[str, Any]:
-    return {
-        "username": user.username,
-        "role": user.role,
-        "entity": user.entity.code if user.entity else None,
-        "is_active": user.is_active,
-    }
-
-
-class AdminApi(StaffApi):
-    """Administrators manage staff accounts; they never see a case (see cases.selectors)."""
-
-    def admin(self, request: Request) -> User:
-        user = self.staff(request)
-        if not manages_users(user):
-            raise _forbidden()
-        return user
-
-
-class StaffUsersApi(AdminApi):
-    @extend_schema(responses={200: OpenApiResponse(description="staff accounts")})
-    def get(self, request: Request) -> Response:
-        admin = self.admin(request)
-        users = User.objects.select_related("entity").order_by("username")
-        if admin.entity_id is not None:
-            users = users.filter(entity_id=admin.entity_id)
-        return Response([_staff_row(user) for user in users])
-
-    @extend_schema(
-        request=StaffUserSerializer,
-        responses={201: OpenApiResponse(description="first credentials")},
-    )
-    def post(self, request: Request) -> Response:
-        admin = self.admin(request)
-        data = self.validated(StaffUserSerializer, request)
-        entity = None
-        if data.get("entity"):
-            entity = Entity.objects.filter(code=data["entity"]).first()
-            if entity is None:
-                raise validation_error({"entity": [_("There is no entity with this code.")]})
-        with refusals_in_contract_codes():
-            user = staff_user_create(
-                actor=admin,
-                username=data["username"],
-                role=data["role"],
-                entity=entity,
-                email=data["email"],
-            )
-        # No credentials in the answer: the new member enrols through the emailed link.
-        return Response({**_staff_row(user), "enrolment": "sent"}, status=201)
-
-
-class StaffUserDeactivateApi(AdminApi):
-    @extend_schema(request=None, responses={200: OpenApiResponse(description="deactivated")})
-    def post(self, request: Request, username: str) -> Response:
-        admin = self.admin(request)
-        user = User.objects.select_related("entity").filter(username=username).first()
-        if user is None or not same_entity(admin, user.entity_id):
-            raise _not_found()
-        if user.pk == admin.pk:
-            raise validation_error({"username": [_("You cannot deactivate your own account.")]})
-        staff_user_deactivate(actor=admin, user=user)
-        return Response(_staff_row(user))
-
-
-class StaffUserInviteApi(AdminApi):
-    @extend_schema(request=None, responses={200: OpenApiResponse(description="invitation sent")})
-    def post(self, request: Request, username: str) -> Response:
-        admin = self.admin(request)
-        user = User.objects.select_related("entity").filter(username=username).first()
-        if user is None or not same_entity(admin, user.entity_id):
-            raise _not_found()
-        with refusals_in_contract_codes():
-            staff_invitation_resend(actor=admin, user=user)
-        return Response({**_staff_row(user), "enrolment": "sent"})

@@ -34,15 +34,4 @@ urlpatterns = [
         name="api-case-attachment",
     ),
     path("staff/handover", api.StaffHandoverApi.as_view(), name="api-staff-handover"),
-    path("staff/users", api.StaffUsersApi.as_view(), name="api-staff-users"),
-    path(
-        "staff/users/<str:username>/invitation",
-        api.StaffUserInviteApi.as_view(),
-        name="api-staff-user-invitation",
-    ),
-    path(
-        "staff/users/<str:username>/deactivate",
-        api.StaffUserDeactivateApi.as_view(),
-        name="api-staff-user-deactivate",
-    ),
 ]

@@ -2,12 +2,9 @@ from django.urls import path
 
 from cases import views
 
-app_name = "staff"
-
+# The case pages of the "staff" URL namespace, which config/urls.py assembles from
+# accounts.urls (sign-in, enrolment) and these.
 urlpatterns = [
-    path("login/", views.staff_login, name="login"),
-    path("logout/", views.staff_logout, name="logout"),
-    path("enrol/", views.staff_enrol_page, name="enrol"),
     path("", views.case_list_page, name="cases"),
     path("cases/<uuid:case_id>/", views.case_page, name="case"),
     path(

@@ -1,87 +1,25 @@
-"""The staff pages at /staff/: sign-in with TOTP, case list, case page. No JavaScript needed."""
+"""The staff case pages at /staff/: case list and case page. No JavaScript needed.
+
+Sign-in, enrolment and the ``staff_required`` door are accounts' (``accounts.views``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django_otp import login as otp_login
 
 from accounts.models import User
-from accounts.permissions import is_staff_member
-from accounts.services import (
-    InvalidCredentialsError,
-    InvalidEnrolmentError,
-    OtpRequiredError,
-    StaffUserInputError,
-    staff_enrol,
-    staff_login_audit,
-    staff_verify_credentials,
-)
+from accounts.views import staff_required
 from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import CaseState, ClosureReason, Outcome
 from cases.selectors import case_for, case_list, case_summary, transition_report
-from core.throttling import attempt_failed, attempts_retry_after
 from reports.api import attachment_response
 from reports.vocabulary import ConsentAction
-
-
-def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        user = request.user
-        if not (is_staff_member(user) and getattr(user, "is_verified", lambda: False)()):
-            return redirect("staff:login")
-        response = view(request, *args, **kwargs)
-        response["Cache-Control"] = "no-store"
-        return response
-
-    return never_cache(wrapped)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def staff_login(request: HttpRequest) -> HttpResponse:
-    context: dict[str, Any] = {}
-    if request.method == "POST":
-        retry_after = attempts_retry_after(request, scope="staff-login")
-        if retry_after is not None:
-            context["error"] = _("Too many attempts. Wait a few minutes and try again.")
-            return render(request, "cases/login.html", context, status=429)
-        try:
-            user, device = staff_verify_credentials(
-                username=request.POST.get("username", "")[:150],
-                password=request.POST.get("password", "")[:200],
-                otp=request.POST.get("otp", "")[:12],
-            )
-        except (InvalidCredentialsError, OtpRequiredError) as error:
-            attempt_failed(request, scope="staff-login")
-            context["error"] = (
-                _("Give the current code from your authenticator app.")
-                if isinstance(error, OtpRequiredError)
-                else _("Wrong username or password.")
-            )
-            return render(request, "cases/login.html", context, status=401)
-        login(request, user)
-        otp_login(request, device)
-        staff_login_audit(user=user, via="web")
-        return redirect("staff:cases")
-    return render(request, "cases/login.html", context)
-
-
-@require_POST
-def staff_logout(request: HttpRequest) -> HttpResponse:
-    logout(request)
-    return redirect("staff:login")
 
 
 @require_http_methods(["GET"])
@@ -212,32 +150,3 @@ def case_attachment_download(
     if found is None:
         return render(request, "errors/404.html", status=404)
     return attachment_response(*found)
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def staff_enrol_page(request: HttpRequest) -> HttpResponse:
-    """The emailed invitation: choose a password, then add the TOTP secret to an app."""
-    token = request.POST.get("token") or request.GET.get("token", "")
-    context: dict[str, Any] = {"token": token[:100]}
-    if request.method == "POST":
-        password = request.POST.get("password", "")[:200]
-        if password != request.POST.get("password_again", "")[:200]:
-            context["error"] = _("The two passwords differ.")
-            return render(request, "cases/enrol.html", context, status=400)
-        try:
-            user, totp_secret = staff_enrol(token=token[:100], password=password)
-        except InvalidEnrolmentError:
-            context["error"] = _(
-                "This invitation is unknown, used or expired. Ask an administrator for a new one."
-            )
-            return render(request, "cases/enrol.html", context, status=401)
-        except StaffUserInputError as error:
-            context["error"] = " ".join(m for ms in error.fields.values() for m in ms)
-            return render(request, "cases/enrol.html", context, status=400)
-        response = render(
-            request, "cases/enrolled.html", {"username": user.username, "totp_secret": totp_secret}
-        )
-        response["Cache-Control"] = "no-store"
-        return response
-    return render(request, "cases/enrol.html", context)

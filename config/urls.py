@@ -1,15 +1,14 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
-from accounts.api import AuthTokenApi, EntityListApi, StaffEnrolApi
+from accounts import urls as accounts_urls
+from cases import urls as cases_urls
 from core import pages
 from core.health import healthz
 
 api_v1: list[URLPattern | URLResolver] = [
-    path("entities", EntityListApi.as_view(), name="api-entities"),
-    path("auth/token", AuthTokenApi.as_view(), name="api-auth-token"),
-    path("auth/enrol", StaffEnrolApi.as_view(), name="api-auth-enrol"),
     path("", include("reports.api_urls")),
+    path("", include("accounts.api_urls")),
     path("", include("cases.api_urls")),
 ]
 
@@ -17,7 +16,8 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("", include("reports.urls")),
-    path("staff/", include("cases.urls")),
+    # One "staff" namespace: the staff-account pages (accounts) and the case pages (cases).
+    path("staff/", include((accounts_urls.urlpatterns + cases_urls.urlpatterns, "staff"))),
     path("api/v1/", include(api_v1)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # Unknown API paths answer in the contract's JSON, also when DEBUG is on.

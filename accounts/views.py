@@ -1,0 +1,108 @@
+"""The staff-account pages at /staff/: sign-in with password and TOTP, sign-out, enrolment
+from the emailed invitation, and ``staff_required``, the door every staff page goes through."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth import login, logout
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+
+from accounts.permissions import is_staff_member
+from accounts.services import (
+    InvalidCredentialsError,
+    InvalidEnrolmentError,
+    OtpRequiredError,
+    StaffUserInputError,
+    staff_enrol,
+    staff_login_audit,
+    staff_verify_credentials,
+)
+from core.throttling import attempt_failed, attempts_retry_after
+
+
+def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        user = request.user
+        if not (is_staff_member(user) and getattr(user, "is_verified", lambda: False)()):
+            return redirect("staff:login")
+        response = view(request, *args, **kwargs)
+        response["Cache-Control"] = "no-store"
+        return response
+
+    return never_cache(wrapped)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_login(request: HttpRequest) -> HttpResponse:
+    context: dict[str, Any] = {}
+    if request.method == "POST":
+        retry_after = attempts_retry_after(request, scope="staff-login")
+        if retry_after is not None:
+            context["error"] = _("Too many attempts. Wait a few minutes and try again.")
+            return render(request, "accounts/login.html", context, status=429)
+        try:
+            user, device = staff_verify_credentials(
+                username=request.POST.get("username", "")[:150],
+                password=request.POST.get("password", "")[:200],
+                otp=request.POST.get("otp", "")[:12],
+            )
+        except (InvalidCredentialsError, OtpRequiredError) as error:
+            attempt_failed(request, scope="staff-login")
+            context["error"] = (
+                _("Give the current code from your authenticator app.")
+                if isinstance(error, OtpRequiredError)
+                else _("Wrong username or password.")
+            )
+            return render(request, "accounts/login.html", context, status=401)
+        login(request, user)
+        otp_login(request, device)
+        staff_login_audit(user=user, via="web")
+        return redirect("staff:cases")
+    return render(request, "accounts/login.html", context)
+
+
+@require_POST
+def staff_logout(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    return redirect("staff:login")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_enrol_page(request: HttpRequest) -> HttpResponse:
+    """The emailed invitation: choose a password, then add the TOTP secret to an app."""
+    token = request.POST.get("token") or request.GET.get("token", "")
+    context: dict[str, Any] = {"token": token[:100]}
+    if request.method == "POST":
+        password = request.POST.get("password", "")[:200]
+        if password != request.POST.get("password_again", "")[:200]:
+            context["error"] = _("The two passwords differ.")
+            return render(request, "accounts/enrol.html", context, status=400)
+        try:
+            user, totp_secret = staff_enrol(token=token[:100], password=password)
+        except InvalidEnrolmentError:
+            context["error"] = _(
+                "This invitation is unknown, used or expired. Ask an administrator for a new one."
+            )
+            return render(request, "accounts/enrol.html", context, status=401)
+        except StaffUserInputError as error:
+            context["error"] = " ".join(m for ms in error.fields.values() for m in ms)
+            return render(request, "accounts/enrol.html", context, status=400)
+        response = render(
+            request,
+            "accounts/enrolled.html",
+            {"username": user.username, "totp_secret": totp_secret},
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+    return render(request, "accounts/enrol.html", context)

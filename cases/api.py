@@ -23,7 +23,7 @@ from cases.models import Case
 from cases.selectors import case_for, case_list, case_summary, transition_report
 from core.api_errors import ApiError, validation_error
 from referrals.services import ReferralConsentError, ReferralInputError, referral_make
-from reports.api import attachment_response
+from reports.attachments import attachment_response
 
 
 def _not_found() -> ApiError:

@@ -57,7 +57,7 @@ def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -
 @transaction.atomic
 def case_open(*, report: Report, at: datetime | None = None) -> Case:
     """Open the case for a report whose reporter granted case review (state ``received``)."""
-    from reports.services import timeline_add
+    from reports.timeline import timeline_add
 
     case = Case(
         report=report,
@@ -298,7 +298,7 @@ def case_transition(
             audit_record(
                 stream=case.report_id, action="case.transition", actor=actor, detail=detail
             )
-            from reports.services import timeline_add
+            from reports.timeline import timeline_add
 
             timeline_add(case.report, "transition", state=case.state, transition=name)
             return case
@@ -324,7 +324,7 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     )
     envelope.seal(message, "body", body, case_data_key(case))
     message.save()
-    from reports.services import timeline_add
+    from reports.timeline import timeline_add
 
     timeline_add(case.report, "message_from_staff")
     audit_record(stream=case.report_id, action="message.from_staff", actor=actor)
@@ -526,7 +526,7 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
     override.decided_at = timezone.now()
     override.save(update_fields=["status", "decided_by", "decided_at"])
     # The reporter is told what was done and why, in their portal.
-    from reports.services import timeline_add
+    from reports.timeline import timeline_add
     from reports.vocabulary import ConsentAction as CA
 
     names = ", ".join(str(CA(action).label) for action in missing) or override.transition

@@ -18,7 +18,7 @@ from audit.services import stream_entries, stream_is_valid
 from cases import services
 from cases.models import CaseState, ClosureReason, Outcome
 from cases.selectors import case_for, case_list, case_summary, transition_report
-from reports.api import attachment_response
+from reports.attachments import attachment_response
 from reports.vocabulary import ConsentAction
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import FileResponse, HttpResponseBase
+from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import status
@@ -20,7 +20,7 @@ from accounts.authentication import bearer_token
 from core.api_errors import ApiError, validation_error
 from core.throttling import attempt_failed, attempts_retry_after
 from reports import services
-from reports.attachments import AttachmentRejected, clean_attachment
+from reports.attachments import AttachmentRejected, attachment_response, clean_attachment
 from reports.selectors import reporter_attachment, reporter_report_view
 from reports.serializers import (
     ConsentSerializer,
@@ -260,15 +260,3 @@ class ReporterAttachmentDownloadApi(ReporterApi):
         if found is None:
             raise ApiError(status_code=404, code="not_found", detail=_("Not found."))
         return attachment_response(*found)
-
-
-def attachment_response(filename: str, content_type: str, data: bytes) -> FileResponse:
-    import io
-
-    response = FileResponse(
-        io.BytesIO(data), as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["Cache-Control"] = "no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response

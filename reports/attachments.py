@@ -11,6 +11,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -112,3 +113,13 @@ def clean_attachment(filename: str, data: bytes) -> CleanAttachment:
         data = _strip_image_metadata(data, content_type)
     safe_name = (filename or "attachment").replace("\\", "/").rsplit("/", 1)[-1][:200]
     return CleanAttachment(filename=safe_name, content_type=content_type, data=data)
+
+
+def attachment_response(filename: str, content_type: str, data: bytes) -> FileResponse:
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=filename, content_type=content_type
+    )
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return response

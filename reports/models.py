@@ -9,6 +9,7 @@ submission time is stored: a report carries the day it arrived, nothing finer.
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -215,3 +216,8 @@ class SpentIntakeForm(models.Model):
 
     def __str__(self) -> str:
         return "spent intake form"
+
+
+def next_position(rows: models.QuerySet[Any]) -> int:
+    """The next place in a report's ordered history (consents, timeline, messages)."""
+    return int(rows.aggregate(last=models.Max("position"))["last"] or 0) + 1

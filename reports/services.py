@@ -15,7 +15,6 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,9 +30,10 @@ from reports.models import (
     Report,
     ReporterSession,
     SpentIntakeForm,
-    TimelineEntry,
+    next_position,
 )
 from reports.receipts import normalise_receipt, receipt_new, reference_new
+from reports.timeline import timeline_add
 from reports.vocabulary import ConsentAction, IdentityDisclosure, Route
 from vault import crypto, envelope
 
@@ -95,22 +95,6 @@ class ReporterAccess:
     report: Report
     data_key: bytes
     session: ReporterSession
-
-
-def timeline_add(
-    report: Report, event: str, *, at: datetime | None = None, **params: Any
-) -> TimelineEntry:
-    return TimelineEntry.objects.create(
-        report=report,
-        event=event,
-        params=params,
-        at=at or timezone.now(),
-        position=_next_position(report.timeline),
-    )
-
-
-def _next_position(rows: Any) -> int:
-    return int(rows.aggregate(last=Max("position"))["last"] or 0) + 1
 
 
 def day_start(day: date) -> datetime:
@@ -411,7 +395,7 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         granted=granted,
         source=Consent.Source.PORTAL,
         recorded_at=timezone.now(),
-        position=_next_position(report.consents),
+        position=next_position(report.consents.all()),
     )
     timeline_add(report, "consent_granted" if granted else "consent_withdrawn", action=action)
     audit_record(

@@ -1,16 +1,32 @@
-"""What a reporter reads about their report: status in humane words and timeline labels.
+"""The report's timeline: entries written by ``timeline_add``, read as humane words.
 
 Stored timeline entries carry an event code and safe parameters; the words are produced here,
-at display time, in the reader's language.
+at display time, in the reader's language (status labels and timeline labels).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reports.models import Report, TimelineEntry, next_position
 from reports.vocabulary import ConsentAction, InformalChannel, Route
+
+
+def timeline_add(
+    report: Report, event: str, *, at: datetime | None = None, **params: Any
+) -> TimelineEntry:
+    return TimelineEntry.objects.create(
+        report=report,
+        event=event,
+        params=params,
+        at=at or timezone.now(),
+        position=next_position(report.timeline.all()),
+    )
+
 
 STATUS_LABELS = {
     "recorded": lambda: _(

@@ -30,11 +30,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.services import ACKNOWLEDGEMENT_DAYS
 from core.throttling import attempt_failed, attempts_retry_after
 from reports import services
-from reports.api import attachment_response
 from reports.attachments import (
     MAX_ATTACHMENTS,
     AttachmentRejected,
     CleanAttachment,
+    attachment_response,
     clean_attachment,
 )
 from reports.forms import CHANNEL_HELP, ROUTE_HELP, STEPS

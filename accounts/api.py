@@ -9,22 +9,27 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts import policy
 from accounts.authentication import IsStaffMember, StaffTokenAuthentication
-from accounts.models import Entity, Role, User
-from accounts.permissions import manages_users, same_entity
+from accounts.models import Role, User
+from accounts.selectors import (
+    entities_accepting_reports,
+    entity_by_code,
+    staff_managed_by,
+    staff_member_managed_by,
+)
 from accounts.services import (
     STAFF_TOKEN_LIFETIME,
     InvalidCredentialsError,
-    InvalidEnrolmentError,
     OtpRequiredError,
-    StaffUserInputError,
     staff_enrol,
     staff_invitation_resend,
     staff_token_issue,
     staff_user_create,
     staff_user_deactivate,
 )
-from core.api_errors import ApiError, validation_error
+from core.api_errors import ApiError
+from core.errors import Forbidden, NotFound, ValidationFailed
 from core.throttling import attempt_failed, attempts_retry_after
 
 
@@ -41,10 +46,7 @@ class EntityListApi(APIView):
         )
     )
     def get(self, request: Request) -> Response:
-        entities = (
-            Entity.objects.filter(accepts_reports=True).order_by("code").values("code", "name")
-        )
-        return Response(list(entities))
+        return Response(entities_accepting_reports())
 
 
 class AuthTokenApi(APIView):
@@ -76,7 +78,7 @@ class AuthTokenApi(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         username, password, otp = (str(data.get(k) or "") for k in ("username", "password", "otp"))
         if not username or not password:
-            raise validation_error(
+            raise ValidationFailed(
                 {
                     k: [_("This field is required.")]
                     for k in ("username", "password")
@@ -87,18 +89,10 @@ class AuthTokenApi(APIView):
             token, user = staff_token_issue(
                 username=username[:150], password=password[:200], otp=otp[:12]
             )
-        except InvalidCredentialsError:
+        except (InvalidCredentialsError, OtpRequiredError):
+            # Counted, not translated: the refusal itself is answered like any other.
             attempt_failed(request, scope="staff-login")
-            raise ApiError(
-                status_code=401, code="invalid_credentials", detail=_("Wrong username or password.")
-            ) from None
-        except OtpRequiredError:
-            attempt_failed(request, scope="staff-login")
-            raise ApiError(
-                status_code=401,
-                code="otp_required",
-                detail=_("Give the current code from your authenticator app."),
-            ) from None
+            raise
         return Response(
             {
                 "token": token,
@@ -124,16 +118,7 @@ class StaffEnrolApi(APIView):
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         token, password = str(data.get("token") or ""), str(data.get("password") or "")
-        try:
-            user, totp_secret = staff_enrol(token=token[:100], password=password[:200])
-        except InvalidEnrolmentError:
-            raise ApiError(
-                status_code=401,
-                code="invalid_credentials",
-                detail=_("This invitation is unknown, used or expired."),
-            ) from None
-        except StaffUserInputError as error:
-            raise validation_error(error.fields) from None
+        user, totp_secret = staff_enrol(token=token[:100], password=password[:200])
         return Response({"username": user.username, "totp_secret": totp_secret})
 
 
@@ -157,14 +142,6 @@ class StaffApi(APIView):
         return dict(serializer.validated_data)
 
 
-def _not_found() -> ApiError:
-    return ApiError(status_code=404, code="not_found", detail=_("Not found."))
-
-
-def _forbidden() -> ApiError:
-    return ApiError(status_code=403, code="forbidden", detail=_("Your role does not allow this."))
-
-
 class StaffUserSerializer(serializers.Serializer):
     username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
@@ -186,8 +163,8 @@ class AdminApi(StaffApi):
 
     def admin(self, request: Request) -> User:
         user = self.staff(request)
-        if not manages_users(user):
-            raise _forbidden()
+        if not policy.manages_users(user):
+            raise Forbidden
         return user
 
 
@@ -195,10 +172,7 @@ class StaffUsersApi(AdminApi):
     @extend_schema(responses={200: OpenApiResponse(description="staff accounts")})
     def get(self, request: Request) -> Response:
         admin = self.admin(request)
-        users = User.objects.select_related("entity").order_by("username")
-        if admin.entity_id is not None:
-            users = users.filter(entity_id=admin.entity_id)
-        return Response([_staff_row(user) for user in users])
+        return Response([_staff_row(user) for user in staff_managed_by(admin)])
 
     @extend_schema(
         request=StaffUserSerializer,
@@ -209,19 +183,16 @@ class StaffUsersApi(AdminApi):
         data = self.validated(StaffUserSerializer, request)
         entity = None
         if data.get("entity"):
-            entity = Entity.objects.filter(code=data["entity"]).first()
+            entity = entity_by_code(data["entity"])
             if entity is None:
-                raise validation_error({"entity": [_("There is no entity with this code.")]})
-        try:
-            user = staff_user_create(
-                actor=admin,
-                username=data["username"],
-                role=data["role"],
-                entity=entity,
-                email=data["email"],
-            )
-        except StaffUserInputError as error:
-            raise validation_error(error.fields) from None
+                raise ValidationFailed({"entity": [_("There is no entity with this code.")]})
+        user = staff_user_create(
+            actor=admin,
+            username=data["username"],
+            role=data["role"],
+            entity=entity,
+            email=data["email"],
+        )
         # No credentials in the answer: the new member enrols through the emailed link.
         return Response({**_staff_row(user), "enrolment": "sent"}, status=201)
 
@@ -230,11 +201,9 @@ class StaffUserDeactivateApi(AdminApi):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="deactivated")})
     def post(self, request: Request, username: str) -> Response:
         admin = self.admin(request)
-        user = User.objects.select_related("entity").filter(username=username).first()
-        if user is None or not same_entity(admin, user.entity_id):
-            raise _not_found()
-        if user.pk == admin.pk:
-            raise validation_error({"username": [_("You cannot deactivate your own account.")]})
+        user = staff_member_managed_by(admin, username)
+        if user is None:
+            raise NotFound
         staff_user_deactivate(actor=admin, user=user)
         return Response(_staff_row(user))
 
@@ -243,11 +212,8 @@ class StaffUserInviteApi(AdminApi):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="invitation sent")})
     def post(self, request: Request, username: str) -> Response:
         admin = self.admin(request)
-        user = User.objects.select_related("entity").filter(username=username).first()
-        if user is None or not same_entity(admin, user.entity_id):
-            raise _not_found()
-        try:
-            staff_invitation_resend(actor=admin, user=user)
-        except StaffUserInputError as error:
-            raise validation_error(error.fields) from None
+        user = staff_member_managed_by(admin, username)
+        if user is None:
+            raise NotFound
+        staff_invitation_resend(actor=admin, user=user)
         return Response({**_staff_row(user), "enrolment": "sent"})

@@ -9,7 +9,7 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 
-from accounts.permissions import is_staff_member
+from accounts.policy import is_staff_member
 from accounts.services import staff_token_resolve
 from core.api_errors import ApiError
 

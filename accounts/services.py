@@ -14,10 +14,13 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import policy
 from accounts.models import Entity, Role, StaffEnrolment, StaffToken, User
 from audit.services import SYSTEM_STREAM, audit_record
+from core.errors import InvalidCredentials, OtpRequired, ValidationFailed
 from vault.envelope import blind_index
 
 
@@ -50,18 +53,18 @@ def staff_user_provision(
 STAFF_TOKEN_LIFETIME = timedelta(hours=4)
 
 
-class InvalidCredentialsError(Exception):
-    pass
+class InvalidCredentialsError(InvalidCredentials):
+    """Unknown user, wrong password, or an account that may not sign in."""
 
 
-class OtpRequiredError(Exception):
+class OtpRequiredError(OtpRequired):
     """Password right, second factor missing or wrong."""
 
 
 def staff_verify_credentials(*, username: str, password: str, otp: str) -> tuple[User, TOTPDevice]:
     """Check password and TOTP; raises ``InvalidCredentialsError`` or ``OtpRequiredError``."""
     user = authenticate(username=username, password=password)
-    if not isinstance(user, User) or not user.is_active or user.role not in Role.values:
+    if not isinstance(user, User) or not policy.is_staff_member(user):
         raise InvalidCredentialsError
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None or not otp or not device.verify_token(otp.strip()):
@@ -101,17 +104,20 @@ def staff_login_audit(*, user: User, via: str) -> None:
     audit_record(stream=SYSTEM_STREAM, action="staff.login", actor=user, detail={"via": via})
 
 
-class StaffUserInputError(ValueError):
-    def __init__(self, fields: dict[str, list[str]]) -> None:
-        super().__init__("invalid staff user")
-        self.fields = fields
+class StaffUserInputError(ValidationFailed):
+    """A staff account cannot be created or changed as asked; ``fields`` says why."""
 
 
 ENROLMENT_LIFETIME = timedelta(hours=48)
 
 
-class InvalidEnrolmentError(Exception):
+class InvalidEnrolmentError(InvalidCredentials):
     """Unknown, used or expired enrolment token."""
+
+    default_message = gettext_lazy("This invitation is unknown, used or expired.")
+    page_words = gettext_lazy(
+        "This invitation is unknown, used or expired. Ask an administrator for a new one."
+    )
 
 
 @transaction.atomic
@@ -129,11 +135,11 @@ def staff_user_create(
         raise StaffUserInputError(
             {"email": [_("The invitation to enrol is sent to this address.")]}
         )
-    if role != Role.ADMIN and entity is None:
+    if policy.role_belongs_to_entity(role) and entity is None:
         raise StaffUserInputError(
             {"entity": [_("Every role except administrator belongs to an entity.")]}
         )
-    if actor.entity_id is not None and (entity is None or entity.pk != actor.entity_id):
+    if not policy.manages_staff_of(actor, entity.pk if entity else None):
         raise StaffUserInputError({"entity": [_("You manage the staff of your own entity only.")]})
     user = User(username=username, role=role, entity=entity, email=email, is_active=True)
     user.set_unusable_password()
@@ -229,6 +235,8 @@ def staff_enrol(*, token: str, password: str) -> tuple[User, str]:
 @transaction.atomic
 def staff_user_deactivate(*, actor: User, user: User) -> User:
     """Departure: the account can no longer sign in and its API tokens stop working."""
+    if user.pk == actor.pk:
+        raise StaffUserInputError({"username": [_("You cannot deactivate your own account.")]})
     user.is_active = False
     user.save(update_fields=["is_active"])
     StaffToken.objects.filter(user=user).delete()

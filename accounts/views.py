@@ -15,7 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from accounts.permissions import is_staff_member
+from accounts.policy import is_staff_member
 from accounts.services import (
     InvalidCredentialsError,
     InvalidEnrolmentError,
@@ -58,12 +58,8 @@ def staff_login(request: HttpRequest) -> HttpResponse:
             )
         except (InvalidCredentialsError, OtpRequiredError) as error:
             attempt_failed(request, scope="staff-login")
-            context["error"] = (
-                _("Give the current code from your authenticator app.")
-                if isinstance(error, OtpRequiredError)
-                else _("Wrong username or password.")
-            )
-            return render(request, "accounts/login.html", context, status=401)
+            context["error"] = error.page_message()
+            return render(request, "accounts/login.html", context, status=error.status)
         login(request, user)
         otp_login(request, device)
         staff_login_audit(user=user, via="web")
@@ -90,14 +86,9 @@ def staff_enrol_page(request: HttpRequest) -> HttpResponse:
             return render(request, "accounts/enrol.html", context, status=400)
         try:
             user, totp_secret = staff_enrol(token=token[:100], password=password)
-        except InvalidEnrolmentError:
-            context["error"] = _(
-                "This invitation is unknown, used or expired. Ask an administrator for a new one."
-            )
-            return render(request, "accounts/enrol.html", context, status=401)
-        except StaffUserInputError as error:
-            context["error"] = " ".join(m for ms in error.fields.values() for m in ms)
-            return render(request, "accounts/enrol.html", context, status=400)
+        except (InvalidEnrolmentError, StaffUserInputError) as error:
+            context["error"] = error.page_message()
+            return render(request, "accounts/enrol.html", context, status=error.status)
         response = render(
             request,
             "accounts/enrolled.html",

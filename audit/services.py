@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 from collections.abc import Iterable
 from datetime import datetime
@@ -13,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditEntry, AuditStreamHead
+from vault.envelope import audit_chain_digest
 
 GENESIS = "0" * 64
 SYSTEM_STREAM = "system"
@@ -34,18 +33,7 @@ def _digest(previous_hash: str, entry: AuditEntry) -> str:
         separators=(",", ":"),
         default=str,
     )
-    # Keyed: someone who can write to the database but holds no server key cannot forge a
-    # consistent chain, even by rewriting a whole stream and its head.
-    return hmac.new(_chain_key(), (previous_hash + canonical).encode(), hashlib.sha256).hexdigest()
-
-
-def _chain_key() -> bytes:
-    from django.conf import settings
-
-    from vault.crypto import derive_subkey
-    from vault.keyring import decode_blind_index_key
-
-    return derive_subkey(decode_blind_index_key(settings.UPSTANDER_BLIND_INDEX_KEY), "audit-chain")
+    return audit_chain_digest(previous_hash, canonical)
 
 
 @transaction.atomic

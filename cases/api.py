@@ -1,9 +1,9 @@
-"""The staff case API (contract: "Staff"). Thin: selectors decide visibility, services write."""
+"""The staff case API (contract: "Staff"). Thin: selectors find what the user may see, the policy
+says what they may do with it, services write, and a refusal raised anywhere becomes its contract
+answer in ``core.api_errors`` (nothing here translates errors)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 from django.http import HttpResponseBase
@@ -13,25 +13,28 @@ from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts import policy
 from accounts.api import StaffApi as AccountStaffApi
-from accounts.models import Role, User
-from accounts.permissions import manages_users, same_entity
-from accounts.services import StaffUserInputError
-from audit.services import stream_entries, stream_is_valid
-from cases import services
+from accounts.models import User
+from accounts.selectors import staff_member
+from cases.errors import CaseForbiddenError, CaseNotFoundError
 from cases.models import Case
 from cases.selectors import case_for, case_list, case_summary, transition_report
-from core.api_errors import ApiError, validation_error
-from referrals.services import ReferralConsentError, ReferralInputError, referral_make
+from cases.services.assignment import (
+    case_assign,
+    case_investigator_assign,
+    case_share,
+    cases_hand_over,
+)
+from cases.services.correspondence import note_add, staff_message_send
+from cases.services.labels import labels_set
+from cases.services.overrides import override_approve, override_request
+from cases.services.reading import case_attachment_read, case_audit_export, case_read
+from cases.services.transitions import case_transition
+from cases.transitions import CasePredicate
+from core.errors import NotFound, ValidationFailed
+from referrals.services import referral_make
 from reports.attachments import attachment_response
-
-
-def _not_found() -> ApiError:
-    return ApiError(status_code=404, code="not_found", detail=_("Not found."))
-
-
-def _forbidden() -> ApiError:
-    return ApiError(status_code=403, code="forbidden", detail=_("Your role does not allow this."))
 
 
 def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +43,7 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
         **case_summary(case),
         "consents": case.report.current_consents(),
         "allowed_transitions": allowed,
-        "blocked_transitions": blocked,
+        "blocked_transitions": [item.entry() for item in blocked],
         "outcome": case.outcome or None,
         "closure_reason": case.closure_reason or None,
         "location_type": case.report.location_type or None,
@@ -53,26 +56,19 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
 class StaffApi(AccountStaffApi):
     """The staff API's case door: visibility through selectors, 404 for a case not seen."""
 
-    def focal_point_case(self, request: Request, case_id: Any) -> tuple[User, Case]:
-        """The case, for a focal point who can see it (404 if unseen, 403 for other roles)."""
+    def case(
+        self, request: Request, case_id: Any, *, may: CasePredicate | None = None
+    ) -> tuple[User, Case]:
+        """The staff member and the case: 404 if they cannot see it (leadership and admins never
+        do: the same answer as a case that does not exist), 403 if the policy's ``may`` says no.
+        Asked before the body is read, so a forbidden request is refused whatever it says."""
         user = self.staff(request)
-        case = self.visible_case(request, case_id)
-        if user.role != Role.FOCAL_POINT:
-            raise _forbidden()
-        return user, case
-
-    def visible_case(self, request: Request, case_id: Any) -> Case:
-        case = case_for(self.staff(request), case_id)
+        case = case_for(user, case_id)
         if case is None:
-            # Leadership and admins never reach a case: the same answer as a case that does not exist.
-            raise _not_found()
-        return case
-
-
-class TokenSerializer(serializers.Serializer):
-    username = serializers.CharField(max_length=150)
-    password = serializers.CharField(max_length=200, trim_whitespace=False)
-    otp = serializers.CharField(max_length=12, required=False, allow_blank=True, default="")
+            raise CaseNotFoundError
+        if may is not None and not may(user, case):
+            raise CaseForbiddenError
+        return user, case
 
 
 class CaseListApi(StaffApi):
@@ -91,11 +87,8 @@ class CaseListApi(StaffApi):
 class CaseDetailApi(StaffApi):
     @extend_schema(responses={200: OpenApiResponse(description="CASE")})
     def get(self, request: Request, case_id: Any) -> Response:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
-        return Response(
-            case_detail(case, user, decrypted=services.case_read(case=case, actor=user))
-        )
+        user, case = self.case(request, case_id)
+        return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
 
 
 class TransitionSerializer(serializers.Serializer):
@@ -115,83 +108,22 @@ class CaseTransitionApi(StaffApi):
         # An empty body is fine: most transitions take no argument.
         serializer = TransitionSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        with refusals_in_contract_codes():
-            services.case_transition(case_id=case_id, name=name, actor=user, **data)
-        case = self.visible_case(request, case_id)
-        return Response(
-            case_detail(case, user, decrypted=services.case_read(case=case, actor=user))
-        )
+        # The service finds the case (with the user's visibility) and runs the transition; the
+        # answer is built from the case it moved, not from a second load.
+        case = case_transition(case_id=case_id, name=name, actor=user, **serializer.validated_data)
+        return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
 
 
 class BodySerializer(serializers.Serializer):
     body = serializers.CharField(max_length=10000)
 
 
-def _sealed() -> ApiError:
-    return ApiError(
-        status_code=409,
-        code="consent_required",
-        detail=_("The reporter has withdrawn case review: the report is sealed."),
-        missing=["case_review"],
-    )
-
-
-@contextmanager
-def refusals_in_contract_codes() -> Iterator[None]:
-    """Translate the services' refusals into the contract's error answers, in one place."""
-    try:
-        yield
-    except Case.DoesNotExist:
-        raise _not_found() from None
-    except services.CaseForbiddenError as error:
-        raise ApiError(
-            status_code=403,
-            code="forbidden",
-            detail=str(error) or _("Your role does not allow this."),
-        ) from None
-    except services.TransitionNotAllowedError as error:
-        raise ApiError(
-            status_code=409,
-            code="transition_not_allowed",
-            detail=_("This step is not possible from the case's current state."),
-            allowed=error.allowed,
-        ) from None
-    except (services.ConsentRequiredError, ReferralConsentError) as error:
-        raise ApiError(
-            status_code=409,
-            code="consent_required",
-            detail=_("The reporter has not given the consent this step needs."),
-            missing=error.missing,
-        ) from None
-    except services.REPORT_UNREADABLE:
-        raise _sealed() from None
-    except (services.CaseInputError, StaffUserInputError) as error:
-        raise validation_error(error.fields) from None
-    except ReferralInputError as error:
-        raise validation_error({"service": [str(error)]}) from None
-    except services.CaseConflictError:
-        raise ApiError(
-            status_code=409,
-            code="conflict",
-            detail=_(
-                "The case changed while you were working on it; nothing was written. Reload it."
-            ),
-        ) from None
-    except services.OverrideDecidedError:
-        raise ApiError(
-            status_code=409, code="conflict", detail=_("This override was already decided.")
-        ) from None
-
-
 class CaseMessageApi(StaffApi):
     @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="message")})
     def post(self, request: Request, case_id: Any) -> Response:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
+        user, case = self.case(request, case_id)
         data = self.validated(BodySerializer, request)
-        with refusals_in_contract_codes():
-            message = services.staff_message_send(case=case, actor=user, body=data["body"])
+        message = staff_message_send(case=case, actor=user, body=data["body"])
         return Response(
             {
                 "id": str(message.id),
@@ -206,10 +138,9 @@ class CaseMessageApi(StaffApi):
 class CaseNoteApi(StaffApi):
     @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="note")})
     def post(self, request: Request, case_id: Any) -> Response:
-        user, case = self.focal_point_case(request, case_id)
+        user, case = self.case(request, case_id, may=policy.may_write_note)
         data = self.validated(BodySerializer, request)
-        with refusals_in_contract_codes():
-            note = services.note_add(case=case, actor=user, body=data["body"])
+        note = note_add(case=case, actor=user, body=data["body"])
         return Response({"id": str(note.id)}, status=status.HTTP_201_CREATED)
 
 
@@ -223,15 +154,9 @@ class CaseReferralApi(StaffApi):
         request=ReferralSerializer, responses={201: OpenApiResponse(description="referral")}
     )
     def post(self, request: Request, case_id: Any) -> Response:
-        user, case = self.focal_point_case(request, case_id)
+        user, case = self.case(request, case_id, may=policy.may_refer)
         data = self.validated(ReferralSerializer, request)
-        with refusals_in_contract_codes():
-            referral = referral_make(
-                case=case,
-                actor=user,
-                service=data["service"],
-                note=data["note"],
-            )
+        referral = referral_make(case=case, actor=user, service=data["service"], note=data["note"])
         return Response(
             {
                 "id": str(referral.id),
@@ -246,10 +171,8 @@ class CaseReferralApi(StaffApi):
 class CaseAuditApi(StaffApi):
     @extend_schema(responses={200: OpenApiResponse(description="audit entries and chain validity")})
     def get(self, request: Request, case_id: Any) -> Response:
-        user, case = self.focal_point_case(request, case_id)
-        entries = stream_entries(case.report_id)
-        chain_valid = stream_is_valid(case.report_id)
-        services.audit_record(stream=case.report_id, action="audit.exported", actor=user)
+        user, case = self.case(request, case_id)
+        entries, chain_valid = case_audit_export(case=case, actor=user)
         return Response(
             {
                 "entries": [
@@ -277,16 +200,14 @@ class CaseOverrideApi(StaffApi):
         responses={202: OpenApiResponse(description="pending override")},
     )
     def post(self, request: Request, case_id: Any) -> Response:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
+        user, case = self.case(request, case_id)
         data = self.validated(OverrideRequestSerializer, request)
-        with refusals_in_contract_codes():
-            override = services.override_request(
-                case=case,
-                actor=user,
-                transition_name=data["transition"],
-                justification=data["justification"],
-            )
+        override = override_request(
+            case=case,
+            actor=user,
+            transition_name=data["transition"],
+            justification=data["justification"],
+        )
         return Response(
             {"id": str(override.id), "status": override.status}, status=status.HTTP_202_ACCEPTED
         )
@@ -295,9 +216,7 @@ class CaseOverrideApi(StaffApi):
 class OverrideApproveApi(StaffApi):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="approved override")})
     def post(self, request: Request, override_id: Any) -> Response:
-        user = self.staff(request)
-        with refusals_in_contract_codes():
-            override = services.override_approve(override_id=override_id, actor=user)
+        override = override_approve(override_id=override_id, actor=self.staff(request))
         return Response(
             {"id": str(override.id), "status": override.status, "transition": override.transition}
         )
@@ -313,19 +232,18 @@ class CaseAssignApi(StaffApi):
         request=AssignSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
     )
     def post(self, request: Request, case_id: Any) -> Response:
-        user, case = self.focal_point_case(request, case_id)
+        user, case = self.case(request, case_id, may=policy.may_assign)
         data = self.validated(AssignSerializer, request)
-        colleague = User.objects.filter(username=data["username"]).first()
+        colleague = staff_member(data["username"])
         if colleague is None:
-            raise validation_error({"username": [_("No such staff member.")]})
-        with refusals_in_contract_codes():
-            if data["mode"] == "share":
-                services.case_share(case=case, actor=user, colleague=colleague)
-            elif data["mode"] == "investigator":
-                services.case_investigator_assign(case=case, actor=user, investigator=colleague)
-            else:
-                services.case_assign(case=case, actor=user, assignee=colleague)
-        return Response(case_summary(self.visible_case(request, case_id)))
+            raise ValidationFailed({"username": [_("No such staff member.")]})
+        if data["mode"] == "share":
+            case_share(case=case, actor=user, colleague=colleague)
+        elif data["mode"] == "investigator":
+            case_investigator_assign(case=case, actor=user, investigator=colleague)
+        else:
+            case_assign(case=case, actor=user, assignee=colleague)
+        return Response(case_summary(case))
 
 
 class LabelsSerializer(serializers.Serializer):
@@ -337,23 +255,19 @@ class CaseLabelsApi(StaffApi):
         request=LabelsSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
     )
     def put(self, request: Request, case_id: Any) -> Response:
-        user, case = self.focal_point_case(request, case_id)
+        user, case = self.case(request, case_id, may=policy.may_label)
         data = self.validated(LabelsSerializer, request)
-        services.labels_set(case=case, actor=user, labels=data["labels"])
-        return Response(case_summary(self.visible_case(request, case_id)))
+        labels_set(case=case, actor=user, labels=data["labels"])
+        return Response(case_summary(case))
 
 
 class CaseAttachmentApi(StaffApi):
     @extend_schema(responses={200: OpenApiResponse(description="the file")})
     def get(self, request: Request, case_id: Any, attachment_id: Any) -> HttpResponseBase:
-        user = self.staff(request)
-        case = self.visible_case(request, case_id)
-        with refusals_in_contract_codes():
-            found = services.case_attachment_read(
-                case=case, actor=user, attachment_id=attachment_id
-            )
+        user, case = self.case(request, case_id)
+        found = case_attachment_read(case=case, actor=user, attachment_id=attachment_id)
         if found is None:
-            raise _not_found()
+            raise NotFound
         return attachment_response(*found)
 
 
@@ -371,14 +285,9 @@ class StaffHandoverApi(StaffApi):
     def post(self, request: Request) -> Response:
         user = self.staff(request)
         data = self.validated(HandoverSerializer, request)
-        departing = User.objects.filter(username=data["departing"]).first()
-        successor = User.objects.filter(username=data["successor"]).first()
+        departing = staff_member(data["departing"])
+        successor = staff_member(data["successor"])
         if departing is None or successor is None:
-            raise validation_error({"departing": [_("Both staff members must exist.")]})
-        if not (manages_users(user) or user.role == Role.FOCAL_POINT) or not same_entity(
-            user, departing.entity_id
-        ):
-            raise _forbidden()
-        with refusals_in_contract_codes():
-            moved = services.cases_hand_over(departing=departing, successor=successor, actor=user)
+            raise ValidationFailed({"departing": [_("Both staff members must exist.")]})
+        moved = cases_hand_over(departing=departing, successor=successor, actor=user)
         return Response({"moved": moved})

@@ -1,9 +1,10 @@
 """The case: a report that its reporter allowed the organisation to review, and its state machine.
 
-States, transitions and the consent each transition needs are the API contract's table. The
-state field is protected (only a transition changes it) and saved with optimistic
-concurrency: two simultaneous transitions on the same case give one success and one
-``ConcurrentTransition``.
+States, transitions and the consent each transition needs are the API contract's table, declared
+once in ``cases.transitions``; the transitions below are built from that declaration (sources,
+target, conditions, permission) and only say what each one changes in the database. The state
+field is protected (only a transition changes it) and saved with optimistic concurrency: two
+simultaneous transitions on the same case give one success and one ``ConcurrentTransition``.
 """
 
 from __future__ import annotations
@@ -19,109 +20,27 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
-from reports.vocabulary import ConsentAction as C
-from reports.vocabulary import InformalChannel
+from cases.transitions import TRANSITIONS
+from cases.vocabulary import CaseState, ClosureReason, Outcome
 from vault.fields import EncryptedField
 
-
-class CaseState(models.TextChoices):
-    RECEIVED = "received", _("Received")
-    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
-    ASSESSMENT = "assessment", _("Assessment")
-    INFORMAL_RESOLUTION = "informal_resolution", _("Informal resolution")
-    FORMAL_REVIEW = "formal_review", _("Formal review")
-    INVESTIGATION = "investigation", _("Investigation")
-    FINDINGS = "findings", _("Findings")
-    DISCIPLINARY = "disciplinary", _("Disciplinary process")
-    ON_HOLD = "on_hold", _("On hold")
-    CLOSED = "closed", _("Closed")
-
-
-class Outcome(models.TextChoices):
-    SUBSTANTIATED = "substantiated", _("Substantiated")
-    UNSUBSTANTIATED = "unsubstantiated", _("Unsubstantiated")
-
-
-class ClosureReason(models.TextChoices):
-    RESOLVED_INFORMALLY = "resolved_informally", _("Resolved informally")
-    SUBSTANTIATED_MEASURES_TAKEN = (
-        "substantiated_measures_taken",
-        _("Substantiated, measures taken"),
-    )
-    UNSUBSTANTIATED = "unsubstantiated", _("Unsubstantiated")
-    WITHDRAWN_BY_REPORTER = "withdrawn_by_reporter", _("Withdrawn by the reporter")
-    REFERRED_ELSEWHERE = "referred_elsewhere", _("Referred elsewhere")
-    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("Outside jurisdiction")
-
-
 S = CaseState
-OPEN_STATES = [state for state in S.values if state != S.CLOSED]
-# Once one of these has been reached, a formal process has started: withdrawing case review
-# no longer re-seals the report (the organisation has duties it must be able to discharge).
-FORMAL_STATES = frozenset({S.FORMAL_REVIEW, S.INVESTIGATION, S.FINDINGS, S.DISCIPLINARY})
-
-CHANNEL_CONSENTS: dict[str, tuple[str, ...]] = {
-    InformalChannel.OMBUDSPERSON: (C.OMBUDSPERSON_REFERRAL,),
-    InformalChannel.MEDIATION: (C.MEDIATION, C.CONTACT_ALLEGED_PERPETRATOR),
-    InformalChannel.MANAGER_INTERVENTION: (C.CONTACT_ALLEGED_PERPETRATOR,),
-}
 
 
-class ConsentGate:
-    """A named transition condition: the reporter's consents a transition needs.
+def declared_transition(field: Any) -> Callable[[Any], Any]:
+    """django-fsm's ``transition`` for the method of the same name in ``cases.transitions``."""
 
-    ``missing(case)`` says which are absent, which feeds ``blocked_transitions`` and the 409
-    ``consent_required`` answer. Case review underlies every gated step: once withdrawn, no
-    gated step runs, whatever else was granted. An approved override passes exactly the
-    consents it was approved for, nothing more.
-    """
+    def decorate(method: Any) -> Any:
+        step = TRANSITIONS[method.__name__]
+        return transition(
+            field=field,
+            source=list(step.sources),
+            target=step.target,
+            conditions=list(step.conditions),
+            permission=step.permission,
+        )(method)
 
-    def __init__(self, transition_name: str, required: Callable[[Case], tuple[str, ...]]) -> None:
-        self.transition_name = transition_name
-        self.required = required
-        self.__name__ = f"consent_gate_{transition_name}"
-
-    def needed(self, case: Case) -> tuple[str, ...]:
-        required = self.required(case)
-        return required if C.CASE_REVIEW in required else (C.CASE_REVIEW, *required)
-
-    def missing(self, case: Case) -> list[str]:
-        consents = case.report.current_consents()
-        overridden = case.overridden_consents(self.transition_name)
-        return [
-            action
-            for action in self.needed(case)
-            if not consents.get(action, False) and action not in overridden
-        ]
-
-    def __call__(self, case: Any) -> bool:
-        return not self.missing(case)
-
-
-def _fixed(*actions: str) -> Callable[[Case], tuple[str, ...]]:
-    return lambda case: actions
-
-
-def _channel_consents(case: Case) -> tuple[str, ...]:
-    channel = case.report.informal_channel
-    # Without a chosen channel there is nothing informal to consent to; assessment decides.
-    return CHANNEL_CONSENTS.get(channel, (C.OMBUDSPERSON_REFERRAL,))
-
-
-CONSENT_GATES: dict[str, ConsentGate] = {
-    "acknowledge": ConsentGate("acknowledge", _fixed(C.CASE_REVIEW)),
-    "begin_assessment": ConsentGate("begin_assessment", _fixed(C.CASE_REVIEW)),
-    "start_informal": ConsentGate("start_informal", _channel_consents),
-    "escalate_to_formal": ConsentGate("escalate_to_formal", _fixed(C.FORMAL_INVESTIGATION)),
-    "open_investigation": ConsentGate(
-        "open_investigation", _fixed(C.FORMAL_INVESTIGATION, C.CONTACT_ALLEGED_PERPETRATOR)
-    ),
-    "resume": ConsentGate("resume", _fixed(C.CASE_REVIEW)),
-}
-
-
-def _substantiated(case: Any) -> bool:
-    return case.outcome == Outcome.SUBSTANTIATED
+    return decorate
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -187,82 +106,55 @@ class Case(ConcurrentTransitionMixin, models.Model):
         return self.formal_started_at is not None
 
     # --- transitions: database changes only, side effects live in cases.services ------------
-    @transition(
-        field=state,
-        source=S.RECEIVED,
-        target=S.ACKNOWLEDGED,
-        conditions=[CONSENT_GATES["acknowledge"]],
-    )
-    def acknowledge(self, **kwargs: Any) -> None:
+    # ``by``: the staff member running the transition (cases.services.transitions passes it).
+    @declared_transition(state)
+    def acknowledge(self, *, by: Any = None, **kwargs: Any) -> None:
         self._mark_acknowledged()
+        if self.assigned_to_id is None and by is not None:
+            # Whoever acknowledges a case takes it on, until it is reassigned.
+            self.assigned_to = by
 
     def _mark_acknowledged(self) -> None:
         self.acknowledged_at = timezone.now()
         months = self.entity.feedback_due_months
         self.feedback_due = (self.acknowledged_at + relativedelta(months=months)).date()
 
-    @transition(
-        field=state,
-        source=S.ACKNOWLEDGED,
-        target=S.ASSESSMENT,
-        conditions=[CONSENT_GATES["begin_assessment"]],
-    )
+    @declared_transition(state)
     def begin_assessment(self, **kwargs: Any) -> None:
         pass
 
-    @transition(
-        field=state,
-        source=[S.ASSESSMENT, S.ON_HOLD],
-        target=S.INFORMAL_RESOLUTION,
-        conditions=[CONSENT_GATES["start_informal"]],
-    )
+    @declared_transition(state)
     def start_informal(self, **kwargs: Any) -> None:
         pass
 
-    @transition(
-        field=state,
-        source=[S.ASSESSMENT, S.INFORMAL_RESOLUTION, S.ON_HOLD],
-        target=S.FORMAL_REVIEW,
-        conditions=[CONSENT_GATES["escalate_to_formal"]],
-    )
+    @declared_transition(state)
     def escalate_to_formal(self, **kwargs: Any) -> None:
         if self.formal_started_at is None:
             self.formal_started_at = timezone.now()
 
-    @transition(
-        field=state,
-        source=S.FORMAL_REVIEW,
-        target=S.INVESTIGATION,
-        conditions=[CONSENT_GATES["open_investigation"]],
-    )
+    @declared_transition(state)
     def open_investigation(self, **kwargs: Any) -> None:
         pass
 
-    @transition(field=state, source=S.INVESTIGATION, target=S.FINDINGS)
+    @declared_transition(state)
     def record_findings(self, *, outcome: str, **kwargs: Any) -> None:
         self.outcome = outcome
 
-    @transition(field=state, source=S.FINDINGS, target=S.DISCIPLINARY, conditions=[_substantiated])
+    @declared_transition(state)
     def start_disciplinary(self, **kwargs: Any) -> None:
         pass
 
-    @transition(field=state, source=[s for s in OPEN_STATES if s != S.ON_HOLD], target=S.ON_HOLD)
+    @declared_transition(state)
     def put_on_hold(self, **kwargs: Any) -> None:
         pass
 
-    @transition(
-        field=state, source=S.ON_HOLD, target=S.ASSESSMENT, conditions=[CONSENT_GATES["resume"]]
-    )
+    @declared_transition(state)
     def resume(self, **kwargs: Any) -> None:
         if self.acknowledged_at is None:
             # Held before it was acknowledged: resuming into assessment acknowledges it now.
             self._mark_acknowledged()
 
-    @transition(
-        field=state,
-        source=[S.ASSESSMENT, S.INFORMAL_RESOLUTION, S.FINDINGS, S.DISCIPLINARY, S.ON_HOLD],
-        target=S.CLOSED,
-    )
+    @declared_transition(state)
     def close(self, *, closure_reason: str, **kwargs: Any) -> None:
         self.closure_reason = closure_reason
         self.closed_at = timezone.now()
@@ -322,17 +214,3 @@ class InternalNote(models.Model):
 
     def __str__(self) -> str:
         return f"note on {self.case_id}"
-
-
-TRANSITION_NAMES = [
-    "acknowledge",
-    "begin_assessment",
-    "start_informal",
-    "escalate_to_formal",
-    "open_investigation",
-    "record_findings",
-    "start_disciplinary",
-    "put_on_hold",
-    "resume",
-    "close",
-]

@@ -1,8 +1,9 @@
 """Which cases a staff member may see, and how a case looks to them.
 
-Visibility is decided here and only here: focal points see their entity's cases; an
-ombudsperson only cases referred to them; an investigator only formal cases assigned to them;
-leadership and administrators no case at all.
+Visibility is queried here and only here, by the reach ``accounts.policy.case_reach`` gives each
+staff member: their entity's cases (focal points); cases referred to them while the reporter's
+consent to the referral stands (ombudspersons); formal cases assigned to them (investigators);
+no case at all (leadership, administrators).
 """
 
 from __future__ import annotations
@@ -13,14 +14,11 @@ from typing import Any
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from accounts.models import Role, User
-from accounts.permissions import is_staff_member
-from cases.models import (
-    CONSENT_GATES,
-    FORMAL_STATES,
-    TRANSITION_NAMES,
-    Case,
-)
+from accounts.models import User
+from accounts.policy import CaseReach, case_reach
+from cases.models import Case
+from cases.transitions import BlockedTransition, transitions_from
+from cases.vocabulary import FORMAL_STATES, CaseState
 from referrals.models import ServiceKind
 from reports.models import Consent
 from reports.vocabulary import ConsentAction
@@ -29,11 +27,10 @@ DUE_SOON_DAYS = 3
 
 
 def cases_visible_to(user: Any) -> QuerySet[Case]:
-    if not is_staff_member(user):
-        return Case.objects.none()
-    if user.role == Role.FOCAL_POINT:
+    reach = case_reach(user)
+    if reach is CaseReach.ENTITY:
         return Case.objects.filter(entity_id=user.entity_id)
-    if user.role == Role.OMBUDSPERSON:
+    if reach is CaseReach.REFERRED:
         referred = Q(referrals__kind=ServiceKind.OMBUDSPERSON) & (
             Q(referrals__service__staff_user=user)
             | Q(
@@ -55,7 +52,7 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
             .filter(referral_consented=True)
             .distinct()
         )
-    if user.role == Role.INVESTIGATOR:
+    if reach is CaseReach.ASSIGNED_FORMAL:
         return Case.objects.filter(investigator=user, formal_started_at__isnull=False)
     return Case.objects.none()
 
@@ -69,41 +66,23 @@ def case_for(user: Any, case_id: Any) -> Case | None:
     )
 
 
-# Who may fire which transition, beyond seeing the case.
-INVESTIGATOR_TRANSITIONS = frozenset({"record_findings"})
+def transition_report(case: Case, user: User) -> tuple[list[str], list[BlockedTransition]]:
+    """(allowed, blocked): what this user can do now, and what is blocked and why.
 
-
-def may_run_transition(user: User, case: Case, name: str) -> bool:
-    if user.role == Role.FOCAL_POINT:
-        return user.entity_id == case.entity_id
-    if user.role == Role.INVESTIGATOR:
-        return name in INVESTIGATOR_TRANSITIONS and case.investigator_id == user.id
-    return False
-
-
-def transitions_from_state(case: Case) -> list[str]:
-    # django-fsm adds get_all_<field>_transitions to the model at class creation.
-    all_transitions = case.get_all_state_transitions()  # type: ignore[attr-defined]
-    available = {t.name for t in all_transitions if t.source in (case.state, "*")}
-    return [name for name in TRANSITION_NAMES if name in available]
-
-
-def transition_report(case: Case, user: User) -> tuple[list[str], list[dict[str, Any]]]:
-    """(allowed, blocked): what this user can do now, and what is blocked and why."""
+    Only the transitions this user may run from the case's state are listed; a blocked one says
+    which declared condition blocks it and which of the reporter's consents are missing.
+    """
     allowed: list[str] = []
-    blocked: list[dict[str, Any]] = []
+    blocked: list[BlockedTransition] = []
     case.forget_context()
-    for name in transitions_from_state(case):
-        if not may_run_transition(user, case, name):
+    for step in transitions_from(case.state):
+        if not step.may_run(user, case):
             continue
-        gate = CONSENT_GATES.get(name)
-        missing = gate.missing(case) if gate else []
-        if missing:
-            blocked.append({"name": name, "missing": missing, "reason": "consent_required"})
-        elif name == "start_disciplinary" and case.outcome != "substantiated":
-            blocked.append({"name": name, "missing": [], "reason": "outcome_not_substantiated"})
+        blocking = step.blocked_by(case)
+        if blocking is None:
+            allowed.append(step.name)
         else:
-            allowed.append(name)
+            blocked.append(blocking)
     return allowed, blocked
 
 
@@ -112,7 +91,7 @@ def deadlines(case: Case, today: date | None = None) -> dict[str, Any]:
     acknowledged = case.acknowledged_at is not None
     ack_due = case.acknowledgement_due
     feedback_due = case.feedback_due
-    open_case = case.state != "closed"
+    open_case = case.state != CaseState.CLOSED
     return {
         "acknowledgement_due": ack_due.isoformat(),
         "acknowledgement_overdue": open_case and not acknowledged and ack_due < today,
@@ -139,13 +118,13 @@ def case_list(user: Any, *, state: str = "", due: str = "") -> QuerySet[Case]:
         query = query.filter(state=state)
     today = timezone.now().date()
     if due == "overdue":
-        query = query.exclude(state="closed").filter(
+        query = query.exclude(state=CaseState.CLOSED).filter(
             Q(acknowledged_at__isnull=True, acknowledgement_due__lt=today)
             | Q(feedback_due__lt=today)
         )
     elif due == "soon":
         horizon = today + timedelta(days=DUE_SOON_DAYS)
-        query = query.exclude(state="closed").filter(
+        query = query.exclude(state=CaseState.CLOSED).filter(
             Q(acknowledged_at__isnull=True, acknowledgement_due__range=(today, horizon))
             | Q(feedback_due__range=(today, horizon))
         )

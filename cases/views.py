@@ -1,6 +1,7 @@
 """The staff case pages at /staff/: case list and case page. No JavaScript needed.
 
-Sign-in, enrolment and the ``staff_required`` door are accounts' (``accounts.views``)."""
+Sign-in, enrolment and the ``staff_required`` door are accounts' (``accounts.views``). A refusal
+raised by a service is shown by ``_refused``, the one place pages turn one into words."""
 
 from __future__ import annotations
 
@@ -12,14 +13,32 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts import policy
 from accounts.models import User
 from accounts.views import staff_required
 from audit.services import stream_entries, stream_is_valid
-from cases import services
-from cases.models import CaseState, ClosureReason, Outcome
 from cases.selectors import case_for, case_list, case_summary, transition_report
+from cases.services.correspondence import note_add, staff_message_send
+from cases.services.reading import case_attachment_read, case_read
+from cases.services.transitions import case_transition
+from cases.transitions import TRANSITIONS
+from cases.vocabulary import CaseState
+from core.errors import DomainError, NotFound
 from reports.attachments import attachment_response
 from reports.vocabulary import ConsentAction
+
+
+def _refused(request: HttpRequest, error: DomainError, case_id: Any) -> HttpResponse:
+    """A refused action on a case page: the 404 page for a case not seen, otherwise back to the
+    case with the refusal's words."""
+    if isinstance(error, NotFound):
+        return render(request, "errors/404.html", status=404)
+    messages.error(request, error.page_message())
+    return redirect("staff:case", case_id=case_id)
+
+
+def _consent_labels(actions: list[str]) -> list[str]:
+    return [str(ConsentAction(action).label) for action in actions]
 
 
 @require_http_methods(["GET"])
@@ -44,7 +63,7 @@ def case_page(request: HttpRequest, case_id: Any) -> HttpResponse:
     case = case_for(user, case_id)
     if case is None:
         return render(request, "errors/404.html", status=404)
-    decrypted = services.case_read(case=case, actor=user)
+    decrypted = case_read(case=case, actor=user)
     allowed, blocked = transition_report(case, user)
     consents = case.report.current_consents()
     return render(
@@ -53,16 +72,17 @@ def case_page(request: HttpRequest, case_id: Any) -> HttpResponse:
         {
             "case": case_summary(case),
             "decrypted": decrypted,
-            "allowed": allowed,
+            # Each allowed step with the arguments it declares: the form draws their fields.
+            "allowed": [TRANSITIONS[name] for name in allowed],
             "blocked": [
-                {**item, "missing_labels": [str(ConsentAction(m).label) for m in item["missing"]]}
+                {"name": item.name, "words": item.words(_consent_labels(item.missing))}
                 for item in blocked
             ],
             "consents": [(str(ConsentAction(a).label), consents[a]) for a in ConsentAction.values],
-            "audit": stream_entries(case.report_id) if user.role == "focal_point" else [],
+            "audit": stream_entries(case.report_id)
+            if policy.may_read_audit_trail(user, case)
+            else [],
             "chain_valid": stream_is_valid(case.report_id),
-            "outcomes": Outcome.choices,
-            "closure_reasons": ClosureReason.choices,
             "staff": user,
         },
     )
@@ -74,7 +94,7 @@ def case_transition_action(request: HttpRequest, case_id: Any, name: str) -> Htt
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
     try:
-        services.case_transition(
+        case_transition(
             case_id=case_id,
             name=name,
             actor=user,
@@ -82,27 +102,9 @@ def case_transition_action(request: HttpRequest, case_id: Any, name: str) -> Htt
             outcome=request.POST.get("outcome", ""),
             closure_reason=request.POST.get("closure_reason", ""),
         )
-        messages.success(request, _("Done."))
-    except services.ConsentRequiredError as error:
-        labels = ", ".join(str(ConsentAction(m).label) for m in error.missing)
-        messages.error(request, _("The reporter has not consented: %(what)s.") % {"what": labels})
-    except services.TransitionNotAllowedError:
-        messages.error(request, _("This step is not possible from the current state."))
-    except services.CaseConflictError:
-        messages.error(
-            request,
-            _("Someone changed this case at the same time; nothing was written. Check and retry."),
-        )
-    except services.CaseInputError as error:
-        messages.error(request, " ".join(m for ms in error.fields.values() for m in ms))
-    except services.CaseForbiddenError:
-        messages.error(request, _("Your role does not allow this step."))
-    except services.REPORT_UNREADABLE:
-        messages.error(request, _("The reporter has withdrawn case review: the report is sealed."))
-    except Exception as error:
-        if error.__class__.__name__ != "DoesNotExist":
-            raise
-        return render(request, "errors/404.html", status=404)
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(request, _("Done."))
     return redirect("staff:case", case_id=case_id)
 
 
@@ -121,16 +123,13 @@ def case_message_action(request: HttpRequest, case_id: Any) -> HttpResponse:
         return redirect("staff:case", case_id=case_id)
     try:
         if kind == "note":
-            if user.role != "focal_point":
-                messages.error(request, _("Your role does not allow this step."))
-                return redirect("staff:case", case_id=case_id)
-            services.note_add(case=case, actor=user, body=body)
+            note_add(case=case, actor=user, body=body)
             messages.success(request, _("Internal note saved; the reporter does not see it."))
         else:
-            services.staff_message_send(case=case, actor=user, body=body)
+            staff_message_send(case=case, actor=user, body=body)
             messages.success(request, _("Message sent to the reporter."))
-    except services.REPORT_UNREADABLE:
-        messages.error(request, _("The reporter has withdrawn case review: the report is sealed."))
+    except DomainError as error:
+        return _refused(request, error, case_id)
     return redirect("staff:case", case_id=case_id)
 
 
@@ -142,11 +141,12 @@ def case_attachment_download(
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
     case = case_for(user, case_id)
-    found = (
-        services.case_attachment_read(case=case, actor=user, attachment_id=attachment_id)
-        if case
-        else None
-    )
+    if case is None:
+        return render(request, "errors/404.html", status=404)
+    try:
+        found = case_attachment_read(case=case, actor=user, attachment_id=attachment_id)
+    except DomainError as error:
+        return _refused(request, error, case_id)
     if found is None:
         return render(request, "errors/404.html", status=404)
     return attachment_response(*found)

@@ -7,7 +7,7 @@ from core import pages
 from core.health import healthz
 
 api_v1: list[URLPattern | URLResolver] = [
-    path("", include("reports.api_urls")),
+    path("", include("portal.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("cases.api_urls")),
 ]
@@ -15,7 +15,7 @@ api_v1: list[URLPattern | URLResolver] = [
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", healthz, name="healthz"),
-    path("", include("reports.urls")),
+    path("", include("portal.urls")),
     # One "staff" namespace: the staff-account pages (accounts) and the case pages (cases).
     path("staff/", include((accounts_urls.urlpatterns + cases_urls.urlpatterns, "staff"))),
     path("api/v1/", include(api_v1)),

@@ -1,4 +1,9 @@
-"""The contract's error body for every API failure: ``{"error": CODE, "detail": ..., ...}``."""
+"""The contract's error body for every API failure: ``{"error": CODE, "detail": ..., ...}``.
+
+Refusals of the domain (``core.errors.DomainError``, raised by services) become their contract
+answer here and nowhere else; ``ApiError`` is for what only the HTTP layer knows (a missing
+sign-in, a rate limit).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +17,8 @@ from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
+
+from core.errors import DomainError
 
 logger = logging.getLogger("upstander.api")
 
@@ -50,6 +57,8 @@ def _fields_of(detail: Any) -> dict[str, list[str]]:
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(exc.answer(), status=exc.status)
     if isinstance(exc, ApiError):
         body = {"error": exc.error_code, "detail": str(exc.detail), **exc.extra}
         return Response(body, status=exc.status_code, headers=_retry_header(exc))

@@ -20,7 +20,7 @@ class StaffTokenScheme(OpenApiAuthenticationExtension):
 
 
 class ReporterTokenScheme(OpenApiAuthenticationExtension):
-    target_class = "reports.api.ReporterTokenAuthentication"
+    target_class = "portal.api.ReporterTokenAuthentication"
     name = "reporterToken"
 
     def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:

@@ -7,13 +7,12 @@ counter expires after the window, and nothing reaches the database or the logs.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 from django.utils import timezone
+
+from vault.envelope import daily_pseudonym
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
@@ -29,13 +28,9 @@ def _client_address(request: HttpRequest) -> str:
 
 
 def _bucket(request: HttpRequest, scope: str) -> str:
-    day = timezone.now().date().isoformat()
-    daily_key = hmac.new(
-        settings.SECRET_KEY.encode(), f"attempt-throttle:{day}".encode(), hashlib.sha256
-    ).digest()
-    pseudonym = hmac.new(daily_key, _client_address(request).encode(), hashlib.sha256).hexdigest()[
-        :32
-    ]
+    pseudonym = daily_pseudonym(
+        "attempt-throttle", _client_address(request), day=timezone.now().date().isoformat()
+    )
     return f"{scope}-failures:{pseudonym}"
 
 

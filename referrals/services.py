@@ -6,9 +6,12 @@ from typing import Any
 
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from accounts import policy
 from accounts.models import User
 from audit.services import audit_record
+from core.errors import ConsentRequired, Forbidden, ValidationFailed
 from referrals.models import Referral, ServiceEntry, ServiceKind
 from reports.models import Report
 from reports.vocabulary import ConsentAction
@@ -27,14 +30,32 @@ REFERRAL_CONSENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-class ReferralInputError(ValueError):
+class ReferralInputError(ValidationFailed):
+    """The service asked for is not one the entity's directory offers."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__({"service": [message]})
+
+
+class ReferralConsentError(ConsentRequired):
+    def consent_labels(self) -> list[str]:
+        return [str(ConsentAction(action).label) for action in self.missing]
+
+
+class ReferralReportUnreadableError(ReferralConsentError):
+    """The report is sealed or shredded: only the reporter's case review consent reopens it."""
+
+    default_message = gettext_lazy("The reporter has withdrawn case review: the report is sealed.")
+
+    def __init__(self) -> None:
+        super().__init__([ConsentAction.CASE_REVIEW])
+
+    def page_message(self) -> str:
+        return self.message
+
+
+class ReferralForbiddenError(Forbidden):
     pass
-
-
-class ReferralConsentError(Exception):
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__("consent required")
-        self.missing = missing
 
 
 def _requested_kind(case: Any, service: Any) -> tuple[str, ServiceEntry | None]:
@@ -60,6 +81,8 @@ def _requested_kind(case: Any, service: Any) -> tuple[str, ServiceEntry | None]:
 
 @transaction.atomic
 def referral_make(*, case: Any, actor: User, service: Any, note: str = "") -> Referral:
+    if not policy.may_refer(actor, case):
+        raise ReferralForbiddenError
     kind, entry = _requested_kind(case, service)
     # Lock the report so a consent withdrawn at this moment cannot be overtaken.
     list(Report.objects.select_for_update().filter(pk=case.report_id).values_list("pk"))
@@ -77,7 +100,10 @@ def referral_make(*, case: Any, actor: User, service: Any, note: str = "") -> Re
         ).first()
         if entry is None:
             raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
-    key = envelope.open_with_organisation_key(case.report.data_key)
+    try:
+        key = envelope.open_with_organisation_key(case.report.data_key)
+    except (envelope.ReportSealedError, envelope.DataKeyShreddedError):
+        raise ReferralReportUnreadableError from None
     referral = Referral(case=case, service=entry, kind=entry.kind, referred_by=actor)
     envelope.seal(referral, "note", note or None, key)
     referral.save()

@@ -100,6 +100,11 @@ def derive_subkey(key: bytes, purpose: str) -> bytes:
     return hmac.new(key, b"upstander-subkey:" + purpose.encode(), hashlib.sha256).digest()
 
 
+def mac(key: bytes, message: bytes) -> bytes:
+    """HMAC-SHA256: the one message authentication code (chains, fingerprints, pseudonyms)."""
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
 def keyed_hash(key: bytes, purpose: str, value: str) -> str:
     """A blind index: HMAC-SHA256 under a per-purpose subkey, as hex.
 

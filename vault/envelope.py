@@ -6,7 +6,6 @@ never logged, never stored unwrapped and never put in a cache.
 
 from __future__ import annotations
 
-import hmac
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -41,7 +40,7 @@ class WrongReceiptError(Exception):
 
 
 def kek_fingerprint(kek: KeyEncryptionKey) -> str:
-    return hmac.new(kek.secret, b"upstander-kek-fingerprint-v1", "sha256").hexdigest()
+    return crypto.mac(kek.secret, b"upstander-kek-fingerprint-v1").hex()
 
 
 class KeyMismatchError(Exception):
@@ -283,3 +282,22 @@ def blind_index(purpose: str, value: str) -> str:
     return crypto.keyed_hash(
         decode_blind_index_key(settings.UPSTANDER_BLIND_INDEX_KEY), purpose, value
     )
+
+
+# --- Keyed digests for other rooms ------------------------------------------------------------
+
+
+def audit_chain_digest(previous_hash: str, canonical_entry: str) -> str:
+    """The audit trail's chain link: keyed, so that whoever can write to the database but holds
+    no server key cannot forge a consistent chain, even by rewriting a stream and its head."""
+    chain_key = crypto.derive_subkey(
+        decode_blind_index_key(settings.UPSTANDER_BLIND_INDEX_KEY), "audit-chain"
+    )
+    return crypto.mac(chain_key, (previous_hash + canonical_entry).encode()).hex()
+
+
+def daily_pseudonym(purpose: str, value: str, *, day: str) -> str:
+    """A name for ``value`` (a client address) that changes every day and cannot be reversed
+    without the server's key: counters can be kept per client without storing who it is."""
+    daily_key = crypto.mac(settings.SECRET_KEY.encode(), f"{purpose}:{day}".encode())
+    return crypto.mac(daily_key, value.encode()).hex()[:32]

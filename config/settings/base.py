@@ -67,7 +67,9 @@ INSTALLED_APPS = [
     "cases",
     "referrals",
     "notifications",
+    "portal",
     "audit",
+    "demo",
 ]
 
 MIDDLEWARE = [
@@ -100,7 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "reports.views.quick_exit_context",
+                "portal.views.quick_exit_context",
             ],
         },
     },
@@ -152,9 +154,9 @@ CELERY_TIMEZONE = "UTC"
 # The relay delivers whatever the outbox holds, including what waited out a broker outage.
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "relay-outbox": {"task": "notifications.tasks.relay_outbox", "schedule": 60.0},
-    "purge-reporter-sessions": {"task": "reports.tasks.purge_reporter_sessions", "schedule": 300.0},
+    "purge-reporter-sessions": {"task": "portal.tasks.purge_reporter_sessions", "schedule": 300.0},
     "purge-spent-intake-forms": {
-        "task": "reports.tasks.purge_spent_intake_forms",
+        "task": "portal.tasks.purge_spent_intake_forms",
         "schedule": 86400.0,
     },
     "purge-sent-outbox": {"task": "notifications.tasks.purge_sent_outbox", "schedule": 3600.0},

@@ -13,8 +13,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import Entity, Role, User
 from cases.models import Case
+from portal.services import ReportSubmission, report_submit
 from reports.models import Report
-from reports.services import ReportSubmission, report_submit
 
 PASSWORD = "correct horse battery staple"
 # Receipts of the reports made in a test, by report id (a receipt is stored nowhere else).

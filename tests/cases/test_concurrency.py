@@ -11,8 +11,8 @@ import pytest
 from django.db import connections
 
 from audit.models import AuditEntry
-from cases import services
 from cases.models import Case
+from cases.services import transitions as transition_services
 
 ALL = {"case_review": True}
 
@@ -29,7 +29,7 @@ def test_simultaneous_transitions_give_one_success_and_one_conflict(
     first, second = staff_api(focal_point), staff_api(second_focal_point)
     first_saved = threading.Event()
     second_started = threading.Event()
-    real_audit_record = services.audit_record
+    real_audit_record = transition_services.audit_record
 
     def audit_after_pause(**kwargs: Any) -> Any:
         # The first request has saved the new state but not committed: hold it there until the
@@ -40,7 +40,7 @@ def test_simultaneous_transitions_give_one_success_and_one_conflict(
             time.sleep(1.0)
         return real_audit_record(**kwargs)
 
-    monkeypatch.setattr(services, "audit_record", audit_after_pause)
+    monkeypatch.setattr(transition_services, "audit_record", audit_after_pause)
     results: dict[str, Any] = {}
 
     def run(name: str, client: Any, transition: str) -> None:

@@ -106,7 +106,7 @@ def test_steps_on_a_sealed_report_are_refused_and_change_nothing(
 def test_a_shredded_report_still_answers_cleanly(
     open_case: Any, focal_point: Any, staff_api: Any
 ) -> None:
-    from reports.services import report_shred
+    from reports.shredding import report_shred
 
     case = open_case(consents=ALL)
     report_shred(report=case.report, actor=None)

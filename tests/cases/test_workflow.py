@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.models import Case, InternalNote
-from cases.services import cases_hand_over
+from cases.services.assignment import cases_hand_over
 from notifications.models import OutboxMessage
 from tests.cases.conftest import force_state, receipt_of
 from vault import envelope
@@ -202,13 +202,13 @@ def test_labels(open_case: Any, focal_point: Any, staff_api: Any) -> None:
 def test_staff_download_attachment_is_audited_and_only_for_visible_cases(
     submit_report: Any, focal_point: Any, make_staff: Any, staff_api: Any, other_entity: Any
 ) -> None:
-    from reports.attachments import clean_attachment
-    from reports.services import (
+    from portal.services import (
         ReporterAccess,
         reporter_attachment_add,
         reporter_session_resolve,
         reporter_session_start,
     )
+    from reports.attachments import clean_attachment
 
     report = submit_report(consents=ALL)
     token, _session = reporter_session_start(receipt=report.receipt)

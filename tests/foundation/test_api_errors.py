@@ -57,3 +57,65 @@ def test_the_schema_is_served(client: Any, db: Any) -> None:
     response = client.get("/api/schema/")
     assert response.status_code == 200
     assert b"/api/v1/reports" in response.content
+
+
+# The contract's error table: status -> the codes it may carry.
+CONTRACT_ERRORS = {
+    400: {"validation_error"},
+    401: {"invalid_receipt", "invalid_credentials", "otp_required", "not_authenticated"},
+    403: {"forbidden"},
+    404: {"not_found"},
+    409: {"consent_required", "transition_not_allowed", "conflict"},
+    413: {"too_large"},
+    429: {"rate_limited"},
+}
+
+
+def _domain_errors() -> list[type]:
+    # Importing the apps' services registers their refusals as subclasses.
+    import accounts.services
+    import cases.errors
+    import referrals.services  # noqa: F401
+    from core.errors import DomainError
+
+    found: list[type] = []
+    pending = list(DomainError.__subclasses__())
+    while pending:
+        error = pending.pop()
+        found.append(error)
+        pending.extend(error.__subclasses__())
+    assert accounts.services.StaffUserInputError in found
+    assert cases.errors.CaseConflictError in found
+    return found
+
+
+def test_every_domain_refusal_carries_a_contract_code_and_its_status() -> None:
+    errors = _domain_errors()
+    assert len(errors) >= 20
+    for error in errors:
+        assert error.code in CONTRACT_ERRORS.get(error.status, set()), error  # type: ignore[attr-defined]
+
+
+def test_a_domain_refusal_becomes_the_contract_body_in_the_one_handler() -> None:
+    from cases.errors import ConsentRequiredError, ReportUnreadableError, TransitionNotAllowedError
+    from core.api_errors import api_exception_handler
+    from core.errors import DomainError, ValidationFailed
+
+    def answer(error: DomainError) -> tuple[int, dict[str, Any]]:
+        response = api_exception_handler(error, {})
+        assert response is not None
+        assert isinstance(response.data["detail"], str) and response.data["detail"]
+        return response.status_code, dict(response.data)
+
+    status, body = answer(ConsentRequiredError(["mediation"]))
+    assert (status, body["error"], body["missing"]) == (409, "consent_required", ["mediation"])
+    status, body = answer(ReportUnreadableError())
+    assert (status, body["error"], body["missing"]) == (409, "consent_required", ["case_review"])
+    status, body = answer(TransitionNotAllowedError(["close"]))
+    assert (status, body["error"], body["allowed"]) == (409, "transition_not_allowed", ["close"])
+    status, body = answer(ValidationFailed({"body": ["Write something."]}))
+    assert (status, body["error"], body["fields"]) == (
+        400,
+        "validation_error",
+        {"body": ["Write something."]},
+    )

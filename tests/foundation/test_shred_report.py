@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
+from portal.services import ReportSubmission, report_submit
 from reports.models import Report, ReporterSession
-from reports.services import ReportSubmission, report_submit
 from vault import envelope
 from vault.models import KeyWrap
 

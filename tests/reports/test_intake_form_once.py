@@ -15,15 +15,15 @@ from django.test import Client
 from django.utils import timezone
 
 from audit.models import AuditEntry
-from reports import services
-from reports.models import Report, SpentIntakeForm
-from reports.services import (
+from portal import services
+from portal.services import (
     IntakeFormAlreadySentError,
     ReportSubmission,
     intake_form_key_new,
     intake_forms_purge,
     report_submit,
 )
+from reports.models import Report, SpentIntakeForm
 from tests.reports.helpers import (
     columns_containing,
     current_step,

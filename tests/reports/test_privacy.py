@@ -349,8 +349,8 @@ def test_expired_reporter_sessions_are_purged_by_the_periodic_task(entity: Any) 
     from django.conf import settings
     from django.utils import timezone
 
+    from portal.tasks import purge_reporter_sessions
     from reports.models import ReporterSession
-    from reports.tasks import purge_reporter_sessions
     from tests.reports.helpers import submit
 
     body = submit()
@@ -366,7 +366,7 @@ def test_expired_reporter_sessions_are_purged_by_the_periodic_task(entity: Any) 
     assert purge_reporter_sessions() == 1
     assert ReporterSession.objects.count() == 1
     scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "reports.tasks.purge_reporter_sessions" in scheduled
+    assert "portal.tasks.purge_reporter_sessions" in scheduled
 
 
 def test_static_files_fetched_by_reporter_pages_are_not_logged() -> None:

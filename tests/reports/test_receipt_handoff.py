@@ -13,8 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import Client, override_settings
 
-from reports.models import Report, SpentIntakeForm
-from reports.receipt_handoff import (
+from portal.receipt_handoff import (
     COOKIE,
     COOKIE_PATH,
     LIFETIME,
@@ -22,7 +21,8 @@ from reports.receipt_handoff import (
     receipt_handoff_put,
     receipt_handoff_take,
 )
-from reports.services import intake_form_key_new
+from portal.services import intake_form_key_new
+from reports.models import Report, SpentIntakeForm
 from tests.reports.helpers import (
     WIZARD_ANSWERS,
     final_step_data,

@@ -119,7 +119,7 @@ def test_known_and_unknown_receipts_cost_the_same_key_derivation(
 ) -> None:
     # Equal time by construction: each attempt runs exactly one Argon2id derivation, whether
     # the receipt is right, wrong or unknown (figures: bench/submissions.py).
-    from reports.services import InvalidReceiptError, reporter_session_start
+    from portal.services import InvalidReceiptError, reporter_session_start
     from vault import envelope
 
     body = submit()

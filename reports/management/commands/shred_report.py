@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from reports.models import Report
-from reports.services import report_shred
+from reports.shredding import report_shred
 
 
 class Command(BaseCommand):

@@ -1,0 +1,205 @@
+"""Who may do what: the one place where staff roles are turned into permissions.
+
+Every other module asks a named question here (``may_refer(user, case)``) instead of comparing
+roles itself, so a change of policy is a change of this file, and the role matrix can be read in
+one sitting:
+
+- a **focal point** handles every case of their entity: reads it, runs its steps, writes to the
+  reporter and keeps internal notes, refers, assigns, labels, reads its audit trail, and asks for
+  or approves an override (never their own). Only the focal point a case is assigned to sees the
+  reporter's identity without the reporter's consent to disclose it;
+- an **ombudsperson** reads and answers the cases referred to them, while the reporter's consent
+  to that referral stands;
+- an **investigator** reads the formal cases assigned to them and records their findings;
+- **leadership** reads aggregate statistics only, never a case;
+- an **administrator** manages staff accounts (of their entity, or of all when system-wide) and
+  reads statistics, never a case.
+
+The case questions take a case the user can already see (``cases.selectors`` applied the
+visibility rules, which ``case_reach`` names); they decide what the user may do with it. This
+module is below ``cases`` and does not import it: a case is anything with the fields read here.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any, Protocol
+
+from accounts.models import Role
+
+
+class CaseFacts(Protocol):
+    """The few facts of a case that decide who may act on it."""
+
+    @property
+    def entity_id(self) -> int: ...
+
+    @property
+    def assigned_to_id(self) -> int | None: ...
+
+    @property
+    def investigator_id(self) -> int | None: ...
+
+
+# --- Staff -----------------------------------------------------------------------------------
+
+
+def is_staff_member(user: Any) -> bool:
+    return bool(
+        getattr(user, "is_authenticated", False)
+        and getattr(user, "is_active", False)
+        and getattr(user, "role", "") in Role.values
+    )
+
+
+def _has_role(user: Any, *roles: str) -> bool:
+    return is_staff_member(user) and user.role in roles
+
+
+def _works_for(user: Any, entity_id: int | None) -> bool:
+    """Whether the user works for this entity; a system-wide administrator works for all."""
+    if not is_staff_member(user):
+        return False
+    if user.role == Role.ADMIN and user.entity_id is None:
+        return True
+    return entity_id is not None and user.entity_id == entity_id
+
+
+def role_belongs_to_entity(role: str) -> bool:
+    """Every role but administrator is bound to one entity (the database checks it too)."""
+    return role != Role.ADMIN
+
+
+def manages_users(user: Any) -> bool:
+    return _has_role(user, Role.ADMIN)
+
+
+def manages_staff_of(user: Any, entity_id: int | None) -> bool:
+    """An administrator manages the staff of their own entity, or of every entity if system-wide."""
+    return manages_users(user) and _works_for(user, entity_id)
+
+
+def reads_statistics(user: Any) -> bool:
+    return _has_role(user, Role.LEADERSHIP, Role.FOCAL_POINT, Role.ADMIN)
+
+
+# --- Which cases a staff member reaches --------------------------------------------------------
+
+
+class CaseReach(StrEnum):
+    """Which cases a staff member sees; ``cases.selectors`` turns each into a query."""
+
+    ENTITY = "entity"  # every case of their entity
+    REFERRED = "referred"  # cases referred to them, while the reporter's consent to it stands
+    ASSIGNED_FORMAL = "assigned_formal"  # formal cases they are assigned to investigate
+    NONE = "none"  # no case at all
+
+
+def case_reach(user: Any) -> CaseReach:
+    if not is_staff_member(user):
+        return CaseReach.NONE
+    return {
+        Role.FOCAL_POINT: CaseReach.ENTITY,
+        Role.OMBUDSPERSON: CaseReach.REFERRED,
+        Role.INVESTIGATOR: CaseReach.ASSIGNED_FORMAL,
+    }.get(user.role, CaseReach.NONE)
+
+
+# The roles told when a case of their entity changes and nobody is assigned to it yet.
+ENTITY_CASE_HANDLER_ROLES = frozenset({Role.FOCAL_POINT})
+
+
+# --- What a staff member may do with a case they see -----------------------------------------
+
+
+def handles_case(user: Any, case: CaseFacts) -> bool:
+    """A focal point of the case's entity: the person who runs the case."""
+    return _has_role(user, *ENTITY_CASE_HANDLER_ROLES) and user.entity_id == case.entity_id
+
+
+def may_read_narrative(user: Any, case: CaseFacts) -> bool:
+    """Whoever may see the case reads what the reporter wrote (the read is audited)."""
+    return case_reach(user) is not CaseReach.NONE
+
+
+def sees_identity(user: Any, case: CaseFacts, *, disclosure_consented: bool) -> bool:
+    """The reporter's identity: the assigned focal point, or anyone once the reporter consents."""
+    return disclosure_consented or (is_staff_member(user) and case.assigned_to_id == user.id)
+
+
+def sees_internal_notes(user: Any, case: CaseFacts) -> bool:
+    return handles_case(user, case)
+
+
+def may_write_note(user: Any, case: CaseFacts) -> bool:
+    return handles_case(user, case)
+
+
+def may_write_to_reporter(user: Any, case: CaseFacts) -> bool:
+    """Whoever works on the case may answer the reporter (an ombudsperson too)."""
+    return case_reach(user) is not CaseReach.NONE
+
+
+def may_refer(user: Any, case: CaseFacts) -> bool:
+    return handles_case(user, case)
+
+
+def may_read_audit_trail(user: Any, case: CaseFacts) -> bool:
+    return handles_case(user, case)
+
+
+def may_assign(user: Any, case: CaseFacts) -> bool:
+    """Assign, share or put an investigator on the case."""
+    return handles_case(user, case)
+
+
+def may_label(user: Any, case: CaseFacts) -> bool:
+    return handles_case(user, case)
+
+
+def may_run_case_steps(user: Any, case: CaseFacts) -> bool:
+    """The case's transitions, except where ``cases.transitions`` names another predicate."""
+    return handles_case(user, case)
+
+
+def may_record_findings(user: Any, case: CaseFacts) -> bool:
+    """The findings: the focal point, or the investigator assigned to the case."""
+    return handles_case(user, case) or (
+        _has_role(user, Role.INVESTIGATOR) and case.investigator_id == user.id
+    )
+
+
+def may_request_override(user: Any, case: CaseFacts) -> bool:
+    return handles_case(user, case)
+
+
+def may_decide_override(user: Any, case: CaseFacts) -> bool:
+    """Approve an override; the four-eyes rule (never the requester) is the service's."""
+    return handles_case(user, case)
+
+
+# --- Who may take cases on -------------------------------------------------------------------
+
+
+def may_be_assigned(user: Any, case: CaseFacts) -> bool:
+    """A case is assigned to, or shared with, an active focal point of its entity only."""
+    return handles_case(user, case)
+
+
+def may_investigate(user: Any) -> bool:
+    return _has_role(user, Role.INVESTIGATOR)
+
+
+def may_take_over(successor: Any, departing: Any) -> bool:
+    """A departing focal point's cases go to an active focal point of the same entity."""
+    return (
+        _has_role(successor, *ENTITY_CASE_HANDLER_ROLES)
+        and successor.entity_id == departing.entity_id
+    )
+
+
+def may_hand_over(user: Any, departing: Any) -> bool:
+    """Moving a departing colleague's cases: their entity's administrator or a focal point."""
+    return (manages_users(user) or _has_role(user, *ENTITY_CASE_HANDLER_ROLES)) and _works_for(
+        user, departing.entity_id
+    )

@@ -1,0 +1,50 @@
+"""Reads of entities and staff accounts, with the scoping the policy asks for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+
+from accounts import policy
+from accounts.models import Entity, User
+
+
+def entities_accepting_reports() -> list[dict[str, str]]:
+    """The organisations that accept reports, as the public list shows them."""
+    entities = Entity.objects.filter(accepts_reports=True).order_by("code")
+    return [{"code": code, "name": name} for code, name in entities.values_list("code", "name")]
+
+
+def entity_by_code(code: str) -> Entity | None:
+    return Entity.objects.filter(code=code).first()
+
+
+def staff_member(username: str) -> User | None:
+    """The staff account with this username, whatever its role or state."""
+    return User.objects.select_related("entity").filter(username=username).first()
+
+
+def staff_managed_by(admin: Any) -> QuerySet[User]:
+    """The accounts an administrator manages: their entity's, or every one if system-wide."""
+    users = User.objects.select_related("entity").order_by("username")
+    if admin.entity_id is not None:
+        users = users.filter(entity_id=admin.entity_id)
+    return users
+
+
+def staff_member_managed_by(admin: Any, username: str) -> User | None:
+    """One account the administrator manages; ``None`` for one they do not (as if unknown)."""
+    user = staff_member(username)
+    if user is None or not policy.manages_staff_of(admin, user.entity_id):
+        return None
+    return user
+
+
+def entity_case_handler_ids(entity_id: int) -> list[int]:
+    """The active staff told about an entity's cases while nobody is assigned to them."""
+    return list(
+        User.objects.filter(
+            entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
+        ).values_list("id", flat=True)
+    )

@@ -1,0 +1,73 @@
+"""The case workflow's refusals, each carrying its contract answer (see ``core.errors``).
+
+The API answers them through the one exception handler; the staff pages show
+``page_message()``, whose words are for someone looking at the case page.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import (
+    Conflict,
+    ConsentRequired,
+    Forbidden,
+    NotFound,
+    TransitionNotAllowed,
+    ValidationFailed,
+)
+from reports.vocabulary import ConsentAction
+
+
+class CaseNotFoundError(NotFound):
+    """A case (or an override of one) this user cannot see: answered as if it did not exist."""
+
+
+class CaseForbiddenError(Forbidden):
+    page_words = _("Your role does not allow this step.")
+
+
+class TransitionNotAllowedError(TransitionNotAllowed):
+    page_words = _("This step is not possible from the current state.")
+
+
+class ConsentRequiredError(ConsentRequired):
+    def consent_labels(self) -> list[str]:
+        return [str(ConsentAction(action).label) for action in self.missing]
+
+
+class ReportUnreadableError(ConsentRequiredError):
+    """The organisation cannot open the report: the reporter sealed it, or it was shredded.
+
+    Raised where the vault's own errors are caught (``cases.services.reading.case_data_key``):
+    to the API it is the case review consent that is missing, which only the reporter can give.
+    """
+
+    default_message = _("The reporter has withdrawn case review: the report is sealed.")
+
+    def __init__(self) -> None:
+        super().__init__([ConsentAction.CASE_REVIEW])
+
+    def page_message(self) -> str:
+        return self.message
+
+
+class CaseConflictError(Conflict):
+    """The case changed concurrently; nothing was written."""
+
+    default_message = _(
+        "The case changed while you were working on it; nothing was written. Reload it."
+    )
+    page_words = _(
+        "Someone changed this case at the same time; nothing was written. Check and retry."
+    )
+
+
+class OverrideDecidedError(Conflict):
+    """The override was approved or rejected already, or the reporter made it moot."""
+
+    default_message = _("This override was already decided.")
+
+
+class CaseInputError(ValidationFailed):
+    """A case action's input is wrong; ``fields`` says which and why."""

@@ -1,0 +1,19 @@
+"""Writes on cases, one module per part of the work, each action named ``<entity>_<action>``:
+
+- ``opening``: a case is opened for a report, and its handlers are alerted of changes;
+- ``reading``: staff reads of a case's report, messages, attachments and audit trail (each read
+  is audited);
+- ``transitions``: running a declared transition (``cases.transitions``);
+- ``correspondence``: messages to the reporter and internal notes between staff;
+- ``assignment``: assigning, sharing, investigators and hand-over at staff turnover;
+- ``labels``: the staff's labels on a case;
+- ``overrides``: four eyes past a missing consent.
+
+Import an action from its module. The names below are kept here only for callers outside
+``cases`` that import this package (``portal``, the browser tests); nothing in ``cases`` uses them.
+"""
+
+from cases.services.correspondence import staff_message_send
+from cases.services.opening import ACKNOWLEDGEMENT_DAYS, case_alert_staff, case_open
+
+__all__ = ["ACKNOWLEDGEMENT_DAYS", "case_alert_staff", "case_open", "staff_message_send"]

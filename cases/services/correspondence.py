@@ -1,0 +1,48 @@
+"""Messages to the reporter, and internal notes between staff (never shown to the reporter)."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts import policy
+from accounts.models import User
+from audit.services import audit_record
+from cases.errors import CaseForbiddenError
+from cases.models import Case, InternalNote
+from cases.services.reading import case_data_key
+from reports.models import Message
+from reports.timeline import timeline_add
+from vault import envelope
+
+
+@transaction.atomic
+def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
+    """A message the reporter reads in their portal."""
+    if not policy.may_write_to_reporter(actor, case):
+        raise CaseForbiddenError
+    message = Message(
+        report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
+    )
+    envelope.seal(message, "body", body, case_data_key(case))
+    message.save()
+    timeline_add(case.report, "message_from_staff")
+    audit_record(stream=case.report_id, action="message.from_staff", actor=actor)
+    return message
+
+
+@transaction.atomic
+def note_add(*, case: Case, actor: User, body: str) -> InternalNote:
+    if not policy.may_write_note(actor, case):
+        raise CaseForbiddenError
+    note = note_store(case=case, actor=actor, body=body)
+    audit_record(stream=case.report_id, action="note.added", actor=actor)
+    return note
+
+
+def note_store(*, case: Case, actor: User, body: str) -> InternalNote:
+    """Seal and save a note; the caller's own audit entry records it (a transition's note)."""
+    note = InternalNote(case=case, author=actor)
+    envelope.seal(note, "body", body, case_data_key(case))
+    note.save()
+    return note

@@ -1,0 +1,105 @@
+"""Running one transition of the case, as ``cases.transitions`` declares it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django_fsm import ConcurrentTransition, can_proceed
+
+from accounts.models import User
+from audit.services import audit_record
+from cases.errors import (
+    CaseConflictError,
+    CaseForbiddenError,
+    CaseNotFoundError,
+    ConsentRequiredError,
+    TransitionNotAllowedError,
+)
+from cases.models import Case, Override
+from cases.selectors import case_for, transition_report
+from cases.services.correspondence import note_store
+from cases.transitions import TRANSITIONS
+from reports.models import Report
+from reports.timeline import timeline_add
+
+
+def case_transition(
+    *,
+    case_id: Any,
+    name: str,
+    actor: User,
+    note: str = "",
+    outcome: str = "",
+    closure_reason: str = "",
+) -> Case:
+    """Run one transition of the contract's table, or raise an error that says why not.
+
+    The refusals come in a fixed order: a case not seen (404), a transition this actor may not
+    run (403), one not possible from the case's state (409 with what is allowed), a missing
+    consent (409 with what is missing), bad arguments (400), then the declaration's other
+    conditions (409). The case is loaded once; one audit entry records the move.
+
+    Optimistic concurrency: the state is compared on save; a concurrent change raises
+    ``CaseConflictError`` and the whole transaction, audit entry included, rolls back.
+    """
+    try:
+        with transaction.atomic():
+            case = case_for(actor, case_id)
+            if case is None:
+                raise CaseNotFoundError
+            # Lock the report: a consent withdrawn at this moment either lands first and
+            # blocks this step, or waits until it is done. Never a step on a stale consent.
+            list(Report.objects.select_for_update().filter(pk=case.report_id).values_list("pk"))
+            case.forget_context()
+            step = TRANSITIONS.get(name)
+            if step is not None and not step.may_run(actor, case):
+                raise CaseForbiddenError
+            if step is None or not step.possible_from(case.state):
+                raise TransitionNotAllowedError(transition_report(case, actor)[0])
+            gate = step.consent_gate
+            missing = gate.missing(case) if gate else []
+            if missing:
+                raise ConsentRequiredError(missing)
+            arguments = step.clean_arguments({"outcome": outcome, "closure_reason": closure_reason})
+            method = getattr(case, step.name)
+            if not can_proceed(method):
+                raise TransitionNotAllowedError(transition_report(case, actor)[0])
+            consents = case.report.current_consents()
+            passed_by_override = [
+                action
+                for action in (gate.needed(case) if gate else ())
+                if not consents.get(action, False)
+            ]
+            from_state = case.state
+            method(by=actor, **arguments)
+            case.save()
+            detail: dict[str, Any] = {
+                "transition": step.name,
+                "from": from_state,
+                "to": case.state,
+                **arguments,
+            }
+            if passed_by_override:
+                detail["override"] = True
+                detail["consents_overridden"] = passed_by_override
+            # An override answers one situation: once the case moves, none outlives it.
+            now = timezone.now()
+            case.overrides.filter(status=Override.Status.APPROVED, used_at__isnull=True).update(
+                used_at=now
+            )
+            case.overrides.filter(status=Override.Status.PENDING).update(
+                status=Override.Status.REJECTED, decided_at=now
+            )
+            if note:
+                detail["note_given"] = True
+                note_store(case=case, actor=actor, body=note)
+            audit_record(
+                stream=case.report_id, action="case.transition", actor=actor, detail=detail
+            )
+            # The reporter reads the new state's status label in their timeline.
+            timeline_add(case.report, step.timeline_event, state=step.target, transition=step.name)
+            return case
+    except ConcurrentTransition:
+        raise CaseConflictError from None

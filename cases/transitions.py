@@ -1,0 +1,339 @@
+"""Every transition of the case, declared once: the API contract's table, as data.
+
+For each transition this says where it may start and where it ends, which consents of the
+reporter it needs, who may run it (a predicate of ``accounts.policy``), which other conditions
+must hold, what it takes as arguments, how the reporter is told, and what the staff see when it
+is blocked. Everything else follows from it:
+
+- ``cases.models.Case`` builds its django-fsm transitions from it (sources, target, conditions,
+  permission), so the state machine cannot drift from it;
+- ``cases.services.transitions.case_transition`` checks, validates and runs a transition by it;
+- ``cases.selectors.transition_report`` lists allowed and blocked transitions by it (the API's
+  ``allowed_transitions``/``blocked_transitions`` and the staff page's buttons);
+- the staff case page draws each transition's argument fields and blocked reasons from it.
+
+``tests/cases/test_transition_declaration.py`` checks the model, the contract's table and this
+declaration agree.
+
+A case here is anything with the fields read (``cases.models.Case`` in practice): the model is
+built from this module, so this module cannot import it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.db import models
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts import policy
+from cases.errors import CaseInputError
+from cases.vocabulary import OPEN_STATES, CaseState, ClosureReason, Outcome
+from reports.vocabulary import ConsentAction as C
+from reports.vocabulary import InformalChannel
+
+if TYPE_CHECKING:
+    # Type-checking only: django-stubs-ext is a development dependency.
+    from django_stubs_ext import StrOrPromise
+
+S = CaseState
+# A policy predicate: may this staff member do this to this case?
+CasePredicate = Callable[[Any, Any], bool]
+
+
+# --- Conditions that can say why they fail ----------------------------------------------------
+
+
+class TransitionCheck:
+    """A named condition of a transition that can say why it fails.
+
+    The same object is the django-fsm condition, the ``reason`` code of a
+    ``blocked_transitions`` entry, and the sentence the staff page shows for it.
+    """
+
+    reason: ClassVar[str]
+
+    def blocks(self, case: Any) -> list[str] | None:
+        """``None`` when the check passes; otherwise the reporter's consents it lacks (a consent
+        gate's) or an empty list (any other check)."""
+        raise NotImplementedError
+
+    def __call__(self, case: Any) -> bool:
+        return self.blocks(case) is None
+
+    def blocked_words(self, missing_labels: list[str]) -> str:
+        """What the staff page says when this check blocks the transition."""
+        raise NotImplementedError
+
+
+class ConsentGate(TransitionCheck):
+    """The reporter's consents a transition needs.
+
+    ``missing(case)`` says which are absent, which feeds ``blocked_transitions`` and the 409
+    ``consent_required`` answer. Case review underlies every gated step: once withdrawn, no
+    gated step runs, whatever else was granted. An approved override passes exactly the
+    consents it was approved for, nothing more.
+
+    The consents are ``consents``, or, for a step whose consents depend on the informal channel
+    the reporter chose, ``by_channel[channel]`` (``consents`` when no known channel was chosen).
+    """
+
+    reason = "consent_required"
+
+    def __init__(
+        self,
+        transition_name: str,
+        consents: tuple[str, ...],
+        by_channel: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
+        self.transition_name = transition_name
+        self.consents = consents
+        self.by_channel = dict(by_channel or {})
+        self.__name__ = f"consent_gate_{transition_name}"
+
+    def required(self, case: Any) -> tuple[str, ...]:
+        if self.by_channel:
+            return self.by_channel.get(case.report.informal_channel, self.consents)
+        return self.consents
+
+    def needed(self, case: Any) -> tuple[str, ...]:
+        required = self.required(case)
+        return required if C.CASE_REVIEW in required else (C.CASE_REVIEW, *required)
+
+    def missing(self, case: Any) -> list[str]:
+        consents = case.report.current_consents()
+        overridden = case.overridden_consents(self.transition_name)
+        return [
+            action
+            for action in self.needed(case)
+            if not consents.get(action, False) and action not in overridden
+        ]
+
+    def blocks(self, case: Any) -> list[str] | None:
+        return self.missing(case) or None
+
+    def blocked_words(self, missing_labels: list[str]) -> str:
+        return _("Blocked: the reporter has not consented to %(what)s.") % {
+            "what": ", ".join(missing_labels)
+        }
+
+
+class FindingsSubstantiated(TransitionCheck):
+    """A disciplinary process follows substantiated findings only."""
+
+    reason = "outcome_not_substantiated"
+
+    def __init__(self) -> None:
+        self.__name__ = "findings_substantiated"
+
+    def blocks(self, case: Any) -> list[str] | None:
+        return None if case.outcome == Outcome.SUBSTANTIATED else []
+
+    def blocked_words(self, missing_labels: list[str]) -> str:
+        return _("Blocked: the findings must be substantiated.")
+
+
+# --- Arguments -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Argument:
+    """A code a transition takes from the request body or the staff page's form."""
+
+    name: str
+    choices: type[models.TextChoices]
+    label: StrOrPromise  # the form field's label on the staff page
+    missing_words: StrOrPromise  # the validation message; ``%(codes)s`` lists the choices
+
+    @property
+    def options(self) -> list[tuple[str, str]]:
+        """(code, label) pairs, for the staff page's select."""
+        return [(code, str(label)) for code, label in self.choices.choices]
+
+    def clean(self, value: str) -> str:
+        if value not in self.choices.values:
+            codes = ", ".join(self.choices.values)
+            raise CaseInputError({self.name: [str(self.missing_words) % {"codes": codes}]})
+        return value
+
+
+OUTCOME = Argument(
+    name="outcome",
+    choices=Outcome,
+    label=gettext_lazy("Outcome"),
+    missing_words=gettext_lazy("Give the outcome: one of %(codes)s."),
+)
+CLOSURE_REASON = Argument(
+    name="closure_reason",
+    choices=ClosureReason,
+    label=gettext_lazy("Closure reason"),
+    missing_words=gettext_lazy("Give the closure reason: one of %(codes)s."),
+)
+
+
+# --- The declaration -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockedTransition:
+    """A transition its runner may not start now, and the condition that says why."""
+
+    name: str
+    check: TransitionCheck
+    missing: list[str]
+
+    def entry(self) -> dict[str, Any]:
+        """The API's ``blocked_transitions`` entry."""
+        return {"name": self.name, "missing": self.missing, "reason": self.check.reason}
+
+    def words(self, missing_labels: list[str]) -> str:
+        """What the staff page says (the missing consents named in the reporter's words)."""
+        return self.check.blocked_words(missing_labels)
+
+
+@dataclass(frozen=True)
+class Transition:
+    name: str
+    sources: tuple[CaseState, ...]
+    target: CaseState
+    # Who may run it: a predicate of accounts.policy, the only place roles are named.
+    may_run: CasePredicate
+    # The reporter's consents it needs (``None``: none, not even case review).
+    consent_gate: ConsentGate | None = None
+    # Other conditions, checked after the consents and the arguments.
+    checks: tuple[TransitionCheck, ...] = ()
+    # The codes it takes. Every transition also takes an optional ``note``, kept as an internal
+    # note with the move, so no declaration lists it.
+    arguments: tuple[Argument, ...] = ()
+    # How the reporter is told that two staff members went ahead without their consent.
+    reporter_step: StrOrPromise | None = None
+    # The reporter's timeline gets this event; its words are the new state's status label.
+    timeline_event: str = "transition"
+
+    @property
+    def conditions(self) -> list[TransitionCheck]:
+        """The django-fsm conditions, in the order they are checked."""
+        return [*([self.consent_gate] if self.consent_gate else []), *self.checks]
+
+    def permission(self, case: Any, user: Any) -> bool:
+        """The django-fsm permission (``has_transition_perm``): the policy's predicate."""
+        return self.may_run(user, case)
+
+    def possible_from(self, state: str) -> bool:
+        return state in self.sources
+
+    def clean_arguments(self, given: Mapping[str, str]) -> dict[str, str]:
+        """The arguments the transition takes, validated; raises ``CaseInputError``."""
+        return {
+            argument.name: argument.clean(given.get(argument.name, ""))
+            for argument in self.arguments
+        }
+
+    def blocked_by(self, case: Any) -> BlockedTransition | None:
+        """The first declared condition that blocks it now; ``None`` when none does."""
+        for check in self.conditions:
+            missing = check.blocks(case)
+            if missing is not None:
+                return BlockedTransition(name=self.name, check=check, missing=missing)
+        return None
+
+
+CHANNEL_CONSENTS: dict[str, tuple[str, ...]] = {
+    InformalChannel.OMBUDSPERSON: (C.OMBUDSPERSON_REFERRAL,),
+    InformalChannel.MEDIATION: (C.MEDIATION, C.CONTACT_ALLEGED_PERPETRATOR),
+    InformalChannel.MANAGER_INTERVENTION: (C.CONTACT_ALLEGED_PERPETRATOR,),
+}
+
+_DECLARED = (
+    Transition(
+        name="acknowledge",
+        sources=(S.RECEIVED,),
+        target=S.ACKNOWLEDGED,
+        may_run=policy.may_run_case_steps,
+        consent_gate=ConsentGate("acknowledge", (C.CASE_REVIEW,)),
+        reporter_step=gettext_lazy("acknowledging your report"),
+    ),
+    Transition(
+        name="begin_assessment",
+        sources=(S.ACKNOWLEDGED,),
+        target=S.ASSESSMENT,
+        may_run=policy.may_run_case_steps,
+        consent_gate=ConsentGate("begin_assessment", (C.CASE_REVIEW,)),
+        reporter_step=gettext_lazy("assessing your report"),
+    ),
+    Transition(
+        name="start_informal",
+        sources=(S.ASSESSMENT, S.ON_HOLD),
+        target=S.INFORMAL_RESOLUTION,
+        may_run=policy.may_run_case_steps,
+        # Without a chosen channel there is nothing informal to consent to; assessment decides.
+        consent_gate=ConsentGate(
+            "start_informal", (C.OMBUDSPERSON_REFERRAL,), by_channel=CHANNEL_CONSENTS
+        ),
+        reporter_step=gettext_lazy("an informal resolution"),
+    ),
+    Transition(
+        name="escalate_to_formal",
+        sources=(S.ASSESSMENT, S.INFORMAL_RESOLUTION, S.ON_HOLD),
+        target=S.FORMAL_REVIEW,
+        may_run=policy.may_run_case_steps,
+        consent_gate=ConsentGate("escalate_to_formal", (C.FORMAL_INVESTIGATION,)),
+        reporter_step=gettext_lazy("a formal review"),
+    ),
+    Transition(
+        name="open_investigation",
+        sources=(S.FORMAL_REVIEW,),
+        target=S.INVESTIGATION,
+        may_run=policy.may_run_case_steps,
+        consent_gate=ConsentGate(
+            "open_investigation", (C.FORMAL_INVESTIGATION, C.CONTACT_ALLEGED_PERPETRATOR)
+        ),
+        reporter_step=gettext_lazy("an investigation"),
+    ),
+    Transition(
+        name="record_findings",
+        sources=(S.INVESTIGATION,),
+        target=S.FINDINGS,
+        may_run=policy.may_record_findings,
+        arguments=(OUTCOME,),
+    ),
+    Transition(
+        name="start_disciplinary",
+        sources=(S.FINDINGS,),
+        target=S.DISCIPLINARY,
+        may_run=policy.may_run_case_steps,
+        checks=(FindingsSubstantiated(),),
+    ),
+    Transition(
+        name="put_on_hold",
+        sources=tuple(state for state in OPEN_STATES if state != S.ON_HOLD),
+        target=S.ON_HOLD,
+        may_run=policy.may_run_case_steps,
+    ),
+    Transition(
+        name="resume",
+        sources=(S.ON_HOLD,),
+        target=S.ASSESSMENT,
+        may_run=policy.may_run_case_steps,
+        consent_gate=ConsentGate("resume", (C.CASE_REVIEW,)),
+        reporter_step=gettext_lazy("resuming your case"),
+    ),
+    Transition(
+        name="close",
+        sources=(S.ASSESSMENT, S.INFORMAL_RESOLUTION, S.FINDINGS, S.DISCIPLINARY, S.ON_HOLD),
+        target=S.CLOSED,
+        may_run=policy.may_run_case_steps,
+        arguments=(CLOSURE_REASON,),
+    ),
+)
+
+# In the contract's order, which is also the order steps are offered in.
+TRANSITIONS: dict[str, Transition] = {transition.name: transition for transition in _DECLARED}
+
+
+def transitions_from(state: str) -> list[Transition]:
+    """The transitions that can start from this state, whoever asks and whatever is missing."""
+    return [transition for transition in TRANSITIONS.values() if transition.possible_from(state)]

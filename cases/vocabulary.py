@@ -1,0 +1,48 @@
+"""The case's codes, as the API contract spells them: states, outcomes, closure reasons.
+
+They live apart from the model so that the transition declaration (``cases.transitions``) can
+name them and the model can be built from that declaration.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class CaseState(models.TextChoices):
+    RECEIVED = "received", _("Received")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    ASSESSMENT = "assessment", _("Assessment")
+    INFORMAL_RESOLUTION = "informal_resolution", _("Informal resolution")
+    FORMAL_REVIEW = "formal_review", _("Formal review")
+    INVESTIGATION = "investigation", _("Investigation")
+    FINDINGS = "findings", _("Findings")
+    DISCIPLINARY = "disciplinary", _("Disciplinary process")
+    ON_HOLD = "on_hold", _("On hold")
+    CLOSED = "closed", _("Closed")
+
+
+class Outcome(models.TextChoices):
+    SUBSTANTIATED = "substantiated", _("Substantiated")
+    UNSUBSTANTIATED = "unsubstantiated", _("Unsubstantiated")
+
+
+class ClosureReason(models.TextChoices):
+    RESOLVED_INFORMALLY = "resolved_informally", _("Resolved informally")
+    SUBSTANTIATED_MEASURES_TAKEN = (
+        "substantiated_measures_taken",
+        _("Substantiated, measures taken"),
+    )
+    UNSUBSTANTIATED = "unsubstantiated", _("Unsubstantiated")
+    WITHDRAWN_BY_REPORTER = "withdrawn_by_reporter", _("Withdrawn by the reporter")
+    REFERRED_ELSEWHERE = "referred_elsewhere", _("Referred elsewhere")
+    OUTSIDE_JURISDICTION = "outside_jurisdiction", _("Outside jurisdiction")
+
+
+OPEN_STATES = tuple(state for state in CaseState if state != CaseState.CLOSED)
+# Once one of these has been reached, a formal process has started: withdrawing case review
+# no longer re-seals the report (the organisation has duties it must be able to discharge).
+FORMAL_STATES = frozenset(
+    {CaseState.FORMAL_REVIEW, CaseState.INVESTIGATION, CaseState.FINDINGS, CaseState.DISCIPLINARY}
+)

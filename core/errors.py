@@ -1,0 +1,144 @@
+"""Refusals of the domain, each carrying the answer the API contract gives for it.
+
+A service says no by raising a ``DomainError``. Its class names the contract's error code and
+HTTP status, its message is the sentence the reader is shown, and ``extra()`` holds the fields
+the contract lists beside that code (``fields``, ``missing``, ``allowed``). The API turns any of
+them into the contract's JSON body in one place (``core.api_errors.api_exception_handler``); the
+staff pages show ``page_message()``. Nothing else translates a refusal, and no caller needs to
+know which app raised it.
+
+The classes here are the contract's codes; each app subclasses them with its own refusals and
+words (``cases.errors``, ``accounts.services``, ``referrals.services``). Messages never quote
+report content: a refusal may be logged or shown to someone who may not read the report.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+if TYPE_CHECKING:
+    # Type-checking only: django-stubs-ext is a development dependency.
+    from django_stubs_ext import StrOrPromise
+
+
+class DomainError(Exception):
+    """A refusal with its contract code, HTTP status and message."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 400
+    default_message: ClassVar[StrOrPromise] = gettext_lazy("The request could not be completed.")
+    # What a staff page says instead, where its reader needs other words than an API client.
+    page_words: ClassVar[StrOrPromise | None] = None
+
+    def __init__(self, message: StrOrPromise | None = None) -> None:
+        self.given_message = message is not None
+        self.message = str(message if message is not None else self.default_message)
+        super().__init__(self.message)
+
+    def extra(self) -> dict[str, Any]:
+        """The contract's extra fields for this code."""
+        return {}
+
+    def answer(self) -> dict[str, Any]:
+        """The contract's error body: ``{"error": CODE, "detail": sentence, ...extra}``."""
+        return {"error": self.code, "detail": self.message, **self.extra()}
+
+    def page_message(self) -> str:
+        """The sentence a staff page shows for this refusal."""
+        if self.page_words is not None and not self.given_message:
+            return str(self.page_words)
+        return self.message
+
+
+class ValidationFailed(DomainError):
+    code = "validation_error"
+    status = 400
+    default_message = gettext_lazy("Some fields need attention.")
+
+    def __init__(self, fields: dict[str, list[str]], message: StrOrPromise | None = None) -> None:
+        super().__init__(message)
+        self.fields = {name: [str(text) for text in texts] for name, texts in fields.items()}
+
+    def extra(self) -> dict[str, Any]:
+        return {"fields": self.fields}
+
+    def page_message(self) -> str:
+        return " ".join(text for texts in self.fields.values() for text in texts)
+
+
+class InvalidCredentials(DomainError):
+    code = "invalid_credentials"
+    status = 401
+    default_message = gettext_lazy("Wrong username or password.")
+
+
+class OtpRequired(DomainError):
+    code = "otp_required"
+    status = 401
+    default_message = gettext_lazy("Give the current code from your authenticator app.")
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
+    status = 403
+    default_message = gettext_lazy("Your role does not allow this.")
+
+
+class NotFound(DomainError):
+    """Also the answer for something that exists but may not be seen: the two look the same."""
+
+    code = "not_found"
+    status = 404
+    default_message = gettext_lazy("Not found.")
+
+
+class ConsentRequired(DomainError):
+    """The reporter has not given (or has withdrawn) a consent the step needs."""
+
+    code = "consent_required"
+    status = 409
+    default_message = gettext_lazy("The reporter has not given the consent this step needs.")
+
+    def __init__(self, missing: list[str], message: StrOrPromise | None = None) -> None:
+        super().__init__(message)
+        self.missing = list(missing)
+
+    def extra(self) -> dict[str, Any]:
+        return {"missing": self.missing}
+
+    def consent_labels(self) -> list[str]:
+        """The missing consents in the reporter's words; the codes unless a subclass knows them."""
+        return list(self.missing)
+
+    def page_message(self) -> str:
+        if self.given_message:
+            return self.message
+        return _("The reporter has not consented: %(what)s.") % {
+            "what": ", ".join(self.consent_labels())
+        }
+
+
+class TransitionNotAllowed(DomainError):
+    code = "transition_not_allowed"
+    status = 409
+    default_message = gettext_lazy("This step is not possible from the case's current state.")
+
+    def __init__(self, allowed: list[str], message: StrOrPromise | None = None) -> None:
+        super().__init__(message)
+        self.allowed = list(allowed)
+
+    def extra(self) -> dict[str, Any]:
+        return {"allowed": self.allowed}
+
+
+class Conflict(DomainError):
+    """The object changed concurrently, or was already decided; nothing was written."""
+
+    code = "conflict"
+    status = 409
+    default_message = gettext_lazy(
+        "This changed while you were working on it; nothing was written."
+    )

@@ -1,0 +1,75 @@
+"""Demo entities, their service directories and one staff user per role (demo installations)."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from accounts.models import Entity, Role
+from accounts.services import staff_user_provision
+from demo.directory import demo_directory_create
+
+DEMO_ENTITIES = [
+    ("UNW", "UN Women"),
+    ("UNDP", "United Nations Development Programme"),
+    ("OCHA", "Office for the Coordination of Humanitarian Affairs"),
+]
+
+DEMO_USERS = [
+    ("focal_point", Role.FOCAL_POINT, "UNW"),
+    ("ombudsperson", Role.OMBUDSPERSON, "UNW"),
+    ("investigator", Role.INVESTIGATOR, "UNW"),
+    ("leadership", Role.LEADERSHIP, "UNW"),
+    ("admin", Role.ADMIN, None),
+]
+
+
+class Command(BaseCommand):
+    help = "Create demo entities and one staff user per role; print their credentials."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--json", action="store_true", help="print credentials as JSON")
+        parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError(
+                "seed_demo refuses to run with DEBUG off: it creates accounts with known "
+                "passwords. Pass --force if this really is a demo installation."
+            )
+        entities = {}
+        for code, name in DEMO_ENTITIES:
+            entities[code], _ = Entity.objects.update_or_create(code=code, defaults={"name": name})
+
+        credentials: list[dict[str, str | None]] = []
+        for suffix, role, entity_code in DEMO_USERS:
+            password = secrets.token_urlsafe(12)
+            entity = entities[entity_code] if entity_code else None
+            user, totp_secret = staff_user_provision(
+                username=f"demo_{suffix}", role=role, entity=entity, password=password
+            )
+            credentials.append(
+                {
+                    "username": user.username,
+                    "password": password,
+                    "role": role.value,
+                    "entity": entity_code,
+                    "totp_secret": totp_secret,
+                }
+            )
+
+        demo_directory_create(entities=list(entities.values()))
+
+        if options["json"]:
+            self.stdout.write(json.dumps({"users": credentials}, indent=2))
+            return
+        self.stdout.write("Demo staff accounts (password / TOTP secret for an authenticator app):")
+        for row in credentials:
+            self.stdout.write(
+                f"  {row['username']:<20} {row['role']:<13} {row['entity'] or '-':<5} "
+                f"{row['password']}  {row['totp_secret']}"
+            )

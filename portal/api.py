@@ -1,0 +1,262 @@
+"""The reporter's HTTP API (contract: "Reporter (no account)"). Thin: serializers validate,
+services write, selectors read."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpResponseBase
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import BaseAuthentication
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import BasePermission
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.authentication import bearer_token
+from core.api_errors import ApiError, validation_error
+from core.throttling import attempt_failed, attempts_retry_after
+from portal import services
+from portal.selectors import reporter_attachment, reporter_report_view
+from portal.serializers import (
+    ConsentSerializer,
+    MessageSerializer,
+    ReceiptSerializer,
+    ReportSubmissionSerializer,
+    RouteSerializer,
+)
+from reports.attachments import AttachmentRejected, attachment_response, clean_attachment
+
+
+class Reporter:
+    """The principal behind a reporter token: no account, no name."""
+
+    is_authenticated = True
+    is_active = True
+    role = ""
+
+
+class ReporterTokenAuthentication(BaseAuthentication):
+    def authenticate(self, request: Request) -> tuple[Reporter, services.ReporterAccess] | None:
+        token = bearer_token(request)
+        if not token:
+            return None
+        access = services.reporter_session_resolve(token)
+        if access is None:
+            raise ApiError(
+                status_code=401,
+                code="not_authenticated",
+                detail=_("Your session has ended. Enter your receipt again."),
+            )
+        return Reporter(), access
+
+    def authenticate_header(self, request: Request) -> str:
+        return "Bearer"
+
+
+class IsReporter(BasePermission):
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, services.ReporterAccess)
+
+
+class ReporterApi(APIView):
+    authentication_classes = [ReporterTokenAuthentication]
+    permission_classes = [IsReporter]
+
+    def access(self, request: Request) -> services.ReporterAccess:
+        if not isinstance(request.auth, services.ReporterAccess):  # guarded by IsReporter
+            raise ApiError(
+                status_code=401, code="not_authenticated", detail=_("Sign in with your receipt.")
+            )
+        return request.auth
+
+
+def _sealed_error() -> ApiError:
+    return ApiError(
+        status_code=409,
+        code="consent_required",
+        detail=_("Nobody can read messages while your report is sealed. Allow case review first."),
+        missing=["case_review"],
+    )
+
+
+class ReportCreateApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+
+    @extend_schema(
+        request=ReportSubmissionSerializer,
+        responses={201: OpenApiResponse(description="receipt and report")},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ReportSubmissionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        submitted = services.report_submit(submission=serializer.submission())
+        body = reporter_report_view(report=submitted.report, data_key=submitted.data_key)
+        return Response(
+            {"receipt": submitted.receipt, "report": body}, status=status.HTTP_201_CREATED
+        )
+
+
+class ReporterSessionApi(APIView):
+    authentication_classes: list[type] = []
+    permission_classes: list[type] = []
+
+    @extend_schema(request=ReceiptSerializer, responses={200: OpenApiResponse(description="token")})
+    def post(self, request: Request) -> Response:
+        retry_after = attempts_retry_after(request, scope="receipt")
+        if retry_after is not None:
+            raise ApiError(
+                status_code=429,
+                code="rate_limited",
+                detail=_("Too many attempts. Please wait before trying again."),
+                retry_after=retry_after,
+            )
+        serializer = ReceiptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            token, _session = services.reporter_session_start(
+                receipt=serializer.validated_data["receipt"]
+            )
+        except services.InvalidReceiptError:
+            attempt_failed(request, scope="receipt")
+            raise ApiError(
+                status_code=401,
+                code="invalid_receipt",
+                detail=_("This receipt does not open a report. Check it and try again."),
+            ) from None
+        return Response({"token": token, "expires_in": int(services.SESSION_IDLE.total_seconds())})
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request) -> Response:
+        services.reporter_session_end(bearer_token(request))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ReporterReportApi(ReporterApi):
+    @extend_schema(responses={200: OpenApiResponse(description="REPORT")})
+    def get(self, request: Request) -> Response:
+        return Response(
+            reporter_report_view(
+                report=self.access(request).report, data_key=self.access(request).data_key
+            )
+        )
+
+
+class ReporterConsentApi(ReporterApi):
+    @extend_schema(
+        request=ConsentSerializer, responses={201: OpenApiResponse(description="recorded consent")}
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ConsentSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        access = self.access(request)
+        consent = services.consent_record(
+            access=access,
+            action=serializer.validated_data["action"],
+            granted=serializer.validated_data["granted"],
+        )
+        view = reporter_report_view(report=access.report, data_key=access.data_key)
+        return Response(
+            {
+                "action": consent.action,
+                "granted": consent.granted,
+                "recorded_at": consent.recorded_at.isoformat().replace("+00:00", "Z"),
+                "consents": view["consents"],
+                "state": view["state"],
+                "status_label": view["status_label"],
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReporterMessageApi(ReporterApi):
+    @extend_schema(
+        request=MessageSerializer, responses={201: OpenApiResponse(description="message")}
+    )
+    def post(self, request: Request) -> Response:
+        serializer = MessageSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            message = services.reporter_message_send(
+                access=self.access(request), body=serializer.validated_data["body"]
+            )
+        except services.ReportSealedError:
+            raise _sealed_error() from None
+        return Response(
+            {
+                "id": str(message.id),
+                "from": message.sender,
+                "body": serializer.validated_data["body"],
+                "sent_at": message.sent_at.isoformat().replace("+00:00", "Z"),
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReporterRouteApi(ReporterApi):
+    @extend_schema(request=RouteSerializer, responses={200: OpenApiResponse(description="REPORT")})
+    def post(self, request: Request) -> Response:
+        serializer = RouteSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        access = self.access(request)
+        try:
+            services.route_change(
+                access=access,
+                route=serializer.validated_data["route"],
+                informal_channel=serializer.validated_data.get("informal_channel") or "",
+            )
+        except services.RouteChangeRefusedError as refused:
+            raise validation_error({"route": [str(refused)]}) from None
+        return Response(reporter_report_view(report=access.report, data_key=access.data_key))
+
+
+class ReporterAttachmentApi(ReporterApi):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(
+        request={
+            "multipart/form-data": {
+                "type": "object",
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        },
+        responses={201: OpenApiResponse(description="attachment")},
+    )
+    def post(self, request: Request) -> Response:
+        upload = request.FILES.get("file")
+        rejected = getattr(request._request, "upload_rejected", "")
+        if rejected == "too_large":
+            raise ApiError(
+                status_code=413, code="too_large", detail=_("Each file can be at most 10 MB.")
+            )
+        if upload is None:
+            raise validation_error({"file": [_("Attach one file in the field 'file'.")]})
+        try:
+            clean = clean_attachment(upload.name or "", upload.read())
+            record = services.reporter_attachment_add(access=self.access(request), attachment=clean)
+        except AttachmentRejected as error:
+            raise validation_error({"file": [str(error)]}) from None
+        except services.TooManyAttachmentsError:
+            raise validation_error({"file": [_("You can attach at most 5 files.")]}) from None
+        return Response(
+            {
+                "id": str(record.id),
+                "filename": clean.filename,
+                "content_type": record.content_type,
+                "size": record.size,
+            },
+            status=status.HTTP_201_CREATED,
+        )
+
+
+class ReporterAttachmentDownloadApi(ReporterApi):
+    @extend_schema(responses={200: OpenApiResponse(description="the file")})
+    def get(self, request: Request, attachment_id: str) -> HttpResponseBase:
+        found = reporter_attachment(self.access(request), attachment_id)
+        if found is None:
+            raise ApiError(status_code=404, code="not_found", detail=_("Not found."))
+        return attachment_response(*found)

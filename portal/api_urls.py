@@ -1,0 +1,20 @@
+from django.urls import path
+
+from portal import api
+
+urlpatterns = [
+    path("reports", api.ReportCreateApi.as_view(), name="api-report-create"),
+    path("reporter/session", api.ReporterSessionApi.as_view(), name="api-reporter-session"),
+    path("reporter/report", api.ReporterReportApi.as_view(), name="api-reporter-report"),
+    path("reporter/consents", api.ReporterConsentApi.as_view(), name="api-reporter-consents"),
+    path("reporter/messages", api.ReporterMessageApi.as_view(), name="api-reporter-messages"),
+    path("reporter/route", api.ReporterRouteApi.as_view(), name="api-reporter-route"),
+    path(
+        "reporter/attachments", api.ReporterAttachmentApi.as_view(), name="api-reporter-attachments"
+    ),
+    path(
+        "reporter/attachments/<uuid:attachment_id>",
+        api.ReporterAttachmentDownloadApi.as_view(),
+        name="api-reporter-attachment",
+    ),
+]

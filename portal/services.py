@@ -1,0 +1,480 @@
+"""Every write a reporter makes: submit, sign in, consent, message, change route, attach.
+
+The report itself is stored in ``reports`` (the record); whether a case exists, and the staff
+alerts that follow a reporter's action, are ``cases``' to do, called from here. Each function
+runs in one transaction with its audit entry; notifications go through the outbox and leave
+after commit. Reporter actions are audited as ``reporter``: no identity, no address, nothing
+the reporter wrote.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Entity
+from audit.models import AuditEntry
+from audit.services import audit_record
+from cases.models import Case
+from cases.services import case_alert_staff, case_open
+from reports.attachments import MAX_ATTACHMENTS, CleanAttachment
+from reports.models import (
+    Attachment,
+    AttachmentContent,
+    Consent,
+    Message,
+    Report,
+    ReporterSession,
+    SpentIntakeForm,
+    next_position,
+)
+from reports.receipts import normalise_receipt, receipt_new, reference_new
+from reports.timeline import timeline_add
+from reports.vocabulary import ConsentAction, IdentityDisclosure, Route
+from vault import crypto, envelope
+
+REPORTER = AuditEntry.ActorKind.REPORTER
+SESSION_IDLE = timedelta(minutes=15)
+SESSION_ABSOLUTE = timedelta(hours=4)
+# An unknown receipt costs the same Argon2id work as a known one: nothing to learn from timing.
+_DUMMY_SALT = b"upstander-dummy!"
+
+
+class InvalidReceiptError(Exception):
+    """No report opens with this receipt (unknown and wrong receipts are indistinguishable)."""
+
+
+class ReportSealedError(Exception):
+    """Nobody in the organisation can read this report: case review is not granted."""
+
+
+class RouteChangeRefusedError(ValueError):
+    """The route change cannot be made; the message says why in plain words."""
+
+
+class IntakeFormAlreadySentError(Exception):
+    """This intake form already filed its report; a resent copy (Back, a double tap) files nothing."""
+
+
+class TooManyAttachmentsError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class ReportSubmission:
+    entity: Entity
+    category: str
+    route: str
+    informal_channel: str
+    narrative: str
+    reporter_role: str
+    identity_disclosure: str
+    incident_date: date | None = None
+    location_type: str = ""
+    identity: dict[str, str] | None = None
+    alleged_perpetrator: dict[str, str] | None = None
+    consents: dict[str, bool] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SubmittedReport:
+    report: Report
+    # Shown to the reporter once, then forgotten: it is stored nowhere.
+    receipt: str
+    data_key: bytes
+
+
+@dataclass
+class ReporterAccess:
+    """A signed-in reporter: their report and, for this request only, its data key."""
+
+    report: Report
+    data_key: bytes
+    session: ReporterSession
+
+
+def day_start(day: date) -> datetime:
+    """Midnight UTC: the only time recorded for anything that happens at submission."""
+    return datetime.combine(day, time(0), tzinfo=UTC)
+
+
+def _unique_reference() -> str:
+    for _attempt in range(10):
+        reference = reference_new()
+        if not Report.objects.filter(reference=reference).exists():
+            return reference
+    raise RuntimeError("could not find a free report reference")
+
+
+INTAKE_FORM_KEPT = timedelta(days=30)
+
+
+def intake_form_key_new() -> str:
+    """The one-time key an intake form carries from its first page to its last."""
+    return secrets.token_urlsafe(32)
+
+
+def intake_form_key_valid(value: str) -> bool:
+    return len(value) == 43 and all(c.isalnum() or c in "-_" for c in value)
+
+
+def _intake_form_digest(intake_form_key: str) -> str:
+    return envelope.blind_index("intake-form", intake_form_key)
+
+
+def report_submit(
+    *,
+    submission: ReportSubmission,
+    attachments: Sequence[CleanAttachment] = (),
+    intake_form_key: str | None = None,
+    on_stored: Callable[[SubmittedReport], None] | None = None,
+) -> SubmittedReport:
+    """Store a new report, sealed under its receipt; returns it with the receipt and key.
+
+    The receipt is returned exactly once and stored nowhere. A case is opened only when the
+    reporter granted ``case_review`` and did not choose a record only. With an
+    ``intake_form_key`` the same form files at most one report, however often it is sent:
+    the next copies raise ``IntakeFormAlreadySentError`` and change nothing. ``on_stored``
+    runs inside the transaction, before the form counts as sent to anyone else: a resent copy
+    that waited for this one finds whatever it left (the receipt hand-off).
+    """
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise TooManyAttachmentsError(str(MAX_ATTACHMENTS))
+    digest = _intake_form_digest(intake_form_key) if intake_form_key else None
+    if digest and SpentIntakeForm.objects.filter(digest=digest).exists():
+        raise IntakeFormAlreadySentError
+    receipt = receipt_new()
+    # Argon2id runs before the transaction, so no lock is held during the slow derivation.
+    prepared = envelope.data_key_prepare(receipt=receipt)
+    with transaction.atomic():
+        if digest:
+            _intake_form_spend(digest)
+        submitted = _report_store(submission, attachments, receipt, prepared)
+        if on_stored is not None:
+            on_stored(submitted)
+        return submitted
+
+
+def _intake_form_spend(digest: str) -> None:
+    # Two copies sent at once: the second insert waits for the first transaction and then
+    # fails on the primary key, so exactly one of them files a report.
+    try:
+        with transaction.atomic():
+            SpentIntakeForm.objects.create(digest=digest, spent_on=timezone.now().date())
+    except IntegrityError:
+        raise IntakeFormAlreadySentError from None
+
+
+def intake_forms_purge() -> int:
+    """Forget spent intake forms after a month (a form is not resent that late)."""
+    cutoff = timezone.now().date() - INTAKE_FORM_KEPT
+    deleted, _by_model = SpentIntakeForm.objects.filter(spent_on__lt=cutoff).delete()
+    return deleted
+
+
+def _report_store(
+    submission: ReportSubmission,
+    attachments: Sequence[CleanAttachment],
+    receipt: str,
+    prepared: envelope.PreparedDataKey,
+) -> SubmittedReport:
+    data_key = envelope.data_key_store(prepared)
+    key = prepared.key_material
+    report = Report(
+        reference=_unique_reference(),
+        receipt_index=envelope.blind_index("receipt", receipt),
+        data_key=data_key,
+        entity=submission.entity,
+        category=submission.category,
+        route=submission.route,
+        informal_channel=submission.informal_channel if submission.route == Route.INFORMAL else "",
+        location_type=submission.location_type,
+        reporter_role=submission.reporter_role,
+        identity_disclosure=submission.identity_disclosure,
+        submitted_on=timezone.now().date(),
+    )
+    envelope.seal(report, "narrative", submission.narrative, key)
+    if submission.incident_date is not None:
+        envelope.seal(report, "incident_date", submission.incident_date.isoformat(), key)
+    # Anonymous means no identity is kept at all, whatever was sent.
+    if submission.identity_disclosure == IdentityDisclosure.CONFIDENTIAL and submission.identity:
+        envelope.seal(report, "identity", json.dumps(submission.identity), key)
+    if submission.alleged_perpetrator:
+        envelope.seal(
+            report, "alleged_perpetrator", json.dumps(submission.alleged_perpetrator), key
+        )
+    report.full_clean(exclude=["data_key", "entity"])
+    report.save()
+
+    # Everything written at submission carries the day, never the time (it could be matched
+    # against building, network or calendar records to identify the reporter).
+    submitted_at = day_start(report.submitted_on)
+    Consent.objects.bulk_create(
+        Consent(
+            report=report,
+            action=action,
+            granted=granted,
+            source=Consent.Source.INTAKE,
+            recorded_at=submitted_at,
+            position=position,
+        )
+        for position, (action, granted) in enumerate(submission.consents.items(), start=1)
+    )
+    for attachment in attachments:
+        _attachment_store(report, attachment, key)
+    timeline_add(report, "submitted", at=submitted_at)
+    audit_record(
+        stream=report.id,
+        action="report.submitted",
+        actor_kind=REPORTER,
+        at=submitted_at,
+        detail={
+            "route": report.route,
+            "consents_granted": sorted(a for a, granted in submission.consents.items() if granted),
+            "attachments": len(attachments),
+        },
+    )
+    _sync_case_and_sealing(report, key, at=submitted_at)
+    return SubmittedReport(report=report, receipt=receipt, data_key=key)
+
+
+def _attachment_store(report: Report, attachment: CleanAttachment, key: bytes) -> Attachment:
+    record = Attachment(
+        report=report,
+        content_type=attachment.content_type,
+        size=len(attachment.data),
+        added_on=timezone.now().date(),
+    )
+    envelope.seal(record, "filename", attachment.filename, key)
+    record.save()
+    content = AttachmentContent(attachment=record)
+    envelope.seal(content, "data", attachment.data, key)
+    content.save()
+    return record
+
+
+def _sync_case_and_sealing(report: Report, key: bytes, *, at: datetime | None = None) -> None:
+    """Keep the organisation's access in line with the reporter's consent to case review.
+
+    Granted (and not a record only): the organisation's wrapping exists and so does a case.
+    Not granted: the report is sealed, unless a formal process already started, in which case
+    the organisation keeps access and every step that needs case review stays blocked.
+    """
+    report.forget_consents()
+    review = report.current_consents()[ConsentAction.CASE_REVIEW]
+    case = Case.objects.filter(report=report).first()
+    if review and report.route != Route.RECORD_ONLY:
+        envelope.organisation_wrap_add(data_key=report.data_key, key_material=key)
+        if case is None:
+            case_open(report=report, at=at)
+    elif (
+        not review
+        and (case is None or not case.formal_process_started)
+        and not envelope.is_sealed(report.data_key)
+    ):
+        envelope.organisation_wrap_remove(data_key=report.data_key)
+        if case is not None:
+            timeline_add(report, "resealed")
+            audit_record(stream=report.id, action="report.resealed", actor_kind=REPORTER)
+
+
+# --- Reporter sessions ---------------------------------------------------------------------
+
+
+def _session_key(token: str) -> bytes:
+    # The token carries 256 random bits, so a keyed hash is a sound key derivation here.
+    return crypto.derive_subkey(token.encode(), "reporter-session-key")
+
+
+def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
+    """Exchange a receipt for a session token; raises ``InvalidReceiptError``."""
+    canonical = normalise_receipt(receipt)
+    report = None
+    if canonical is not None:
+        report = (
+            Report.objects.select_related("data_key")
+            .filter(receipt_index=envelope.blind_index("receipt", canonical))
+            .first()
+        )
+    if report is None:
+        envelope.receipt_key(canonical or "unknown", _DUMMY_SALT)
+        raise InvalidReceiptError
+    try:
+        key = envelope.open_with_receipt(report.data_key, canonical or "")
+    except (envelope.WrongReceiptError, envelope.DataKeyShreddedError):
+        raise InvalidReceiptError from None
+
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    with transaction.atomic():
+        session = ReporterSession.objects.create(
+            token_index=envelope.blind_index("reporter-session", token),
+            report=report,
+            wrapped_data_key=crypto.encrypt(
+                _session_key(token),
+                key,
+                crypto.associated_data("reports_reportersession", "wrapped_data_key", report.id),
+            ),
+            expires_at=now + SESSION_IDLE,
+            # Rounded down to the hour: the first sign-in often follows the submission closely.
+            absolute_expiry=now.replace(minute=0, second=0, microsecond=0) + SESSION_ABSOLUTE,
+        )
+        # Reporter sign-ins are deliberately not audited: the first one usually follows the
+        # submission within minutes, and its time would date the report.
+    return token, session
+
+
+def reporter_session_resolve(token: str) -> ReporterAccess | None:
+    """The access a token gives, sliding its idle expiry; ``None`` if unknown or expired."""
+    if not token:
+        return None
+    now = timezone.now()
+    session = (
+        ReporterSession.objects.select_related("report", "report__data_key", "report__entity")
+        .filter(token_index=envelope.blind_index("reporter-session", token))
+        .first()
+    )
+    if session is None:
+        return None
+    if session.expires_at <= now or session.absolute_expiry <= now:
+        session.delete()
+        return None
+    try:
+        key = crypto.decrypt(
+            _session_key(token),
+            bytes(session.wrapped_data_key),
+            crypto.associated_data(
+                "reports_reportersession", "wrapped_data_key", session.report_id
+            ),
+        )
+    except crypto.DecryptionError:
+        return None
+    session.expires_at = min(now + SESSION_IDLE, session.absolute_expiry)
+    session.save(update_fields=["expires_at"])
+    return ReporterAccess(report=session.report, data_key=key, session=session)
+
+
+def reporter_session_end(token: str) -> None:
+    if token:
+        ReporterSession.objects.filter(
+            token_index=envelope.blind_index("reporter-session", token)
+        ).delete()
+
+
+def reporter_sessions_purge() -> int:
+    """Delete expired sessions (their wrapped keys are useless without the token anyway)."""
+    deleted, _by_model = ReporterSession.objects.filter(expires_at__lte=timezone.now()).delete()
+    return deleted
+
+
+# --- What a signed-in reporter does ---------------------------------------------------------
+
+
+def _alert_staff(report: Report, kind: str) -> None:
+    case_alert_staff(report=report, kind=kind)
+
+
+@transaction.atomic
+def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Consent:
+    """The reporter grants or withdraws one consent; the history keeps every decision."""
+    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    if action not in ConsentAction.values:
+        raise ValueError(f"unknown consent action {action!r}")
+    consent = Consent.objects.create(
+        report=report,
+        action=action,
+        granted=granted,
+        source=Consent.Source.PORTAL,
+        recorded_at=timezone.now(),
+        position=next_position(report.consents.all()),
+    )
+    timeline_add(report, "consent_granted" if granted else "consent_withdrawn", action=action)
+    audit_record(
+        stream=report.id,
+        action="consent.granted" if granted else "consent.withdrawn",
+        actor_kind=REPORTER,
+        detail={"action": action},
+    )
+    if action == ConsentAction.CASE_REVIEW and granted and report.route == Route.RECORD_ONLY:
+        # Asking for review is asking to leave "record only": the focal point helps decide.
+        _route_set(report, Route.UNDECIDED, "")
+    case_before = _case_of(report)
+    _sync_case_and_sealing(report, access.data_key)
+    if (
+        action == ConsentAction.CASE_REVIEW
+        and not granted
+        and case_before is not None
+        and case_before.formal_process_started
+    ):
+        timeline_add(report, "withdrawal_after_formal")
+    if case_before is not None:
+        _alert_staff(report, "consent_changed")
+    access.report = report
+    return consent
+
+
+def _case_of(report: Report) -> Case | None:
+    return Case.objects.filter(report=report).first()
+
+
+def _route_set(report: Report, route: str, informal_channel: str) -> None:
+    report.route = route
+    report.informal_channel = informal_channel if route == Route.INFORMAL else ""
+    report.full_clean(exclude=["data_key", "entity"])
+    report.save(update_fields=["route", "informal_channel"])
+    timeline_add(report, "route_changed", route=route, informal_channel=report.informal_channel)
+    audit_record(
+        stream=report.id,
+        action="report.route_changed",
+        actor_kind=REPORTER,
+        detail={"route": route, "informal_channel": report.informal_channel},
+    )
+
+
+@transaction.atomic
+def route_change(*, access: ReporterAccess, route: str, informal_channel: str = "") -> Report:
+    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    if route == Route.RECORD_ONLY and _case_of(report) is not None:
+        raise RouteChangeRefusedError(
+            _(
+                "A focal point is already reviewing this report. To stop the review, withdraw "
+                "your consent to case review instead."
+            )
+        )
+    _route_set(report, route, informal_channel)
+    _sync_case_and_sealing(report, access.data_key)
+    if _case_of(report) is not None:
+        _alert_staff(report, "route_changed")
+    access.report = report
+    return report
+
+
+@transaction.atomic
+def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
+    report = access.report
+    if _case_of(report) is None or envelope.is_sealed(report.data_key):
+        raise ReportSealedError
+    message = Message(report=report, sender=Message.Sender.REPORTER, sent_at=timezone.now())
+    envelope.seal(message, "body", body, access.data_key)
+    message.save()
+    audit_record(stream=report.id, action="message.from_reporter", actor_kind=REPORTER)
+    _alert_staff(report, "reporter_message")
+    return message
+
+
+@transaction.atomic
+def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachment) -> Attachment:
+    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    if report.attachments.count() >= MAX_ATTACHMENTS:
+        raise TooManyAttachmentsError(str(MAX_ATTACHMENTS))
+    record = _attachment_store(report, attachment, access.data_key)
+    timeline_add(report, "attachment_added")
+    audit_record(stream=report.id, action="attachment.added", actor_kind=REPORTER)
+    return record

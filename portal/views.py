@@ -1,0 +1,482 @@
+"""The reporter's pages: intake, receipt, access with a receipt, the portal, quick exit.
+
+All of them work without JavaScript. Responses that show a receipt or report content are
+never cached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBase,
+    HttpResponseRedirect,
+    JsonResponse,
+)
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases.services import ACKNOWLEDGEMENT_DAYS
+from core.throttling import attempt_failed, attempts_retry_after
+from portal import services
+from portal.forms import CHANNEL_HELP, ROUTE_HELP, STEPS
+from portal.receipt_handoff import COOKIE as RECEIPT_COOKIE
+from portal.receipt_handoff import COOKIE_PATH as RECEIPT_COOKIE_PATH
+from portal.receipt_handoff import LIFETIME as RECEIPT_LIFETIME
+from portal.receipt_handoff import (
+    ReceiptToShow,
+    receipt_handoff_put,
+    receipt_handoff_take,
+    receipt_handoff_ticket,
+)
+from portal.selectors import reporter_attachment, reporter_report_view
+from portal.serializers import MESSAGE_MAX, ReportSubmissionSerializer
+from reports.attachments import (
+    MAX_ATTACHMENTS,
+    AttachmentRejected,
+    CleanAttachment,
+    attachment_response,
+    clean_attachment,
+)
+from reports.vocabulary import ConsentAction, InformalChannel, Route
+
+SESSION_COOKIE = "upstander_reporter"
+# How long before the idle limit the portal warns and offers to stay (with JavaScript).
+SESSION_WARNING = timedelta(minutes=2)
+
+
+def quick_exit_context(request: HttpRequest) -> dict[str, str]:
+    return {"quick_exit_url": settings.UPSTANDER_QUICK_EXIT_URL}
+
+
+# --- Intake ---------------------------------------------------------------------------------
+
+
+def _step_index(name: str) -> int:
+    for index, (step_name, _form, _title) in enumerate(STEPS):
+        if step_name == name:
+            return index
+    return 0
+
+
+def _hidden_carry(data: Any, current: int) -> list[tuple[str, str]]:
+    """Answers from the other steps, carried as hidden fields (nothing is kept server-side)."""
+    carried: list[tuple[str, str]] = []
+    for index, (_name, form_class, _title) in enumerate(STEPS):
+        if index == current:
+            continue
+        for field_name in form_class().fields:
+            carried.extend((field_name, value) for value in data.getlist(field_name))
+    return carried
+
+
+def _render_step(request: HttpRequest, index: int, form: Any, status: int = 200) -> HttpResponse:
+    name, _form_class, title = STEPS[index]
+    context = {
+        "form": form,
+        "step": name,
+        "step_number": index + 1,
+        "step_count": len(STEPS),
+        "steps": [(step_title, i == index) for i, (_n, _f, step_title) in enumerate(STEPS)],
+        "title": title,
+        "carried": _hidden_carry(request.POST, index) if request.method == "POST" else [],
+        "route_help": [(Route(code).label, text) for code, text in ROUTE_HELP.items()],
+        "channel_help": [
+            (InformalChannel(code).label, text) for code, text in CHANNEL_HELP.items()
+        ],
+        "max_attachments": MAX_ATTACHMENTS,
+        "intake_form_key": _intake_form_key(request),
+    }
+    response = render(request, "portal/intake.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _intake_form_key(request: HttpRequest) -> str:
+    """The form's one-time key, carried from page to page; a new form gets a new one."""
+    carried = request.POST.get("intake_form_key", "") if request.method == "POST" else ""
+    return carried if services.intake_form_key_valid(carried) else services.intake_form_key_new()
+
+
+def _submission_payload(forms_by_step: dict[str, Any]) -> dict[str, Any]:
+    about, what, identity, route = (forms_by_step[name].cleaned_data for name, _f, _t in STEPS)
+    return {
+        "entity": about["entity"].code,
+        "reporter_role": about["reporter_role"],
+        "category": what["category"],
+        "narrative": what["narrative"],
+        "incident_date": what.get("incident_date"),
+        "location_type": what.get("location_type") or "",
+        "alleged_perpetrator": {
+            "name": what.get("perpetrator_name", ""),
+            "role": what.get("perpetrator_role", ""),
+            "relationship": what.get("perpetrator_relationship", ""),
+        },
+        "identity_disclosure": identity["identity_disclosure"],
+        "identity": {
+            "name": identity.get("name", ""),
+            "email": identity.get("email", ""),
+            "phone": identity.get("phone", ""),
+        },
+        "route": route["route"],
+        "informal_channel": route.get("informal_channel") or "",
+        "consents": forms_by_step["route"].consents(),
+    }
+
+
+def _clean_uploads(request: HttpRequest) -> tuple[list[CleanAttachment], str | None]:
+    if getattr(request, "upload_rejected", "") == "too_large":
+        return [], _("Each file can be at most 10 MB.")
+    if getattr(request, "upload_rejected", "") == "too_many":
+        return [], _("You can attach at most 5 files.")
+    cleaned = []
+    for upload in request.FILES.getlist("attachments"):
+        try:
+            cleaned.append(clean_attachment(upload.name or "", upload.read()))
+        except AttachmentRejected as error:
+            return [], str(error)
+    return cleaned, None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def intake(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render_step(request, 0, STEPS[0][1]())
+
+    index = _step_index(request.POST.get("step", ""))
+    if "back" in request.POST and index > 0:
+        previous = index - 1
+        return _render_step(request, previous, STEPS[previous][1](initial=request.POST.dict()))
+
+    forms_by_step = {name: form_class(request.POST) for name, form_class, _t in STEPS[: index + 1]}
+    for step_index, (name, _form_class, _title) in enumerate(STEPS[: index + 1]):
+        if not forms_by_step[name].is_valid():
+            return _render_step(request, step_index, forms_by_step[name], status=400)
+
+    if index < len(STEPS) - 1:
+        following = index + 1
+        return _render_step(request, following, STEPS[following][1](initial=request.POST.dict()))
+
+    attachments, upload_error = _clean_uploads(request)
+    if upload_error:
+        forms_by_step["route"].add_error(None, upload_error)
+        status = 413 if getattr(request, "upload_rejected", "") == "too_large" else 400
+        return _render_step(request, index, forms_by_step["route"], status=status)
+
+    serializer = ReportSubmissionSerializer(data=_submission_payload(forms_by_step))
+    if not serializer.is_valid():
+        form = forms_by_step["route"]
+        for messages_ in serializer.errors.values():
+            for message in messages_ if isinstance(messages_, list) else [messages_]:
+                form.add_error(None, str(message))
+        return _render_step(request, index, form, status=400)
+
+    intake_form_key = request.POST.get("intake_form_key", "")
+    if not services.intake_form_key_valid(intake_form_key):
+        forms_by_step["route"].add_error(
+            None, _("This form is incomplete. Please open it again from the start.")
+        )
+        return _render_step(request, index, forms_by_step["route"], status=400)
+    tickets: list[str | None] = []
+
+    def hand_off_receipt(submitted: services.SubmittedReport) -> None:
+        shown = ReceiptToShow(
+            receipt=submitted.receipt,
+            reference=submitted.report.reference,
+            case_opened=hasattr(submitted.report, "case"),
+        )
+        tickets.append(receipt_handoff_put(shown, intake_form_key=intake_form_key))
+
+    try:
+        submitted = services.report_submit(
+            submission=serializer.submission(),
+            attachments=attachments,
+            intake_form_key=intake_form_key,
+            on_stored=hand_off_receipt,
+        )
+    except services.IntakeFormAlreadySentError:
+        # Back then Send again, or a double tap whose first answer the browser dropped: the
+        # report exists once, and its receipt is still shown if nobody has seen it yet.
+        return _redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
+    if tickets[0] is None:
+        # The cache is down: the receipt must still reach the reporter, so it is shown now.
+        return _render_receipt(
+            request,
+            ReceiptToShow(
+                receipt=submitted.receipt,
+                reference=submitted.report.reference,
+                case_opened=hasattr(submitted.report, "case"),
+            ),
+        )
+    return _redirect_to_receipt(tickets[0])
+
+
+def _redirect_to_receipt(ticket: str, *, query: str = "") -> HttpResponse:
+    # 303: the browser fetches the receipt with a GET, so a reload never posts the form again.
+    response = HttpResponseRedirect(reverse("portal:receipt") + query, status=303)
+    response.set_cookie(
+        RECEIPT_COOKIE,
+        ticket,
+        max_age=int(RECEIPT_LIFETIME.total_seconds()),
+        path=RECEIPT_COOKIE_PATH,
+        httponly=True,
+        secure=not settings.DEBUG,
+        samesite="Strict",
+    )
+    return response
+
+
+def _render_receipt(
+    request: HttpRequest, shown: ReceiptToShow | None, **extra: Any
+) -> HttpResponse:
+    context = {"shown": shown, "acknowledgement_days": ACKNOWLEDGEMENT_DAYS, **extra}
+    response = render(request, "portal/receipt.html", context)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_GET
+def receipt(request: HttpRequest) -> HttpResponse:
+    """The receipt, shown once; afterwards the page says it was shown and opens nothing."""
+    shown = receipt_handoff_take(request.COOKIES.get(RECEIPT_COOKIE, ""))
+    response = _render_receipt(request, shown, already_filed=request.GET.get("already") == "1")
+    response.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_COOKIE_PATH, samesite="Strict")
+    return response
+
+
+# --- Access and portal ----------------------------------------------------------------------
+
+
+def _draft_from(request: HttpRequest, field: str) -> str:
+    """A message the reporter was writing when their session ended, kept for them to send."""
+    return request.POST.get(field, "")[:MESSAGE_MAX] if request.method == "POST" else ""
+
+
+def _render_access(
+    request: HttpRequest, *, status: int = 200, draft: str = "", **context: Any
+) -> HttpResponse:
+    context = {"expired": request.GET.get("expired") == "1", "draft": draft, **context}
+    response = render(request, "portal/access.html", context, status=status)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def access(request: HttpRequest) -> HttpResponse:
+    if request.method == "GET":
+        return _render_access(request)
+    draft = _draft_from(request, "draft")
+    retry_after = attempts_retry_after(request, scope="receipt")
+    if retry_after is not None:
+        error = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
+            "minutes": max(1, retry_after // 60)
+        }
+        response = _render_access(request, status=429, draft=draft, error=error)
+        response["Retry-After"] = str(retry_after)
+        return response
+    try:
+        token, _session = services.reporter_session_start(
+            receipt=request.POST.get("receipt", "")[:100]
+        )
+    except services.InvalidReceiptError:
+        attempt_failed(request, scope="receipt")
+        error = _("This receipt does not open a report. Check it and try again.")
+        return _render_access(request, status=401, draft=draft, error=error)
+    access_ = services.reporter_session_resolve(token) if draft.strip() else None
+    if access_ is not None:
+        # The unsent message goes straight back into the message box: rendered here rather
+        # than redirected, because a redirect could only carry it in the address.
+        response = _render_portal(request, access_, draft=draft)
+    else:
+        response = redirect("portal:portal")
+    response.set_cookie(
+        SESSION_COOKIE,
+        token,
+        httponly=True,
+        secure=not settings.DEBUG,
+        samesite="Strict",
+        path="/",
+    )
+    return response
+
+
+def reporter_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        access_ = services.reporter_session_resolve(request.COOKIES.get(SESSION_COOKIE, ""))
+        if access_ is None:
+            draft = (
+                _draft_from(request, "body")
+                if request.path == reverse("portal:portal-message")
+                else ""
+            )
+            response: HttpResponseBase
+            if draft.strip():
+                # The session ended while a message was being written: nothing is lost, the
+                # reporter signs in again and finds the message ready to send.
+                response = _render_access(request, status=401, draft=draft, expired=True)
+            elif request.path == reverse("portal:portal-stay"):
+                response = JsonResponse({"error": "unauthenticated"}, status=401)
+            else:
+                response = HttpResponseRedirect(reverse("portal:access") + "?expired=1")
+            response.delete_cookie(SESSION_COOKIE, path="/", samesite="Strict")
+            return response
+        result = view(request, access_, *args, **kwargs)
+        result["Cache-Control"] = "no-store"
+        return result
+
+    return never_cache(wrapped)
+
+
+def _render_portal(
+    request: HttpRequest, access_: services.ReporterAccess, *, draft: str = ""
+) -> HttpResponse:
+    report = reporter_report_view(report=access_.report, data_key=access_.data_key)
+    consent_rows = [
+        (action, ConsentAction(action).label, report["consents"][action])
+        for action in ConsentAction.values
+    ]
+    response = render(
+        request,
+        "portal/portal.html",
+        {
+            "report": report,
+            "consent_rows": consent_rows,
+            "routes": Route.choices,
+            "channels": InformalChannel.choices,
+            "route_help": [(Route(code).label, text) for code, text in ROUTE_HELP.items()],
+            "idle_minutes": int(services.SESSION_IDLE.total_seconds() // 60),
+            "seconds_left": _seconds_left(access_),
+            "warning_seconds": int(SESSION_WARNING.total_seconds()),
+            "warning_minutes": int(SESSION_WARNING.total_seconds() // 60),
+            "message_max": MESSAGE_MAX,
+            "can_attach": len(report["attachments"]) < MAX_ATTACHMENTS,
+            "draft": draft,
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _seconds_left(access_: services.ReporterAccess) -> int:
+    return max(0, int((access_.session.expires_at - timezone.now()).total_seconds()))
+
+
+@require_GET
+@reporter_required
+def portal(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    return _render_portal(request, access_)
+
+
+@require_POST
+@reporter_required
+def portal_stay(request: HttpRequest, access_: services.ReporterAccess) -> JsonResponse:
+    """Stay signed in: resolving the session already slid its idle expiry; say how long now."""
+    return JsonResponse({"seconds_left": _seconds_left(access_)})
+
+
+@require_POST
+@reporter_required
+def portal_consent(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    action = request.POST.get("action", "")
+    granted = request.POST.get("granted")
+    if action not in ConsentAction.values or granted not in ("yes", "no"):
+        messages.error(request, _("That choice was not understood; nothing was changed."))
+        return redirect("portal:portal")
+    services.consent_record(access=access_, action=action, granted=granted == "yes")
+    messages.success(request, _("Your choice is recorded."))
+    return redirect("portal:portal")
+
+
+@require_POST
+@reporter_required
+def portal_message(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    body = request.POST.get("body", "")
+    if not body.strip() or len(body) > MESSAGE_MAX:
+        messages.error(request, _("Write a message of up to 10,000 characters."))
+        return redirect("portal:portal")
+    try:
+        services.reporter_message_send(access=access_, body=body)
+    except services.ReportSealedError:
+        messages.error(
+            request,
+            _("Nobody can read messages while your report is sealed. Allow case review first."),
+        )
+        return redirect("portal:portal")
+    messages.success(request, _("Your message was sent."))
+    return redirect("portal:portal")
+
+
+@require_POST
+@reporter_required
+def portal_route(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    route = request.POST.get("route", "")
+    channel = request.POST.get("informal_channel", "") if route == Route.INFORMAL else ""
+    if route not in Route.values or (
+        route == Route.INFORMAL and channel not in InformalChannel.values
+    ):
+        messages.error(
+            request, _("Choose a route, and for the informal route how it should happen.")
+        )
+        return redirect("portal:portal")
+    try:
+        services.route_change(access=access_, route=route, informal_channel=channel)
+    except services.RouteChangeRefusedError as refused:
+        messages.error(request, str(refused))
+        return redirect("portal:portal")
+    messages.success(request, _("Your choice is recorded."))
+    return redirect("portal:portal")
+
+
+@require_POST
+@reporter_required
+def portal_attachment(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    attachments, error = _clean_uploads(request)
+    if error is None and len(attachments) != 1:
+        error = _("Choose one file to add.")
+    if error is None:
+        try:
+            services.reporter_attachment_add(access=access_, attachment=attachments[0])
+        except services.TooManyAttachmentsError:
+            error = _("You can attach at most 5 files.")
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("Your file was added."))
+    return redirect("portal:portal")
+
+
+@require_GET
+@reporter_required
+def portal_attachment_download(
+    request: HttpRequest, access_: services.ReporterAccess, attachment_id: str
+) -> HttpResponseBase:
+    found = reporter_attachment(access_, attachment_id)
+    if found is None:
+        return render(request, "errors/404.html", status=404)
+    return attachment_response(*found)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def quick_exit(request: HttpRequest) -> HttpResponse:
+    """Leave at once: end the session, clear what the browser keeps, go somewhere neutral."""
+    services.reporter_session_end(request.COOKIES.get(SESSION_COOKIE, ""))
+    response = HttpResponseRedirect(settings.UPSTANDER_QUICK_EXIT_URL)
+    response.delete_cookie(SESSION_COOKIE, path="/", samesite="Strict")
+    response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
+    return response

@@ -23,7 +23,7 @@ from accounts.models import Entity
 from audit.models import AuditEntry
 from audit.services import audit_record
 from cases.models import Case
-from cases.services import case_alert_staff, case_open
+from cases.services.opening import case_alert_staff, case_open
 from reports.attachments import MAX_ATTACHMENTS, CleanAttachment
 from reports.models import (
     Attachment,
@@ -38,7 +38,7 @@ from reports.models import (
 from reports.receipts import normalise_receipt, receipt_new, reference_new
 from reports.timeline import timeline_add
 from reports.vocabulary import ConsentAction, IdentityDisclosure, Route
-from vault import crypto, envelope
+from vault import envelope
 
 REPORTER = AuditEntry.ActorKind.REPORTER
 SESSION_IDLE = timedelta(minutes=15)
@@ -288,11 +288,6 @@ def _sync_case_and_sealing(report: Report, key: bytes, *, at: datetime | None = 
 # --- Reporter sessions ---------------------------------------------------------------------
 
 
-def _session_key(token: str) -> bytes:
-    # The token carries 256 random bits, so a keyed hash is a sound key derivation here.
-    return crypto.derive_subkey(token.encode(), "reporter-session-key")
-
-
 def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
     """Exchange a receipt for a session token; raises ``InvalidReceiptError``."""
     canonical = normalise_receipt(receipt)
@@ -317,10 +312,8 @@ def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
         session = ReporterSession.objects.create(
             token_index=envelope.blind_index("reporter-session", token),
             report=report,
-            wrapped_data_key=crypto.encrypt(
-                _session_key(token),
-                key,
-                crypto.associated_data("reports_reportersession", "wrapped_data_key", report.id),
+            wrapped_data_key=envelope.session_wrap(
+                token=token, key_material=key, report_id=report.id
             ),
             expires_at=now + SESSION_IDLE,
             # Rounded down to the hour: the first sign-in often follows the submission closely.
@@ -346,15 +339,10 @@ def reporter_session_resolve(token: str) -> ReporterAccess | None:
     if session.expires_at <= now or session.absolute_expiry <= now:
         session.delete()
         return None
-    try:
-        key = crypto.decrypt(
-            _session_key(token),
-            bytes(session.wrapped_data_key),
-            crypto.associated_data(
-                "reports_reportersession", "wrapped_data_key", session.report_id
-            ),
-        )
-    except crypto.DecryptionError:
+    key = envelope.session_unwrap(
+        token=token, wrapped=bytes(session.wrapped_data_key), report_id=session.report_id
+    )
+    if key is None:
         return None
     session.expires_at = min(now + SESSION_IDLE, session.absolute_expiry)
     session.save(update_fields=["expires_at"])

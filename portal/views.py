@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.services import ACKNOWLEDGEMENT_DAYS
+from cases.services.opening import ACKNOWLEDGEMENT_DAYS
 from core.throttling import attempt_failed, attempts_retry_after
 from portal import services
 from portal.forms import CHANNEL_HELP, ROUTE_HELP, STEPS

@@ -114,32 +114,3 @@ def referral_make(*, case: Any, actor: User, service: Any, note: str = "") -> Re
         detail={"service": entry.kind, "service_id": entry.pk},
     )
     return referral
-
-
-def demo_directory_create(*, entities: list[Any]) -> None:
-    """A service directory for the demo entities, the ombudsperson linked to the demo account."""
-    ombudsperson = User.objects.filter(username="demo_ombudsperson").first()
-    names = {
-        ServiceKind.OMBUDSPERSON: "Office of the Ombudsperson",
-        ServiceKind.MEDIATION: "Mediation Service",
-        ServiceKind.STAFF_COUNSELLOR: "Staff Counsellor",
-        ServiceKind.MEDICAL: "Medical Service",
-        ServiceKind.LEGAL_AID: "Legal aid (staff union)",
-        ServiceKind.SECURITY: "Security focal point",
-        ServiceKind.INVESTIGATION_OFFICE: "Office of Internal Oversight",
-        ServiceKind.EXTERNAL: "Local women's support centre",
-    }
-    for entity in entities:
-        for kind, name in names.items():
-            staff_user = (
-                ombudsperson
-                if kind == ServiceKind.OMBUDSPERSON
-                and ombudsperson
-                and ombudsperson.entity_id == entity.id
-                else None
-            )
-            ServiceEntry.objects.update_or_create(
-                entity=entity,
-                kind=kind,
-                defaults={"name": name, "staff_user": staff_user, "active": True},
-            )

@@ -284,6 +284,32 @@ def blind_index(purpose: str, value: str) -> str:
     )
 
 
+# --- Reporter sessions -----------------------------------------------------------------------
+
+
+def _session_key(token: str) -> bytes:
+    # The token carries 256 random bits, so a keyed hash is a sound key derivation here.
+    return crypto.derive_subkey(token.encode(), "reporter-session-key")
+
+
+def _session_aad(report_id: object) -> bytes:
+    return crypto.associated_data("reports_reportersession", "wrapped_data_key", report_id)
+
+
+def session_wrap(*, token: str, key_material: bytes, report_id: object) -> bytes:
+    """A report's data key wrapped for one reporter session: only the token's holder can use
+    it, so neither a database dump nor the server alone opens a signed-in reporter's report."""
+    return crypto.encrypt(_session_key(token), key_material, _session_aad(report_id))
+
+
+def session_unwrap(*, token: str, wrapped: bytes, report_id: object) -> bytes | None:
+    """The data key a session holds, or ``None`` if this token does not open it."""
+    try:
+        return crypto.decrypt(_session_key(token), wrapped, _session_aad(report_id))
+    except crypto.DecryptionError:
+        return None
+
+
 # --- Keyed digests for other rooms ------------------------------------------------------------
 
 

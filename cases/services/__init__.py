@@ -9,11 +9,5 @@
 - ``labels``: the staff's labels on a case;
 - ``overrides``: four eyes past a missing consent.
 
-Import an action from its module. The names below are kept here only for callers outside
-``cases`` that import this package (``portal``, the browser tests); nothing in ``cases`` uses them.
+Import an action from its module; this package itself exports nothing.
 """
-
-from cases.services.correspondence import staff_message_send
-from cases.services.opening import ACKNOWLEDGEMENT_DAYS, case_alert_staff, case_open
-
-__all__ = ["ACKNOWLEDGEMENT_DAYS", "case_alert_staff", "case_open", "staff_message_send"]

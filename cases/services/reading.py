@@ -6,7 +6,6 @@ trail shows who looked at what and when.
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.db import transaction
@@ -17,6 +16,15 @@ from audit.models import AuditEntry
 from audit.services import audit_record, stream_entries, stream_is_valid
 from cases.errors import CaseForbiddenError, ReportUnreadableError
 from cases.models import Case
+from reports.reading import (
+    REPORT_UNREADABLE,
+    attachment_file,
+    organisation_key,
+    report_attachment_find,
+    report_attachments,
+    report_content,
+    report_messages,
+)
 from reports.vocabulary import ConsentAction
 from vault import envelope
 
@@ -27,8 +35,8 @@ def case_data_key(case: Case) -> bytes:
     Raises ``ReportUnreadableError`` when the reporter sealed the report or it was shredded.
     """
     try:
-        return envelope.open_with_organisation_key(case.report.data_key)
-    except (envelope.ReportSealedError, envelope.DataKeyShreddedError):
+        return organisation_key(case.report)
+    except REPORT_UNREADABLE:
         raise ReportUnreadableError from None
 
 
@@ -55,24 +63,23 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     identity_visible = policy.sees_identity(
         actor, case, disclosure_consented=consents.get(ConsentAction.IDENTITY_DISCLOSURE, False)
     )
-    identity = envelope.open_text(report, "identity", key) if identity_visible else None
-    perpetrator = envelope.open_text(report, "alleged_perpetrator", key)
+    content = report_content(report, key, with_identity=identity_visible)
     result: dict[str, Any] = {
         "sealed": False,
-        "narrative": envelope.open_text(report, "narrative", key),
-        "incident_date": envelope.open_text(report, "incident_date", key),
-        "identity": json.loads(identity) if identity else None,
+        "narrative": content.narrative,
+        "incident_date": content.incident_date,
+        "identity": content.identity,
         "identity_withheld": report.identity is not None and not identity_visible,
-        "alleged_perpetrator": json.loads(perpetrator) if perpetrator else None,
+        "alleged_perpetrator": content.alleged_perpetrator,
         "messages": [
             {
-                "id": str(m.id),
-                "from": m.sender,
-                "author": m.author.username if m.author else None,
-                "body": envelope.open_text(m, "body", key),
-                "sent_at": m.sent_at.isoformat(),
+                "id": str(read.message.id),
+                "from": read.message.sender,
+                "author": read.message.author.username if read.message.author else None,
+                "body": read.body,
+                "sent_at": read.message.sent_at.isoformat(),
             }
-            for m in report.messages.select_related("author").order_by("sent_at")
+            for read in report_messages(report, key, with_authors=True)
         ],
         "notes": [
             {
@@ -87,19 +94,19 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
         else [],
         "attachments": [
             {
-                "id": str(a.id),
-                "filename": envelope.open_text(a, "filename", key),
-                "content_type": a.content_type,
-                "size": a.size,
+                "id": str(listed.attachment.id),
+                "filename": listed.filename,
+                "content_type": listed.attachment.content_type,
+                "size": listed.attachment.size,
             }
-            for a in report.attachments.all()
+            for listed in report_attachments(report, key)
         ],
     }
     audit_record(
         stream=report.id,
         action="case.decrypted_read",
         actor=actor,
-        detail={"identity": bool(identity), "messages": len(result["messages"])},
+        detail={"identity": content.identity is not None, "messages": len(result["messages"])},
     )
     return result
 
@@ -108,19 +115,17 @@ def case_attachment_read(
     *, case: Case, actor: User, attachment_id: Any
 ) -> tuple[str, str, bytes] | None:
     """(filename, content type, bytes) of one of the case's attachments; audited."""
-    attachment = case.report.attachments.select_related("content").filter(pk=attachment_id).first()
+    attachment = report_attachment_find(case.report, attachment_id)
     if attachment is None:
         return None
-    key = case_data_key(case)
-    data = envelope.open_bytes(attachment.content, "data", key) or b""
-    filename = envelope.open_text(attachment, "filename", key) or "attachment"
+    filename, content_type, data = attachment_file(attachment, case_data_key(case))
     audit_record(
         stream=case.report_id,
         action="attachment.decrypted_read",
         actor=actor,
         detail={"attachment": str(attachment.pk)},
     )
-    return filename, attachment.content_type, data
+    return filename, content_type, data
 
 
 @transaction.atomic

@@ -82,7 +82,7 @@ def test_the_receipt_opens_the_portal_where_the_reporter_consents_writes_and_rea
     phone: Page, browser: Browser, app_server: AppServer, browser_focal_point: Any
 ) -> None:
     from cases.models import Case
-    from cases.services import staff_message_send
+    from cases.services.correspondence import staff_message_send
 
     receipt = file_report(phone, narrative=NARRATIVE)
     phone.get_by_role("link", name="Follow my report").click()

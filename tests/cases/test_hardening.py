@@ -12,8 +12,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from cases.models import Case
+from demo.directory import demo_directory_create
 from referrals.models import Referral, ServiceEntry
-from referrals.services import demo_directory_create
 from reports.models import Consent
 from tests.cases.conftest import force_state, receipt_of
 from vault import envelope

@@ -290,7 +290,7 @@ def test_every_case_action_is_audited(
     open_case: Any, focal_point: Any, staff_api: Any, entity: Any
 ) -> None:
     from audit.models import AuditEntry
-    from referrals.services import demo_directory_create
+    from demo.directory import demo_directory_create
 
     demo_directory_create(entities=[entity])
     case = open_case(consents={**ALL, "support_referral": True})

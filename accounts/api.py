@@ -20,8 +20,8 @@ from accounts.selectors import (
 )
 from accounts.services import (
     STAFF_TOKEN_LIFETIME,
-    InvalidCredentialsError,
-    OtpRequiredError,
+    OtpRefusedError,
+    PasswordRefusedError,
     staff_enrol,
     staff_invitation_resend,
     staff_token_issue,
@@ -29,7 +29,7 @@ from accounts.services import (
     staff_user_deactivate,
 )
 from core.api_errors import ApiError
-from core.errors import Forbidden, NotFound, ValidationFailed
+from core.errors import ForbiddenError, InvalidInputError, NotFoundError
 from core.throttling import attempt_failed, attempts_retry_after
 
 
@@ -78,7 +78,7 @@ class AuthTokenApi(APIView):
         data = request.data if isinstance(request.data, dict) else {}
         username, password, otp = (str(data.get(k) or "") for k in ("username", "password", "otp"))
         if not username or not password:
-            raise ValidationFailed(
+            raise InvalidInputError(
                 {
                     k: [_("This field is required.")]
                     for k in ("username", "password")
@@ -89,7 +89,7 @@ class AuthTokenApi(APIView):
             token, user = staff_token_issue(
                 username=username[:150], password=password[:200], otp=otp[:12]
             )
-        except (InvalidCredentialsError, OtpRequiredError):
+        except (PasswordRefusedError, OtpRefusedError):
             # Counted, not translated: the refusal itself is answered like any other.
             attempt_failed(request, scope="staff-login")
             raise
@@ -135,14 +135,14 @@ class StaffApi(APIView):
         return user
 
     def validated(
-        self, serializer_class: type[serializers.Serializer], request: Request
+        self, serializer_class: type[serializers.Serializer[Any]], request: Request
     ) -> dict[str, Any]:
         serializer = serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
 
-class StaffUserSerializer(serializers.Serializer):
+class StaffUserSerializer(serializers.Serializer[Any]):
     username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
     entity = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
@@ -164,7 +164,7 @@ class AdminApi(StaffApi):
     def admin(self, request: Request) -> User:
         user = self.staff(request)
         if not policy.manages_users(user):
-            raise Forbidden
+            raise ForbiddenError
         return user
 
 
@@ -185,7 +185,7 @@ class StaffUsersApi(AdminApi):
         if data.get("entity"):
             entity = entity_by_code(data["entity"])
             if entity is None:
-                raise ValidationFailed({"entity": [_("There is no entity with this code.")]})
+                raise InvalidInputError({"entity": [_("There is no entity with this code.")]})
         user = staff_user_create(
             actor=admin,
             username=data["username"],
@@ -203,7 +203,7 @@ class StaffUserDeactivateApi(AdminApi):
         admin = self.admin(request)
         user = staff_member_managed_by(admin, username)
         if user is None:
-            raise NotFound
+            raise NotFoundError
         staff_user_deactivate(actor=admin, user=user)
         return Response(_staff_row(user))
 
@@ -214,6 +214,6 @@ class StaffUserInviteApi(AdminApi):
         admin = self.admin(request)
         user = staff_member_managed_by(admin, username)
         if user is None:
-            raise NotFound
+            raise NotFoundError
         staff_invitation_resend(actor=admin, user=user)
         return Response({**_staff_row(user), "enrolment": "sent"})

@@ -2,26 +2,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.utils.translation import gettext as _
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
+from rest_framework.views import APIView
 
+from accounts.models import User
 from accounts.policy import is_staff_member
 from accounts.services import staff_token_resolve
 from core.api_errors import ApiError
 
 
-def bearer_token(request: Any) -> str:
+def bearer_token(request: Request) -> str:
     header = request.META.get("HTTP_AUTHORIZATION", "")
     scheme, _sep, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else ""
 
 
 class StaffTokenAuthentication(BaseAuthentication):
-    def authenticate(self, request: Request) -> tuple[Any, str] | None:
+    def authenticate(self, request: Request) -> tuple[User, str] | None:
         token = bearer_token(request)
         if not token:
             return None
@@ -39,5 +39,5 @@ class StaffTokenAuthentication(BaseAuthentication):
 
 
 class IsStaffMember(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return request.auth == "staff-token" and is_staff_member(request.user)

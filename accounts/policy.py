@@ -23,9 +23,12 @@ module is below ``cases`` and does not import it: a case is anything with the fi
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol, TypeGuard
 
-from accounts.models import Role
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.contrib.auth.models import AnonymousUser
+
+from accounts.models import Role, User
 
 
 class CaseFacts(Protocol):
@@ -44,7 +47,8 @@ class CaseFacts(Protocol):
 # --- Staff -----------------------------------------------------------------------------------
 
 
-def is_staff_member(user: Any) -> bool:
+def is_staff_member(user: AbstractBaseUser | AnonymousUser) -> TypeGuard[User]:
+    """Whether whoever a request comes from (signed in or not) is an active staff member."""
     return bool(
         getattr(user, "is_authenticated", False)
         and getattr(user, "is_active", False)
@@ -52,11 +56,11 @@ def is_staff_member(user: Any) -> bool:
     )
 
 
-def _has_role(user: Any, *roles: str) -> bool:
+def _has_role(user: User, *roles: str) -> bool:
     return is_staff_member(user) and user.role in roles
 
 
-def _works_for(user: Any, entity_id: int | None) -> bool:
+def _works_for(user: User, entity_id: int | None) -> bool:
     """Whether the user works for this entity; a system-wide administrator works for all."""
     if not is_staff_member(user):
         return False
@@ -70,17 +74,13 @@ def role_belongs_to_entity(role: str) -> bool:
     return role != Role.ADMIN
 
 
-def manages_users(user: Any) -> bool:
+def manages_users(user: User) -> bool:
     return _has_role(user, Role.ADMIN)
 
 
-def manages_staff_of(user: Any, entity_id: int | None) -> bool:
+def manages_staff_of(user: User, entity_id: int | None) -> bool:
     """An administrator manages the staff of their own entity, or of every entity if system-wide."""
     return manages_users(user) and _works_for(user, entity_id)
-
-
-def reads_statistics(user: Any) -> bool:
-    return _has_role(user, Role.LEADERSHIP, Role.FOCAL_POINT, Role.ADMIN)
 
 
 # --- Which cases a staff member reaches --------------------------------------------------------
@@ -95,14 +95,18 @@ class CaseReach(StrEnum):
     NONE = "none"  # no case at all
 
 
-def case_reach(user: Any) -> CaseReach:
+# Leadership and administrators reach no case.
+_REACH_OF_ROLE: dict[str, CaseReach] = {
+    Role.FOCAL_POINT: CaseReach.ENTITY,
+    Role.OMBUDSPERSON: CaseReach.REFERRED,
+    Role.INVESTIGATOR: CaseReach.ASSIGNED_FORMAL,
+}
+
+
+def case_reach(user: User) -> CaseReach:
     if not is_staff_member(user):
         return CaseReach.NONE
-    return {
-        Role.FOCAL_POINT: CaseReach.ENTITY,
-        Role.OMBUDSPERSON: CaseReach.REFERRED,
-        Role.INVESTIGATOR: CaseReach.ASSIGNED_FORMAL,
-    }.get(user.role, CaseReach.NONE)
+    return _REACH_OF_ROLE.get(user.role, CaseReach.NONE)
 
 
 # The roles told when a case of their entity changes and nobody is assigned to it yet.
@@ -112,68 +116,68 @@ ENTITY_CASE_HANDLER_ROLES = frozenset({Role.FOCAL_POINT})
 # --- What a staff member may do with a case they see -----------------------------------------
 
 
-def handles_case(user: Any, case: CaseFacts) -> bool:
+def handles_case(user: User, case: CaseFacts) -> bool:
     """A focal point of the case's entity: the person who runs the case."""
     return _has_role(user, *ENTITY_CASE_HANDLER_ROLES) and user.entity_id == case.entity_id
 
 
-def may_read_narrative(user: Any, case: CaseFacts) -> bool:
+def may_read_narrative(user: User, case: CaseFacts) -> bool:
     """Whoever may see the case reads what the reporter wrote (the read is audited)."""
     return case_reach(user) is not CaseReach.NONE
 
 
-def sees_identity(user: Any, case: CaseFacts, *, disclosure_consented: bool) -> bool:
+def sees_identity(user: User, case: CaseFacts, *, disclosure_consented: bool) -> bool:
     """The reporter's identity: the assigned focal point, or anyone once the reporter consents."""
     return disclosure_consented or (is_staff_member(user) and case.assigned_to_id == user.id)
 
 
-def sees_internal_notes(user: Any, case: CaseFacts) -> bool:
+def sees_internal_notes(user: User, case: CaseFacts) -> bool:
     return handles_case(user, case)
 
 
-def may_write_note(user: Any, case: CaseFacts) -> bool:
+def may_write_note(user: User, case: CaseFacts) -> bool:
     return handles_case(user, case)
 
 
-def may_write_to_reporter(user: Any, case: CaseFacts) -> bool:
+def may_write_to_reporter(user: User, case: CaseFacts) -> bool:
     """Whoever works on the case may answer the reporter (an ombudsperson too)."""
     return case_reach(user) is not CaseReach.NONE
 
 
-def may_refer(user: Any, case: CaseFacts) -> bool:
+def may_refer(user: User, case: CaseFacts) -> bool:
     return handles_case(user, case)
 
 
-def may_read_audit_trail(user: Any, case: CaseFacts) -> bool:
+def may_read_audit_trail(user: User, case: CaseFacts) -> bool:
     return handles_case(user, case)
 
 
-def may_assign(user: Any, case: CaseFacts) -> bool:
+def may_assign(user: User, case: CaseFacts) -> bool:
     """Assign, share or put an investigator on the case."""
     return handles_case(user, case)
 
 
-def may_label(user: Any, case: CaseFacts) -> bool:
+def may_label(user: User, case: CaseFacts) -> bool:
     return handles_case(user, case)
 
 
-def may_run_case_steps(user: Any, case: CaseFacts) -> bool:
+def may_run_case_steps(user: User, case: CaseFacts) -> bool:
     """The case's transitions, except where ``cases.transitions`` names another predicate."""
     return handles_case(user, case)
 
 
-def may_record_findings(user: Any, case: CaseFacts) -> bool:
+def may_record_findings(user: User, case: CaseFacts) -> bool:
     """The findings: the focal point, or the investigator assigned to the case."""
     return handles_case(user, case) or (
         _has_role(user, Role.INVESTIGATOR) and case.investigator_id == user.id
     )
 
 
-def may_request_override(user: Any, case: CaseFacts) -> bool:
+def may_request_override(user: User, case: CaseFacts) -> bool:
     return handles_case(user, case)
 
 
-def may_decide_override(user: Any, case: CaseFacts) -> bool:
+def may_decide_override(user: User, case: CaseFacts) -> bool:
     """Approve an override; the four-eyes rule (never the requester) is the service's."""
     return handles_case(user, case)
 
@@ -181,16 +185,16 @@ def may_decide_override(user: Any, case: CaseFacts) -> bool:
 # --- Who may take cases on -------------------------------------------------------------------
 
 
-def may_be_assigned(user: Any, case: CaseFacts) -> bool:
+def may_be_assigned(user: User, case: CaseFacts) -> bool:
     """A case is assigned to, or shared with, an active focal point of its entity only."""
     return handles_case(user, case)
 
 
-def may_investigate(user: Any) -> bool:
+def may_investigate(user: User) -> bool:
     return _has_role(user, Role.INVESTIGATOR)
 
 
-def may_take_over(successor: Any, departing: Any) -> bool:
+def may_take_over(successor: User, departing: User) -> bool:
     """A departing focal point's cases go to an active focal point of the same entity."""
     return (
         _has_role(successor, *ENTITY_CASE_HANDLER_ROLES)
@@ -198,7 +202,7 @@ def may_take_over(successor: Any, departing: Any) -> bool:
     )
 
 
-def may_hand_over(user: Any, departing: Any) -> bool:
+def may_hand_over(user: User, departing: User) -> bool:
     """Moving a departing colleague's cases: their entity's administrator or a focal point."""
     return (manages_users(user) or _has_role(user, *ENTITY_CASE_HANDLER_ROLES)) and _works_for(
         user, departing.entity_id

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import QuerySet
 
 from accounts import policy
@@ -25,7 +23,7 @@ def staff_member(username: str) -> User | None:
     return User.objects.select_related("entity").filter(username=username).first()
 
 
-def staff_managed_by(admin: Any) -> QuerySet[User]:
+def staff_managed_by(admin: User) -> QuerySet[User]:
     """The accounts an administrator manages: their entity's, or every one if system-wide."""
     users = User.objects.select_related("entity").order_by("username")
     if admin.entity_id is not None:
@@ -33,7 +31,7 @@ def staff_managed_by(admin: Any) -> QuerySet[User]:
     return users
 
 
-def staff_member_managed_by(admin: Any, username: str) -> User | None:
+def staff_member_managed_by(admin: User, username: str) -> User | None:
     """One account the administrator manages; ``None`` for one they do not (as if unknown)."""
     user = staff_member(username)
     if user is None or not policy.manages_staff_of(admin, user.entity_id):

@@ -19,8 +19,9 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import policy
 from accounts.models import Entity, Role, StaffEnrolment, StaffToken, User
+from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
-from core.errors import InvalidCredentials, OtpRequired, ValidationFailed
+from core.errors import InvalidCredentialsError, InvalidInputError, OtpRequiredError
 from vault.envelope import blind_index
 
 
@@ -53,22 +54,22 @@ def staff_user_provision(
 STAFF_TOKEN_LIFETIME = timedelta(hours=4)
 
 
-class InvalidCredentialsError(InvalidCredentials):
+class PasswordRefusedError(InvalidCredentialsError):
     """Unknown user, wrong password, or an account that may not sign in."""
 
 
-class OtpRequiredError(OtpRequired):
+class OtpRefusedError(OtpRequiredError):
     """Password right, second factor missing or wrong."""
 
 
 def staff_verify_credentials(*, username: str, password: str, otp: str) -> tuple[User, TOTPDevice]:
-    """Check password and TOTP; raises ``InvalidCredentialsError`` or ``OtpRequiredError``."""
+    """Check password and TOTP; raises ``PasswordRefusedError`` or ``OtpRefusedError``."""
     user = authenticate(username=username, password=password)
     if not isinstance(user, User) or not policy.is_staff_member(user):
-        raise InvalidCredentialsError
+        raise PasswordRefusedError
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     if device is None or not otp or not device.verify_token(otp.strip()):
-        raise OtpRequiredError
+        raise OtpRefusedError
     return user, device
 
 
@@ -83,7 +84,9 @@ def staff_token_issue(*, username: str, password: str, otp: str) -> tuple[str, U
         created_at=now,
         expires_at=now + STAFF_TOKEN_LIFETIME,
     )
-    audit_record(stream=SYSTEM_STREAM, action="staff.login", actor=user, detail={"via": "api"})
+    audit_record(
+        stream=SYSTEM_STREAM, action=AuditAction.STAFF_LOGIN, actor=user, detail={"via": "api"}
+    )
     return token, user
 
 
@@ -101,17 +104,19 @@ def staff_token_resolve(token: str) -> User | None:
 
 
 def staff_login_audit(*, user: User, via: str) -> None:
-    audit_record(stream=SYSTEM_STREAM, action="staff.login", actor=user, detail={"via": via})
+    audit_record(
+        stream=SYSTEM_STREAM, action=AuditAction.STAFF_LOGIN, actor=user, detail={"via": via}
+    )
 
 
-class StaffUserInputError(ValidationFailed):
+class StaffUserInputError(InvalidInputError):
     """A staff account cannot be created or changed as asked; ``fields`` says why."""
 
 
 ENROLMENT_LIFETIME = timedelta(hours=48)
 
 
-class InvalidEnrolmentError(InvalidCredentials):
+class InvalidEnrolmentError(InvalidCredentialsError):
     """Unknown, used or expired enrolment token."""
 
     default_message = gettext_lazy("This invitation is unknown, used or expired.")
@@ -154,7 +159,7 @@ def staff_user_create(
     _enrolment_issue(user)
     audit_record(
         stream=SYSTEM_STREAM,
-        action="staff.user_created",
+        action=AuditAction.STAFF_USER_CREATED,
         actor=actor,
         detail={
             "username": username,
@@ -198,7 +203,7 @@ def staff_invitation_resend(*, actor: User, user: User) -> None:
     _enrolment_issue(user)
     audit_record(
         stream=SYSTEM_STREAM,
-        action="staff.invitation_resent",
+        action=AuditAction.STAFF_INVITATION_RESENT,
         actor=actor,
         detail={"username": user.username},
     )
@@ -228,7 +233,7 @@ def staff_enrol(*, token: str, password: str) -> tuple[User, str]:
         email=user.email,
     )
     enrolment.delete()
-    audit_record(stream=SYSTEM_STREAM, action="staff.enrolled", actor=user)
+    audit_record(stream=SYSTEM_STREAM, action=AuditAction.STAFF_ENROLLED, actor=user)
     return user, totp_secret
 
 
@@ -243,7 +248,7 @@ def staff_user_deactivate(*, actor: User, user: User) -> User:
     TOTPDevice.objects.filter(user=user).delete()
     audit_record(
         stream=SYSTEM_STREAM,
-        action="staff.user_deactivated",
+        action=AuditAction.STAFF_USER_DEACTIVATED,
         actor=actor,
         detail={"username": user.username},
     )

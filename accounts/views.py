@@ -17,9 +17,9 @@ from django_otp import login as otp_login
 
 from accounts.policy import is_staff_member
 from accounts.services import (
-    InvalidCredentialsError,
     InvalidEnrolmentError,
-    OtpRequiredError,
+    OtpRefusedError,
+    PasswordRefusedError,
     StaffUserInputError,
     staff_enrol,
     staff_login_audit,
@@ -56,7 +56,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                 password=request.POST.get("password", "")[:200],
                 otp=request.POST.get("otp", "")[:12],
             )
-        except (InvalidCredentialsError, OtpRequiredError) as error:
+        except (PasswordRefusedError, OtpRefusedError) as error:
             attempt_failed(request, scope="staff-login")
             context["error"] = error.page_message()
             return render(request, "accounts/login.html", context, status=error.status)

@@ -10,9 +10,50 @@ Entries never hold report content: only codes, identifiers and staff usernames.
 from __future__ import annotations
 
 import uuid
+from enum import StrEnum
 
 from django.conf import settings
 from django.db import models
+
+
+class AuditAction(StrEnum):
+    """What an audit entry records. The codes are stored, chained and exported: never change
+    one, add a new one instead."""
+
+    # The reporter's report (stream: the report)
+    REPORT_SUBMITTED = "report.submitted"
+    REPORT_ROUTE_CHANGED = "report.route_changed"
+    REPORT_RESEALED = "report.resealed"
+    REPORT_SHREDDED = "report.shredded"
+    CONSENT_GRANTED = "consent.granted"
+    CONSENT_WITHDRAWN = "consent.withdrawn"
+    MESSAGE_FROM_REPORTER = "message.from_reporter"
+    ATTACHMENT_ADDED = "attachment.added"
+    # The case (stream: its report)
+    CASE_OPENED = "case.opened"
+    CASE_TRANSITION = "case.transition"
+    CASE_ASSIGNED = "case.assigned"
+    CASE_INVESTIGATOR_ASSIGNED = "case.investigator_assigned"
+    CASE_SHARED = "case.shared"
+    CASE_UNSHARED = "case.unshared"
+    CASE_HANDED_OVER = "case.handed_over"
+    CASE_LABELS_SET = "case.labels_set"
+    CASE_DECRYPTED_READ = "case.decrypted_read"
+    CASE_READ_REFUSED_SEALED = "case.read_refused_sealed"
+    ATTACHMENT_DECRYPTED_READ = "attachment.decrypted_read"
+    AUDIT_EXPORTED = "audit.exported"
+    MESSAGE_FROM_STAFF = "message.from_staff"
+    NOTE_ADDED = "note.added"
+    OVERRIDE_REQUESTED = "override.requested"
+    OVERRIDE_APPROVED = "override.approved"
+    REFERRAL_MADE = "referral.made"
+    # Staff accounts (stream: system)
+    STAFF_LOGIN = "staff.login"
+    STAFF_USER_CREATED = "staff.user_created"
+    STAFF_INVITATION_RESENT = "staff.invitation_resent"
+    STAFF_ENROLLED = "staff.enrolled"
+    STAFF_USER_DEACTIVATED = "staff.user_deactivated"
+    STAFF_CASES_HANDED_OVER = "staff.cases_handed_over"
 
 
 class AuditEntry(models.Model):

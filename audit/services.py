@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
-from audit.models import AuditEntry, AuditStreamHead
+from audit.models import AuditAction, AuditEntry, AuditStreamHead
 from vault.envelope import audit_chain_digest
 
 GENESIS = "0" * 64
 SYSTEM_STREAM = "system"
 
 
-def _digest(previous_hash: str, entry: AuditEntry) -> str:
-    canonical = json.dumps(
+def entry_canonical(entry: AuditEntry) -> str:
+    """The exact text an entry's chain link covers (every field but the hashes)."""
+    return json.dumps(
         {
             "stream": entry.stream,
             "position": entry.position,
@@ -33,15 +36,18 @@ def _digest(previous_hash: str, entry: AuditEntry) -> str:
         separators=(",", ":"),
         default=str,
     )
-    return audit_chain_digest(previous_hash, canonical)
+
+
+def _digest(previous_hash: str, entry: AuditEntry) -> str:
+    return audit_chain_digest(previous_hash, entry_canonical(entry))
 
 
 @transaction.atomic
 def audit_record(
     *,
-    stream: object,
-    action: str,
-    actor: Any = None,
+    stream: uuid.UUID | str,
+    action: AuditAction,
+    actor: AbstractBaseUser | None = None,
     actor_kind: str | None = None,
     detail: dict[str, Any] | None = None,
     at: datetime | None = None,
@@ -60,7 +66,9 @@ def audit_record(
         position=head.length + 1,
         at=at or timezone.now(),
         actor_kind=actor_kind,
-        actor=actor,
+        # The staff user model (AUTH_USER_MODEL) is accounts', above this app: typed here as
+        # Django's base user, which the foreign key's declared type cannot see it is.
+        actor=actor,  # type: ignore[misc]
         actor_username=getattr(actor, "username", "") if actor is not None else "",
         action=action,
         detail=detail or {},
@@ -91,14 +99,16 @@ def chain_is_valid(entries: Iterable[AuditEntry], *, stream: str) -> bool:
     return previous == (head or GENESIS)
 
 
-def stream_entries(stream: object) -> list[AuditEntry]:
+def stream_entries(stream: uuid.UUID | str) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(stream=str(stream)).order_by("position"))
 
 
-def stream_is_valid(stream: object) -> bool:
+def stream_is_valid(stream: uuid.UUID | str) -> bool:
     entries = stream_entries(stream)
     # Every report's stream starts with its submission: an empty one, or one that starts
     # elsewhere, was emptied and begun again.
-    if not entries or (str(stream) != SYSTEM_STREAM and entries[0].action != "report.submitted"):
+    if not entries or (
+        str(stream) != SYSTEM_STREAM and entries[0].action != AuditAction.REPORT_SUBMITTED
+    ):
         return False
     return chain_is_valid(entries, stream=str(stream))

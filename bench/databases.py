@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import psycopg
+from psycopg import sql
+
 
 def ensure_postgres_database(server_url: str, name: str, *, recreate: bool) -> bool:
     """Create database ``name`` on the server of ``server_url`` if missing (or anew).
 
     Returns True when it was created. Connects to the server's maintenance database.
     """
-    import psycopg
-    from psycopg import sql
-
     identifier = sql.Identifier(name)
     maintenance = psycopg.conninfo.make_conninfo(server_url, dbname="postgres", connect_timeout=5)
     with psycopg.connect(maintenance, autocommit=True) as conn:

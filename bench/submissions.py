@@ -42,7 +42,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import redis
+
 from bench.databases import ensure_postgres_database as _ensure
+from reports.receipts import receipt_new  # pure Python: no Django set-up needed
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 OUT_DIR = BASE_DIR / "bench" / "out"
@@ -78,7 +81,8 @@ def ensure_database(*, recreate: bool) -> bool:
 def database_keys(*, created: bool) -> dict[str, str]:
     """The KEK and blind-index key of the benchmark database: new with it, then kept."""
     if not created and KEYS_FILE.exists():
-        return json.loads(KEYS_FILE.read_text(encoding="utf-8"))
+        kept: dict[str, str] = json.loads(KEYS_FILE.read_text(encoding="utf-8"))
+        return kept
     if not created:
         raise SystemExit(
             f"{BENCH_DATABASE} exists but its keys ({KEYS_FILE.relative_to(BASE_DIR)}) are "
@@ -153,12 +157,11 @@ print(json.dumps({"kdf": settings.UPSTANDER_RECEIPT_KDF, "debug": settings.DEBUG
 def prepare_database(env: dict[str, str]) -> dict[str, Any]:
     manage(env, "migrate", "--no-input", "-v", "0")
     lines = manage(env, "shell", "-c", SET_UP_ENTITY).strip().splitlines()
-    return json.loads(lines[-1])
+    configuration: dict[str, Any] = json.loads(lines[-1])
+    return configuration
 
 
 def flush_redis() -> None:
-    import redis
-
     client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
     try:
         client.flushdb()
@@ -204,7 +207,8 @@ def wait_until_healthy(server: subprocess.Popen[bytes], port: int) -> dict[str, 
             last = f"{type(error).__name__}: {error}"
         else:
             if status == 200:
-                return json.loads(body)
+                health: dict[str, Any] = json.loads(body)
+                return health
             last = f"{status} {body[:200]!r}"
         time.sleep(0.2)
     raise SystemExit(
@@ -402,8 +406,6 @@ def run_sessions(port: int, receipts: list[str], *, expect: int, timeout: float)
 
 
 def unknown_receipt() -> str:
-    from reports.receipts import receipt_new  # pure Python: no Django set-up needed
-
     return receipt_new()
 
 

@@ -4,6 +4,7 @@ answer in ``core.api_errors`` (nothing here translates errors)."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.http import HttpResponseBase
@@ -19,7 +20,7 @@ from accounts.models import User
 from accounts.selectors import staff_member
 from cases.errors import CaseForbiddenError, CaseNotFoundError
 from cases.models import Case
-from cases.selectors import case_for, case_list, case_summary, transition_report
+from cases.selectors import allowed_and_blocked_transitions, case_for, case_list, case_summary
 from cases.services.assignment import (
     case_assign,
     case_investigator_assign,
@@ -32,13 +33,14 @@ from cases.services.overrides import override_approve, override_request
 from cases.services.reading import case_attachment_read, case_audit_export, case_read
 from cases.services.transitions import case_transition
 from cases.transitions import CasePredicate
-from core.errors import NotFound, ValidationFailed
+from core.errors import InvalidInputError, NotFoundError
 from referrals.services import referral_make
 from reports.attachments import attachment_response
+from reports.limits import MESSAGE_MAX
 
 
 def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[str, Any]:
-    allowed, blocked = transition_report(case, user)
+    allowed, blocked = allowed_and_blocked_transitions(case, user)
     return {
         **case_summary(case),
         "consents": case.report.current_consents(),
@@ -57,7 +59,7 @@ class StaffApi(AccountStaffApi):
     """The staff API's case door: visibility through selectors, 404 for a case not seen."""
 
     def case(
-        self, request: Request, case_id: Any, *, may: CasePredicate | None = None
+        self, request: Request, case_id: uuid.UUID, *, may: CasePredicate | None = None
     ) -> tuple[User, Case]:
         """The staff member and the case: 404 if they cannot see it (leadership and admins never
         do: the same answer as a case that does not exist), 403 if the policy's ``may`` says no.
@@ -86,13 +88,15 @@ class CaseListApi(StaffApi):
 
 class CaseDetailApi(StaffApi):
     @extend_schema(responses={200: OpenApiResponse(description="CASE")})
-    def get(self, request: Request, case_id: Any) -> Response:
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
         return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
 
 
-class TransitionSerializer(serializers.Serializer):
-    note = serializers.CharField(max_length=10000, required=False, allow_blank=True, default="")
+class TransitionSerializer(serializers.Serializer[Any]):
+    note = serializers.CharField(
+        max_length=MESSAGE_MAX, required=False, allow_blank=True, default=""
+    )
     outcome = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
     closure_reason = serializers.CharField(
         max_length=40, required=False, allow_blank=True, default=""
@@ -103,7 +107,7 @@ class CaseTransitionApi(StaffApi):
     @extend_schema(
         request=TransitionSerializer, responses={200: OpenApiResponse(description="CASE")}
     )
-    def post(self, request: Request, case_id: Any, name: str) -> Response:
+    def post(self, request: Request, case_id: uuid.UUID, name: str) -> Response:
         user = self.staff(request)
         # An empty body is fine: most transitions take no argument.
         serializer = TransitionSerializer(data=request.data or {})
@@ -114,13 +118,13 @@ class CaseTransitionApi(StaffApi):
         return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
 
 
-class BodySerializer(serializers.Serializer):
-    body = serializers.CharField(max_length=10000)
+class BodySerializer(serializers.Serializer[Any]):
+    body = serializers.CharField(max_length=MESSAGE_MAX)
 
 
 class CaseMessageApi(StaffApi):
     @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="message")})
-    def post(self, request: Request, case_id: Any) -> Response:
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
         data = self.validated(BodySerializer, request)
         message = staff_message_send(case=case, actor=user, body=data["body"])
@@ -137,14 +141,14 @@ class CaseMessageApi(StaffApi):
 
 class CaseNoteApi(StaffApi):
     @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="note")})
-    def post(self, request: Request, case_id: Any) -> Response:
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id, may=policy.may_write_note)
         data = self.validated(BodySerializer, request)
         note = note_add(case=case, actor=user, body=data["body"])
         return Response({"id": str(note.id)}, status=status.HTTP_201_CREATED)
 
 
-class ReferralSerializer(serializers.Serializer):
+class ReferralSerializer(serializers.Serializer[Any]):
     service = serializers.JSONField()
     note = serializers.CharField(max_length=5000, required=False, allow_blank=True, default="")
 
@@ -153,7 +157,7 @@ class CaseReferralApi(StaffApi):
     @extend_schema(
         request=ReferralSerializer, responses={201: OpenApiResponse(description="referral")}
     )
-    def post(self, request: Request, case_id: Any) -> Response:
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id, may=policy.may_refer)
         data = self.validated(ReferralSerializer, request)
         referral = referral_make(case=case, actor=user, service=data["service"], note=data["note"])
@@ -170,7 +174,7 @@ class CaseReferralApi(StaffApi):
 
 class CaseAuditApi(StaffApi):
     @extend_schema(responses={200: OpenApiResponse(description="audit entries and chain validity")})
-    def get(self, request: Request, case_id: Any) -> Response:
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
         entries, chain_valid = case_audit_export(case=case, actor=user)
         return Response(
@@ -189,7 +193,7 @@ class CaseAuditApi(StaffApi):
         )
 
 
-class OverrideRequestSerializer(serializers.Serializer):
+class OverrideRequestSerializer(serializers.Serializer[Any]):
     transition = serializers.CharField(max_length=32)
     justification = serializers.CharField(max_length=5000)
 
@@ -199,7 +203,7 @@ class CaseOverrideApi(StaffApi):
         request=OverrideRequestSerializer,
         responses={202: OpenApiResponse(description="pending override")},
     )
-    def post(self, request: Request, case_id: Any) -> Response:
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
         data = self.validated(OverrideRequestSerializer, request)
         override = override_request(
@@ -215,14 +219,14 @@ class CaseOverrideApi(StaffApi):
 
 class OverrideApproveApi(StaffApi):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="approved override")})
-    def post(self, request: Request, override_id: Any) -> Response:
+    def post(self, request: Request, override_id: uuid.UUID) -> Response:
         override = override_approve(override_id=override_id, actor=self.staff(request))
         return Response(
             {"id": str(override.id), "status": override.status, "transition": override.transition}
         )
 
 
-class AssignSerializer(serializers.Serializer):
+class AssignSerializer(serializers.Serializer[Any]):
     username = serializers.CharField(max_length=150)
     mode = serializers.ChoiceField(choices=["assign", "share", "investigator"], default="assign")
 
@@ -231,12 +235,12 @@ class CaseAssignApi(StaffApi):
     @extend_schema(
         request=AssignSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
     )
-    def post(self, request: Request, case_id: Any) -> Response:
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id, may=policy.may_assign)
         data = self.validated(AssignSerializer, request)
         colleague = staff_member(data["username"])
         if colleague is None:
-            raise ValidationFailed({"username": [_("No such staff member.")]})
+            raise InvalidInputError({"username": [_("No such staff member.")]})
         if data["mode"] == "share":
             case_share(case=case, actor=user, colleague=colleague)
         elif data["mode"] == "investigator":
@@ -246,7 +250,7 @@ class CaseAssignApi(StaffApi):
         return Response(case_summary(case))
 
 
-class LabelsSerializer(serializers.Serializer):
+class LabelsSerializer(serializers.Serializer[Any]):
     labels = serializers.ListField(child=serializers.CharField(max_length=40), max_length=20)
 
 
@@ -254,7 +258,7 @@ class CaseLabelsApi(StaffApi):
     @extend_schema(
         request=LabelsSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
     )
-    def put(self, request: Request, case_id: Any) -> Response:
+    def put(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id, may=policy.may_label)
         data = self.validated(LabelsSerializer, request)
         labels_set(case=case, actor=user, labels=data["labels"])
@@ -263,15 +267,17 @@ class CaseLabelsApi(StaffApi):
 
 class CaseAttachmentApi(StaffApi):
     @extend_schema(responses={200: OpenApiResponse(description="the file")})
-    def get(self, request: Request, case_id: Any, attachment_id: Any) -> HttpResponseBase:
+    def get(
+        self, request: Request, case_id: uuid.UUID, attachment_id: uuid.UUID
+    ) -> HttpResponseBase:
         user, case = self.case(request, case_id)
         found = case_attachment_read(case=case, actor=user, attachment_id=attachment_id)
         if found is None:
-            raise NotFound
+            raise NotFoundError
         return attachment_response(*found)
 
 
-class HandoverSerializer(serializers.Serializer):
+class HandoverSerializer(serializers.Serializer[Any]):
     departing = serializers.CharField(max_length=150)
     successor = serializers.CharField(max_length=150)
 
@@ -288,6 +294,6 @@ class StaffHandoverApi(StaffApi):
         departing = staff_member(data["departing"])
         successor = staff_member(data["successor"])
         if departing is None or successor is None:
-            raise ValidationFailed({"departing": [_("Both staff members must exist.")]})
+            raise InvalidInputError({"departing": [_("Both staff members must exist.")]})
         moved = cases_hand_over(departing=departing, successor=successor, actor=user)
         return Response({"moved": moved})

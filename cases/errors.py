@@ -9,34 +9,34 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import (
-    Conflict,
-    ConsentRequired,
-    Forbidden,
-    NotFound,
-    TransitionNotAllowed,
-    ValidationFailed,
+    ConflictError,
+    ConsentRequiredError,
+    ForbiddenError,
+    InvalidInputError,
+    NotFoundError,
+    TransitionNotAllowedError,
 )
 from reports.vocabulary import ConsentAction
 
 
-class CaseNotFoundError(NotFound):
+class CaseNotFoundError(NotFoundError):
     """A case (or an override of one) this user cannot see: answered as if it did not exist."""
 
 
-class CaseForbiddenError(Forbidden):
+class CaseForbiddenError(ForbiddenError):
     page_words = _("Your role does not allow this step.")
 
 
-class TransitionNotAllowedError(TransitionNotAllowed):
+class CaseTransitionNotAllowedError(TransitionNotAllowedError):
     page_words = _("This step is not possible from the current state.")
 
 
-class ConsentRequiredError(ConsentRequired):
+class CaseConsentRequiredError(ConsentRequiredError):
     def consent_labels(self) -> list[str]:
         return [str(ConsentAction(action).label) for action in self.missing]
 
 
-class ReportUnreadableError(ConsentRequiredError):
+class ReportUnreadableError(CaseConsentRequiredError):
     """The organisation cannot open the report: the reporter sealed it, or it was shredded.
 
     Raised where the vault's own errors are caught (``cases.services.reading.case_data_key``):
@@ -52,7 +52,7 @@ class ReportUnreadableError(ConsentRequiredError):
         return self.message
 
 
-class CaseConflictError(Conflict):
+class CaseConflictError(ConflictError):
     """The case changed concurrently; nothing was written."""
 
     default_message = _(
@@ -63,11 +63,11 @@ class CaseConflictError(Conflict):
     )
 
 
-class OverrideDecidedError(Conflict):
+class OverrideDecidedError(ConflictError):
     """The override was approved or rejected already, or the reporter made it moot."""
 
     default_message = _("This override was already decided.")
 
 
-class CaseInputError(ValidationFailed):
+class CaseInputError(InvalidInputError):
     """A case action's input is wrong; ``fields`` says which and why."""

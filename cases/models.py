@@ -11,33 +11,42 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django_fsm import ConcurrentTransitionMixin, FSMField, transition
+from django_fsm import FSMField, transition
 
+from accounts.models import User
 from cases.transitions import TRANSITIONS
 from cases.vocabulary import CaseState, ClosureReason, Outcome
 from vault.fields import EncryptedField
 
-S = CaseState
+if TYPE_CHECKING:
+    # mypy reads django-fsm-2's ConcurrentTransitionMixin as Any on Python 3.11 (the module
+    # imports ``typing.override``, new in 3.12), and a model built on Any has every field Any.
+    # Its parent mixin gives the checker the same model.
+    from django_fsm import FSMModelMixin as ConcurrentTransitionMixin
+else:
+    from django_fsm import ConcurrentTransitionMixin
 
 
-def declared_transition(field: Any) -> Callable[[Any], Any]:
+def declared_transition(field: FSMField) -> Callable[[Any], Any]:
     """django-fsm's ``transition`` for the method of the same name in ``cases.transitions``."""
 
-    def decorate(method: Any) -> Any:
+    def decorate(method: Callable[..., None]) -> Any:
         step = TRANSITIONS[method.__name__]
+        # django-fsm types conditions and permissions as taking any model; these take a Case,
+        # which is the only model they are ever given.
         return transition(
             field=field,
             source=list(step.sources),
             target=step.target,
-            conditions=list(step.conditions),
-            permission=step.permission,
+            conditions=list(step.conditions),  # type: ignore[arg-type]
+            permission=step.permission,  # type: ignore[arg-type]
         )(method)
 
     return decorate
@@ -48,7 +57,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
     report = models.OneToOneField("reports.Report", on_delete=models.PROTECT, related_name="case")
     # Copied from the report so that visibility filters and statistics need no join.
     entity = models.ForeignKey("accounts.Entity", on_delete=models.PROTECT, related_name="cases")
-    state = FSMField(default=S.RECEIVED, choices=S.choices, protected=True, db_index=True)
+    state = FSMField(
+        default=CaseState.RECEIVED, choices=CaseState.choices, protected=True, db_index=True
+    )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -108,7 +119,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     # --- transitions: database changes only, side effects live in cases.services ------------
     # ``by``: the staff member running the transition (cases.services.transitions passes it).
     @declared_transition(state)
-    def acknowledge(self, *, by: Any = None, **kwargs: Any) -> None:
+    def acknowledge(self, *, by: User | None = None, **kwargs: Any) -> None:
         self._mark_acknowledged()
         if self.assigned_to_id is None and by is not None:
             # Whoever acknowledges a case takes it on, until it is reassigned.

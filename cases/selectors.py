@@ -8,6 +8,7 @@ no case at all (leadership, administrators).
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, timedelta
 from typing import Any
 
@@ -26,9 +27,12 @@ from reports.vocabulary import ConsentAction
 DUE_SOON_DAYS = 3
 
 
-def cases_visible_to(user: Any) -> QuerySet[Case]:
+def cases_visible_to(user: User) -> QuerySet[Case]:
     reach = case_reach(user)
     if reach is CaseReach.ENTITY:
+        # A focal point belongs to an entity (the database checks it); without one, no case.
+        if user.entity_id is None:
+            return Case.objects.none()
         return Case.objects.filter(entity_id=user.entity_id)
     if reach is CaseReach.REFERRED:
         referred = Q(referrals__kind=ServiceKind.OMBUDSPERSON) & (
@@ -57,7 +61,7 @@ def cases_visible_to(user: Any) -> QuerySet[Case]:
     return Case.objects.none()
 
 
-def case_for(user: Any, case_id: Any) -> Case | None:
+def case_for(user: User, case_id: uuid.UUID) -> Case | None:
     return (
         cases_visible_to(user)
         .select_related("report", "report__data_key", "entity", "assigned_to")
@@ -66,7 +70,9 @@ def case_for(user: Any, case_id: Any) -> Case | None:
     )
 
 
-def transition_report(case: Case, user: User) -> tuple[list[str], list[BlockedTransition]]:
+def allowed_and_blocked_transitions(
+    case: Case, user: User
+) -> tuple[list[str], list[BlockedTransition]]:
     """(allowed, blocked): what this user can do now, and what is blocked and why.
 
     Only the transitions this user may run from the case's state are listed; a blocked one says
@@ -107,7 +113,7 @@ def deadlines(case: Case, today: date | None = None) -> dict[str, Any]:
     }
 
 
-def case_list(user: Any, *, state: str = "", due: str = "") -> QuerySet[Case]:
+def case_list(user: User, *, state: str = "", due: str = "") -> QuerySet[Case]:
     """The case list with filters; a fixed number of queries whatever its length."""
     query = (
         cases_visible_to(user)

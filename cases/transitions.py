@@ -8,40 +8,52 @@ is blocked. Everything else follows from it:
 - ``cases.models.Case`` builds its django-fsm transitions from it (sources, target, conditions,
   permission), so the state machine cannot drift from it;
 - ``cases.services.transitions.case_transition`` checks, validates and runs a transition by it;
-- ``cases.selectors.transition_report`` lists allowed and blocked transitions by it (the API's
+- ``cases.selectors.allowed_and_blocked_transitions`` lists them by it (the API's
   ``allowed_transitions``/``blocked_transitions`` and the staff page's buttons);
 - the staff case page draws each transition's argument fields and blocked reasons from it.
 
 ``tests/cases/test_transition_declaration.py`` checks the model, the contract's table and this
 declaration agree.
 
-A case here is anything with the fields read (``cases.models.Case`` in practice): the model is
-built from this module, so this module cannot import it.
+A case here is anything with the fields read (``TransitionCase``; ``cases.models.Case`` in
+practice): the model is built from this module, so this module cannot import it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias
 
 from django.db import models
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts import policy
+from accounts.models import User
 from cases.errors import CaseInputError
 from cases.vocabulary import OPEN_STATES, CaseState, ClosureReason, Outcome
-from reports.vocabulary import ConsentAction as C
-from reports.vocabulary import InformalChannel
+from reports.models import Report
+from reports.vocabulary import ConsentAction, InformalChannel, TimelineEvent
 
 if TYPE_CHECKING:
     # Type-checking only: django-stubs-ext is a development dependency.
     from django_stubs_ext import StrOrPromise
 
-S = CaseState
 # A policy predicate: may this staff member do this to this case?
-CasePredicate = Callable[[Any, Any], bool]
+CasePredicate: TypeAlias = Callable[[User, "TransitionCase"], bool]
+
+
+class TransitionCase(policy.CaseFacts, Protocol):
+    """What the transitions read of a case."""
+
+    @property
+    def report(self) -> Report: ...
+
+    @property
+    def outcome(self) -> str: ...
+
+    def overridden_consents(self, transition_name: str) -> set[str]: ...
 
 
 # --- Conditions that can say why they fail ----------------------------------------------------
@@ -56,12 +68,12 @@ class TransitionCheck:
 
     reason: ClassVar[str]
 
-    def blocks(self, case: Any) -> list[str] | None:
+    def blocks(self, case: TransitionCase) -> list[str] | None:
         """``None`` when the check passes; otherwise the reporter's consents it lacks (a consent
         gate's) or an empty list (any other check)."""
         raise NotImplementedError
 
-    def __call__(self, case: Any) -> bool:
+    def __call__(self, case: TransitionCase) -> bool:
         return self.blocks(case) is None
 
     def blocked_words(self, missing_labels: list[str]) -> str:
@@ -94,16 +106,20 @@ class ConsentGate(TransitionCheck):
         self.by_channel = dict(by_channel or {})
         self.__name__ = f"consent_gate_{transition_name}"
 
-    def required(self, case: Any) -> tuple[str, ...]:
+    def required(self, case: TransitionCase) -> tuple[str, ...]:
         if self.by_channel:
             return self.by_channel.get(case.report.informal_channel, self.consents)
         return self.consents
 
-    def needed(self, case: Any) -> tuple[str, ...]:
+    def needed(self, case: TransitionCase) -> tuple[str, ...]:
         required = self.required(case)
-        return required if C.CASE_REVIEW in required else (C.CASE_REVIEW, *required)
+        return (
+            required
+            if ConsentAction.CASE_REVIEW in required
+            else (ConsentAction.CASE_REVIEW, *required)
+        )
 
-    def missing(self, case: Any) -> list[str]:
+    def missing(self, case: TransitionCase) -> list[str]:
         consents = case.report.current_consents()
         overridden = case.overridden_consents(self.transition_name)
         return [
@@ -112,7 +128,7 @@ class ConsentGate(TransitionCheck):
             if not consents.get(action, False) and action not in overridden
         ]
 
-    def blocks(self, case: Any) -> list[str] | None:
+    def blocks(self, case: TransitionCase) -> list[str] | None:
         return self.missing(case) or None
 
     def blocked_words(self, missing_labels: list[str]) -> str:
@@ -129,7 +145,7 @@ class FindingsSubstantiated(TransitionCheck):
     def __init__(self) -> None:
         self.__name__ = "findings_substantiated"
 
-    def blocks(self, case: Any) -> list[str] | None:
+    def blocks(self, case: TransitionCase) -> list[str] | None:
         return None if case.outcome == Outcome.SUBSTANTIATED else []
 
     def blocked_words(self, missing_labels: list[str]) -> str:
@@ -211,14 +227,14 @@ class Transition:
     # How the reporter is told that two staff members went ahead without their consent.
     reporter_step: StrOrPromise | None = None
     # The reporter's timeline gets this event; its words are the new state's status label.
-    timeline_event: str = "transition"
+    timeline_event: TimelineEvent = TimelineEvent.TRANSITION
 
     @property
     def conditions(self) -> list[TransitionCheck]:
         """The django-fsm conditions, in the order they are checked."""
         return [*([self.consent_gate] if self.consent_gate else []), *self.checks]
 
-    def permission(self, case: Any, user: Any) -> bool:
+    def permission(self, case: TransitionCase, user: User) -> bool:
         """The django-fsm permission (``has_transition_perm``): the policy's predicate."""
         return self.may_run(user, case)
 
@@ -232,7 +248,7 @@ class Transition:
             for argument in self.arguments
         }
 
-    def blocked_by(self, case: Any) -> BlockedTransition | None:
+    def blocked_by(self, case: TransitionCase) -> BlockedTransition | None:
         """The first declared condition that blocks it now; ``None`` when none does."""
         for check in self.conditions:
             missing = check.blocks(case)
@@ -242,89 +258,96 @@ class Transition:
 
 
 CHANNEL_CONSENTS: dict[str, tuple[str, ...]] = {
-    InformalChannel.OMBUDSPERSON: (C.OMBUDSPERSON_REFERRAL,),
-    InformalChannel.MEDIATION: (C.MEDIATION, C.CONTACT_ALLEGED_PERPETRATOR),
-    InformalChannel.MANAGER_INTERVENTION: (C.CONTACT_ALLEGED_PERPETRATOR,),
+    InformalChannel.OMBUDSPERSON: (ConsentAction.OMBUDSPERSON_REFERRAL,),
+    InformalChannel.MEDIATION: (ConsentAction.MEDIATION, ConsentAction.CONTACT_ALLEGED_PERPETRATOR),
+    InformalChannel.MANAGER_INTERVENTION: (ConsentAction.CONTACT_ALLEGED_PERPETRATOR,),
 }
 
 _DECLARED = (
     Transition(
         name="acknowledge",
-        sources=(S.RECEIVED,),
-        target=S.ACKNOWLEDGED,
+        sources=(CaseState.RECEIVED,),
+        target=CaseState.ACKNOWLEDGED,
         may_run=policy.may_run_case_steps,
-        consent_gate=ConsentGate("acknowledge", (C.CASE_REVIEW,)),
+        consent_gate=ConsentGate("acknowledge", (ConsentAction.CASE_REVIEW,)),
         reporter_step=gettext_lazy("acknowledging your report"),
     ),
     Transition(
         name="begin_assessment",
-        sources=(S.ACKNOWLEDGED,),
-        target=S.ASSESSMENT,
+        sources=(CaseState.ACKNOWLEDGED,),
+        target=CaseState.ASSESSMENT,
         may_run=policy.may_run_case_steps,
-        consent_gate=ConsentGate("begin_assessment", (C.CASE_REVIEW,)),
+        consent_gate=ConsentGate("begin_assessment", (ConsentAction.CASE_REVIEW,)),
         reporter_step=gettext_lazy("assessing your report"),
     ),
     Transition(
         name="start_informal",
-        sources=(S.ASSESSMENT, S.ON_HOLD),
-        target=S.INFORMAL_RESOLUTION,
+        sources=(CaseState.ASSESSMENT, CaseState.ON_HOLD),
+        target=CaseState.INFORMAL_RESOLUTION,
         may_run=policy.may_run_case_steps,
         # Without a chosen channel there is nothing informal to consent to; assessment decides.
         consent_gate=ConsentGate(
-            "start_informal", (C.OMBUDSPERSON_REFERRAL,), by_channel=CHANNEL_CONSENTS
+            "start_informal", (ConsentAction.OMBUDSPERSON_REFERRAL,), by_channel=CHANNEL_CONSENTS
         ),
         reporter_step=gettext_lazy("an informal resolution"),
     ),
     Transition(
         name="escalate_to_formal",
-        sources=(S.ASSESSMENT, S.INFORMAL_RESOLUTION, S.ON_HOLD),
-        target=S.FORMAL_REVIEW,
+        sources=(CaseState.ASSESSMENT, CaseState.INFORMAL_RESOLUTION, CaseState.ON_HOLD),
+        target=CaseState.FORMAL_REVIEW,
         may_run=policy.may_run_case_steps,
-        consent_gate=ConsentGate("escalate_to_formal", (C.FORMAL_INVESTIGATION,)),
+        consent_gate=ConsentGate("escalate_to_formal", (ConsentAction.FORMAL_INVESTIGATION,)),
         reporter_step=gettext_lazy("a formal review"),
     ),
     Transition(
         name="open_investigation",
-        sources=(S.FORMAL_REVIEW,),
-        target=S.INVESTIGATION,
+        sources=(CaseState.FORMAL_REVIEW,),
+        target=CaseState.INVESTIGATION,
         may_run=policy.may_run_case_steps,
         consent_gate=ConsentGate(
-            "open_investigation", (C.FORMAL_INVESTIGATION, C.CONTACT_ALLEGED_PERPETRATOR)
+            "open_investigation",
+            (ConsentAction.FORMAL_INVESTIGATION, ConsentAction.CONTACT_ALLEGED_PERPETRATOR),
         ),
         reporter_step=gettext_lazy("an investigation"),
     ),
     Transition(
         name="record_findings",
-        sources=(S.INVESTIGATION,),
-        target=S.FINDINGS,
+        sources=(CaseState.INVESTIGATION,),
+        target=CaseState.FINDINGS,
         may_run=policy.may_record_findings,
         arguments=(OUTCOME,),
     ),
     Transition(
         name="start_disciplinary",
-        sources=(S.FINDINGS,),
-        target=S.DISCIPLINARY,
+        sources=(CaseState.FINDINGS,),
+        target=CaseState.DISCIPLINARY,
         may_run=policy.may_run_case_steps,
         checks=(FindingsSubstantiated(),),
     ),
     Transition(
         name="put_on_hold",
-        sources=tuple(state for state in OPEN_STATES if state != S.ON_HOLD),
-        target=S.ON_HOLD,
+        sources=tuple(state for state in OPEN_STATES if state != CaseState.ON_HOLD),
+        target=CaseState.ON_HOLD,
         may_run=policy.may_run_case_steps,
     ),
     Transition(
         name="resume",
-        sources=(S.ON_HOLD,),
-        target=S.ASSESSMENT,
+        sources=(CaseState.ON_HOLD,),
+        target=CaseState.ASSESSMENT,
         may_run=policy.may_run_case_steps,
-        consent_gate=ConsentGate("resume", (C.CASE_REVIEW,)),
+        consent_gate=ConsentGate("resume", (ConsentAction.CASE_REVIEW,)),
         reporter_step=gettext_lazy("resuming your case"),
     ),
     Transition(
         name="close",
-        sources=(S.ASSESSMENT, S.INFORMAL_RESOLUTION, S.FINDINGS, S.DISCIPLINARY, S.ON_HOLD),
-        target=S.CLOSED,
+        sources=(
+            CaseState.ASSESSMENT,
+            CaseState.INFORMAL_RESOLUTION,
+            CaseState.FINDINGS,
+            CaseState.DISCIPLINARY,
+            CaseState.ON_HOLD,
+        ),
+        target=CaseState.CLOSED,
         may_run=policy.may_run_case_steps,
         arguments=(CLOSURE_REASON,),
     ),

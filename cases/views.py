@@ -5,7 +5,7 @@ raised by a service is shown by ``_refused``, the one place pages turn one into 
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -17,21 +17,22 @@ from accounts import policy
 from accounts.models import User
 from accounts.views import staff_required
 from audit.services import stream_entries, stream_is_valid
-from cases.selectors import case_for, case_list, case_summary, transition_report
+from cases.selectors import allowed_and_blocked_transitions, case_for, case_list, case_summary
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.reading import case_attachment_read, case_read
 from cases.services.transitions import case_transition
 from cases.transitions import TRANSITIONS
 from cases.vocabulary import CaseState
-from core.errors import DomainError, NotFound
+from core.errors import DomainError, NotFoundError
 from reports.attachments import attachment_response
+from reports.limits import MESSAGE_MAX, characters
 from reports.vocabulary import ConsentAction
 
 
-def _refused(request: HttpRequest, error: DomainError, case_id: Any) -> HttpResponse:
+def _refused(request: HttpRequest, error: DomainError, case_id: uuid.UUID) -> HttpResponse:
     """A refused action on a case page: the 404 page for a case not seen, otherwise back to the
     case with the refusal's words."""
-    if isinstance(error, NotFound):
+    if isinstance(error, NotFoundError):
         return render(request, "errors/404.html", status=404)
     messages.error(request, error.page_message())
     return redirect("staff:case", case_id=case_id)
@@ -45,6 +46,7 @@ def _consent_labels(actions: list[str]) -> list[str]:
 @staff_required
 def case_list_page(request: HttpRequest) -> HttpResponse:
     user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
     state = request.GET.get("state", "")
     due = request.GET.get("due", "")
     cases = [case_summary(case) for case in case_list(user, state=state, due=due)]
@@ -57,14 +59,14 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
 
 @require_http_methods(["GET"])
 @staff_required
-def case_page(request: HttpRequest, case_id: Any) -> HttpResponse:
+def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
     case = case_for(user, case_id)
     if case is None:
         return render(request, "errors/404.html", status=404)
     decrypted = case_read(case=case, actor=user)
-    allowed, blocked = transition_report(case, user)
+    allowed, blocked = allowed_and_blocked_transitions(case, user)
     consents = case.report.current_consents()
     return render(
         request,
@@ -90,7 +92,7 @@ def case_page(request: HttpRequest, case_id: Any) -> HttpResponse:
 
 @require_POST
 @staff_required
-def case_transition_action(request: HttpRequest, case_id: Any, name: str) -> HttpResponse:
+def case_transition_action(request: HttpRequest, case_id: uuid.UUID, name: str) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
     try:
@@ -98,7 +100,7 @@ def case_transition_action(request: HttpRequest, case_id: Any, name: str) -> Htt
             case_id=case_id,
             name=name,
             actor=user,
-            note=request.POST.get("note", "")[:10000],
+            note=request.POST.get("note", "")[:MESSAGE_MAX],
             outcome=request.POST.get("outcome", ""),
             closure_reason=request.POST.get("closure_reason", ""),
         )
@@ -110,7 +112,7 @@ def case_transition_action(request: HttpRequest, case_id: Any, name: str) -> Htt
 
 @require_POST
 @staff_required
-def case_message_action(request: HttpRequest, case_id: Any) -> HttpResponse:
+def case_message_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
     case = case_for(user, case_id)
@@ -118,8 +120,11 @@ def case_message_action(request: HttpRequest, case_id: Any) -> HttpResponse:
         return render(request, "errors/404.html", status=404)
     body = request.POST.get("body", "").strip()
     kind = request.POST.get("kind", "message")
-    if not body or len(body) > 10000:
-        messages.error(request, _("Write up to 10,000 characters."))
+    if not body or len(body) > MESSAGE_MAX:
+        messages.error(
+            request,
+            _("Write up to %(characters)s characters.") % {"characters": characters(MESSAGE_MAX)},
+        )
         return redirect("staff:case", case_id=case_id)
     try:
         if kind == "note":
@@ -136,7 +141,7 @@ def case_message_action(request: HttpRequest, case_id: Any) -> HttpResponse:
 @require_http_methods(["GET"])
 @staff_required
 def case_attachment_download(
-    request: HttpRequest, case_id: Any, attachment_id: Any
+    request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> HttpResponseBase:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required

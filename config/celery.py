@@ -15,6 +15,8 @@ app.autodiscover_tasks()
 @worker_init.connect
 def _refuse_wrong_keys(**kwargs: object) -> None:
     # A worker with the wrong key-encryption key would fail every task that touches a report.
-    from config.startup import refuse_to_start_with_wrong_keys
+    # Imported here: this module loads with the ``config`` package, before Django is set up,
+    # and the check reads models.
+    from config.startup import refuse_to_start_with_wrong_keys  # noqa: PLC0415
 
     refuse_to_start_with_wrong_keys()

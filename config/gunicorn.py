@@ -24,12 +24,14 @@ logger_class = "core.gunicorn_logging.PrivacyLogger"
 
 def on_starting(server: object) -> None:
     """A wrong or missing key-encryption key stops gunicorn before it serves anything."""
-    import django
+    # gunicorn reads this file before Django is set up: Django and our apps are imported here,
+    # in the master, once it starts, and our code only after ``django.setup()``.
+    import django  # noqa: PLC0415
 
     django.setup()
-    from django.db import connections
+    from django.db import connections  # noqa: PLC0415
 
-    from config.startup import refuse_to_start_with_wrong_keys
+    from config.startup import refuse_to_start_with_wrong_keys  # noqa: PLC0415
 
     try:
         refuse_to_start_with_wrong_keys()

@@ -8,4 +8,6 @@ class CoreConfig(AppConfig):
     name = "core"
 
     def ready(self) -> None:
-        from core import openapi  # noqa: F401 - registers the schema's token descriptions
+        # Importing the module registers the schema's token descriptions: a start-up side
+        # effect, so it happens in ready(), Django's hook for registrations, and only once.
+        from core import openapi  # noqa: F401, PLC0415

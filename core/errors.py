@@ -53,7 +53,7 @@ class DomainError(Exception):
         return self.message
 
 
-class ValidationFailed(DomainError):
+class InvalidInputError(DomainError):
     code = "validation_error"
     status = 400
     default_message = gettext_lazy("Some fields need attention.")
@@ -69,25 +69,25 @@ class ValidationFailed(DomainError):
         return " ".join(text for texts in self.fields.values() for text in texts)
 
 
-class InvalidCredentials(DomainError):
+class InvalidCredentialsError(DomainError):
     code = "invalid_credentials"
     status = 401
     default_message = gettext_lazy("Wrong username or password.")
 
 
-class OtpRequired(DomainError):
+class OtpRequiredError(DomainError):
     code = "otp_required"
     status = 401
     default_message = gettext_lazy("Give the current code from your authenticator app.")
 
 
-class Forbidden(DomainError):
+class ForbiddenError(DomainError):
     code = "forbidden"
     status = 403
     default_message = gettext_lazy("Your role does not allow this.")
 
 
-class NotFound(DomainError):
+class NotFoundError(DomainError):
     """Also the answer for something that exists but may not be seen: the two look the same."""
 
     code = "not_found"
@@ -95,7 +95,7 @@ class NotFound(DomainError):
     default_message = gettext_lazy("Not found.")
 
 
-class ConsentRequired(DomainError):
+class ConsentRequiredError(DomainError):
     """The reporter has not given (or has withdrawn) a consent the step needs."""
 
     code = "consent_required"
@@ -121,7 +121,7 @@ class ConsentRequired(DomainError):
         }
 
 
-class TransitionNotAllowed(DomainError):
+class TransitionNotAllowedError(DomainError):
     code = "transition_not_allowed"
     status = 409
     default_message = gettext_lazy("This step is not possible from the case's current state.")
@@ -134,7 +134,7 @@ class TransitionNotAllowed(DomainError):
         return {"allowed": self.allowed}
 
 
-class Conflict(DomainError):
+class ConflictError(DomainError):
     """The object changed concurrently, or was already decided; nothing was written."""
 
     code = "conflict"

@@ -20,11 +20,12 @@ WINDOW_SECONDS = 15 * 60
 
 def _client_address(request: HttpRequest) -> str:
     if getattr(settings, "BEHIND_TLS_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
         if forwarded:
             # The proxy appends the address it saw: the last entry is the one it vouches for.
             return forwarded.split(",")[-1].strip()
-    return request.META.get("REMOTE_ADDR", "")
+    address: str = request.META.get("REMOTE_ADDR", "")
+    return address
 
 
 def _bucket(request: HttpRequest, scope: str) -> str:

@@ -16,6 +16,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
+from accounts.models import User
+from notifications import tasks
 from notifications.models import OutboxMessage
 
 logger = logging.getLogger("upstander.notifications")
@@ -55,10 +57,8 @@ def outbox_enqueue(
 
 
 def _kick_relay() -> None:
-    from notifications.tasks import relay_outbox
-
     try:
-        relay_outbox.delay()
+        tasks.relay_outbox.delay()
     except BrokerError as error:
         # The row is safe in the database; the periodic relay will deliver it later.
         logger.warning("outbox: broker unavailable (%s); delivery deferred", type(error).__name__)
@@ -112,8 +112,6 @@ def outbox_purge_sent() -> int:
 
 
 def _staff_emails(user_ids: list[int]) -> list[str]:
-    from accounts.models import User
-
     return [
         email
         for email in User.objects.filter(id__in=user_ids, is_active=True)

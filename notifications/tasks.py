@@ -1,13 +1,14 @@
 from celery import shared_task
 
-from notifications.services import outbox_purge_sent, outbox_relay
+# The module, not its functions: services queue these tasks, so the two import each other.
+from notifications import services
 
 
 @shared_task(ignore_result=True)
 def relay_outbox() -> int:
-    return outbox_relay()
+    return services.outbox_relay()
 
 
 @shared_task(ignore_result=True)
 def purge_sent_outbox() -> int:
-    return outbox_purge_sent()
+    return services.outbox_purge_sent()

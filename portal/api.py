@@ -3,7 +3,7 @@ services write, selectors read."""
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
 from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
@@ -28,7 +28,13 @@ from portal.serializers import (
     ReportSubmissionSerializer,
     RouteSerializer,
 )
-from reports.attachments import AttachmentRejected, attachment_response, clean_attachment
+from reports.attachments import (
+    AttachmentRejectedError,
+    attachment_response,
+    clean_attachment,
+    file_too_large_words,
+    too_many_files_words,
+)
 
 
 class Reporter:
@@ -58,7 +64,7 @@ class ReporterTokenAuthentication(BaseAuthentication):
 
 
 class IsReporter(BasePermission):
-    def has_permission(self, request: Request, view: Any) -> bool:
+    def has_permission(self, request: Request, view: APIView) -> bool:
         return isinstance(request.auth, services.ReporterAccess)
 
 
@@ -184,7 +190,7 @@ class ReporterMessageApi(ReporterApi):
             message = services.reporter_message_send(
                 access=self.access(request), body=serializer.validated_data["body"]
             )
-        except services.ReportSealedError:
+        except services.MessageToSealedReportError:
             raise _sealed_error() from None
         return Response(
             {
@@ -230,18 +236,16 @@ class ReporterAttachmentApi(ReporterApi):
         upload = request.FILES.get("file")
         rejected = getattr(request._request, "upload_rejected", "")
         if rejected == "too_large":
-            raise ApiError(
-                status_code=413, code="too_large", detail=_("Each file can be at most 10 MB.")
-            )
+            raise ApiError(status_code=413, code="too_large", detail=file_too_large_words())
         if upload is None:
             raise validation_error({"file": [_("Attach one file in the field 'file'.")]})
         try:
             clean = clean_attachment(upload.name or "", upload.read())
             record = services.reporter_attachment_add(access=self.access(request), attachment=clean)
-        except AttachmentRejected as error:
+        except AttachmentRejectedError as error:
             raise validation_error({"file": [str(error)]}) from None
         except services.TooManyAttachmentsError:
-            raise validation_error({"file": [_("You can attach at most 5 files.")]}) from None
+            raise validation_error({"file": [too_many_files_words()]}) from None
         return Response(
             {
                 "id": str(record.id),
@@ -255,7 +259,7 @@ class ReporterAttachmentApi(ReporterApi):
 
 class ReporterAttachmentDownloadApi(ReporterApi):
     @extend_schema(responses={200: OpenApiResponse(description="the file")})
-    def get(self, request: Request, attachment_id: str) -> HttpResponseBase:
+    def get(self, request: Request, attachment_id: uuid.UUID) -> HttpResponseBase:
         found = reporter_attachment(self.access(request), attachment_id)
         if found is None:
             raise ApiError(status_code=404, code="not_found", detail=_("Not found."))

@@ -6,6 +6,7 @@ so an abandoned report leaves no trace on the server.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -13,11 +14,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Entity
-from portal.serializers import NARRATIVE_MAX
+from reports.limits import NARRATIVE_MAX
 from reports.vocabulary import (
-    CHANNEL_EXPLANATIONS,
     CONSENT_EXPLANATIONS,
-    ROUTE_EXPLANATIONS,
     Category,
     ConsentAction,
     IdentityDisclosure,
@@ -84,8 +83,8 @@ class WhatForm(forms.Form):
             raise forms.ValidationError(_("Please describe what happened, in your own words."))
         return narrative
 
-    def clean_incident_date(self) -> Any:
-        value = self.cleaned_data.get("incident_date")
+    def clean_incident_date(self) -> date | None:
+        value: date | None = self.cleaned_data.get("incident_date")
         if value and value > timezone.now().date():
             raise forms.ValidationError(_("The date cannot be in the future."))
         return value
@@ -174,6 +173,3 @@ STEPS: list[tuple[str, type[forms.Form], Any]] = [
     ("identity", IdentityForm, _("Your identity")),
     ("route", RouteForm, _("What happens next")),
 ]
-
-ROUTE_HELP = ROUTE_EXPLANATIONS
-CHANNEL_HELP = CHANNEL_EXPLANATIONS

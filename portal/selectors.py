@@ -6,6 +6,7 @@ opened; the reporter reading their own report is not audited.
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime, time
 from typing import Any
 
@@ -97,7 +98,7 @@ def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
 
 
 def reporter_attachment(
-    access: ReporterAccess, attachment_id: str
+    access: ReporterAccess, attachment_id: uuid.UUID
 ) -> tuple[str, str, bytes] | None:
     """(filename, content type, bytes) of one of the reporter's own attachments."""
     attachment = report_attachment_find(access.report, attachment_id)

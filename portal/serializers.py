@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -12,6 +14,7 @@ from rest_framework import serializers
 
 from accounts.models import Entity
 from portal.services import ReportSubmission
+from reports.limits import MESSAGE_MAX, NARRATIVE_MAX, characters
 from reports.vocabulary import (
     Category,
     ConsentAction,
@@ -22,12 +25,15 @@ from reports.vocabulary import (
     Route,
 )
 
-NARRATIVE_MAX = 20000
-MESSAGE_MAX = 10000
+
+def _narrative_too_long() -> str:
+    return _(
+        "Please keep the description under %(characters)s characters; you can add more later in a message."
+    ) % {"characters": characters(NARRATIVE_MAX)}
 
 
 @extend_schema_field(OpenApiTypes.BOOL)
-class StrictBooleanField(serializers.Field):
+class StrictBooleanField(serializers.Field[bool, Any, bool, Any]):
     """JSON ``true`` or ``false`` only: a consent is never inferred from "yes", 1 or "on"."""
 
     default_error_messages = {"invalid": _("Answer with true or false.")}
@@ -41,19 +47,19 @@ class StrictBooleanField(serializers.Field):
         return bool(value)
 
 
-class IdentitySerializer(serializers.Serializer):
+class IdentitySerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     email = serializers.EmailField(max_length=254, required=False, allow_blank=True)
     phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
 
 
-class AllegedPerpetratorSerializer(serializers.Serializer):
+class AllegedPerpetratorSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     role = serializers.CharField(max_length=200, required=False, allow_blank=True)
     relationship = serializers.CharField(max_length=200, required=False, allow_blank=True)
 
 
-class EntityCodeField(serializers.SlugRelatedField):
+class EntityCodeField(serializers.SlugRelatedField[Entity]):
     default_error_messages = {
         "does_not_exist": _("There is no entity with the code {value}. Choose one from the list."),
         "invalid": _("Give the entity's code."),
@@ -65,7 +71,7 @@ class EntityCodeField(serializers.SlugRelatedField):
         )
 
 
-class ReportSubmissionSerializer(serializers.Serializer):
+class ReportSubmissionSerializer(serializers.Serializer[Any]):
     entity = EntityCodeField()
     category = serializers.ChoiceField(choices=Category.choices)
     route = serializers.ChoiceField(choices=Route.choices)
@@ -77,9 +83,8 @@ class ReportSubmissionSerializer(serializers.Serializer):
         max_length=NARRATIVE_MAX,
         trim_whitespace=False,
         error_messages={
-            "max_length": _(
-                "Please keep the description under 20,000 characters; you can add more later in a message."
-            ),
+            # Rendered when shown, in the reader's language.
+            "max_length": lazy(_narrative_too_long, str)(),
             "blank": _("Please describe what happened, in your own words."),
             "required": _("Please describe what happened, in your own words."),
         },
@@ -101,7 +106,7 @@ class ReportSubmissionSerializer(serializers.Serializer):
             )
         return value
 
-    def validate_incident_date(self, value: Any) -> Any:
+    def validate_incident_date(self, value: date | None) -> date | None:
         if value is not None and value > timezone.now().date():
             raise serializers.ValidationError(_("The date cannot be in the future."))
         return value
@@ -155,20 +160,20 @@ class ReportSubmissionSerializer(serializers.Serializer):
         )
 
 
-class ReceiptSerializer(serializers.Serializer):
+class ReceiptSerializer(serializers.Serializer[Any]):
     receipt = serializers.CharField(max_length=100)
 
 
-class ConsentSerializer(serializers.Serializer):
+class ConsentSerializer(serializers.Serializer[Any]):
     action = serializers.ChoiceField(choices=ConsentAction.choices)
     granted = StrictBooleanField()
 
 
-class MessageSerializer(serializers.Serializer):
+class MessageSerializer(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=MESSAGE_MAX)
 
 
-class RouteSerializer(serializers.Serializer):
+class RouteSerializer(serializers.Serializer[Any]):
     route = serializers.ChoiceField(choices=Route.choices)
     informal_channel = serializers.ChoiceField(
         choices=InformalChannel.choices, required=False, allow_blank=True, allow_null=True

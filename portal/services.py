@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Entity
-from audit.models import AuditEntry
+from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
 from cases.models import Case
 from cases.services.opening import case_alert_staff, case_open
@@ -37,7 +37,7 @@ from reports.models import (
 )
 from reports.receipts import normalise_receipt, receipt_new, reference_new
 from reports.timeline import timeline_add
-from reports.vocabulary import ConsentAction, IdentityDisclosure, Route
+from reports.vocabulary import ConsentAction, IdentityDisclosure, Route, TimelineEvent
 from vault import envelope
 
 REPORTER = AuditEntry.ActorKind.REPORTER
@@ -51,8 +51,9 @@ class InvalidReceiptError(Exception):
     """No report opens with this receipt (unknown and wrong receipts are indistinguishable)."""
 
 
-class ReportSealedError(Exception):
-    """Nobody in the organisation can read this report: case review is not granted."""
+class MessageToSealedReportError(Exception):
+    """A reporter's message would reach nobody: case review is not granted, so nobody in the
+    organisation can read the report."""
 
 
 class RouteChangeRefusedError(ValueError):
@@ -229,10 +230,10 @@ def _report_store(
     )
     for attachment in attachments:
         _attachment_store(report, attachment, key)
-    timeline_add(report, "submitted", at=submitted_at)
+    timeline_add(report, TimelineEvent.SUBMITTED, at=submitted_at)
     audit_record(
         stream=report.id,
-        action="report.submitted",
+        action=AuditAction.REPORT_SUBMITTED,
         actor_kind=REPORTER,
         at=submitted_at,
         detail={
@@ -281,8 +282,8 @@ def _sync_case_and_sealing(report: Report, key: bytes, *, at: datetime | None = 
     ):
         envelope.organisation_wrap_remove(data_key=report.data_key)
         if case is not None:
-            timeline_add(report, "resealed")
-            audit_record(stream=report.id, action="report.resealed", actor_kind=REPORTER)
+            timeline_add(report, TimelineEvent.RESEALED)
+            audit_record(stream=report.id, action=AuditAction.REPORT_RESEALED, actor_kind=REPORTER)
 
 
 # --- Reporter sessions ---------------------------------------------------------------------
@@ -383,10 +384,14 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         recorded_at=timezone.now(),
         position=next_position(report.consents.all()),
     )
-    timeline_add(report, "consent_granted" if granted else "consent_withdrawn", action=action)
+    timeline_add(
+        report,
+        TimelineEvent.CONSENT_GRANTED if granted else TimelineEvent.CONSENT_WITHDRAWN,
+        action=action,
+    )
     audit_record(
         stream=report.id,
-        action="consent.granted" if granted else "consent.withdrawn",
+        action=AuditAction.CONSENT_GRANTED if granted else AuditAction.CONSENT_WITHDRAWN,
         actor_kind=REPORTER,
         detail={"action": action},
     )
@@ -401,7 +406,7 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         and case_before is not None
         and case_before.formal_process_started
     ):
-        timeline_add(report, "withdrawal_after_formal")
+        timeline_add(report, TimelineEvent.WITHDRAWAL_AFTER_FORMAL)
     if case_before is not None:
         _alert_staff(report, "consent_changed")
     access.report = report
@@ -417,10 +422,12 @@ def _route_set(report: Report, route: str, informal_channel: str) -> None:
     report.informal_channel = informal_channel if route == Route.INFORMAL else ""
     report.full_clean(exclude=["data_key", "entity"])
     report.save(update_fields=["route", "informal_channel"])
-    timeline_add(report, "route_changed", route=route, informal_channel=report.informal_channel)
+    timeline_add(
+        report, TimelineEvent.ROUTE_CHANGED, route=route, informal_channel=report.informal_channel
+    )
     audit_record(
         stream=report.id,
-        action="report.route_changed",
+        action=AuditAction.REPORT_ROUTE_CHANGED,
         actor_kind=REPORTER,
         detail={"route": route, "informal_channel": report.informal_channel},
     )
@@ -448,11 +455,11 @@ def route_change(*, access: ReporterAccess, route: str, informal_channel: str = 
 def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
     report = access.report
     if _case_of(report) is None or envelope.is_sealed(report.data_key):
-        raise ReportSealedError
+        raise MessageToSealedReportError
     message = Message(report=report, sender=Message.Sender.REPORTER, sent_at=timezone.now())
     envelope.seal(message, "body", body, access.data_key)
     message.save()
-    audit_record(stream=report.id, action="message.from_reporter", actor_kind=REPORTER)
+    audit_record(stream=report.id, action=AuditAction.MESSAGE_FROM_REPORTER, actor_kind=REPORTER)
     _alert_staff(report, "reporter_message")
     return message
 
@@ -463,6 +470,6 @@ def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachme
     if report.attachments.count() >= MAX_ATTACHMENTS:
         raise TooManyAttachmentsError(str(MAX_ATTACHMENTS))
     record = _attachment_store(report, attachment, access.data_key)
-    timeline_add(report, "attachment_added")
-    audit_record(stream=report.id, action="attachment.added", actor_kind=REPORTER)
+    timeline_add(report, TimelineEvent.ATTACHMENT_ADDED)
+    audit_record(stream=report.id, action=AuditAction.ATTACHMENT_ADDED, actor_kind=REPORTER)
     return record

@@ -6,11 +6,13 @@ never cached.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import (
@@ -19,6 +21,7 @@ from django.http import (
     HttpResponseBase,
     HttpResponseRedirect,
     JsonResponse,
+    QueryDict,
 )
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,10 +30,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases.services.opening import ACKNOWLEDGEMENT_DAYS
 from core.throttling import attempt_failed, attempts_retry_after
 from portal import services
-from portal.forms import CHANNEL_HELP, ROUTE_HELP, STEPS
+from portal.forms import STEPS, RouteForm
 from portal.receipt_handoff import COOKIE as RECEIPT_COOKIE
 from portal.receipt_handoff import COOKIE_PATH as RECEIPT_COOKIE_PATH
 from portal.receipt_handoff import LIFETIME as RECEIPT_LIFETIME
@@ -41,15 +43,25 @@ from portal.receipt_handoff import (
     receipt_handoff_ticket,
 )
 from portal.selectors import reporter_attachment, reporter_report_view
-from portal.serializers import MESSAGE_MAX, ReportSubmissionSerializer
+from portal.serializers import ReportSubmissionSerializer
 from reports.attachments import (
+    MAX_ATTACHMENT_MEGABYTES,
     MAX_ATTACHMENTS,
-    AttachmentRejected,
+    AttachmentRejectedError,
     CleanAttachment,
     attachment_response,
     clean_attachment,
+    file_too_large_words,
+    too_many_files_words,
 )
-from reports.vocabulary import ConsentAction, InformalChannel, Route
+from reports.limits import ACKNOWLEDGEMENT_DAYS, MESSAGE_MAX, characters
+from reports.vocabulary import (
+    CHANNEL_EXPLANATIONS,
+    ROUTE_EXPLANATIONS,
+    ConsentAction,
+    InformalChannel,
+    Route,
+)
 
 SESSION_COOKIE = "upstander_reporter"
 # How long before the idle limit the portal warns and offers to stay (with JavaScript).
@@ -70,7 +82,7 @@ def _step_index(name: str) -> int:
     return 0
 
 
-def _hidden_carry(data: Any, current: int) -> list[tuple[str, str]]:
+def _hidden_carry(data: QueryDict, current: int) -> list[tuple[str, str]]:
     """Answers from the other steps, carried as hidden fields (nothing is kept server-side)."""
     carried: list[tuple[str, str]] = []
     for index, (_name, form_class, _title) in enumerate(STEPS):
@@ -81,7 +93,9 @@ def _hidden_carry(data: Any, current: int) -> list[tuple[str, str]]:
     return carried
 
 
-def _render_step(request: HttpRequest, index: int, form: Any, status: int = 200) -> HttpResponse:
+def _render_step(
+    request: HttpRequest, index: int, form: forms.Form, status: int = 200
+) -> HttpResponse:
     name, _form_class, title = STEPS[index]
     context = {
         "form": form,
@@ -91,11 +105,12 @@ def _render_step(request: HttpRequest, index: int, form: Any, status: int = 200)
         "steps": [(step_title, i == index) for i, (_n, _f, step_title) in enumerate(STEPS)],
         "title": title,
         "carried": _hidden_carry(request.POST, index) if request.method == "POST" else [],
-        "route_help": [(Route(code).label, text) for code, text in ROUTE_HELP.items()],
+        "route_help": [(Route(code).label, text) for code, text in ROUTE_EXPLANATIONS.items()],
         "channel_help": [
-            (InformalChannel(code).label, text) for code, text in CHANNEL_HELP.items()
+            (InformalChannel(code).label, text) for code, text in CHANNEL_EXPLANATIONS.items()
         ],
         "max_attachments": MAX_ATTACHMENTS,
+        "max_attachment_megabytes": MAX_ATTACHMENT_MEGABYTES,
         "intake_form_key": _intake_form_key(request),
     }
     response = render(request, "portal/intake.html", context, status=status)
@@ -109,7 +124,7 @@ def _intake_form_key(request: HttpRequest) -> str:
     return carried if services.intake_form_key_valid(carried) else services.intake_form_key_new()
 
 
-def _submission_payload(forms_by_step: dict[str, Any]) -> dict[str, Any]:
+def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
     about, what, identity, route = (forms_by_step[name].cleaned_data for name, _f, _t in STEPS)
     return {
         "entity": about["entity"].code,
@@ -131,20 +146,20 @@ def _submission_payload(forms_by_step: dict[str, Any]) -> dict[str, Any]:
         },
         "route": route["route"],
         "informal_channel": route.get("informal_channel") or "",
-        "consents": forms_by_step["route"].consents(),
+        "consents": cast("RouteForm", forms_by_step["route"]).consents(),
     }
 
 
 def _clean_uploads(request: HttpRequest) -> tuple[list[CleanAttachment], str | None]:
     if getattr(request, "upload_rejected", "") == "too_large":
-        return [], _("Each file can be at most 10 MB.")
+        return [], file_too_large_words()
     if getattr(request, "upload_rejected", "") == "too_many":
-        return [], _("You can attach at most 5 files.")
+        return [], too_many_files_words()
     cleaned = []
     for upload in request.FILES.getlist("attachments"):
         try:
             cleaned.append(clean_attachment(upload.name or "", upload.read()))
-        except AttachmentRejected as error:
+        except AttachmentRejectedError as error:
             return [], str(error)
     return cleaned, None
 
@@ -168,16 +183,23 @@ def intake(request: HttpRequest) -> HttpResponse:
     if index < len(STEPS) - 1:
         following = index + 1
         return _render_step(request, following, STEPS[following][1](initial=request.POST.dict()))
+    return _intake_send(request, index, forms_by_step)
 
+
+def _intake_send(
+    request: HttpRequest, index: int, forms_by_step: dict[str, forms.Form]
+) -> HttpResponse:
+    """The last step, every step valid: check the files and the report as a whole, then file
+    it. A refusal is shown on the last step, with everything the reporter wrote kept."""
+    form = forms_by_step["route"]
     attachments, upload_error = _clean_uploads(request)
     if upload_error:
-        forms_by_step["route"].add_error(None, upload_error)
+        form.add_error(None, upload_error)
         status = 413 if getattr(request, "upload_rejected", "") == "too_large" else 400
-        return _render_step(request, index, forms_by_step["route"], status=status)
+        return _render_step(request, index, form, status=status)
 
     serializer = ReportSubmissionSerializer(data=_submission_payload(forms_by_step))
     if not serializer.is_valid():
-        form = forms_by_step["route"]
         for messages_ in serializer.errors.values():
             for message in messages_ if isinstance(messages_, list) else [messages_]:
                 form.add_error(None, str(message))
@@ -185,23 +207,36 @@ def intake(request: HttpRequest) -> HttpResponse:
 
     intake_form_key = request.POST.get("intake_form_key", "")
     if not services.intake_form_key_valid(intake_form_key):
-        forms_by_step["route"].add_error(
-            None, _("This form is incomplete. Please open it again from the start.")
-        )
-        return _render_step(request, index, forms_by_step["route"], status=400)
+        form.add_error(None, _("This form is incomplete. Please open it again from the start."))
+        return _render_step(request, index, form, status=400)
+    return _intake_file(request, serializer.submission(), attachments, intake_form_key)
+
+
+def _receipt_to_show(submitted: services.SubmittedReport) -> ReceiptToShow:
+    return ReceiptToShow(
+        receipt=submitted.receipt,
+        reference=submitted.report.reference,
+        case_opened=hasattr(submitted.report, "case"),
+    )
+
+
+def _intake_file(
+    request: HttpRequest,
+    submission: services.ReportSubmission,
+    attachments: list[CleanAttachment],
+    intake_form_key: str,
+) -> HttpResponse:
+    """File the report once, however often the form is sent, and show its receipt once."""
     tickets: list[str | None] = []
 
     def hand_off_receipt(submitted: services.SubmittedReport) -> None:
-        shown = ReceiptToShow(
-            receipt=submitted.receipt,
-            reference=submitted.report.reference,
-            case_opened=hasattr(submitted.report, "case"),
+        tickets.append(
+            receipt_handoff_put(_receipt_to_show(submitted), intake_form_key=intake_form_key)
         )
-        tickets.append(receipt_handoff_put(shown, intake_form_key=intake_form_key))
 
     try:
         submitted = services.report_submit(
-            submission=serializer.submission(),
+            submission=submission,
             attachments=attachments,
             intake_form_key=intake_form_key,
             on_stored=hand_off_receipt,
@@ -212,14 +247,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         return _redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
     if tickets[0] is None:
         # The cache is down: the receipt must still reach the reporter, so it is shown now.
-        return _render_receipt(
-            request,
-            ReceiptToShow(
-                receipt=submitted.receipt,
-                reference=submitted.report.reference,
-                case_opened=hasattr(submitted.report, "case"),
-            ),
-        )
+        return _render_receipt(request, _receipt_to_show(submitted))
     return _redirect_to_receipt(tickets[0])
 
 
@@ -358,13 +386,14 @@ def _render_portal(
             "consent_rows": consent_rows,
             "routes": Route.choices,
             "channels": InformalChannel.choices,
-            "route_help": [(Route(code).label, text) for code, text in ROUTE_HELP.items()],
+            "route_help": [(Route(code).label, text) for code, text in ROUTE_EXPLANATIONS.items()],
             "idle_minutes": int(services.SESSION_IDLE.total_seconds() // 60),
             "seconds_left": _seconds_left(access_),
             "warning_seconds": int(SESSION_WARNING.total_seconds()),
             "warning_minutes": int(SESSION_WARNING.total_seconds() // 60),
             "message_max": MESSAGE_MAX,
             "can_attach": len(report["attachments"]) < MAX_ATTACHMENTS,
+            "max_attachment_megabytes": MAX_ATTACHMENT_MEGABYTES,
             "draft": draft,
         },
     )
@@ -407,11 +436,15 @@ def portal_consent(request: HttpRequest, access_: services.ReporterAccess) -> Ht
 def portal_message(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
     body = request.POST.get("body", "")
     if not body.strip() or len(body) > MESSAGE_MAX:
-        messages.error(request, _("Write a message of up to 10,000 characters."))
+        messages.error(
+            request,
+            _("Write a message of up to %(characters)s characters.")
+            % {"characters": characters(MESSAGE_MAX)},
+        )
         return redirect("portal:portal")
     try:
         services.reporter_message_send(access=access_, body=body)
-    except services.ReportSealedError:
+    except services.MessageToSealedReportError:
         messages.error(
             request,
             _("Nobody can read messages while your report is sealed. Allow case review first."),
@@ -452,7 +485,7 @@ def portal_attachment(request: HttpRequest, access_: services.ReporterAccess) ->
         try:
             services.reporter_attachment_add(access=access_, attachment=attachments[0])
         except services.TooManyAttachmentsError:
-            error = _("You can attach at most 5 files.")
+            error = too_many_files_words()
     if error:
         messages.error(request, error)
     else:
@@ -463,7 +496,7 @@ def portal_attachment(request: HttpRequest, access_: services.ReporterAccess) ->
 @require_GET
 @reporter_required
 def portal_attachment_download(
-    request: HttpRequest, access_: services.ReporterAccess, attachment_id: str
+    request: HttpRequest, access_: services.ReporterAccess, attachment_id: uuid.UUID
 ) -> HttpResponseBase:
     found = reporter_attachment(access_, attachment_id)
     if found is None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
+from typing import Any, Protocol
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -10,8 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from accounts.models import User
+from audit.models import AuditAction
 from audit.services import audit_record
-from core.errors import ConsentRequired, Forbidden, ValidationFailed
+from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError
 from referrals.models import Referral, ServiceEntry, ServiceKind
 from reports.models import Report
 from reports.vocabulary import ConsentAction
@@ -30,14 +32,14 @@ REFERRAL_CONSENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-class ReferralInputError(ValidationFailed):
+class ReferralInputError(InvalidInputError):
     """The service asked for is not one the entity's directory offers."""
 
     def __init__(self, message: str) -> None:
         super().__init__({"service": [message]})
 
 
-class ReferralConsentError(ConsentRequired):
+class ReferralConsentError(ConsentRequiredError):
     def consent_labels(self) -> list[str]:
         return [str(ConsentAction(action).label) for action in self.missing]
 
@@ -54,11 +56,26 @@ class ReferralReportUnreadableError(ReferralConsentError):
         return self.message
 
 
-class ReferralForbiddenError(Forbidden):
+class ReferralForbiddenError(ForbiddenError):
     pass
 
 
-def _requested_kind(case: Any, service: Any) -> tuple[str, ServiceEntry | None]:
+class ReferredCase(policy.CaseFacts, Protocol):
+    """The case being referred: ``cases.models.Case``, which this app sits below."""
+
+    @property
+    def pk(self) -> uuid.UUID: ...
+
+    @property
+    def report_id(self) -> uuid.UUID: ...
+
+    @property
+    def report(self) -> Report: ...
+
+    def forget_context(self) -> None: ...
+
+
+def _requested_kind(case: ReferredCase, service: Any) -> tuple[str, ServiceEntry | None]:
     """The service kind asked for, and the directory entry when a specific one was named."""
     if isinstance(service, dict) and "service_id" in service:
         try:
@@ -80,7 +97,9 @@ def _requested_kind(case: Any, service: Any) -> tuple[str, ServiceEntry | None]:
 
 
 @transaction.atomic
-def referral_make(*, case: Any, actor: User, service: Any, note: str = "") -> Referral:
+def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = "") -> Referral:
+    """Refer the case to a service of its entity's directory: ``service`` is a kind's code, or
+    ``{"service_id": ...}`` for one entry (the request's JSON, checked here)."""
     if not policy.may_refer(actor, case):
         raise ReferralForbiddenError
     kind, entry = _requested_kind(case, service)
@@ -102,14 +121,15 @@ def referral_make(*, case: Any, actor: User, service: Any, note: str = "") -> Re
             raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
     try:
         key = envelope.open_with_organisation_key(case.report.data_key)
-    except (envelope.ReportSealedError, envelope.DataKeyShreddedError):
+    except (envelope.DataKeySealedError, envelope.DataKeyShreddedError):
         raise ReferralReportUnreadableError from None
-    referral = Referral(case=case, service=entry, kind=entry.kind, referred_by=actor)
+    # By id: the case model sits above this app, which knows the case by its protocol only.
+    referral = Referral(case_id=case.pk, service=entry, kind=entry.kind, referred_by=actor)
     envelope.seal(referral, "note", note or None, key)
     referral.save()
     audit_record(
         stream=case.report_id,
-        action="referral.made",
+        action=AuditAction.REFERRAL_MADE,
         actor=actor,
         detail={"service": entry.kind, "service_id": entry.pk},
     )

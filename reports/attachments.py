@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 MAX_ATTACHMENTS = 5
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
+MAX_ATTACHMENT_MEGABYTES = 10
+MAX_ATTACHMENT_BYTES = MAX_ATTACHMENT_MEGABYTES * 1024 * 1024
 # Refuse images that would expand to an absurd size in memory (decompression bombs).
 Image.MAX_IMAGE_PIXELS = 50_000_000
 
@@ -28,8 +29,18 @@ _IMAGE_FORMATS = {
 }
 
 
-class AttachmentRejected(ValueError):
+class AttachmentRejectedError(ValueError):
     """The file cannot be accepted; the message says why in plain words."""
+
+
+def file_too_large_words() -> str:
+    """What the reporter is told about a file over the size limit."""
+    return _("Each file can be at most %(megabytes)s MB.") % {"megabytes": MAX_ATTACHMENT_MEGABYTES}
+
+
+def too_many_files_words() -> str:
+    """What the reporter is told about a file beyond the number a report may hold."""
+    return _("You can attach at most %(count)s files.") % {"count": MAX_ATTACHMENTS}
 
 
 @dataclass(frozen=True)
@@ -75,7 +86,9 @@ def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
         with opened as image:
             image_format = image.format or ""
             if _IMAGE_FORMATS.get(image_format) != content_type:
-                raise AttachmentRejected(_("This image is damaged or not what it claims to be."))
+                raise AttachmentRejectedError(
+                    _("This image is damaged or not what it claims to be.")
+                )
             # Keep the photo the right way up once the orientation tag is gone.
             upright = ImageOps.exif_transpose(image)
             if upright.mode not in ("RGB", "RGBA", "L", "LA"):
@@ -94,17 +107,17 @@ def _strip_image_metadata(data: bytes, content_type: str) -> bytes:
         Image.DecompressionBombWarning,
         SyntaxError,
     ):
-        raise AttachmentRejected(_("This image is damaged or too large to open.")) from None
+        raise AttachmentRejectedError(_("This image is damaged or too large to open.")) from None
 
 
 def clean_attachment(filename: str, data: bytes) -> CleanAttachment:
     if len(data) > MAX_ATTACHMENT_BYTES:
-        raise AttachmentRejected(_("Each file can be at most 10 MB."))
+        raise AttachmentRejectedError(file_too_large_words())
     if not data:
-        raise AttachmentRejected(_("This file is empty."))
+        raise AttachmentRejectedError(_("This file is empty."))
     content_type = detect_type(data)
     if content_type is None:
-        raise AttachmentRejected(
+        raise AttachmentRejectedError(
             _(
                 "This type of file is not accepted. You can attach PDF, JPEG, PNG, WebP, GIF or plain text."
             )

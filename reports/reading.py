@@ -13,14 +13,14 @@ that is where the reader is known: the reporter's reads of their own report are 
 from __future__ import annotations
 
 import json
+import uuid
 from dataclasses import dataclass
-from typing import Any
 
 from reports.models import Attachment, Message, Report
 from vault import envelope
 
 # The organisation cannot open the report: sealed by the reporter, or shredded.
-REPORT_UNREADABLE = (envelope.ReportSealedError, envelope.DataKeyShreddedError)
+REPORT_UNREADABLE = (envelope.DataKeySealedError, envelope.DataKeyShreddedError)
 
 
 def organisation_key(report: Report) -> bytes:
@@ -95,7 +95,7 @@ def report_attachments(report: Report, data_key: bytes) -> list[AttachmentListed
     ]
 
 
-def report_attachment_find(report: Report, attachment_id: Any) -> Attachment | None:
+def report_attachment_find(report: Report, attachment_id: uuid.UUID) -> Attachment | None:
     """One of the report's attachments, its content loaded with it; nothing is decrypted yet."""
     return report.attachments.select_related("content").filter(pk=attachment_id).first()
 

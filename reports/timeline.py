@@ -6,18 +6,20 @@ at display time, in the reader's language (status labels and timeline labels).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from reports.limits import ACKNOWLEDGEMENT_DAYS
 from reports.models import Report, TimelineEntry, next_position
-from reports.vocabulary import ConsentAction, InformalChannel, Route
+from reports.vocabulary import ConsentAction, InformalChannel, Route, TimelineEvent
 
 
 def timeline_add(
-    report: Report, event: str, *, at: datetime | None = None, **params: Any
+    report: Report, event: TimelineEvent, *, at: datetime | None = None, **params: Any
 ) -> TimelineEntry:
     return TimelineEntry.objects.create(
         report=report,
@@ -28,13 +30,14 @@ def timeline_add(
     )
 
 
-STATUS_LABELS = {
+STATUS_LABELS: dict[str, Callable[[], str]] = {
     "recorded": lambda: _(
         "Your report is recorded and sealed. Nobody in the organisation can read it. You can ask "
         "for it to be reviewed at any time by allowing case review."
     ),
-    "received": lambda: _(
-        "Your report has arrived. A focal point will acknowledge it within 7 days."
+    "received": lambda: (
+        _("Your report has arrived. A focal point will acknowledge it within %(days)s days.")
+        % {"days": ACKNOWLEDGEMENT_DAYS}
     ),
     "acknowledged": lambda: _(
         "A focal point has acknowledged your report and will look at it with you."
@@ -83,27 +86,29 @@ def _route_name(params: dict[str, Any]) -> str:
     return label
 
 
-WITHDRAWAL_EFFECTS = {
-    "case_review": lambda: _(
+WITHDRAWAL_EFFECTS: dict[str, Callable[[], str]] = {
+    ConsentAction.CASE_REVIEW: lambda: _(
         "Nobody starts a new step on your report. Unless a formal process has begun, nobody in "
         "the organisation can read it any more."
     ),
-    "ombudsperson_referral": lambda: _(
+    ConsentAction.OMBUDSPERSON_REFERRAL: lambda: _(
         "Your report is not shared with the ombudsperson, and an ombudsperson who had it no longer sees it."
     ),
-    "mediation": lambda: _("No mediation will be arranged."),
-    "formal_investigation": lambda: _(
+    ConsentAction.MEDIATION: lambda: _("No mediation will be arranged."),
+    ConsentAction.FORMAL_INVESTIGATION: lambda: _(
         "No formal review or investigation can start or continue to its next step."
     ),
-    "identity_disclosure": lambda: _(
+    ConsentAction.IDENTITY_DISCLOSURE: lambda: _(
         "Your name is no longer shown to anyone beyond the focal point in charge."
     ),
-    "contact_alleged_perpetrator": lambda: _(
+    ConsentAction.CONTACT_ALLEGED_PERPETRATOR: lambda: _(
         "The person responsible will not be contacted: mediation, a manager's intervention and an investigation cannot go ahead."
     ),
-    "interim_measures": lambda: _("No new protective measure will be put in place for you."),
-    "support_referral": lambda: _("You will not be referred to support services."),
-    "statistics": lambda: _("Your report is left out of statistics from now on."),
+    ConsentAction.INTERIM_MEASURES: lambda: _(
+        "No new protective measure will be put in place for you."
+    ),
+    ConsentAction.SUPPORT_REFERRAL: lambda: _("You will not be referred to support services."),
+    ConsentAction.STATISTICS: lambda: _("Your report is left out of statistics from now on."),
 }
 
 
@@ -113,36 +118,38 @@ def withdrawal_effect(action: str) -> str:
     return effect() if effect else ""
 
 
-TIMELINE_LABELS = {
-    "submitted": lambda p: _("You submitted your report."),
-    "case_opened": lambda p: _("Your report was passed to a focal point for review."),
-    "consent_granted": lambda p: _("You gave your consent: %(what)s.") % {"what": _consent_name(p)},
-    "consent_withdrawn": lambda p: (
+TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
+    TimelineEvent.SUBMITTED: lambda p: _("You submitted your report."),
+    TimelineEvent.CASE_OPENED: lambda p: _("Your report was passed to a focal point for review."),
+    TimelineEvent.CONSENT_GRANTED: lambda p: (
+        _("You gave your consent: %(what)s.") % {"what": _consent_name(p)}
+    ),
+    TimelineEvent.CONSENT_WITHDRAWN: lambda p: (
         _("You withdrew your consent: %(what)s.") % {"what": _consent_name(p)}
         + " "
         + withdrawal_effect(p.get("action", ""))
     ),
-    "route_changed": lambda p: (
+    TimelineEvent.ROUTE_CHANGED: lambda p: (
         _("You changed what you would like to happen: %(route)s.") % {"route": _route_name(p)}
     ),
-    "resealed": lambda p: _(
+    TimelineEvent.RESEALED: lambda p: _(
         "Your report was sealed again. Nobody in the organisation can read it now."
     ),
-    "withdrawal_after_formal": lambda p: _(
+    TimelineEvent.WITHDRAWAL_AFTER_FORMAL: lambda p: _(
         "You withdrew your consent to case review after a formal process had started. Steps that "
         "need that consent have stopped; the organisation keeps what it already holds, as the "
         "policy requires, and will explain what happens next."
     ),
-    "message_from_staff": lambda p: _("The focal point sent you a message."),
-    "transition": lambda p: status_label(p.get("state", "")),
-    "override": lambda p: (
+    TimelineEvent.MESSAGE_FROM_STAFF: lambda p: _("The focal point sent you a message."),
+    TimelineEvent.TRANSITION: lambda p: status_label(p.get("state", "")),
+    TimelineEvent.OVERRIDE: lambda p: (
         _(
             "Two staff members decided to go ahead without one of your consents: %(what)s. Their "
             "reasons were sent to you as a message."
         )
         % {"what": _consent_name(p)}
     ),
-    "attachment_added": lambda p: _("You added a file."),
+    TimelineEvent.ATTACHMENT_ADDED: lambda p: _("You added a file."),
 }
 
 

@@ -12,12 +12,13 @@ from typing import Any
 
 from django.core.files.uploadedfile import InMemoryUploadedFile
 from django.core.files.uploadhandler import FileUploadHandler, SkipFile
+from django.http import HttpRequest
 
 from reports.attachments import MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS
 
 
 class EncryptBeforeDiskUploadHandler(FileUploadHandler):
-    def __init__(self, request: Any = None) -> None:
+    def __init__(self, request: HttpRequest | None = None) -> None:
         super().__init__(request)
         self.buffer: io.BytesIO | None = None
         self.files_seen = 0

@@ -5,6 +5,8 @@ Codes are fixed by the API contract; labels and explanations go through translat
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -63,6 +65,26 @@ class ConsentAction(models.TextChoices):
     INTERIM_MEASURES = "interim_measures", _("Protective measures are put in place")
     SUPPORT_REFERRAL = "support_referral", _("I am referred to support services")
     STATISTICS = "statistics", _("My report is counted in anonymous statistics")
+
+
+class TimelineEvent(StrEnum):
+    """What a timeline entry records. Stored with the entry: never change a code, add one.
+
+    The reporter reads each in words, rendered when shown (``reports.timeline``).
+    """
+
+    SUBMITTED = "submitted"
+    CASE_OPENED = "case_opened"
+    CONSENT_GRANTED = "consent_granted"
+    CONSENT_WITHDRAWN = "consent_withdrawn"
+    ROUTE_CHANGED = "route_changed"
+    RESEALED = "resealed"
+    WITHDRAWAL_AFTER_FORMAL = "withdrawal_after_formal"
+    MESSAGE_FROM_STAFF = "message_from_staff"
+    # The case moved: the words are the new state's status label.
+    TRANSITION = "transition"
+    OVERRIDE = "override"
+    ATTACHMENT_ADDED = "attachment_added"
 
 
 ROUTE_EXPLANATIONS = {

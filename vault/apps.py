@@ -7,4 +7,6 @@ class VaultConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from vault import checks  # noqa: F401 - registers the key-consistency system check
+        # Importing the module registers the key-consistency system check; it reads models, so
+        # it can only be imported once the apps are loaded.
+        from vault import checks  # noqa: F401, PLC0415

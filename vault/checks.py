@@ -11,13 +11,13 @@ from typing import Any
 from django.core import checks
 from django.db import DatabaseError
 
+from vault.envelope import kek_fingerprint
+from vault.keyring import server_keyring
+from vault.models import KeyFingerprint, KeyWrap
+
 
 @checks.register(checks.Tags.database)
 def check_key_encryption_keys(app_configs: Any = None, **kwargs: Any) -> list[checks.CheckMessage]:
-    from vault.envelope import kek_fingerprint
-    from vault.keyring import server_keyring
-    from vault.models import KeyFingerprint, KeyWrap
-
     keyring = server_keyring()
     errors: list[checks.CheckMessage] = []
     try:

@@ -20,7 +20,7 @@ from vault.keyring import KeyEncryptionKey, decode_blind_index_key, server_keyri
 from vault.models import DataKey, KeyFingerprint, KeyWrap
 
 
-class ReportSealedError(Exception):
+class DataKeySealedError(Exception):
     """Only the reporter's receipt can open this data key: there is no organisation wrapping."""
 
 
@@ -152,7 +152,7 @@ def open_with_organisation_key(data_key: DataKey) -> bytes:
         # Ask the database, not the instance: it may have been shredded since it was loaded.
         if DataKey.objects.filter(pk=data_key.pk, shredded_at__isnull=False).exists():
             raise DataKeyShreddedError(str(data_key.id))
-        raise ReportSealedError(str(data_key.id))
+        raise DataKeySealedError(str(data_key.id))
     return _unwrap_with_kek(wrap)
 
 

@@ -7,7 +7,7 @@ can never reach the database by a forgotten call.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
 from django.db import models
 from django.db.models.query_utils import DeferredAttribute
@@ -47,7 +47,15 @@ class _CiphertextDescriptor(DeferredAttribute):
         instance.__dict__[self.field.attname] = self.field.to_ciphertext(value)
 
 
-class EncryptedField(models.BinaryField):
+if TYPE_CHECKING:
+    # Django's fields are generic only to the type checker (no runtime subscript without
+    # django-stubs-ext's monkeypatch, which is not loaded).
+    _BinaryField = models.BinaryField[Ciphertext | None, Ciphertext | None]
+else:
+    _BinaryField = models.BinaryField
+
+
+class EncryptedField(_BinaryField):
     """A ``bytea`` column that only ever stores AES-GCM ciphertext."""
 
     # What django-stubs' mypy plugin reports for instances: ciphertext, never plain bytes.
@@ -91,7 +99,7 @@ class EncryptedField(models.BinaryField):
 
     def value_to_string(self, obj: Any) -> str:
         # Serialisation (dumpdata) must never reveal anything; ciphertext is exported as-is.
-        value = cast("Ciphertext | None", self.value_from_object(obj))
+        value = self.value_from_object(obj)
         return "" if value is None else value.blob.hex()
 
     def to_python(self, value: Any) -> Any:

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 KEY_BYTES = 32
@@ -95,6 +96,4 @@ def _parsed(value: str) -> Keyring:
 
 def server_keyring() -> Keyring:
     """The keyring from the current settings (re-read when a test overrides them)."""
-    from django.conf import settings
-
     return _parsed(settings.UPSTANDER_KEKS)

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
+from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from cases.errors import CaseForbiddenError, CaseInputError
 from cases.models import Case
@@ -27,7 +28,7 @@ def case_assign(*, case: Case, actor: User, assignee: User) -> Case:
     case.save(update_fields=["assigned_to"])
     audit_record(
         stream=case.report_id,
-        action="case.assigned",
+        action=AuditAction.CASE_ASSIGNED,
         actor=actor,
         detail={"from": previous, "to": assignee.username},
     )
@@ -48,7 +49,7 @@ def case_investigator_assign(*, case: Case, actor: User, investigator: User) -> 
     case.save(update_fields=["investigator"])
     audit_record(
         stream=case.report_id,
-        action="case.investigator_assigned",
+        action=AuditAction.CASE_INVESTIGATOR_ASSIGNED,
         actor=actor,
         detail={"to": investigator.username},
     )
@@ -66,7 +67,7 @@ def case_share(*, case: Case, actor: User, colleague: User) -> Case:
     case.shared_with.add(colleague)
     audit_record(
         stream=case.report_id,
-        action="case.shared",
+        action=AuditAction.CASE_SHARED,
         actor=actor,
         detail={"with": colleague.username},
     )
@@ -97,21 +98,23 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
     ):
         case.assigned_to = successor
         case.save(update_fields=["assigned_to"])
-        audit_record(stream=case.report_id, action="case.handed_over", actor=actor, detail=handover)
+        audit_record(
+            stream=case.report_id, action=AuditAction.CASE_HANDED_OVER, actor=actor, detail=handover
+        )
         moved += 1
     unshared = 0
     for case in Case.objects.filter(shared_with=departing).order_by("opened_at"):
         case.shared_with.remove(departing)
         audit_record(
             stream=case.report_id,
-            action="case.unshared",
+            action=AuditAction.CASE_UNSHARED,
             actor=actor,
             detail={"with": departing.username, "handed_over_to": successor.username},
         )
         unshared += 1
     audit_record(
         stream=SYSTEM_STREAM,
-        action="staff.cases_handed_over",
+        action=AuditAction.STAFF_CASES_HANDED_OVER,
         actor=actor,
         detail={**handover, "moved": moved, "unshared": unshared},
     )

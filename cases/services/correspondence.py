@@ -7,12 +7,14 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import User
+from audit.models import AuditAction
 from audit.services import audit_record
 from cases.errors import CaseForbiddenError
 from cases.models import Case, InternalNote
 from cases.services.reading import case_data_key
 from reports.models import Message
 from reports.timeline import timeline_add
+from reports.vocabulary import TimelineEvent
 from vault import envelope
 
 
@@ -26,8 +28,8 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     )
     envelope.seal(message, "body", body, case_data_key(case))
     message.save()
-    timeline_add(case.report, "message_from_staff")
-    audit_record(stream=case.report_id, action="message.from_staff", actor=actor)
+    timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF)
+    audit_record(stream=case.report_id, action=AuditAction.MESSAGE_FROM_STAFF, actor=actor)
     return message
 
 
@@ -36,7 +38,7 @@ def note_add(*, case: Case, actor: User, body: str) -> InternalNote:
     if not policy.may_write_note(actor, case):
         raise CaseForbiddenError
     note = note_store(case=case, actor=actor, body=body)
-    audit_record(stream=case.report_id, action="note.added", actor=actor)
+    audit_record(stream=case.report_id, action=AuditAction.NOTE_ADDED, actor=actor)
     return note
 
 

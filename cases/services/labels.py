@@ -6,6 +6,7 @@ from django.db import transaction
 
 from accounts import policy
 from accounts.models import User
+from audit.models import AuditAction
 from audit.services import audit_record
 from cases.errors import CaseForbiddenError
 from cases.models import Case
@@ -20,6 +21,9 @@ def labels_set(*, case: Case, actor: User, labels: list[str]) -> Case:
     case.save(update_fields=["labels"])
     # The labels themselves stay out of the audit trail, which is never shredded.
     audit_record(
-        stream=case.report_id, action="case.labels_set", actor=actor, detail={"count": len(cleaned)}
+        stream=case.report_id,
+        action=AuditAction.CASE_LABELS_SET,
+        actor=actor,
+        detail={"count": len(cleaned)},
     )
     return case

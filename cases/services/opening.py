@@ -8,13 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import entity_case_handler_ids
+from audit.models import AuditAction
 from audit.services import audit_record
 from cases.models import Case
 from notifications.services import outbox_enqueue
+from reports.limits import ACKNOWLEDGEMENT_DAYS
 from reports.models import Report
 from reports.timeline import timeline_add
-
-ACKNOWLEDGEMENT_DAYS = 7
+from reports.vocabulary import TimelineEvent
 
 
 def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -> None:
@@ -42,8 +43,10 @@ def case_open(*, report: Report, at: datetime | None = None) -> Case:
         opened_at=at or timezone.now(),
     )
     case.save()
-    timeline_add(report, "case_opened", at=at)
-    audit_record(stream=report.id, action="case.opened", detail={"state": case.state}, at=at)
+    timeline_add(report, TimelineEvent.CASE_OPENED, at=at)
+    audit_record(
+        stream=report.id, action=AuditAction.CASE_OPENED, detail={"state": case.state}, at=at
+    )
     # Opened at submission (``at`` given): the alert must not date the submission.
     case_alert_staff(report=report, kind="case_opened", obscure_time=at is not None)
     return case

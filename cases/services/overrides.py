@@ -4,7 +4,7 @@ one transition it was approved for may then pass exactly the consents it named."
 
 from __future__ import annotations
 
-from typing import Any
+import uuid
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,12 +12,13 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
+from audit.models import AuditAction
 from audit.services import audit_record
 from cases.errors import (
+    CaseConsentRequiredError,
     CaseForbiddenError,
     CaseInputError,
     CaseNotFoundError,
-    ConsentRequiredError,
     OverrideDecidedError,
 )
 from cases.models import Case, Override
@@ -26,7 +27,7 @@ from cases.services.reading import case_data_key
 from cases.transitions import TRANSITIONS
 from reports.models import Message
 from reports.timeline import timeline_add
-from reports.vocabulary import ConsentAction
+from reports.vocabulary import ConsentAction, TimelineEvent
 from vault import envelope
 
 
@@ -54,7 +55,7 @@ def override_request(
         )
     if envelope.is_sealed(case.report.data_key):
         # An override cannot unseal a report: only the reporter's receipt can.
-        raise ConsentRequiredError([ConsentAction.CASE_REVIEW])
+        raise CaseConsentRequiredError([ConsentAction.CASE_REVIEW])
     if not step.possible_from(case.state):
         raise CaseInputError(
             {"transition": [_("This step is not possible from the case's current state.")]}
@@ -67,7 +68,7 @@ def override_request(
     override.save()
     audit_record(
         stream=case.report_id,
-        action="override.requested",
+        action=AuditAction.OVERRIDE_REQUESTED,
         actor=actor,
         detail={"override": str(override.id), "transition": transition_name, "missing": missing},
     )
@@ -75,7 +76,7 @@ def override_request(
 
 
 @transaction.atomic
-def override_approve(*, override_id: Any, actor: User) -> Override:
+def override_approve(*, override_id: uuid.UUID, actor: User) -> Override:
     override = (
         Override.objects.select_for_update()
         .select_related("case", "case__report", "case__report__data_key")
@@ -117,10 +118,10 @@ def override_approve(*, override_id: Any, actor: User) -> Override:
     )
     envelope.seal(message, "body", body, key)
     message.save()
-    timeline_add(case.report, "override", action=missing[0] if missing else "")
+    timeline_add(case.report, TimelineEvent.OVERRIDE, action=missing[0] if missing else "")
     audit_record(
         stream=case.report_id,
-        action="override.approved",
+        action=AuditAction.OVERRIDE_APPROVED,
         actor=actor,
         detail={
             "override": str(override.id),

@@ -6,13 +6,14 @@ trail shows who looked at what and when.
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
 
 from accounts import policy
 from accounts.models import User
-from audit.models import AuditEntry
+from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record, stream_entries, stream_is_valid
 from cases.errors import CaseForbiddenError, ReportUnreadableError
 from cases.models import Case
@@ -49,7 +50,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     try:
         key = case_data_key(case)
     except ReportUnreadableError:
-        audit_record(stream=report.id, action="case.read_refused_sealed", actor=actor)
+        audit_record(stream=report.id, action=AuditAction.CASE_READ_REFUSED_SEALED, actor=actor)
         return {
             "narrative": None,
             "sealed": True,
@@ -104,7 +105,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     }
     audit_record(
         stream=report.id,
-        action="case.decrypted_read",
+        action=AuditAction.CASE_DECRYPTED_READ,
         actor=actor,
         detail={"identity": content.identity is not None, "messages": len(result["messages"])},
     )
@@ -112,7 +113,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
 
 
 def case_attachment_read(
-    *, case: Case, actor: User, attachment_id: Any
+    *, case: Case, actor: User, attachment_id: uuid.UUID
 ) -> tuple[str, str, bytes] | None:
     """(filename, content type, bytes) of one of the case's attachments; audited."""
     attachment = report_attachment_find(case.report, attachment_id)
@@ -121,7 +122,7 @@ def case_attachment_read(
     filename, content_type, data = attachment_file(attachment, case_data_key(case))
     audit_record(
         stream=case.report_id,
-        action="attachment.decrypted_read",
+        action=AuditAction.ATTACHMENT_DECRYPTED_READ,
         actor=actor,
         detail={"attachment": str(attachment.pk)},
     )
@@ -135,5 +136,5 @@ def case_audit_export(*, case: Case, actor: User) -> tuple[list[AuditEntry], boo
         raise CaseForbiddenError
     entries = stream_entries(case.report_id)
     chain_valid = stream_is_valid(case.report_id)
-    audit_record(stream=case.report_id, action="audit.exported", actor=actor)
+    audit_record(stream=case.report_id, action=AuditAction.AUDIT_EXPORTED, actor=actor)
     return entries, chain_valid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.db import transaction
@@ -9,16 +10,17 @@ from django.utils import timezone
 from django_fsm import ConcurrentTransition, can_proceed
 
 from accounts.models import User
+from audit.models import AuditAction
 from audit.services import audit_record
 from cases.errors import (
     CaseConflictError,
+    CaseConsentRequiredError,
     CaseForbiddenError,
     CaseNotFoundError,
-    ConsentRequiredError,
-    TransitionNotAllowedError,
+    CaseTransitionNotAllowedError,
 )
 from cases.models import Case, Override
-from cases.selectors import case_for, transition_report
+from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
 from cases.transitions import TRANSITIONS
 from reports.models import Report
@@ -27,7 +29,7 @@ from reports.timeline import timeline_add
 
 def case_transition(
     *,
-    case_id: Any,
+    case_id: uuid.UUID,
     name: str,
     actor: User,
     note: str = "",
@@ -57,15 +59,15 @@ def case_transition(
             if step is not None and not step.may_run(actor, case):
                 raise CaseForbiddenError
             if step is None or not step.possible_from(case.state):
-                raise TransitionNotAllowedError(transition_report(case, actor)[0])
+                raise CaseTransitionNotAllowedError(allowed_and_blocked_transitions(case, actor)[0])
             gate = step.consent_gate
             missing = gate.missing(case) if gate else []
             if missing:
-                raise ConsentRequiredError(missing)
+                raise CaseConsentRequiredError(missing)
             arguments = step.clean_arguments({"outcome": outcome, "closure_reason": closure_reason})
             method = getattr(case, step.name)
             if not can_proceed(method):
-                raise TransitionNotAllowedError(transition_report(case, actor)[0])
+                raise CaseTransitionNotAllowedError(allowed_and_blocked_transitions(case, actor)[0])
             consents = case.report.current_consents()
             passed_by_override = [
                 action
@@ -96,7 +98,10 @@ def case_transition(
                 detail["note_given"] = True
                 note_store(case=case, actor=actor, body=note)
             audit_record(
-                stream=case.report_id, action="case.transition", actor=actor, detail=detail
+                stream=case.report_id,
+                action=AuditAction.CASE_TRANSITION,
+                actor=actor,
+                detail=detail,
             )
             # The reporter reads the new state's status label in their timeline.
             timeline_add(case.report, step.timeline_event, state=step.target, transition=step.name)

@@ -43,6 +43,9 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
+from accounts.models import Entity, Role
+from accounts.services import staff_user_provision
+
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 PHONE: ViewportSize = {"width": 390, "height": 844}
@@ -212,16 +215,11 @@ def staff_browser(browser: Browser, app_server: AppServer) -> Iterator[Page]:
 
 @pytest.fixture
 def browser_entity(transactional_db: Any) -> Any:
-    from accounts.models import Entity
-
     return Entity.objects.create(code="UNW", name="UN Women")
 
 
 @pytest.fixture
 def browser_focal_point(transactional_db: Any, browser_entity: Any) -> Any:
-    from accounts.models import Role
-    from accounts.services import staff_user_provision
-
     user, totp_secret = staff_user_provision(
         username="focal.point",
         role=Role.FOCAL_POINT,

@@ -13,7 +13,7 @@ from playwright.sync_api import Browser
 
 from tests.browser.conftest import AppServer
 from tests.browser.journeys import PASSWORD, current_otp
-from tests.reports.helpers import report_payload
+from tests.helpers.reporter import report_payload
 
 USER_AGENT = "UpstanderHeaderProbe/1.0"
 

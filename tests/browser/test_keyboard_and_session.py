@@ -7,12 +7,14 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from reports.models import Message
 from tests.browser.conftest import NeutralSite
 from tests.browser.journeys import file_report, open_portal
+from tests.helpers.reporter import expire_reporter_sessions
 
+NARRATIVE = "He kept touching my shoulder in meetings."
 DRAFT = "I remembered something else: he also sent messages at night."
 
 
@@ -92,15 +94,22 @@ def test_without_javascript_the_page_promises_no_keyboard_gesture(
     assert re.search(r"/access/$", phone.url)
 
 
-@pytest.mark.parametrize("javascript", ["js"], indirect=True)
-def test_the_portal_warns_before_the_idle_limit_and_lets_the_reporter_stay(
-    phone: Page, browser_entity: Any
-) -> None:
-    receipt = file_report(phone, narrative="He kept touching my shoulder in meetings.")
+def portal_on_a_fake_clock(phone: Page) -> tuple[str, list[str]]:
+    """A report filed, then its portal opened on the page's fake clock (``phone.clock``);
+    returns the receipt and the list the page's navigations are recorded in from then on."""
+    receipt = file_report(phone, narrative=NARRATIVE)
     phone.clock.install()
     open_portal(phone, receipt)
     navigations: list[str] = []
     phone.on("framenavigated", lambda frame: navigations.append(frame.url))
+    return receipt, navigations
+
+
+@pytest.mark.parametrize("javascript", ["js"], indirect=True)
+def test_the_portal_warns_before_the_idle_limit_and_lets_the_reporter_stay(
+    phone: Page, browser_entity: Any
+) -> None:
+    _receipt, navigations = portal_on_a_fake_clock(phone)
     warning = phone.get_by_role("alertdialog")
     expect(warning).to_be_hidden()
 
@@ -116,20 +125,14 @@ def test_the_portal_warns_before_the_idle_limit_and_lets_the_reporter_stay(
     phone.clock.run_for(int(timedelta(minutes=12, seconds=50).total_seconds() * 1000))
     expect(warning).to_be_hidden()
     assert navigations == []
-    expect(phone.get_by_text("He kept touching my shoulder in meetings.")).to_be_visible()
+    expect(phone.get_by_text(NARRATIVE)).to_be_visible()
 
 
 @pytest.mark.parametrize("javascript", ["js"], indirect=True)
 def test_typing_counts_as_activity_and_a_message_being_written_survives_the_idle_limit(
     phone: Page, browser_entity: Any
 ) -> None:
-    from reports.models import Message
-
-    receipt = file_report(phone, narrative="He kept touching my shoulder in meetings.")
-    phone.clock.install()
-    open_portal(phone, receipt)
-    navigations: list[str] = []
-    phone.on("framenavigated", lambda frame: navigations.append(frame.url))
+    receipt, navigations = portal_on_a_fake_clock(phone)
     box = phone.get_by_label("Write to the focal point")
 
     # Typing, on and off, for twenty minutes: the page never closes or reloads.
@@ -144,7 +147,7 @@ def test_typing_counts_as_activity_and_a_message_being_written_survives_the_idle
     # message is kept.
     phone.clock.run_for(int(timedelta(minutes=16).total_seconds() * 1000))
     expect(phone.get_by_role("heading", name="Your session closed")).to_be_visible()
-    expect(phone.get_by_text("He kept touching my shoulder in meetings.")).to_be_hidden()
+    expect(phone.get_by_text(NARRATIVE)).to_be_hidden()
     assert navigations == []
 
     phone.get_by_role("textbox", name="Your receipt").fill(receipt)
@@ -159,13 +162,11 @@ def test_typing_counts_as_activity_and_a_message_being_written_survives_the_idle
 def test_without_javascript_a_message_sent_after_the_session_ended_is_kept_for_sign_in(
     phone: Page, browser_entity: Any
 ) -> None:
-    from reports.models import Message, ReporterSession
-
-    receipt = file_report(phone, narrative="He kept touching my shoulder in meetings.")
+    receipt = file_report(phone, narrative=NARRATIVE)
     open_portal(phone, receipt)
     phone.get_by_label("Write to the focal point").fill(DRAFT)
     # Fifteen minutes pass on the server without a request.
-    ReporterSession.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+    expire_reporter_sessions()
 
     phone.get_by_role("button", name="Send message").click()
 

@@ -9,6 +9,8 @@ from typing import Any
 from django.core import mail
 from playwright.sync_api import Page, expect
 
+from accounts.models import Role, User
+from accounts.services import staff_user_create
 from tests.browser.journeys import current_otp
 
 NEW_PASSWORD = "a long and private passphrase"
@@ -17,9 +19,6 @@ NEW_PASSWORD = "a long and private passphrase"
 def test_an_invited_focal_point_enrols_and_signs_in_through_the_pages(
     phone: Page, browser_entity: Any, transactional_db: Any, settings: Any
 ) -> None:
-    from accounts.models import Role, User
-    from accounts.services import staff_user_create
-
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     admin = User.objects.create(username="admin", role=Role.ADMIN, entity=None)
     staff_user_create(

@@ -1,203 +1,233 @@
-"""Every transition of the contract's table, allowed and refused, and every consent gate."""
+"""Every transition is declared once (issue 8): the declaration in ``cases.transitions``, the
+django-fsm state machine of ``Case``, the API contract's table, the consent gates, the policy
+and the staff page all say the same thing."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from django.utils import timezone
+from django_fsm import has_transition_perm
 
+from accounts import policy
 from cases.models import Case
-from reports.vocabulary import ConsentAction
-from tests.cases.conftest import force_state
+from cases.services.assignment import case_investigator_assign
+from cases.transitions import (
+    TRANSITIONS,
+    ConsentGate,
+    FindingsSubstantiated,
+    Transition,
+)
+from cases.vocabulary import OPEN_STATES, CaseState
+from reports.timeline import STATUS_LABELS
+from reports.vocabulary import ConsentAction, InformalChannel
+from tests.helpers.reporter import ALL_CONSENTS
+from tests.helpers.staff import signed_in
 
-pytestmark = pytest.mark.django_db
-
-ALL_CONSENTS = {action: True for action in ConsentAction.values}
-
-# The contract's table: transition -> (source states, target state).
-TABLE: dict[str, tuple[set[str], str]] = {
-    "acknowledge": ({"received"}, "acknowledged"),
-    "begin_assessment": ({"acknowledged"}, "assessment"),
-    "start_informal": ({"assessment", "on_hold"}, "informal_resolution"),
-    "escalate_to_formal": ({"assessment", "informal_resolution", "on_hold"}, "formal_review"),
-    "open_investigation": ({"formal_review"}, "investigation"),
-    "record_findings": ({"investigation"}, "findings"),
-    "start_disciplinary": ({"findings"}, "disciplinary"),
-    "put_on_hold": (
-        {
-            "received",
-            "acknowledged",
-            "assessment",
-            "informal_resolution",
-            "formal_review",
-            "investigation",
-            "findings",
-            "disciplinary",
-        },
-        "on_hold",
-    ),
-    "resume": ({"on_hold"}, "assessment"),
-    "close": (
-        {"assessment", "informal_resolution", "findings", "disciplinary", "on_hold"},
-        "closed",
-    ),
-}
-STATES = [
-    "received",
-    "acknowledged",
-    "assessment",
-    "informal_resolution",
-    "formal_review",
-    "investigation",
-    "findings",
-    "disciplinary",
-    "on_hold",
-    "closed",
-]
-BODIES = {
-    "record_findings": {"outcome": "substantiated"},
-    "close": {"closure_reason": "resolved_informally"},
-}
+# The contract's table ("Transitions and the consent each needs"), verbatim. The contract is
+# fixed, so a copy can be kept here for clones without ../shared; where the shared contract is
+# present, the copy is checked against it (test_the_contract_copy_is_the_shared_contract).
+CONTRACT_TABLE = """
+| `acknowledge` | received | acknowledged | `case_review` |
+| `begin_assessment` | acknowledged | assessment | `case_review` |
+| `start_informal` | assessment, on_hold | informal_resolution | `ombudsperson_referral` for channel ombudsperson; `mediation` + `contact_alleged_perpetrator` for mediation; `contact_alleged_perpetrator` for manager_intervention |
+| `escalate_to_formal` | assessment, informal_resolution, on_hold | formal_review | `formal_investigation` |
+| `open_investigation` | formal_review | investigation | `formal_investigation`, `contact_alleged_perpetrator` |
+| `record_findings` | investigation | findings | (body: `outcome`) |
+| `start_disciplinary` | findings (outcome substantiated) | disciplinary | |
+| `put_on_hold` | any open state | on_hold | |
+| `resume` | on_hold | assessment | `case_review` |
+| `close` | assessment, informal_resolution, findings, disciplinary, on_hold | closed | (body: `closure_reason`) |
+"""
+SHARED_CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "api-contract.md"
 
 
-@pytest.mark.parametrize("state", STATES)
-@pytest.mark.parametrize("name", list(TABLE))
-def test_transition_follows_the_contract_table(
-    state: str, name: str, open_case: Any, focal_point: Any, staff_api: Any
-) -> None:
-    # Given a case in `state` whose reporter granted every consent (findings substantiated)
-    case = force_state(open_case(consents=ALL_CONSENTS), state, outcome="substantiated")
-    client = staff_api(focal_point)
-    # When the focal point asks for the transition
-    response = client.post(
-        f"/api/v1/cases/{case.id}/transitions/{name}", BODIES.get(name, {}), format="json"
-    )
-    sources, target = TABLE[name]
-    # Then it runs exactly from the table's source states
-    if state in sources:
-        assert response.status_code == 200, response.content
-        assert response.json()["state"] == target
-        assert Case.objects.get(pk=case.pk).state == target
-    else:
-        assert response.status_code == 409, response.content
-        assert response.json()["error"] == "transition_not_allowed"
-        assert name not in response.json()["allowed"]
-        assert Case.objects.get(pk=case.pk).state == state
+def _rows(table: str) -> list[list[str]]:
+    return [
+        [cell.strip() for cell in line.strip().strip("|").split("|")]
+        for line in table.splitlines()
+        if line.startswith("| `")
+    ]
 
 
-def test_start_disciplinary_needs_substantiated_findings(
-    open_case: Any, focal_point: Any, staff_api: Any
-) -> None:
-    case = force_state(open_case(consents=ALL_CONSENTS), "findings", outcome="unsubstantiated")
-    response = staff_api(focal_point).post(
-        f"/api/v1/cases/{case.id}/transitions/start_disciplinary", {}, format="json"
-    )
-    assert response.status_code == 409
-    assert Case.objects.get(pk=case.pk).state == "findings"
-    detail = staff_api(focal_point).get(f"/api/v1/cases/{case.id}").json()
-    assert {
-        "name": "start_disciplinary",
-        "missing": [],
-        "reason": "outcome_not_substantiated",
-    } in detail["blocked_transitions"]
+def _codes(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"`([a-z_]+)`", text))
+
+
+def _contract() -> dict[str, dict[str, Any]]:
+    """The contract's rows as sources, target, consents (by channel where so) and body fields."""
+    parsed: dict[str, dict[str, Any]] = {}
+    for name_cell, from_cell, target, consent_cell in _rows(CONTRACT_TABLE):
+        name = _codes(name_cell)[0]
+        condition = re.search(r"\((.+)\)", from_cell)
+        from_cell = re.sub(r"\s*\(.+\)", "", from_cell)
+        sources: set[str]
+        if from_cell == "any open state":
+            sources = {str(state) for state in OPEN_STATES if state != target}
+        else:
+            sources = {state.strip() for state in from_cell.split(",")}
+        row: dict[str, Any] = {
+            "sources": sources,
+            "target": target,
+            "condition": condition.group(1) if condition else None,
+            "body": (),
+            "consents": (),
+            "by_channel": {},
+        }
+        if consent_cell.startswith("(body:"):
+            row["body"] = _codes(consent_cell)
+        elif " for " in consent_cell:
+            for part in consent_cell.split(";"):
+                consents, _, channel = part.partition(" for ")
+                row["by_channel"][channel.replace("channel", "").strip()] = _codes(consents)
+        else:
+            row["consents"] = _codes(consent_cell)
+        parsed[name] = row
+    return parsed
+
+
+@pytest.mark.skipif(not SHARED_CONTRACT.exists(), reason="the shared contract is not beside it")
+def test_the_contract_copy_is_the_shared_contract() -> None:
+    section = SHARED_CONTRACT.read_text().split("## Transitions and the consent each needs")[1]
+    assert _rows(section.split("\n## ")[0]) == _rows(CONTRACT_TABLE)
+
+
+def test_the_declaration_is_the_contract_table_in_its_order() -> None:
+    contract = _contract()
+    assert list(TRANSITIONS) == list(contract)
+    for name, row in contract.items():
+        declared = TRANSITIONS[name]
+        assert set(declared.sources) == row["sources"], name
+        assert declared.target == row["target"], name
+        assert tuple(argument.name for argument in declared.arguments) == row["body"], name
+        gate = declared.consent_gate
+        if row["consents"] or row["by_channel"]:
+            assert gate is not None, name
+            assert gate.consents == (row["consents"] or gate.consents), name
+            assert gate.by_channel == row["by_channel"], name
+        else:
+            assert gate is None, name
+        checks = {type(check) for check in declared.checks}
+        assert checks == ({FindingsSubstantiated} if row["condition"] else set()), name
+
+
+def _fsm_transitions() -> dict[str, list[Any]]:
+    """django-fsm's own view of Case: transition name -> its Transition per source state."""
+    found: dict[str, list[Any]] = {}
+    field: Any = Case._meta.get_field("state")
+    for fsm_transition in field.get_all_transitions(Case):
+        found.setdefault(fsm_transition.name, []).append(fsm_transition)
+    return found
+
+
+def test_every_fsm_transition_is_declared_and_every_declared_one_is_in_the_fsm() -> None:
+    assert set(_fsm_transitions()) == set(TRANSITIONS)
+
+
+@pytest.mark.parametrize("name", list(TRANSITIONS))
+def test_the_state_machine_is_built_from_the_declaration(name: str) -> None:
+    declared = TRANSITIONS[name]
+    by_source = {t.source: t for t in _fsm_transitions()[name]}
+    assert set(by_source) == set(declared.sources)
+    for fsm_transition in by_source.values():
+        assert fsm_transition.target == declared.target
+        assert fsm_transition.conditions == declared.conditions
+        assert fsm_transition.permission == declared.permission
 
 
 @pytest.mark.parametrize(
-    ("name", "body"),
-    [
-        ("record_findings", {"outcome": "maybe"}),
-        ("close", {}),
-        ("close", {"closure_reason": "bored"}),
-    ],
+    "name", [name for name, declared in TRANSITIONS.items() if declared.consent_gate]
 )
-def test_transition_arguments_are_validated_and_nothing_changes(
-    name: str, body: dict[str, str], open_case: Any, focal_point: Any, staff_api: Any
-) -> None:
-    state = "investigation" if name == "record_findings" else "assessment"
-    case = force_state(open_case(consents=ALL_CONSENTS), state)
-    response = staff_api(focal_point).post(
-        f"/api/v1/cases/{case.id}/transitions/{name}", body, format="json"
-    )
-    assert response.status_code == 400
-    assert response.json()["error"] == "validation_error"
-    assert set(response.json()["fields"]) & {"outcome", "closure_reason"}
-    assert Case.objects.get(pk=case.pk).state == state
+def test_each_gate_asks_for_exactly_the_declared_consents(name: str) -> None:
+    gate = TRANSITIONS[name].consent_gate
+    assert isinstance(gate, ConsentGate)
+    assert gate.transition_name == name
+    channels = [*InformalChannel.values, ""]
+    for channel in channels:
+        declared = gate.by_channel.get(channel, gate.consents)
+        needed = {ConsentAction.CASE_REVIEW, *declared}
+
+        def fake_case(granted: set[str], channel: str = channel) -> Any:
+            consents = {action: action in granted for action in ConsentAction.values}
+            return SimpleNamespace(
+                report=SimpleNamespace(informal_channel=channel, current_consents=lambda: consents),
+                overridden_consents=lambda transition_name: set(),
+            )
+
+        # Nothing granted: exactly the declared consents (and case review) are missing
+        assert set(gate.missing(fake_case(set()))) == needed
+        assert not gate(fake_case(set()))
+        # All of them granted, nothing else: the gate opens
+        assert gate(fake_case(needed))
+        # Any one withdrawn: the gate names it
+        for action in needed:
+            assert gate.missing(fake_case(needed - {action})) == [action]
 
 
-# Each gated transition: (state to start from, channel, consents it needs).
-GATES = [
-    ("acknowledge", "received", "ombudsperson", ["case_review"]),
-    ("begin_assessment", "acknowledged", "ombudsperson", ["case_review"]),
-    ("start_informal", "assessment", "ombudsperson", ["ombudsperson_referral"]),
-    ("start_informal", "assessment", "mediation", ["mediation", "contact_alleged_perpetrator"]),
-    ("start_informal", "assessment", "manager_intervention", ["contact_alleged_perpetrator"]),
-    ("escalate_to_formal", "assessment", "ombudsperson", ["formal_investigation"]),
-    (
-        "open_investigation",
-        "formal_review",
-        "ombudsperson",
-        ["formal_investigation", "contact_alleged_perpetrator"],
-    ),
-    ("resume", "on_hold", "ombudsperson", ["case_review"]),
-]
+def test_who_may_run_each_transition_is_a_policy_predicate() -> None:
+    for declared in TRANSITIONS.values():
+        assert declared.may_run.__module__ == policy.__name__, declared.name
 
 
-@pytest.mark.parametrize(("name", "state", "channel", "needed"), GATES)
-def test_each_consent_gate_refuses_without_its_consents(
-    name: str,
-    state: str,
-    channel: str,
-    needed: list[str],
-    open_case: Any,
-    focal_point: Any,
-    staff_api: Any,
-) -> None:
-    # Given every consent except those the transition needs
-    consents = {**ALL_CONSENTS, **{action: False for action in needed}}
-    if "case_review" in needed:
-        # Case review must exist for the case to exist at all: withdraw it after opening.
-        case = open_case(channel=channel, consents=ALL_CONSENTS)
-        from reports.models import Consent
+def test_the_reporter_has_words_for_every_transition() -> None:
+    for declared in TRANSITIONS.values():
+        assert declared.timeline_event == "transition"
+        assert declared.target in STATUS_LABELS, declared.name
+        # An override can only be of a gated step, and the reporter is told which step it was.
+        if declared.consent_gate:
+            assert str(declared.reporter_step or ""), declared.name
 
-        Consent.objects.create(
-            report=case.report,
-            action="case_review",
-            granted=False,
-            source="portal",
-            recorded_at=timezone.now(),
-        )
-    else:
-        case = open_case(channel=channel, consents=consents)
-    case = force_state(case, state)
-    client = staff_api(focal_point)
-    # When the transition is attempted
-    response = client.post(f"/api/v1/cases/{case.id}/transitions/{name}", {}, format="json")
-    # Then it is refused with exactly the missing consents, and the case does not move
-    assert response.status_code == 409, response.content
-    assert response.json()["error"] == "consent_required"
-    assert sorted(response.json()["missing"]) == sorted(needed)
-    assert Case.objects.get(pk=case.pk).state == state
-    # And the case page explains the block
-    detail = client.get(f"/api/v1/cases/{case.id}").json()
-    assert {"name": name, "missing": needed, "reason": "consent_required"} in detail[
-        "blocked_transitions"
+
+def test_every_declared_condition_says_why_it_blocks() -> None:
+    for declared in TRANSITIONS.values():
+        for check in declared.conditions:
+            assert check.reason in {"consent_required", "outcome_not_substantiated"}
+            assert check.blocked_words(["X"]).startswith("Blocked:")
+
+
+def test_the_case_page_template_names_no_transition() -> None:
+    # The page draws buttons, argument fields and blocked reasons from the declaration.
+    template = Path(__file__).resolve().parents[2] / "cases" / "templates" / "cases" / "detail.html"
+    source = template.read_text()
+    named = [
+        name
+        for name in [*TRANSITIONS, "outcome", "closure_reason"]
+        if re.search(rf"\b{name}\b", source)
     ]
-    assert name not in detail["allowed_transitions"]
+    assert named == []
 
 
-def test_a_granted_gate_lists_the_transition_as_allowed(
-    open_case: Any, focal_point: Any, staff_api: Any
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "declared", [t for t in TRANSITIONS.values() if t.arguments], ids=lambda t: t.name
+)
+def test_the_case_page_offers_each_declared_argument_with_every_choice(
+    declared: Transition, case_in_state: Any, focal_point: Any
 ) -> None:
-    case = force_state(open_case(consents=ALL_CONSENTS), "assessment")
-    detail = staff_api(focal_point).get(f"/api/v1/cases/{case.id}").json()
-    assert {"start_informal", "escalate_to_formal", "put_on_hold", "close"} <= set(
-        detail["allowed_transitions"]
-    )
-    assert detail["blocked_transitions"] == []
+    case = case_in_state(declared.sources[0], consents=ALL_CONSENTS)
+    page = signed_in(focal_point).get(f"/staff/cases/{case.id}/").content.decode()
+    form = page.split(f'transitions/{declared.name}"')[1].split("</form>")[0]
+    for argument in declared.arguments:
+        assert f'name="{argument.name}"' in form
+        assert re.findall(r'<option value="([a-z_]+)">', form) == list(argument.choices.values)
+        assert str(argument.label) in form
 
 
-def test_the_state_field_cannot_be_assigned(open_case: Any) -> None:
-    case = open_case()
-    with pytest.raises(AttributeError):
-        case.state = "closed"
+@pytest.mark.django_db
+def test_the_fsm_permission_is_the_policy(
+    case_in_state: Any, focal_point: Any, investigator: Any, make_staff: Any
+) -> None:
+    # Given a case under investigation, its focal point, its investigator and another one
+    case = case_in_state(CaseState.INVESTIGATION, consents=ALL_CONSENTS)
+    other = make_staff("investigator", username="inv_other")
+    case_investigator_assign(case=case, actor=focal_point, investigator=investigator)
+    case = Case.objects.select_related("report").get(pk=case.pk)
+    # Then django-fsm's has_transition_perm answers as the policy does
+    assert has_transition_perm(case.record_findings, focal_point)
+    assert has_transition_perm(case.record_findings, investigator)
+    assert not has_transition_perm(case.record_findings, other)
+    assert has_transition_perm(case.put_on_hold, focal_point)
+    assert not has_transition_perm(case.put_on_hold, investigator)

@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 
 from reports.attachments import MAX_ATTACHMENT_BYTES
 from reports.models import Attachment, AttachmentContent
-from tests.reports.helpers import sign_in, submit
+from tests.helpers.reporter import receipt_on_page, sign_in, submit, walk_intake
 from vault.fields import Ciphertext
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("entity")]
@@ -195,6 +195,8 @@ def test_attachment_filename_and_bytes_are_encrypted(reporter: APIClient) -> Non
 def test_image_over_the_pixel_limit_is_rejected_as_a_decompression_bomb(
     reporter: APIClient,
 ) -> None:
+    """Regression (reporter tests, fixed in dbf4bc9): Pillow only warns about an image just over its
+    pixel limit, and such an image was accepted."""
     # 50,010,000 pixels: just over the 50 million that reports.attachments allows, yet a
     # bilevel PNG of one colour is only a few kilobytes on the wire.
     bomb = io.BytesIO()
@@ -209,8 +211,6 @@ def test_image_over_the_pixel_limit_is_rejected_as_a_decompression_bomb(
 
 
 def test_html_intake_attachment_is_stored_without_exif(client: Any) -> None:
-    from tests.reports.helpers import receipt_on_page, walk_intake
-
     photo = SimpleUploadedFile("at-the-office.jpg", photo_with_gps("JPEG"), "image/jpeg")
     responses = walk_intake(client, uploads={"attachments": [photo]})
 

@@ -1,0 +1,173 @@
+"""The audit trail (``audit.services``): every action leaves an entry without content, entries
+are chained with a keyed hash, and tampering, deletion or an emptied trail is detected."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from io import StringIO
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError, connection, transaction
+
+from audit.models import AuditEntry, AuditStreamHead
+from audit.services import GENESIS, entry_canonical
+from demo.directory import demo_directory_create
+from tests.helpers.reporter import WORKFLOW_CONSENTS, consent_change, receipt_of, sign_in
+
+pytestmark = pytest.mark.django_db
+CANARY = "CANARY-AUDIT-NARRATIVE-31337"
+
+
+@contextmanager
+def append_only_trigger_disabled() -> Iterator[None]:
+    with connection.cursor() as cursor:
+        # Deferred foreign-key checks must run first: ALTER TABLE refuses pending trigger events.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_append_only")
+    yield
+    with connection.cursor() as cursor:
+        cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_append_only")
+
+
+def _walk(case: Any, client: Any) -> None:
+    client.get(f"/api/v1/cases/{case.id}")
+    client.post(f"/api/v1/cases/{case.id}/transitions/acknowledge", {}, format="json")
+    client.post(
+        f"/api/v1/cases/{case.id}/messages", {"body": "We received your report."}, format="json"
+    )
+
+
+def test_actions_are_audited_without_content(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    case = open_case(narrative=CANARY)
+    client = staff_api(focal_point)
+    _walk(case, client)
+    body = client.get(f"/api/v1/cases/{case.id}/audit").json()
+    actions = [entry["action"] for entry in body["entries"]]
+    for expected in (
+        "report.submitted",
+        "case.opened",
+        "case.decrypted_read",
+        "case.transition",
+        "message.from_staff",
+    ):
+        assert expected in actions
+    assert body["chain_valid"] is True
+    assert CANARY not in str(body)
+    assert not AuditEntry.objects.filter(detail__icontains=CANARY).exists()
+
+
+def test_a_tampered_entry_breaks_the_chain(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    case = open_case()
+    client = staff_api(focal_point)
+    _walk(case, client)
+    entry = AuditEntry.objects.filter(stream=str(case.report_id), action="case.transition").get()
+    with append_only_trigger_disabled():  # as a database superuser could
+        AuditEntry.objects.filter(pk=entry.pk).update(detail={**entry.detail, "to": "closed"})
+
+    assert client.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
+    err = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("verify_audit_chain", stderr=err)
+    assert exited.value.code == 1
+    assert str(case.report_id) in err.getvalue()
+
+
+def test_a_deleted_entry_breaks_the_chain(open_case: Any, focal_point: Any, staff_api: Any) -> None:
+    case = open_case()
+    client = staff_api(focal_point)
+    _walk(case, client)
+    with append_only_trigger_disabled():
+        AuditEntry.objects.filter(stream=str(case.report_id), action="message.from_staff").delete()
+    assert client.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
+
+
+def test_verify_command_passes_on_an_intact_trail(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    _walk(open_case(), staff_api(focal_point))
+    out = StringIO()
+    call_command("verify_audit_chain", stdout=out)
+    assert "intact" in out.getvalue()
+
+
+def test_the_database_refuses_to_change_or_delete_an_entry(open_case: Any) -> None:
+    case = open_case()
+    entry = AuditEntry.objects.filter(stream=str(case.report_id)).first()
+    assert entry is not None
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).update(action="nothing.happened")
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditEntry.objects.filter(pk=entry.pk).delete()
+    assert AuditEntry.objects.get(pk=entry.pk).action == entry.action
+
+
+def test_a_whole_stream_rewritten_without_the_server_key_is_detected(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    case = open_case()
+    client = staff_api(focal_point)
+    _walk(case, client)
+    stream = str(case.report_id)
+    # An attacker with database write access drops an entry and recomputes every hash (and
+    # the head) with plain SHA-256, as an unkeyed chain would allow.
+    with append_only_trigger_disabled():
+        AuditEntry.objects.filter(stream=stream, action="message.from_staff").delete()
+        previous = GENESIS
+        for position, entry in enumerate(
+            AuditEntry.objects.filter(stream=stream).order_by("position"), start=1
+        ):
+            entry.position = position
+            canonical = entry_canonical(entry)
+            forged = hashlib.sha256((previous + canonical).encode()).hexdigest()
+            AuditEntry.objects.filter(pk=entry.pk).update(
+                position=position, previous_hash=previous, entry_hash=forged
+            )
+            previous = forged
+        AuditStreamHead.objects.filter(stream=stream).update(last_hash=previous, length=position)
+    assert client.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
+
+
+def test_an_emptied_audit_stream_is_detected(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    """Regression (second case-workflow review, fixed in cf4798b): a trail emptied with TRUNCATE,
+    which the append-only row triggers do not see, is detected by the API and by verify_audit_chain.
+    """
+    case = open_case()
+    with connection.cursor() as cursor:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("TRUNCATE audit_auditentry")  # row triggers do not fire on TRUNCATE
+    AuditStreamHead.objects.all().delete()
+    assert (
+        staff_api(focal_point).get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
+    )
+    with pytest.raises(SystemExit):
+        call_command("verify_audit_chain", stderr=StringIO())
+
+
+def test_every_case_action_is_audited(
+    open_case: Any, focal_point: Any, staff_api: Any, entity: Any
+) -> None:
+    demo_directory_create(entities=[entity])
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    reporter = sign_in(receipt_of(case))
+    client = staff_api(focal_point)
+    consent_change(reporter, "statistics", granted=True)
+    reporter.post("/api/v1/reporter/messages", {"body": "Thank you"}, format="json")
+    client.post(
+        f"/api/v1/cases/{case.id}/referrals", {"service": "staff_counsellor"}, format="json"
+    )
+    client.get(f"/api/v1/cases/{case.id}/audit")
+    actions = list(
+        AuditEntry.objects.filter(stream=str(case.report_id)).values_list("action", flat=True)
+    )
+    for expected in ("consent.granted", "message.from_reporter", "referral.made", "audit.exported"):
+        assert expected in actions, expected

@@ -1,0 +1,38 @@
+"""The staff's own labels on a case (``cases.services.labels``): for sorting their work, never
+shown to the reporter and never audited."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from audit.models import AuditEntry
+from tests.helpers.reporter import WORKFLOW_CONSENTS
+from vault import envelope
+
+pytestmark = pytest.mark.django_db
+
+
+def test_labels_stay_out_of_the_audit_trail(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    """Regression (case-workflow review, fixed in 080b1fb): the staff's labels are never copied into
+    the audit trail."""
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    staff_api(focal_point).put(
+        f"/api/v1/cases/{case.id}/labels", {"labels": ["CANARY-LABEL"]}, format="json"
+    )
+    assert not AuditEntry.objects.filter(detail__icontains="CANARY-LABEL").exists()
+    assert envelope.is_sealed(case.report.data_key) is False
+
+
+def test_labels(open_case: Any, focal_point: Any, staff_api: Any) -> None:
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    response = staff_api(focal_point).put(
+        f"/api/v1/cases/{case.id}/labels",
+        {"labels": ["urgent", " field ", "urgent"]},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["labels"] == ["field", "urgent"]

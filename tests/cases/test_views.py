@@ -1,0 +1,127 @@
+"""The staff case pages at /staff/ (``cases.views``): the list with filters, the case page with
+its transitions, messages and notes; no JavaScript needed."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from audit.models import AuditEntry
+from cases.models import Case
+from tests.helpers.staff import signed_in
+
+pytestmark = pytest.mark.django_db
+NARRATIVE = "CANARY-STAFF-PAGE: he blocked the doorway of the supply room."
+
+
+def assert_no_inline_code(html: str) -> None:
+    assert not re.search(r"<script(?![^>]*\bsrc=)", html)
+    assert "style=" not in html
+    assert "<style" not in html
+    assert not re.search(r"\son[a-z]+=", html)
+
+
+def test_case_list_filters_by_state_and_deadline(
+    open_case: Any, case_in_state: Any, focal_point: Any
+) -> None:
+    overdue = open_case()
+    Case.objects.filter(pk=overdue.pk).update(
+        acknowledgement_due=timezone.now().date() - timedelta(days=2)
+    )
+    on_hold = case_in_state("on_hold")
+    client = signed_in(focal_point)
+    page = client.get("/staff/").content.decode()
+    assert overdue.report.reference in page
+    assert on_hold.report.reference in page
+    assert "overdue" in page
+    assert_no_inline_code(page)
+    overdue_only = client.get("/staff/?due=overdue").content.decode()
+    assert overdue.report.reference in overdue_only
+    assert on_hold.report.reference not in overdue_only
+    held = client.get("/staff/?state=on_hold").content.decode()
+    assert on_hold.report.reference in held
+    assert overdue.report.reference not in held
+
+
+def test_case_page_shows_the_narrative_audits_the_read_and_explains_blocks(
+    case_in_state: Any, focal_point: Any
+) -> None:
+    case = case_in_state("assessment", narrative=NARRATIVE)
+    client = signed_in(focal_point)
+    reads_before = AuditEntry.objects.filter(action="case.decrypted_read").count()
+    page = client.get(f"/staff/cases/{case.id}/").content.decode()
+    assert NARRATIVE in page
+    assert AuditEntry.objects.filter(action="case.decrypted_read").count() == reads_before + 1
+    # Allowed steps are buttons in forms; blocked ones are disabled and say which consent is missing
+    assert f'action="/staff/cases/{case.id}/transitions/put_on_hold"' in page
+    assert re.search(
+        r"<button type=\"button\" disabled>start_informal</button>\s*<span class=\"blocked-reason\">[^<]*ombudsperson",
+        page,
+    )
+    assert_no_inline_code(page)
+
+
+def test_transition_buttons_work_without_javascript(
+    open_case: Any, walk_case: Any, focal_point: Any
+) -> None:
+    case = open_case()
+    client = signed_in(focal_point)
+    response = client.post(f"/staff/cases/{case.id}/transitions/acknowledge")
+    assert response.status_code == 302
+    assert Case.objects.get(pk=case.pk).state == "acknowledged"
+    walk_case(case, "assessment")
+    refused = client.post(f"/staff/cases/{case.id}/transitions/start_informal", follow=True)
+    assert Case.objects.get(pk=case.pk).state == "assessment"
+    assert "has not consented" in refused.content.decode()
+    closed = client.post(
+        f"/staff/cases/{case.id}/transitions/close", {"closure_reason": "referred_elsewhere"}
+    )
+    assert closed.status_code == 302
+    assert Case.objects.get(pk=case.pk).state == "closed"
+
+
+def test_messages_and_notes_from_the_case_page(open_case: Any, focal_point: Any) -> None:
+    case = open_case()
+    client = signed_in(focal_point)
+    client.post(
+        f"/staff/cases/{case.id}/messages", {"body": "We are here for you.", "kind": "message"}
+    )
+    client.post(f"/staff/cases/{case.id}/messages", {"body": "CANARY-NOTE-PAGE", "kind": "note"})
+    page = client.get(f"/staff/cases/{case.id}/").content.decode()
+    assert "We are here for you." in page
+    assert "CANARY-NOTE-PAGE" in page
+    assert case.report.messages.count() == 1
+    assert case.notes.count() == 1
+
+
+@pytest.mark.parametrize("role", ["leadership", "admin"])
+def test_leadership_and_admin_never_reach_a_case(
+    role: str, open_case: Any, request: pytest.FixtureRequest
+) -> None:
+    case = open_case(narrative=NARRATIVE)
+    user = request.getfixturevalue(role)
+    client = signed_in(user)
+    listing = client.get("/staff/").content.decode()
+    assert case.report.reference not in listing
+    page = client.get(f"/staff/cases/{case.id}/")
+    assert page.status_code == 404
+    assert NARRATIVE not in page.content.decode()
+    assert client.post(f"/staff/cases/{case.id}/transitions/acknowledge").status_code == 404
+    assert Case.objects.get(pk=case.pk).state == "received"
+
+
+def test_case_page_shows_deadlines_consents_and_the_audit_trail(
+    open_case: Any, focal_point: Any
+) -> None:
+    case = open_case(consents={"case_review": True, "statistics": True})
+    page = signed_in(focal_point).get(f"/staff/cases/{case.id}/").content.decode()
+    assert case.acknowledgement_due.isoformat() in page
+    assert "A focal point reviews my report: yes" in page
+    assert "My report is shared with the ombudsperson: no" in page
+    assert "Audit trail" in page
+    assert "Chain intact." in page
+    assert "case.opened" in page

@@ -4,7 +4,8 @@ Entries are chained per stream: one stream per report, and a ``system`` stream f
 that belong to no report (staff sign-ins, user management). The database refuses updates and
 deletes (a trigger, migration 0002); whoever gets past that still breaks the chain, which is
 keyed with a server key, and ``verify_audit_chain`` and the API's ``chain_valid`` detect it.
-Entries never hold report content: only codes, identifiers and staff usernames.
+Entries never hold report content: only codes, identifiers, staff usernames and, for a staff
+invitation, the address it was sent to.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ is blocked. Everything else follows from it:
   ``allowed_transitions``/``blocked_transitions`` and the staff page's buttons);
 - the staff case page draws each transition's argument fields and blocked reasons from it.
 
-``tests/cases/test_transition_declaration.py`` checks the model, the contract's table and this
+``tests/cases/test_transitions.py`` checks the model, the contract's table and this
 declaration agree.
 
 A case here is anything with the fields read (``TransitionCase``; ``cases.models.Case`` in

@@ -1,7 +1,7 @@
 """The staff case pages at /staff/: case list and case page. No JavaScript needed.
 
 Sign-in, enrolment and the ``staff_required`` door are accounts' (``accounts.views``). A refusal
-raised by a service is shown by ``_refused``, the one place pages turn one into words."""
+raised by a service is shown by ``_refused``, the one place these pages turn one into words."""
 
 from __future__ import annotations
 

@@ -6,7 +6,8 @@ bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 workers = int(os.environ.get("GUNICORN_WORKERS", "3"))
 threads = int(os.environ.get("GUNICORN_THREADS", "2"))
 timeout = 60
-# Request bodies up to 5 attachments of 10 MB plus the form fields.
+# The request line (method, path and query string), at gunicorn's default. Bodies are bounded
+# by Django: DATA_UPLOAD_MAX_MEMORY_SIZE and the upload handler (reports.uploads).
 limit_request_line = 4094
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = "-"

@@ -10,6 +10,11 @@ know which app raised it.
 The classes here are the contract's codes; each app subclasses them with its own refusals and
 words (``cases.errors``, ``accounts.services``, ``referrals.services``). Messages never quote
 report content: a refusal may be logged or shown to someone who may not read the report.
+
+The reporter's doors do not follow this yet: ``portal.services`` and ``reports.attachments``
+refuse with plain exceptions (``InvalidReceiptError``, ``MessageToSealedReportError``,
+``RouteChangeRefusedError``, ``TooManyAttachmentsError``, ``AttachmentRejectedError``) that
+``portal.api`` and ``portal.views`` each translate themselves.
 """
 
 from __future__ import annotations

@@ -1,10 +1,11 @@
 """Every write a reporter makes: submit, sign in, consent, message, change route, attach.
 
 The report itself is stored in ``reports`` (the record); whether a case exists, and the staff
-alerts that follow a reporter's action, are ``cases``' to do, called from here. Each function
-runs in one transaction with its audit entry; notifications go through the outbox and leave
-after commit. Reporter actions are audited as ``reporter``: no identity, no address, nothing
-the reporter wrote.
+alerts that follow a reporter's action, are ``cases``' to do, called from here. Each write to
+the report runs in one transaction with its audit entry; notifications go through the outbox and
+leave after commit. Reporter actions are audited as ``reporter``: no identity, no address,
+nothing the reporter wrote. Signing in and out is deliberately not audited (the first sign-in's
+time would date the report), nor are the periodic purges.
 """
 
 from __future__ import annotations

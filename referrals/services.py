@@ -16,6 +16,7 @@ from audit.services import audit_record
 from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError
 from referrals.models import Referral, ServiceEntry, ServiceKind
 from reports.models import Report
+from reports.reading import REPORT_UNREADABLE, organisation_key
 from reports.vocabulary import ConsentAction
 from vault import envelope
 
@@ -120,8 +121,8 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
         if entry is None:
             raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
     try:
-        key = envelope.open_with_organisation_key(case.report.data_key)
-    except (envelope.DataKeySealedError, envelope.DataKeyShreddedError):
+        key = organisation_key(case.report)
+    except REPORT_UNREADABLE:
         raise ReferralReportUnreadableError from None
     # By id: the case model sits above this app, which knows the case by its protocol only.
     referral = Referral(case_id=case.pk, service=entry, kind=entry.kind, referred_by=actor)

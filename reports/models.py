@@ -1,4 +1,5 @@
-"""Reports, their consents, messages, attachments and timeline, and reporter sessions.
+"""Reports, their consents, messages, attachments and timeline, reporter sessions, and the
+spent intake forms that keep a form from filing twice.
 
 Everything a reporter wrote is an ``EncryptedField`` under the report's data key. The
 categorical facts that statistics count (entity, category, route, location type, reporter

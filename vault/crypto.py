@@ -1,4 +1,5 @@
-"""Upstander's encryption core: the only module that touches cipher primitives.
+"""Upstander's encryption core: the only module that touches cipher primitives (AES-256-GCM,
+HMAC-SHA256, Argon2id).
 
 Scheme (envelope encryption)
     Every report gets its own random 256-bit *data key*. Everything sensitive that belongs to

@@ -1,4 +1,5 @@
-"""Writes on cases, one module per part of the work, each action named ``<entity>_<action>``:
+"""Writes on cases, and the staff's audited reads, one module per part of the work, each action
+named ``<entity>_<action>``:
 
 - ``opening``: a case is opened for a report, and its handlers are alerted of changes;
 - ``reading``: staff reads of a case's report, messages, attachments and audit trail (each read

@@ -1,7 +1,7 @@
 """Staff reads of a case: the report, its messages and notes, attachments, the audit trail.
 
-Every read of decrypted content is audited, and so is a refused one (a sealed report), so the
-trail shows who looked at what and when.
+Every read of decrypted content is audited in the transaction that decrypts it, and so is a
+refused read of a case (a sealed report), so the trail shows who looked at what and when.
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     return result
 
 
+@transaction.atomic
 def case_attachment_read(
     *, case: Case, actor: User, attachment_id: uuid.UUID
 ) -> tuple[str, str, bytes] | None:

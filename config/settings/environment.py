@@ -19,8 +19,6 @@ from django.core.exceptions import ImproperlyConfigured
 
 from vault.keyring import DEVELOPMENT_MARK
 
-# A prefix that makes a development secret recognisable wherever it ends up.
-
 # The secrets that production must receive from its environment.
 SECRET_VARIABLES = ("SECRET_KEY", "UPSTANDER_KEKS", "UPSTANDER_BLIND_INDEX_KEY")
 

@@ -2,8 +2,7 @@
 
 Refusals of the domain (``core.errors.DomainError``, raised by services) become their contract
 answer here and nowhere else; ``ApiError`` is for what only the HTTP layer knows (a missing
-sign-in, a rate limit), and, until the reporter's refusals are ``DomainError``s too, for the
-answers ``portal.api`` gives them (see ``core.errors``).
+sign-in, a rate limit, a body over the limit).
 """
 
 from __future__ import annotations

@@ -4,17 +4,13 @@ A service says no by raising a ``DomainError``. Its class names the contract's e
 HTTP status, its message is the sentence the reader is shown, and ``extra()`` holds the fields
 the contract lists beside that code (``fields``, ``missing``, ``allowed``). The API turns any of
 them into the contract's JSON body in one place (``core.api_errors.api_exception_handler``); the
-staff pages show ``page_message()``. Nothing else translates a refusal, and no caller needs to
+pages (staff and reporter) show ``page_message()``. Nothing else translates a refusal, and no caller needs to
 know which app raised it.
 
 The classes here are the contract's codes; each app subclasses them with its own refusals and
-words (``cases.errors``, ``accounts.services``, ``referrals.services``). Messages never quote
-report content: a refusal may be logged or shown to someone who may not read the report.
-
-The reporter's doors do not follow this yet: ``portal.services`` and ``reports.attachments``
-refuse with plain exceptions (``InvalidReceiptError``, ``MessageToSealedReportError``,
-``RouteChangeRefusedError``, ``TooManyAttachmentsError``, ``AttachmentRejectedError``) that
-``portal.api`` and ``portal.views`` each translate themselves.
+words (``cases.errors``, ``accounts.services``, ``referrals.services``, ``portal.services``,
+``reports.attachments``). Messages never quote report content: a refusal may be logged or
+shown to someone who may not read the report.
 """
 
 from __future__ import annotations

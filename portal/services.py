@@ -15,17 +15,25 @@ import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Entity
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
 from cases.models import Case
 from cases.services.opening import case_alert_staff, case_open
-from reports.attachments import MAX_ATTACHMENTS, CleanAttachment
+from core.errors import (
+    ConflictError,
+    ConsentRequiredError,
+    DomainError,
+    InvalidInputError,
+)
+from reports.attachments import MAX_ATTACHMENTS, CleanAttachment, too_many_files_words
 from reports.models import (
     Attachment,
     AttachmentContent,
@@ -41,6 +49,10 @@ from reports.timeline import timeline_add
 from reports.vocabulary import ConsentAction, IdentityDisclosure, Route, TimelineEvent
 from vault import envelope
 
+if TYPE_CHECKING:
+    # Type-checking only: django-stubs-ext is a development dependency.
+    from django_stubs_ext import StrOrPromise
+
 REPORTER = AuditEntry.ActorKind.REPORTER
 SESSION_IDLE = timedelta(minutes=15)
 SESSION_ABSOLUTE = timedelta(hours=4)
@@ -48,25 +60,48 @@ SESSION_ABSOLUTE = timedelta(hours=4)
 _DUMMY_SALT = b"upstander-dummy!"
 
 
-class InvalidReceiptError(Exception):
+class InvalidReceiptError(DomainError):
     """No report opens with this receipt (unknown and wrong receipts are indistinguishable)."""
 
+    code = "invalid_receipt"
+    status = 401
+    default_message = gettext_lazy("This receipt does not open a report. Check it and try again.")
 
-class MessageToSealedReportError(Exception):
+
+class MessageToSealedReportError(ConsentRequiredError):
     """A reporter's message would reach nobody: case review is not granted, so nobody in the
     organisation can read the report."""
 
+    default_message = gettext_lazy(
+        "Nobody can read messages while your report is sealed. Allow case review first."
+    )
 
-class RouteChangeRefusedError(ValueError):
+    def __init__(self) -> None:
+        super().__init__([ConsentAction.CASE_REVIEW.value])
+
+    def page_message(self) -> str:
+        return self.message
+
+
+class RouteChangeRefusedError(InvalidInputError):
     """The route change cannot be made; the message says why in plain words."""
 
+    def __init__(self, reason: StrOrPromise) -> None:
+        super().__init__({"route": [str(reason)]}, message=reason)
 
-class IntakeFormAlreadySentError(Exception):
+    def page_message(self) -> str:
+        return self.message
+
+
+class IntakeFormAlreadySentError(ConflictError):
     """This intake form already filed its report; a resent copy (Back, a double tap) files nothing."""
 
+    default_message = gettext_lazy("This report was already sent; sending it again filed nothing.")
 
-class TooManyAttachmentsError(ValueError):
-    pass
+
+class TooManyAttachmentsError(InvalidInputError):
+    def __init__(self) -> None:
+        super().__init__({"file": [too_many_files_words()]})
 
 
 @dataclass(frozen=True)
@@ -148,7 +183,7 @@ def report_submit(
     that waited for this one finds whatever it left (the receipt hand-off).
     """
     if len(attachments) > MAX_ATTACHMENTS:
-        raise TooManyAttachmentsError(str(MAX_ATTACHMENTS))
+        raise TooManyAttachmentsError
     digest = _intake_form_digest(intake_form_key) if intake_form_key else None
     if digest and SpentIntakeForm.objects.filter(digest=digest).exists():
         raise IntakeFormAlreadySentError
@@ -469,7 +504,7 @@ def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
 def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachment) -> Attachment:
     report = Report.objects.select_for_update().get(pk=access.report.pk)
     if report.attachments.count() >= MAX_ATTACHMENTS:
-        raise TooManyAttachmentsError(str(MAX_ATTACHMENTS))
+        raise TooManyAttachmentsError
     record = _attachment_store(report, attachment, access.data_key)
     timeline_add(report, TimelineEvent.ATTACHMENT_ADDED)
     audit_record(stream=report.id, action=AuditAction.ATTACHMENT_ADDED, actor_kind=REPORTER)

@@ -320,10 +320,9 @@ def access(request: HttpRequest) -> HttpResponse:
         token, _session = services.reporter_session_start(
             receipt=request.POST.get("receipt", "")[:100]
         )
-    except services.InvalidReceiptError:
+    except services.InvalidReceiptError as refused:
         attempt_failed(request, scope="receipt")
-        error = _("This receipt does not open a report. Check it and try again.")
-        return _render_access(request, status=401, draft=draft, error=error)
+        return _render_access(request, status=401, draft=draft, error=refused.page_message())
     access_ = services.reporter_session_resolve(token) if draft.strip() else None
     if access_ is not None:
         # The unsent message goes straight back into the message box: rendered here rather
@@ -444,11 +443,8 @@ def portal_message(request: HttpRequest, access_: services.ReporterAccess) -> Ht
         return redirect("portal:portal")
     try:
         services.reporter_message_send(access=access_, body=body)
-    except services.MessageToSealedReportError:
-        messages.error(
-            request,
-            _("Nobody can read messages while your report is sealed. Allow case review first."),
-        )
+    except services.MessageToSealedReportError as refused:
+        messages.error(request, refused.page_message())
         return redirect("portal:portal")
     messages.success(request, _("Your message was sent."))
     return redirect("portal:portal")
@@ -469,7 +465,7 @@ def portal_route(request: HttpRequest, access_: services.ReporterAccess) -> Http
     try:
         services.route_change(access=access_, route=route, informal_channel=channel)
     except services.RouteChangeRefusedError as refused:
-        messages.error(request, str(refused))
+        messages.error(request, refused.page_message())
         return redirect("portal:portal")
     messages.success(request, _("Your choice is recorded."))
     return redirect("portal:portal")
@@ -484,8 +480,8 @@ def portal_attachment(request: HttpRequest, access_: services.ReporterAccess) ->
     if error is None:
         try:
             services.reporter_attachment_add(access=access_, attachment=attachments[0])
-        except services.TooManyAttachmentsError:
-            error = too_many_files_words()
+        except services.TooManyAttachmentsError as refused:
+            error = refused.page_message()
     if error:
         messages.error(request, error)
     else:

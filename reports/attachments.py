@@ -15,6 +15,8 @@ from django.http import FileResponse
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from core.errors import InvalidInputError
+
 MAX_ATTACHMENTS = 5
 MAX_ATTACHMENT_MEGABYTES = 10
 MAX_ATTACHMENT_BYTES = MAX_ATTACHMENT_MEGABYTES * 1024 * 1024
@@ -29,8 +31,14 @@ _IMAGE_FORMATS = {
 }
 
 
-class AttachmentRejectedError(ValueError):
+class AttachmentRejectedError(InvalidInputError):
     """The file cannot be accepted; the message says why in plain words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__({"file": [reason]}, message=reason)
+
+    def page_message(self) -> str:
+        return self.message
 
 
 def file_too_large_words() -> str:

@@ -11,7 +11,9 @@ from django.test import Client
 # Imported for their refusals too: importing an app's services registers its DomainErrors.
 import accounts.services
 import cases.errors
+import portal.services
 import referrals.services  # noqa: F401
+import reports.attachments
 from cases.errors import (
     CaseConsentRequiredError,
     CaseTransitionNotAllowedError,
@@ -73,6 +75,10 @@ def _domain_errors() -> list[type]:
         pending.extend(error.__subclasses__())
     assert accounts.services.StaffUserInputError in found
     assert cases.errors.CaseConflictError in found
+    # The reporter's refusals too (issue 8 review: they were translated by hand in portal).
+    assert portal.services.InvalidReceiptError in found
+    assert portal.services.MessageToSealedReportError in found
+    assert reports.attachments.AttachmentRejectedError in found
     return found
 
 

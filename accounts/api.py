@@ -9,12 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts import policy
 from accounts.authentication import IsStaffMember, StaffTokenAuthentication
 from accounts.models import Role, User
 from accounts.selectors import (
     entities_accepting_reports,
     entity_by_code,
+    staff_administrator,
     staff_managed_by,
     staff_member_managed_by,
 )
@@ -29,7 +29,7 @@ from accounts.services import (
     staff_user_deactivate,
 )
 from core.api_errors import ApiError
-from core.errors import ForbiddenError, InvalidInputError, NotFoundError
+from core.errors import InvalidInputError, NotFoundError
 from core.throttling import attempt_failed, attempts_retry_after
 
 
@@ -162,10 +162,7 @@ class AdminApi(StaffApi):
     """Administrators manage staff accounts; they never see a case (see cases.selectors)."""
 
     def admin(self, request: Request) -> User:
-        user = self.staff(request)
-        if not policy.manages_users(user):
-            raise ForbiddenError
-        return user
+        return staff_administrator(self.staff(request))
 
 
 class StaffUsersApi(AdminApi):

@@ -83,6 +83,22 @@ def manages_staff_of(user: User, entity_id: int | None) -> bool:
     return manages_users(user) and _works_for(user, entity_id)
 
 
+class StaffReach(StrEnum):
+    """Which staff accounts someone manages; ``accounts.selectors`` turns it into a query."""
+
+    EVERY_ENTITY = "every_entity"
+    OWN_ENTITY = "own_entity"
+    NONE = "none"
+
+
+def staff_reach(user: User) -> StaffReach:
+    if not manages_users(user):
+        return StaffReach.NONE
+    if _works_for(user, None):
+        return StaffReach.EVERY_ENTITY
+    return StaffReach.OWN_ENTITY
+
+
 # --- Which cases a staff member reaches --------------------------------------------------------
 
 

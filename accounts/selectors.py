@@ -6,6 +6,7 @@ from django.db.models import QuerySet
 
 from accounts import policy
 from accounts.models import Entity, User
+from core.errors import ForbiddenError
 
 
 def entities_accepting_reports() -> list[dict[str, str]]:
@@ -23,12 +24,22 @@ def staff_member(username: str) -> User | None:
     return User.objects.select_related("entity").filter(username=username).first()
 
 
+def staff_administrator(user: User) -> User:
+    """The user, if they may manage staff accounts; ``ForbiddenError`` otherwise."""
+    if not policy.manages_users(user):
+        raise ForbiddenError
+    return user
+
+
 def staff_managed_by(admin: User) -> QuerySet[User]:
-    """The accounts an administrator manages: their entity's, or every one if system-wide."""
+    """The accounts an administrator manages (``policy.staff_reach``)."""
     users = User.objects.select_related("entity").order_by("username")
-    if admin.entity_id is not None:
-        users = users.filter(entity_id=admin.entity_id)
-    return users
+    reach = policy.staff_reach(admin)
+    if reach == policy.StaffReach.EVERY_ENTITY:
+        return users
+    if reach == policy.StaffReach.OWN_ENTITY and admin.entity_id is not None:
+        return users.filter(entity_id=admin.entity_id)
+    return users.none()
 
 
 def staff_member_managed_by(admin: User, username: str) -> User | None:

@@ -92,9 +92,13 @@ class AuditEntry(models.Model):
 
 
 class AuditStreamHead(models.Model):
-    """The last hash of each stream; locking this row serialises appends to the stream."""
+    """The last hash of each stream; locking this row serialises appends to the stream.
 
-    stream = models.CharField(max_length=40, unique=True)
+    Keyed by the stream itself (a report's random id): a sequential id would number the
+    reports in the order they were submitted, which the day-only dates exist to hide.
+    """
+
+    stream = models.CharField(max_length=40, primary_key=True)
     last_hash = models.CharField(max_length=64)
     length = models.PositiveIntegerField(default=0)
 

@@ -242,3 +242,27 @@ def test_rows_written_at_submission_carry_no_global_sequence(model_label: str) -
     HTTP benchmark's schema review; the outbox joined the list in 080b1fb)."""
     model = apps.get_model(model_label)
     assert isinstance(model._meta.pk, models.UUIDField), model_label
+
+
+@pytest.mark.django_db
+@pytest.mark.usefixtures("entity")
+def test_no_table_written_at_submission_numbers_its_rows() -> None:
+    """Regression (issue 8 review): the audit stream head kept a sequential id, created at each
+    submission, so ordering by it revealed the order of reports within a day. Every table that
+    a submission writes to is found by counting, not listed by hand."""
+    counted = [m for m in apps.get_models() if m._meta.managed and not m._meta.proxy]
+    # The first submission also records the key version's fingerprint, once for all reports;
+    # the second shows what every submission writes.
+    submit()
+    before = {model: model._default_manager.count() for model in counted}
+
+    submit()
+
+    written = [model for model in counted if model._default_manager.count() > before[model]]
+    assert {model._meta.label for model in written} >= {"reports.Report", "audit.AuditStreamHead"}
+    numbered = [
+        model._meta.label
+        for model in written
+        if isinstance(model._meta.pk, (models.AutoField, models.BigAutoField))
+    ]
+    assert numbered == []

@@ -141,6 +141,14 @@ class StaffApi(APIView):
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
 
+    def validated_query(
+        self, serializer_class: type[serializers.Serializer[Any]], request: Request
+    ) -> dict[str, Any]:
+        """The query string, validated like a body (400 ``validation_error`` naming the field)."""
+        serializer = serializer_class(data=request.query_params)
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
 
 class StaffUserSerializer(serializers.Serializer[Any]):
     username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)

@@ -20,7 +20,14 @@ from accounts.models import User
 from accounts.selectors import staff_member
 from cases.errors import CaseForbiddenError, CaseNotFoundError
 from cases.models import Case
-from cases.selectors import allowed_and_blocked_transitions, case_for, case_list, case_summary
+from cases.selectors import (
+    CASE_PAGE_DEFAULT,
+    CASE_PAGE_MAX,
+    allowed_and_blocked_transitions,
+    case_for,
+    case_page,
+    case_summary,
+)
 from cases.services.assignment import (
     case_assign,
     case_investigator_assign,
@@ -73,17 +80,34 @@ class StaffApi(AccountStaffApi):
         return user, case
 
 
+class CaseListQuerySerializer(serializers.Serializer[Any]):
+    state = serializers.CharField(required=False, default="", allow_blank=True, max_length=40)
+    due = serializers.CharField(required=False, default="", allow_blank=True, max_length=10)
+    # More than the maximum is served as the maximum ("at most 500"); below one is refused.
+    limit = serializers.IntegerField(required=False, default=CASE_PAGE_DEFAULT, min_value=1)
+    cursor = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
+
+
 class CaseListApi(StaffApi):
     @extend_schema(
         operation_id="cases_list", responses={200: OpenApiResponse(description="[CASE_SUMMARY]")}
     )
     def get(self, request: Request) -> Response:
-        cases = case_list(
+        params = self.validated_query(CaseListQuerySerializer, request)
+        page = case_page(
             self.staff(request),
-            state=request.query_params.get("state", ""),
-            due=request.query_params.get("due", ""),
+            state=params["state"],
+            due=params["due"],
+            limit=min(params["limit"], CASE_PAGE_MAX),
+            cursor=params["cursor"],
         )
-        return Response([case_summary(case) for case in cases])
+        response = Response([case_summary(case) for case in page.cases])
+        if page.next_cursor is not None:
+            query = request.query_params.copy()
+            query["cursor"] = page.next_cursor
+            following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
+            response["Link"] = f'<{following}>; rel="next"'
+        return response
 
 
 class CaseDetailApi(StaffApi):

@@ -8,18 +8,24 @@ no case at all (leadership, administrators).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import uuid
-from datetime import date, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.policy import CaseReach, case_reach
 from cases.models import Case
 from cases.transitions import BlockedTransition, transitions_from
 from cases.vocabulary import FORMAL_STATES, CaseState
+from core.errors import InvalidInputError
 from referrals.models import ServiceKind
 from reports.models import Consent
 from reports.vocabulary import ConsentAction
@@ -135,6 +141,47 @@ def case_list(user: User, *, state: str = "", due: str = "") -> QuerySet[Case]:
             | Q(feedback_due__range=(today, horizon))
         )
     return query
+
+
+# The API's case list pages: newest first, a page at a time (contract: ?limit= and ?cursor=).
+CASE_PAGE_DEFAULT = 50
+CASE_PAGE_MAX = 500
+
+
+@dataclass(frozen=True)
+class CasePage:
+    cases: list[Case]
+    next_cursor: str | None
+
+
+def _cursor_encode(case: Case) -> str:
+    position = json.dumps([case.opened_at.isoformat(), str(case.id)]).encode()
+    return base64.urlsafe_b64encode(position).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, uuid.UUID]:
+    """The place after which the next page starts; ``InvalidInputError`` for anything else."""
+    try:
+        opened_at, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        return datetime.fromisoformat(opened_at), uuid.UUID(case_id)
+    except (ValueError, TypeError, binascii.Error):
+        raise InvalidInputError(
+            {"cursor": [_("This cursor is not one this list gave. Start from the first page.")]}
+        ) from None
+
+
+def case_page(
+    user: User, *, state: str = "", due: str = "", limit: int = CASE_PAGE_DEFAULT, cursor: str = ""
+) -> CasePage:
+    """One page of the cases the user may see, newest first; keyset-paginated, so a page costs
+    the same queries wherever it is in the list."""
+    query = case_list(user, state=state, due=due).order_by("-opened_at", "-id")
+    if cursor:
+        opened_at, case_id = _cursor_decode(cursor)
+        query = query.filter(Q(opened_at__lt=opened_at) | Q(opened_at=opened_at, id__lt=case_id))
+    rows = list(query[: limit + 1])
+    following = _cursor_encode(rows[limit - 1]) if len(rows) > limit else None
+    return CasePage(cases=rows[:limit], next_cursor=following)
 
 
 def case_summary(case: Case) -> dict[str, Any]:

@@ -39,7 +39,7 @@ from cases.services.labels import labels_set
 from cases.services.overrides import override_approve, override_request
 from cases.services.reading import case_attachment_read, case_audit_export, case_read
 from cases.services.transitions import case_transition
-from cases.transitions import CasePredicate
+from cases.transitions import ARGUMENTS, Argument, CasePredicate
 from core.errors import InvalidInputError, NotFoundError
 from referrals.services import referral_make
 from reports.attachments import attachment_response
@@ -55,6 +55,7 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
         "blocked_transitions": [item.entry() for item in blocked],
         "outcome": case.outcome or None,
         "closure_reason": case.closure_reason or None,
+        "measures": case.measure_codes(),
         "location_type": case.report.location_type or None,
         "reporter_role": case.report.reporter_role,
         "identity_disclosure": case.report.identity_disclosure,
@@ -117,14 +118,34 @@ class CaseDetailApi(StaffApi):
         return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
 
 
+def _argument_field(argument: Argument) -> serializers.Field[Any, Any, Any, Any]:
+    """The body field of a declared transition argument. Only the shape is checked here (a
+    bound on length keeps junk out); the codes are checked by the declaration, so the page and
+    the API refuse the same things with the same words."""
+    longest = 64
+    if argument.many:
+        return serializers.ListField(
+            child=serializers.CharField(max_length=longest),
+            required=False,
+            default=list,
+            max_length=len(argument.choices.values),
+        )
+    return serializers.CharField(max_length=longest, required=False, allow_blank=True, default="")
+
+
 class TransitionSerializer(serializers.Serializer[Any]):
+    """``note`` and every argument declared in ``cases.transitions`` (optional here: which one
+    a transition needs is the declaration's to say)."""
+
     note = serializers.CharField(
         max_length=MESSAGE_MAX, required=False, allow_blank=True, default=""
     )
-    outcome = serializers.CharField(max_length=20, required=False, allow_blank=True, default="")
-    closure_reason = serializers.CharField(
-        max_length=40, required=False, allow_blank=True, default=""
-    )
+
+    def get_fields(self) -> dict[str, serializers.Field[Any, Any, Any, Any]]:
+        fields = super().get_fields()
+        for argument in ARGUMENTS.values():
+            fields[argument.name] = _argument_field(argument)
+        return fields
 
 
 class CaseTransitionApi(StaffApi):
@@ -138,7 +159,11 @@ class CaseTransitionApi(StaffApi):
         serializer.is_valid(raise_exception=True)
         # The service finds the case (with the user's visibility) and runs the transition; the
         # answer is built from the case it moved, not from a second load.
-        case = case_transition(case_id=case_id, name=name, actor=user, **serializer.validated_data)
+        arguments = dict(serializer.validated_data)
+        note = arguments.pop("note")
+        case = case_transition(
+            case_id=case_id, name=name, actor=user, note=note, arguments=arguments
+        )
         return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
 
 

@@ -22,7 +22,7 @@ from django_fsm import FSMField, transition
 
 from accounts.models import User
 from cases.transitions import TRANSITIONS
-from cases.vocabulary import CaseState, ClosureReason, Outcome
+from cases.vocabulary import CaseState, ClosureReason, Measure, Outcome
 from vault.fields import EncryptedField
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     labels = models.JSONField(default=list, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, db_index=True)
     closure_reason = models.CharField(
-        max_length=32, choices=ClosureReason.choices, blank=True, db_index=True
+        max_length=40, choices=ClosureReason.choices, blank=True, db_index=True
     )
     opened_at = models.DateTimeField(default=timezone.now, db_index=True)
     acknowledgement_due = models.DateField(db_index=True)
@@ -115,6 +115,23 @@ class Case(ConcurrentTransitionMixin, models.Model):
     @property
     def formal_process_started(self) -> bool:
         return self.formal_started_at is not None
+
+    def measure_codes(self) -> list[str]:
+        """The measures recorded on the case, in the vocabulary's order."""
+        recorded = set(self.measures.values_list("measure", flat=True))
+        return [code for code in Measure.values if code in recorded]
+
+    def _record_measures(self, measures: list[str]) -> None:
+        # The measures a later step gives replace those an earlier one recorded (a disciplinary
+        # process may end in other measures than it started with): the case holds the measures
+        # as last decided, so "none" stays alone; the audit trail keeps what each step said.
+        if not measures:
+            return
+        self.measures.exclude(measure__in=measures).delete()
+        CaseMeasure.objects.bulk_create(
+            [CaseMeasure(case=self, measure=measure) for measure in measures],
+            ignore_conflicts=True,
+        )
 
     # --- transitions: database changes only, side effects live in cases.services ------------
     # ``by``: the staff member running the transition (cases.services.transitions passes it).
@@ -152,8 +169,8 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.outcome = outcome
 
     @declared_transition(state)
-    def start_disciplinary(self, **kwargs: Any) -> None:
-        pass
+    def start_disciplinary(self, *, measures: list[str], **kwargs: Any) -> None:
+        self._record_measures(measures)
 
     @declared_transition(state)
     def put_on_hold(self, **kwargs: Any) -> None:
@@ -166,9 +183,37 @@ class Case(ConcurrentTransitionMixin, models.Model):
             self._mark_acknowledged()
 
     @declared_transition(state)
-    def close(self, *, closure_reason: str, **kwargs: Any) -> None:
+    def close(
+        self, *, closure_reason: str, measures: list[str] | None = None, **kwargs: Any
+    ) -> None:
         self.closure_reason = closure_reason
         self.closed_at = timezone.now()
+        # ``measures`` is only given after substantiated findings (``cases.transitions``).
+        self._record_measures(measures or [])
+
+
+class CaseMeasure(models.Model):
+    """A measure taken after substantiated findings, one row per measure.
+
+    A row per code rather than a list on the case: one plain, indexed categorical column that
+    statistics can count and group by on every database the project runs on (an ``ArrayField``
+    is PostgreSQL's only, the demo runs on SQLite; a JSON list cannot be indexed per code
+    portably), and that the database itself keeps free of duplicates.
+    """
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="measures")
+    measure = models.CharField(max_length=24, choices=Measure.choices)
+    # A date, not a time: enough for quarterly statistics, no finer trace of the staff's day.
+    recorded_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "measure"], name="case_measure_once"),
+        ]
+        indexes = [models.Index(fields=["measure"], name="case_measure_code")]
+
+    def __str__(self) -> str:
+        return f"{self.measure} on {self.case_id}"
 
 
 class Override(models.Model):

@@ -8,6 +8,7 @@ is blocked. Everything else follows from it:
 - ``cases.models.Case`` builds its django-fsm transitions from it (sources, target, conditions,
   permission), so the state machine cannot drift from it;
 - ``cases.services.transitions.case_transition`` checks, validates and runs a transition by it;
+- ``cases.api.TransitionSerializer`` takes every declared argument (``ARGUMENTS``) from the body;
 - ``cases.selectors.allowed_and_blocked_transitions`` lists them by it (the API's
   ``allowed_transitions``/``blocked_transitions`` and the staff page's buttons);
 - the staff case page draws each transition's argument fields and blocked reasons from it.
@@ -32,7 +33,7 @@ from django.utils.translation import gettext_lazy
 from accounts import policy
 from accounts.models import User
 from cases.errors import CaseInputError
-from cases.vocabulary import OPEN_STATES, CaseState, ClosureReason, Outcome
+from cases.vocabulary import OPEN_STATES, CaseState, ClosureReason, Measure, Outcome
 from reports.models import Report
 from reports.vocabulary import ConsentAction, InformalChannel, TimelineEvent
 
@@ -155,25 +156,74 @@ class FindingsSubstantiated(TransitionCheck):
 # --- Arguments -------------------------------------------------------------------------------
 
 
+# What an argument is once validated: one code, or a list of codes.
+ArgumentValue: TypeAlias = str | list[str]
+
+
 @dataclass(frozen=True)
 class Argument:
-    """A code a transition takes from the request body or the staff page's form."""
+    """A code a transition takes from the request body or the staff page's form.
+
+    By default one code, required (a select on the staff page). With ``many``, an optional list
+    of codes (checkboxes): ``alone`` names the codes that exclude every other, and ``only_when``
+    the condition under which the transitions that declare it take it at all.
+    """
 
     name: str
     choices: type[models.TextChoices]
     label: StrOrPromise  # the form field's label on the staff page
     missing_words: StrOrPromise  # the validation message; ``%(codes)s`` lists the choices
+    many: bool = False
+    alone: tuple[str, ...] = ()
+    alone_words: StrOrPromise = ""  # ``%(code)s`` is the code given with others
+    only_when: TransitionCheck | None = None
+    not_taken_words: StrOrPromise = ""  # when sent where it is not taken
 
     @property
     def options(self) -> list[tuple[str, str]]:
-        """(code, label) pairs, for the staff page's select."""
+        """(code, label) pairs, for the staff page's select or checkboxes."""
         return [(code, str(label)) for code, label in self.choices.choices]
 
-    def clean(self, value: str) -> str:
-        if value not in self.choices.values:
-            codes = ", ".join(self.choices.values)
-            raise CaseInputError({self.name: [str(self.missing_words) % {"codes": codes}]})
+    @property
+    def refused_where_not_taken(self) -> bool:
+        """A list of codes sent to a step that does not take it is refused, not ignored: what it
+        records (measures taken) would otherwise be lost without anyone noticing. A single code
+        keeps being ignored there: the contract has always let clients send ``outcome`` and
+        ``closure_reason`` with any transition."""
+        return self.many
+
+    def taken_by(self, case: TransitionCase) -> bool:
+        return self.only_when is None or self.only_when(case)
+
+    def clean(self, value: object) -> ArgumentValue:
+        if self.many:
+            return self._clean_codes(value)
+        if not isinstance(value, str) or value not in self.choices.values:
+            raise self._invalid(str(self.missing_words) % {"codes": self._codes()})
         return value
+
+    def refuse_here(self) -> CaseInputError:
+        return self._invalid(str(self.not_taken_words))
+
+    def _clean_codes(self, value: object) -> list[str]:
+        if value is None or value == "":
+            return []
+        if not isinstance(value, list | tuple) or not all(isinstance(c, str) for c in value):
+            raise self._invalid(str(self.missing_words) % {"codes": self._codes()})
+        if any(code not in self.choices.values for code in value):
+            raise self._invalid(str(self.missing_words) % {"codes": self._codes()})
+        given = set(value)
+        for code in self.alone:
+            if code in given and len(given) > 1:
+                raise self._invalid(str(self.alone_words) % {"code": code})
+        # In the vocabulary's order, each once: the same answer however the form sent them.
+        return [code for code in self.choices.values if code in given]
+
+    def _codes(self) -> str:
+        return ", ".join(self.choices.values)
+
+    def _invalid(self, message: str) -> CaseInputError:
+        return CaseInputError({self.name: [message]})
 
 
 OUTCOME = Argument(
@@ -187,6 +237,23 @@ CLOSURE_REASON = Argument(
     choices=ClosureReason,
     label=gettext_lazy("Closure reason"),
     missing_words=gettext_lazy("Give the closure reason: one of %(codes)s."),
+)
+# The contract: measures are sent with ``start_disciplinary``, and with ``close`` after
+# substantiated findings. Both steps declare this one argument; its condition keeps it to
+# substantiated findings wherever it is declared.
+MEASURES = Argument(
+    name="measures",
+    choices=Measure,
+    label=gettext_lazy("Measures taken"),
+    missing_words=gettext_lazy("Give the measures as a list of codes from %(codes)s."),
+    many=True,
+    alone=(Measure.NONE,),
+    alone_words=gettext_lazy("“%(code)s” cannot be given with other measures."),
+    only_when=FindingsSubstantiated(),
+    not_taken_words=gettext_lazy(
+        "Measures are recorded only when a disciplinary process starts or a case with "
+        "substantiated findings is closed."
+    ),
 )
 
 
@@ -241,12 +308,21 @@ class Transition:
     def possible_from(self, state: str) -> bool:
         return state in self.sources
 
-    def clean_arguments(self, given: Mapping[str, str]) -> dict[str, str]:
-        """The arguments the transition takes, validated; raises ``CaseInputError``."""
-        return {
-            argument.name: argument.clean(given.get(argument.name, ""))
-            for argument in self.arguments
-        }
+    def arguments_for(self, case: TransitionCase) -> tuple[Argument, ...]:
+        """The arguments it takes from this case now (the staff page's fields)."""
+        return tuple(argument for argument in self.arguments if argument.taken_by(case))
+
+    def clean_arguments(
+        self, given: Mapping[str, object], case: TransitionCase
+    ) -> dict[str, ArgumentValue]:
+        """The arguments it takes from this case now, validated; raises ``CaseInputError``, also
+        for a list of codes given where it is not taken (``Argument.refused_where_not_taken``)."""
+        taken = self.arguments_for(case)
+        for argument in ARGUMENTS.values():
+            given_here = given.get(argument.name)
+            if given_here and argument.refused_where_not_taken and argument not in taken:
+                raise argument.refuse_here()
+        return {argument.name: argument.clean(given.get(argument.name, "")) for argument in taken}
 
     def blocked_by(self, case: TransitionCase) -> BlockedTransition | None:
         """The first declared condition that blocks it now; ``None`` when none does."""
@@ -323,6 +399,7 @@ _DECLARED = (
         target=CaseState.DISCIPLINARY,
         may_run=policy.may_run_case_steps,
         checks=(FindingsSubstantiated(),),
+        arguments=(MEASURES,),
     ),
     Transition(
         name="put_on_hold",
@@ -349,12 +426,16 @@ _DECLARED = (
         ),
         target=CaseState.CLOSED,
         may_run=policy.may_run_case_steps,
-        arguments=(CLOSURE_REASON,),
+        arguments=(CLOSURE_REASON, MEASURES),
     ),
 )
 
 # In the contract's order, which is also the order steps are offered in.
 TRANSITIONS: dict[str, Transition] = {transition.name: transition for transition in _DECLARED}
+# Every argument some transition takes, by name: the API's body and the staff page's form.
+ARGUMENTS: dict[str, Argument] = {
+    argument.name: argument for transition in _DECLARED for argument in transition.arguments
+}
 
 
 def transitions_from(state: str) -> list[Transition]:

@@ -21,7 +21,7 @@ from cases.selectors import allowed_and_blocked_transitions, case_for, case_list
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.reading import case_attachment_read, case_read
 from cases.services.transitions import case_transition
-from cases.transitions import TRANSITIONS
+from cases.transitions import ARGUMENTS, TRANSITIONS
 from cases.vocabulary import CaseState
 from core.errors import DomainError, NotFoundError
 from reports.attachments import attachment_response
@@ -74,8 +74,10 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         {
             "case": case_summary(case),
             "decrypted": decrypted,
-            # Each allowed step with the arguments it declares: the form draws their fields.
-            "allowed": [TRANSITIONS[name] for name in allowed],
+            # Each allowed step with the arguments it takes now: the form draws their fields.
+            "allowed": [
+                (TRANSITIONS[name], TRANSITIONS[name].arguments_for(case)) for name in allowed
+            ],
             "blocked": [
                 {"name": item.name, "words": item.words(_consent_labels(item.missing))}
                 for item in blocked
@@ -101,8 +103,11 @@ def case_transition_action(request: HttpRequest, case_id: uuid.UUID, name: str) 
             name=name,
             actor=user,
             note=request.POST.get("note", "")[:MESSAGE_MAX],
-            outcome=request.POST.get("outcome", ""),
-            closure_reason=request.POST.get("closure_reason", ""),
+            # Each declared argument from its form field(s); the declaration checks the codes.
+            arguments={
+                name: request.POST.getlist(name) if argument.many else request.POST.get(name, "")
+                for name, argument in ARGUMENTS.items()
+            },
         )
     except DomainError as error:
         return _refused(request, error, case_id)

@@ -1,4 +1,4 @@
-"""The case's codes, as the API contract spells them: states, outcomes, closure reasons.
+"""The case's codes, as the API contract spells them: states, outcomes, closure reasons, measures.
 
 They live apart from the model so that the transition declaration (``cases.transitions``) can
 name them and the model can be built from that declaration.
@@ -38,6 +38,23 @@ class ClosureReason(models.TextChoices):
     WITHDRAWN_BY_REPORTER = "withdrawn_by_reporter", _("Withdrawn by the reporter")
     REFERRED_ELSEWHERE = "referred_elsewhere", _("Referred elsewhere")
     OUTSIDE_JURISDICTION = "outside_jurisdiction", _("Outside jurisdiction")
+    SUBJECT_SEPARATED_DURING_INVESTIGATION = (
+        "subject_separated_during_investigation",
+        _("The person responsible left the organisation during the investigation"),
+    )
+
+
+class Measure(models.TextChoices):
+    """What the organisation did about the person responsible, after substantiated findings."""
+
+    DISMISSAL = "dismissal", _("Dismissal")
+    SEPARATION = "separation", _("Separation from service")
+    DEMOTION = "demotion", _("Demotion")
+    LOSS_OF_STEPS = "loss_of_steps", _("Loss of steps in grade")
+    FINE = "fine", _("Fine")
+    WRITTEN_CENSURE = "written_censure", _("Written censure")
+    OTHER_ADMINISTRATIVE = "other_administrative", _("Other administrative measure")
+    NONE = "none", _("No measure")
 
 
 OPEN_STATES = tuple(state for state in CaseState if state != CaseState.CLOSED)

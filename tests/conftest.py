@@ -240,8 +240,7 @@ def walk_case(focal_point: User) -> Callable[..., Case]:
                 case_id=case.pk,
                 name=step,
                 actor=by or focal_point,
-                outcome=outcome if step == "record_findings" else "",
-                closure_reason=closure_reason if step == "close" else "",
+                arguments={"outcome": outcome, "closure_reason": closure_reason},
             )
         return Case.objects.select_related("report").get(pk=case.pk)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from typing import Any
 
 from django.db import transaction
@@ -33,10 +34,12 @@ def case_transition(
     name: str,
     actor: User,
     note: str = "",
-    outcome: str = "",
-    closure_reason: str = "",
+    arguments: Mapping[str, object] | None = None,
 ) -> Case:
     """Run one transition of the contract's table, or raise an error that says why not.
+
+    ``arguments`` are the codes given by name (``cases.transitions.ARGUMENTS``: ``outcome``,
+    ``closure_reason``, ``measures``); the transition takes those it declares.
 
     The refusals come in a fixed order: a case not seen (404), a transition this actor may not
     run (403), one not possible from the case's state (409 with what is allowed), a missing
@@ -64,7 +67,7 @@ def case_transition(
             missing = gate.missing(case) if gate else []
             if missing:
                 raise CaseConsentRequiredError(missing)
-            arguments = step.clean_arguments({"outcome": outcome, "closure_reason": closure_reason})
+            cleaned = step.clean_arguments(arguments or {}, case)
             method = getattr(case, step.name)
             if not can_proceed(method):
                 raise CaseTransitionNotAllowedError(allowed_and_blocked_transitions(case, actor)[0])
@@ -75,13 +78,14 @@ def case_transition(
                 if not consents.get(action, False)
             ]
             from_state = case.state
-            method(by=actor, **arguments)
+            method(by=actor, **cleaned)
             case.save()
             detail: dict[str, Any] = {
                 "transition": step.name,
                 "from": from_state,
                 "to": case.state,
-                **arguments,
+                # Codes only (a measure's code, never words about the person it concerns).
+                **cleaned,
             }
             if passed_by_override:
                 detail["override"] = True

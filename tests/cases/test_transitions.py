@@ -16,6 +16,7 @@ from accounts import policy
 from cases.models import Case
 from cases.services.assignment import case_investigator_assign
 from cases.transitions import (
+    ARGUMENTS,
     TRANSITIONS,
     ConsentGate,
     FindingsSubstantiated,
@@ -42,6 +43,9 @@ CONTRACT_TABLE = """
 | `resume` | on_hold | assessment | `case_review` |
 | `close` | assessment, informal_resolution, findings, disciplinary, on_hold | closed | (body: `closure_reason`) |
 """
+# The contract's vocabulary of measures says which transitions take them, verbatim.
+CONTRACT_MEASURES = """- `measure` (sent as `"measures": [codes]` in the body of `start_disciplinary`, and of `close` after substantiated
+  findings):"""
 SHARED_CONTRACT = Path(__file__).resolve().parents[3] / "shared" / "api-contract.md"
 
 
@@ -93,6 +97,7 @@ def _contract() -> dict[str, dict[str, Any]]:
 def test_the_contract_copy_is_the_shared_contract() -> None:
     section = SHARED_CONTRACT.read_text().split("## Transitions and the consent each needs")[1]
     assert _rows(section.split("\n## ")[0]) == _rows(CONTRACT_TABLE)
+    assert CONTRACT_MEASURES in SHARED_CONTRACT.read_text()
 
 
 def test_the_declaration_is_the_contract_table_in_its_order() -> None:
@@ -102,7 +107,13 @@ def test_the_declaration_is_the_contract_table_in_its_order() -> None:
         declared = TRANSITIONS[name]
         assert set(declared.sources) == row["sources"], name
         assert declared.target == row["target"], name
-        assert tuple(argument.name for argument in declared.arguments) == row["body"], name
+        # The table's body fields are the required codes; optional lists are declared where
+        # the vocabulary says they are sent (the measures).
+        required = tuple(argument.name for argument in declared.arguments if not argument.many)
+        assert required == row["body"], name
+        lists = {argument.name for argument in declared.arguments if argument.many}
+        measures_sent_here = f"`{name}`" in CONTRACT_MEASURES.split("in the body of")[1]
+        assert lists == ({"measures"} if measures_sent_here else set()), name
         gate = declared.consent_gate
         if row["consents"] or row["by_channel"]:
             assert gate is not None, name
@@ -192,11 +203,7 @@ def test_the_case_page_template_names_no_transition() -> None:
     # The page draws buttons, argument fields and blocked reasons from the declaration.
     template = Path(__file__).resolve().parents[2] / "cases" / "templates" / "cases" / "detail.html"
     source = template.read_text()
-    named = [
-        name
-        for name in [*TRANSITIONS, "outcome", "closure_reason"]
-        if re.search(rf"\b{name}\b", source)
-    ]
+    named = [name for name in [*TRANSITIONS, *ARGUMENTS] if re.search(rf"\b{name}\b", source)]
     assert named == []
 
 
@@ -207,12 +214,19 @@ def test_the_case_page_template_names_no_transition() -> None:
 def test_the_case_page_offers_each_declared_argument_with_every_choice(
     declared: Transition, case_in_state: Any, focal_point: Any
 ) -> None:
-    case = case_in_state(declared.sources[0], consents=ALL_CONSENTS)
+    # Findings substantiated where the transition starts from them, so that every argument
+    # (measures too) is taken; otherwise its first source state.
+    state = "findings" if "findings" in declared.sources else declared.sources[0]
+    case = case_in_state(state, consents=ALL_CONSENTS, outcome="substantiated")
     page = signed_in(focal_point).get(f"/staff/cases/{case.id}/").content.decode()
     form = page.split(f'transitions/{declared.name}"')[1].split("</form>")[0]
     for argument in declared.arguments:
-        assert f'name="{argument.name}"' in form
-        assert re.findall(r'<option value="([a-z_]+)">', form) == list(argument.choices.values)
+        if argument.many:
+            offered = re.findall(rf'type="checkbox" name="{argument.name}" value="([a-z_]+)"', form)
+        else:
+            assert f'name="{argument.name}"' in form
+            offered = re.findall(r'<option value="([a-z_]+)">', form)
+        assert offered == list(argument.choices.values)
         assert str(argument.label) in form
 
 

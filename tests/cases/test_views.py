@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from audit.models import AuditEntry
 from cases.models import Case
+from tests.helpers.reporter import ALL_CONSENTS
 from tests.helpers.staff import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -125,3 +126,44 @@ def test_case_page_shows_deadlines_consents_and_the_audit_trail(
     assert "Audit trail" in page
     assert "Chain intact." in page
     assert "case.opened" in page
+
+
+def test_the_case_page_posts_measures_after_substantiated_findings(
+    case_in_state: Any, focal_point: Any
+) -> None:
+    # Given substantiated findings, the page offers the measures as checkboxes
+    case = case_in_state("findings", outcome="substantiated", consents=ALL_CONSENTS)
+    client = signed_in(focal_point)
+    page = client.get(f"/staff/cases/{case.id}/").content.decode()
+    form = page.split('transitions/start_disciplinary"')[1].split("</form>")[0]
+    assert '<input type="checkbox" name="measures" value="loss_of_steps">' in form
+    # When the focal point ticks two of them and starts the disciplinary process
+    response = client.post(
+        f"/staff/cases/{case.id}/transitions/start_disciplinary",
+        {"measures": ["loss_of_steps", "fine"], "note": "Per the panel's decision."},
+    )
+    # Then the case holds them
+    assert response.status_code == 302
+    moved = Case.objects.get(pk=case.pk)
+    assert moved.state == "disciplinary"
+    assert moved.measure_codes() == ["loss_of_steps", "fine"]
+    # And "none" with another is refused on the page too, with nothing changed
+    refused = client.post(
+        f"/staff/cases/{case.id}/transitions/close",
+        {"closure_reason": "substantiated_measures_taken", "measures": ["none", "fine"]},
+        follow=True,
+    )
+    assert "cannot be given with other measures" in refused.content.decode()
+    assert Case.objects.get(pk=case.pk).state == "disciplinary"
+    assert moved.measure_codes() == ["loss_of_steps", "fine"]
+
+
+def test_the_case_page_offers_no_measures_to_close_without_substantiated_findings(
+    case_in_state: Any, focal_point: Any
+) -> None:
+    case = case_in_state("assessment")
+    page = signed_in(focal_point).get(f"/staff/cases/{case.id}/").content.decode()
+    form = page.split('transitions/close"')[1].split("</form>")[0]
+    assert 'name="closure_reason"' in form
+    assert 'name="measures"' not in form
+    assert "subject_separated_during_investigation" in form

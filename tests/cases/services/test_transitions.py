@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from audit import services as audit_services
 from audit.models import AuditEntry
-from cases.models import Case
+from cases.models import Case, CaseMeasure
 from cases.services import transitions as transition_services
 from notifications.models import OutboxMessage
 from reports.shredding import report_shred
@@ -355,7 +355,7 @@ def test_a_transition_through_the_api_loads_the_case_once_and_audits_the_move_on
     client = staff_api(focal_point)
     before = audit_length(case)
     # When the focal point acknowledges it through the API
-    with case_loads_counted(django_assert_max_num_queries(30)) as case_loads:
+    with case_loads_counted(django_assert_max_num_queries(31)) as case_loads:
         response = client.post(
             f"/api/v1/cases/{case.id}/transitions/acknowledge", {}, format="json"
         )
@@ -455,3 +455,187 @@ def test_simultaneous_transitions_give_one_success_and_one_conflict(
     assert Case.objects.get(pk=case.pk).state == "acknowledged"
     transitions = AuditEntry.objects.filter(stream=str(case.report_id), action="case.transition")
     assert [entry.detail["transition"] for entry in transitions] == ["acknowledge"]
+
+
+# --- Measures after substantiated findings, and the closure reasons --------------------------
+
+
+def _transition_audit_detail(case: Case) -> dict[str, Any]:
+    entry = (
+        AuditEntry.objects.filter(stream=str(case.report_id), action="case.transition")
+        .order_by("position")
+        .last()
+    )
+    assert entry is not None
+    detail: dict[str, Any] = entry.detail
+    return detail
+
+
+def test_measures_given_when_a_disciplinary_process_starts_are_recorded_and_answered(
+    case_in_state: Any, focal_point: Any, staff_api: Any
+) -> None:
+    # Given substantiated findings
+    case = case_in_state("findings", consents=ALL_CONSENTS, outcome="substantiated")
+    # When the focal point starts the disciplinary process with two measures
+    response = staff_api(focal_point).post(
+        f"/api/v1/cases/{case.id}/transitions/start_disciplinary",
+        {"measures": ["written_censure", "demotion"]},
+        format="json",
+    )
+    # Then the case holds them, the CASE answer lists them (in the vocabulary's order) and the
+    # move's audit entry names their codes
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "disciplinary"
+    assert response.json()["measures"] == ["demotion", "written_censure"]
+    assert set(CaseMeasure.objects.filter(case=case).values_list("measure", flat=True)) == {
+        "demotion",
+        "written_censure",
+    }
+    assert _transition_audit_detail(case)["measures"] == ["demotion", "written_censure"]
+    detail = staff_api(focal_point).get(f"/api/v1/cases/{case.id}").json()
+    assert detail["measures"] == ["demotion", "written_censure"]
+
+
+def test_a_case_without_measures_answers_an_empty_list(
+    case_in_state: Any, focal_point: Any, staff_api: Any
+) -> None:
+    case = case_in_state("assessment", consents=ALL_CONSENTS)
+    assert staff_api(focal_point).get(f"/api/v1/cases/{case.id}").json()["measures"] == []
+
+
+@pytest.mark.parametrize("state", ["findings", "disciplinary"])
+def test_closing_after_substantiated_findings_records_the_measures_as_last_decided(
+    state: str, case_in_state: Any, focal_point: Any, staff_api: Any
+) -> None:
+    # Given substantiated findings (and, in a disciplinary process, a measure recorded earlier)
+    case = case_in_state(state, consents=ALL_CONSENTS, outcome="substantiated")
+    if state == "disciplinary":
+        CaseMeasure.objects.create(case=case, measure="written_censure")
+    # When the case is closed with the measures taken
+    response = staff_api(focal_point).post(
+        f"/api/v1/cases/{case.id}/transitions/close",
+        {"closure_reason": "substantiated_measures_taken", "measures": ["dismissal"]},
+        format="json",
+    )
+    # Then the case holds those measures only, and the audit entry names them
+    assert response.status_code == 200, response.content
+    assert response.json()["state"] == "closed"
+    assert response.json()["closure_reason"] == "substantiated_measures_taken"
+    assert response.json()["measures"] == ["dismissal"]
+    assert list(CaseMeasure.objects.filter(case=case).values_list("measure", flat=True)) == [
+        "dismissal"
+    ]
+    assert _transition_audit_detail(case)["measures"] == ["dismissal"]
+
+
+def test_closing_after_substantiated_findings_without_measures_keeps_those_recorded(
+    case_in_state: Any, focal_point: Any, staff_api: Any
+) -> None:
+    case = case_in_state("findings", consents=ALL_CONSENTS, outcome="substantiated")
+    client = staff_api(focal_point)
+    client.post(
+        f"/api/v1/cases/{case.id}/transitions/start_disciplinary",
+        {"measures": ["fine"]},
+        format="json",
+    )
+    response = client.post(
+        f"/api/v1/cases/{case.id}/transitions/close",
+        {"closure_reason": "substantiated_measures_taken"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["measures"] == ["fine"]
+
+
+@pytest.mark.parametrize("state", ["assessment", "on_hold"])
+def test_the_subject_separated_during_investigation_closure_reason_is_accepted(
+    state: str, case_in_state: Any, focal_point: Any, staff_api: Any
+) -> None:
+    case = case_in_state(state, consents=ALL_CONSENTS)
+    response = staff_api(focal_point).post(
+        f"/api/v1/cases/{case.id}/transitions/close",
+        {"closure_reason": "subject_separated_during_investigation"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["closure_reason"] == "subject_separated_during_investigation"
+    assert Case.objects.get(pk=case.pk).closure_reason == "subject_separated_during_investigation"
+
+
+# Refused measures: (state, outcome of the findings, transition, body).
+REFUSED_MEASURES = [
+    # an unknown code
+    ("findings", "substantiated", "start_disciplinary", {"measures": ["public_shaming"]}),
+    ("findings", "substantiated", "start_disciplinary", {"measures": ["fine", "flogging"]}),
+    # not a list of codes
+    ("findings", "substantiated", "start_disciplinary", {"measures": "fine"}),
+    ("findings", "substantiated", "start_disciplinary", {"measures": [{"code": "fine"}]}),
+    # "none" with another measure
+    ("findings", "substantiated", "start_disciplinary", {"measures": ["none", "fine"]}),
+    (
+        "disciplinary",
+        "substantiated",
+        "close",
+        {"closure_reason": "substantiated_measures_taken", "measures": ["dismissal", "none"]},
+    ),
+    # another transition
+    ("findings", "substantiated", "put_on_hold", {"measures": ["fine"]}),
+    (
+        "investigation",
+        "substantiated",
+        "record_findings",
+        {"outcome": "substantiated", "measures": ["fine"]},
+    ),
+    # close without substantiated findings
+    (
+        "assessment",
+        "substantiated",
+        "close",
+        {"closure_reason": "resolved_informally", "measures": ["fine"]},
+    ),
+    (
+        "findings",
+        "unsubstantiated",
+        "close",
+        {"closure_reason": "unsubstantiated", "measures": ["none"]},
+    ),
+]
+
+
+@pytest.mark.parametrize(("state", "outcome", "name", "body"), REFUSED_MEASURES)
+def test_refused_measures_are_a_validation_error_naming_them_and_change_nothing(
+    state: str,
+    outcome: str,
+    name: str,
+    body: dict[str, Any],
+    case_in_state: Any,
+    focal_point: Any,
+    staff_api: Any,
+) -> None:
+    # Given a case with no measures recorded
+    case = case_in_state(state, consents=ALL_CONSENTS, outcome=outcome)
+    before = audit_length(case)
+    # When measures are sent that the transition may not take
+    response = staff_api(focal_point).post(
+        f"/api/v1/cases/{case.id}/transitions/{name}", body, format="json"
+    )
+    # Then the answer is a validation error naming the measures, and nothing changed
+    assert response.status_code == 400, response.content
+    assert response.json()["error"] == "validation_error"
+    assert set(response.json()["fields"]) == {"measures"}
+    after = Case.objects.get(pk=case.pk)
+    assert after.state == state
+    assert after.closure_reason == ""
+    assert not CaseMeasure.objects.filter(case=case).exists()
+    assert audit_actions_since(case, before) == []
+
+
+def test_an_empty_list_of_measures_is_no_measure_wherever_it_is_sent(
+    case_in_state: Any, focal_point: Any, staff_api: Any
+) -> None:
+    case = case_in_state("assessment", consents=ALL_CONSENTS)
+    response = staff_api(focal_point).post(
+        f"/api/v1/cases/{case.id}/transitions/put_on_hold", {"measures": []}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert response.json()["measures"] == []

@@ -206,6 +206,27 @@ def may_be_assigned(user: User, case: CaseFacts) -> bool:
     return handles_case(user, case)
 
 
+def reassignment_needs_second_person(
+    case: CaseFacts, assignee: User, *, identity_withheld: bool
+) -> bool:
+    """Whether giving the case to ``assignee`` needs a second person's approval first.
+
+    The assigned focal point reads the reporter's name (``sees_identity``). While the reporter
+    withholds it, a change of hands would hand the name to someone the reporter never agreed
+    to: four eyes, as for overrides. The first assignment of an unassigned case does not.
+    """
+    return (
+        identity_withheld and case.assigned_to_id is not None and case.assigned_to_id != assignee.id
+    )
+
+
+def may_approve_reassignment(
+    user: User, case: CaseFacts, *, requested_by_id: int, assignee_id: int
+) -> bool:
+    """A second person: someone who handles the case, neither the asker nor the new holder."""
+    return handles_case(user, case) and user.id not in (requested_by_id, assignee_id)
+
+
 def may_investigate(user: User) -> bool:
     return _has_role(user, Role.INVESTIGATOR)
 

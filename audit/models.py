@@ -34,6 +34,7 @@ class AuditAction(StrEnum):
     CASE_OPENED = "case.opened"
     CASE_TRANSITION = "case.transition"
     CASE_ASSIGNED = "case.assigned"
+    CASE_REASSIGNMENT_REQUESTED = "case.reassignment_requested"
     CASE_INVESTIGATOR_ASSIGNED = "case.investigator_assigned"
     CASE_SHARED = "case.shared"
     CASE_UNSHARED = "case.unshared"

@@ -33,6 +33,7 @@ from cases.services.assignment import (
     case_investigator_assign,
     case_share,
     cases_hand_over,
+    reassignment_approve,
 )
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
@@ -295,7 +296,17 @@ class CaseAssignApi(StaffApi):
         elif data["mode"] == "investigator":
             case_investigator_assign(case=case, actor=user, investigator=colleague)
         else:
-            case_assign(case=case, actor=user, assignee=colleague)
+            pending = case_assign(case=case, actor=user, assignee=colleague)
+            if pending is not None:
+                # The reporter withholds their identity: a second person approves first.
+                return Response({"id": str(pending.id), "status": "pending"}, status=202)
+        return Response(case_summary(case))
+
+
+class ReassignmentApproveApi(StaffApi):
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="CASE_SUMMARY")})
+    def post(self, request: Request, reassignment_id: uuid.UUID) -> Response:
+        case = reassignment_approve(reassignment_id=reassignment_id, actor=self.staff(request))
         return Response(case_summary(case))
 
 

@@ -24,6 +24,11 @@ urlpatterns = [
     ),
     path("cases/<uuid:case_id>/labels", api.CaseLabelsApi.as_view(), name="api-case-labels"),
     path(
+        "reassignments/<uuid:reassignment_id>/approve",
+        api.ReassignmentApproveApi.as_view(),
+        name="api-reassignment-approve",
+    ),
+    path(
         "overrides/<uuid:override_id>/approve",
         api.OverrideApproveApi.as_view(),
         name="api-override-approve",

@@ -69,5 +69,11 @@ class OverrideDecidedError(ConflictError):
     default_message = _("This override was already decided.")
 
 
+class ReassignmentDecidedError(ConflictError):
+    """The reassignment was approved already, or the case changed hands since it was asked."""
+
+    default_message = _("This reassignment was already decided, or the case changed hands since.")
+
+
 class CaseInputError(InvalidInputError):
     """A case action's input is wrong; ``fields`` says which and why."""

@@ -270,3 +270,38 @@ class InternalNote(models.Model):
 
     def __str__(self) -> str:
         return f"note on {self.case_id}"
+
+
+class Reassignment(models.Model):
+    """Four eyes before a case changes hands while the reporter's identity is withheld.
+
+    The assigned focal point reads the reporter's name; anyone else needs the reporter's
+    ``identity_disclosure`` consent. Without it, taking over the case (or being handed it) would
+    be a way round that consent, so a second person approves first, as with overrides.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        LAPSED = "lapsed", _("Lapsed")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reassignments")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # Who held the case when this was asked: an approval after it changed hands lapses.
+    previous = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"reassignment of {self.case_id}"

@@ -138,6 +138,9 @@ def _deliver_staff_alert(payload: dict[str, Any]) -> None:
         "consent_changed": _(
             "The reporter of %(reference)s changed a consent. Please sign in to Upstander to see what this means for the case."
         ),
+        "case_reassigned": _(
+            "The case %(reference)s was reassigned to a colleague. Please sign in to Upstander if you need to hand anything over."
+        ),
         "route_changed": _(
             "The reporter of %(reference)s changed the route they want. Please sign in to Upstander."
         ),

@@ -3,6 +3,8 @@ and the hand-over of a departing focal point's cases."""
 
 from __future__ import annotations
 
+import uuid
+
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -10,27 +12,109 @@ from accounts import policy
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
-from cases.errors import CaseForbiddenError, CaseInputError
-from cases.models import Case
+from cases.errors import (
+    CaseForbiddenError,
+    CaseInputError,
+    CaseNotFoundError,
+    ReassignmentDecidedError,
+)
+from cases.models import Case, Reassignment
+from cases.selectors import cases_visible_to
 from cases.vocabulary import CaseState
+from notifications.services import outbox_enqueue
+from reports.vocabulary import ConsentAction
+
+
+def _identity_withheld(case: Case) -> bool:
+    report = case.report
+    consented = report.current_consents().get(ConsentAction.IDENTITY_DISCLOSURE, False)
+    return report.identity is not None and not consented
+
+
+def _reassignment_request(case: Case, *, actor: User, assignee: User) -> Reassignment:
+    request = Reassignment.objects.create(
+        case=case, assignee=assignee, previous_id=case.assigned_to_id, requested_by=actor
+    )
+    audit_record(
+        stream=case.report_id,
+        action=AuditAction.CASE_REASSIGNMENT_REQUESTED,
+        actor=actor,
+        detail={"to": assignee.username, "reassignment": str(request.id)},
+    )
+    return request
+
+
+def _hand(case: Case, *, actor: User, assignee: User, detail: dict[str, object]) -> None:
+    previous_id = case.assigned_to_id
+    case.assigned_to = assignee
+    case.save(update_fields=["assigned_to"])
+    audit_record(
+        stream=case.report_id, action=AuditAction.CASE_ASSIGNED, actor=actor, detail=detail
+    )
+    if previous_id is not None and previous_id != assignee.id:
+        # The previous holder is told the case left them (never what it holds).
+        outbox_enqueue(
+            topic="staff_alert",
+            payload={
+                "kind": "case_reassigned",
+                "reference": case.report.reference,
+                "user_ids": [previous_id],
+            },
+        )
 
 
 @transaction.atomic
-def case_assign(*, case: Case, actor: User, assignee: User) -> Case:
+def case_assign(*, case: Case, actor: User, assignee: User) -> Reassignment | None:
+    """Give the case to ``assignee``; returns the pending ``Reassignment`` when a second person
+    must approve first (the reporter withholds their identity), else ``None`` (done)."""
     if not policy.may_assign(actor, case):
         raise CaseForbiddenError
     if not policy.may_be_assigned(assignee, case):
         raise CaseInputError(
             {"assigned_to": [_("Assign to an active focal point of the case's entity.")]}
         )
+    if policy.reassignment_needs_second_person(
+        case, assignee, identity_withheld=_identity_withheld(case)
+    ):
+        return _reassignment_request(case, actor=actor, assignee=assignee)
     previous = case.assigned_to.username if case.assigned_to else None
-    case.assigned_to = assignee
-    case.save(update_fields=["assigned_to"])
-    audit_record(
-        stream=case.report_id,
-        action=AuditAction.CASE_ASSIGNED,
+    _hand(case, actor=actor, assignee=assignee, detail={"from": previous, "to": assignee.username})
+    return None
+
+
+@transaction.atomic
+def reassignment_approve(*, reassignment_id: uuid.UUID, actor: User) -> Case:
+    """A second person approves a pending reassignment; it lapses if the case changed hands."""
+    request = (
+        Reassignment.objects.select_for_update(of=("self", "case"))
+        .select_related("case", "case__report", "assignee", "previous")
+        .filter(pk=reassignment_id, case__in=cases_visible_to(actor))
+        .first()
+    )
+    if request is None:
+        raise CaseNotFoundError
+    case = request.case
+    if not policy.may_approve_reassignment(
+        actor, case, requested_by_id=request.requested_by_id, assignee_id=request.assignee_id
+    ):
+        raise CaseForbiddenError(
+            _("A different person must approve: neither the one who asked nor the new holder.")
+        )
+    if request.status != Reassignment.Status.PENDING:
+        raise ReassignmentDecidedError
+    if case.assigned_to_id != request.previous_id:
+        request.status = Reassignment.Status.LAPSED
+        request.save(update_fields=["status"])
+        raise ReassignmentDecidedError
+    request.status = Reassignment.Status.APPROVED
+    request.decided_by = actor
+    request.save(update_fields=["status", "decided_by"])
+    previous = request.previous.username if request.previous else None
+    _hand(
+        case,
         actor=actor,
-        detail={"from": previous, "to": assignee.username},
+        assignee=request.assignee,
+        detail={"from": previous, "to": request.assignee.username, "approved": True},
     )
     return case
 
@@ -92,10 +176,17 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
     moved = 0
     for case in (
         Case.objects.select_for_update()
+        .select_related("report")
         .filter(assigned_to=departing)
         .exclude(state=CaseState.CLOSED)
         .order_by("opened_at")
     ):
+        if policy.reassignment_needs_second_person(
+            case, successor, identity_withheld=_identity_withheld(case)
+        ):
+            # The same rule as one reassignment: the successor would read a withheld name.
+            _reassignment_request(case, actor=actor, assignee=successor)
+            continue
         case.assigned_to = successor
         case.save(update_fields=["assigned_to"])
         audit_record(

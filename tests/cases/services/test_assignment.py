@@ -10,8 +10,9 @@ import pytest
 from audit.models import AuditEntry
 from audit.services import SYSTEM_STREAM
 from cases.errors import CaseForbiddenError
-from cases.models import Case
+from cases.models import Case, Reassignment
 from cases.services.assignment import cases_hand_over
+from notifications.models import OutboxMessage
 from tests.helpers.audit import audit_actions_since, audit_length
 from tests.helpers.reporter import WORKFLOW_CONSENTS
 
@@ -162,3 +163,103 @@ def test_a_hand_over_is_refused_to_whom_the_policy_refuses_and_changes_nothing(
         cases_hand_over(departing=focal_point, successor=second_focal_point, actor=leadership)
     assert Case.objects.get(pk=case.pk).assigned_to == focal_point
     assert not AuditEntry.objects.filter(action="case.handed_over").exists()
+
+
+IDENTITY = {"name": "Amina Example", "email": "amina@example.org", "phone": ""}
+
+
+def _held_by(case: Case, holder: Any, staff_api: Any) -> None:
+    acknowledged = staff_api(holder).post(
+        f"/api/v1/cases/{case.id}/transitions/acknowledge", {}, format="json"
+    )
+    assert acknowledged.status_code == 200, acknowledged.content
+
+
+def test_taking_over_a_case_whose_identity_is_withheld_needs_a_second_person(
+    open_case: Any, focal_point: Any, second_focal_point: Any, make_staff: Any, staff_api: Any
+) -> None:
+    """Regression (issue 10, item 2): a second focal point assigned the case to themselves and
+    then read the reporter's name, which the reporter had not agreed to share."""
+    third_focal_point = make_staff("focal_point", username="third_focal_point")
+    case = open_case(identity=IDENTITY, consents={"case_review": True})
+    _held_by(case, focal_point, staff_api)
+    intruder = staff_api(second_focal_point)
+
+    asked = intruder.post(
+        f"/api/v1/cases/{case.id}/assignment",
+        {"username": second_focal_point.username},
+        format="json",
+    )
+
+    assert asked.status_code == 202
+    assert asked.json()["status"] == "pending"
+    case.refresh_from_db()
+    assert case.assigned_to_id == focal_point.id
+    assert intruder.get(f"/api/v1/cases/{case.id}").json()["identity"] is None
+    approve = f"/api/v1/reassignments/{asked.json()['id']}/approve"
+    assert intruder.post(approve).status_code == 403  # not by the one who asked
+
+    approved = staff_api(third_focal_point).post(approve)
+
+    assert approved.status_code == 200
+    case.refresh_from_db()
+    assert case.assigned_to_id == second_focal_point.id
+    assert intruder.get(f"/api/v1/cases/{case.id}").json()["identity"]["name"] == "Amina Example"
+    told = OutboxMessage.objects.filter(payload__kind="case_reassigned")
+    assert [message.payload["user_ids"] for message in told] == [[focal_point.id]]
+    assert staff_api(third_focal_point).post(approve).status_code == 409  # once only
+
+
+def test_with_the_reporters_consent_to_share_their_name_a_case_changes_hands_at_once(
+    open_case: Any, focal_point: Any, second_focal_point: Any, staff_api: Any
+) -> None:
+    case = open_case(identity=IDENTITY, consents={"case_review": True, "identity_disclosure": True})
+    _held_by(case, focal_point, staff_api)
+
+    moved = staff_api(second_focal_point).post(
+        f"/api/v1/cases/{case.id}/assignment",
+        {"username": second_focal_point.username},
+        format="json",
+    )
+
+    assert moved.status_code == 200
+    case.refresh_from_db()
+    assert case.assigned_to_id == second_focal_point.id
+
+
+def test_a_hand_over_asks_a_second_person_for_cases_whose_identity_is_withheld(
+    open_case: Any, focal_point: Any, second_focal_point: Any, admin: Any
+) -> None:
+    withheld = open_case(identity=IDENTITY, consents={"case_review": True})
+    anonymous = open_case()
+    Case.objects.filter(pk__in=[withheld.pk, anonymous.pk]).update(assigned_to=focal_point)
+
+    moved = cases_hand_over(departing=focal_point, successor=second_focal_point, actor=admin)
+
+    assert moved == 1
+    assert Case.objects.get(pk=anonymous.pk).assigned_to_id == second_focal_point.id
+    assert Case.objects.get(pk=withheld.pk).assigned_to_id == focal_point.id
+    pending = Reassignment.objects.get(case=withheld)
+    assert pending.status == Reassignment.Status.PENDING
+    assert pending.assignee_id == second_focal_point.id
+
+
+def test_an_approval_after_the_case_changed_hands_lapses(
+    open_case: Any, focal_point: Any, second_focal_point: Any, make_staff: Any, staff_api: Any
+) -> None:
+    third_focal_point = make_staff("focal_point", username="third_focal_point")
+    case = open_case(identity=IDENTITY, consents={"case_review": True})
+    _held_by(case, focal_point, staff_api)
+    asked = staff_api(second_focal_point).post(
+        f"/api/v1/cases/{case.id}/assignment",
+        {"username": second_focal_point.username},
+        format="json",
+    )
+    Case.objects.filter(pk=case.pk).update(assigned_to=third_focal_point)
+
+    late = staff_api(focal_point).post(f"/api/v1/reassignments/{asked.json()['id']}/approve")
+
+    assert late.status_code == 409
+    assert late.json()["error"] == "conflict"
+    case.refresh_from_db()
+    assert case.assigned_to_id == third_focal_point.id

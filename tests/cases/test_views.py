@@ -167,3 +167,24 @@ def test_the_case_page_offers_no_measures_to_close_without_substantiated_finding
     assert 'name="closure_reason"' in form
     assert 'name="measures"' not in form
     assert "subject_separated_during_investigation" in form
+
+
+def test_reporter_text_shows_its_invisible_characters_and_is_isolated(
+    open_case: Any, focal_point: Any
+) -> None:
+    """Regression (issue 10, item 8): a right-to-left override or a zero-width character in a
+    name made it read as another name on the case page."""
+    case = open_case(
+        identity={"name": "Amina\u202eXYZ", "email": "", "phone": ""},
+        narrative="He said\u200b nothing.\nThen he left. <script>alert(1)</script>",
+        consents={"case_review": True, "identity_disclosure": True},
+    )
+
+    page = signed_in(focal_point).get(f"/staff/cases/{case.id}/").content.decode()
+
+    assert "Amina[U+202E]XYZ" in page
+    assert "He said[U+200B] nothing.<br>Then he left. &lt;script&gt;" in page
+    assert "<script>alert(1)" not in page
+    assert "\u202e" not in page
+    assert "\u200b" not in page
+    assert "<bdi>Amina[U+202E]XYZ</bdi>" in page

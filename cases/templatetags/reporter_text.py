@@ -1,0 +1,53 @@
+"""Reporter-written text on staff pages: isolated and with its invisible characters shown.
+
+A right-to-left override or a zero-width character in a name can make it read as another
+(``Amina\\u202eXYZ`` displays reversed; ``A\\u200bmina`` looks like ``Amina``). Staff see each
+such character as a visible marker, and every piece of reporter text is wrapped in ``<bdi>``
+so its direction cannot spill into the page around it.
+"""
+
+from __future__ import annotations
+
+from django import template
+from django.utils.html import conditional_escape, format_html
+from django.utils.safestring import SafeString, mark_safe
+
+register = template.Library()
+
+# Direction controls (embeddings, overrides, isolates, marks) and invisible characters.
+INVISIBLE = frozenset(
+    [
+        *(chr(code) for code in range(0x202A, 0x202F)),
+        *(chr(code) for code in range(0x2066, 0x206A)),
+        "\u200e",
+        "\u200f",
+        "\u061c",
+        "\u200b",
+        "\u200c",
+        "\u200d",
+        "\u2060",
+        "\ufeff",
+        "\u00ad",
+    ]
+)
+
+
+def _reveal(text: str) -> str:
+    return "".join(f"[U+{ord(char):04X}]" if char in INVISIBLE else char for char in text)
+
+
+@register.filter
+def reporter_text(value: object) -> SafeString:
+    """``value`` escaped, its invisible characters shown, isolated in ``<bdi>``."""
+    if value is None:
+        return mark_safe("")
+    return format_html("<bdi>{}</bdi>", _reveal(str(value)))
+
+
+@register.filter
+def reporter_paragraphs(value: object) -> SafeString:
+    """Like ``reporter_text`` for long text, keeping its line breaks."""
+    if value is None:
+        return mark_safe("")
+    lines = [conditional_escape(_reveal(line)) for line in str(value).split("\n")]
+    return format_html("<bdi>{}</bdi>", mark_safe("<br>".join(lines)))  # noqa: S308 - escaped above

@@ -25,6 +25,7 @@ from accounts.services import (
     staff_login_audit,
     staff_verify_credentials,
 )
+from core.errors import ServiceUnavailableError
 from core.throttling import attempt_failed, attempts_retry_after
 
 
@@ -46,7 +47,13 @@ def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
 def staff_login(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if request.method == "POST":
-        retry_after = attempts_retry_after(request, scope="staff-login")
+        try:
+            retry_after = attempts_retry_after(request, scope="staff-login")
+        except ServiceUnavailableError as unavailable:
+            context["error"] = unavailable.page_message()
+            response = render(request, "accounts/login.html", context, status=unavailable.status)
+            response["Retry-After"] = str(unavailable.retry_after)
+            return response
         if retry_after is not None:
             context["error"] = _("Too many attempts. Wait a few minutes and try again.")
             return render(request, "accounts/login.html", context, status=429)

@@ -58,7 +58,9 @@ def _fields_of(detail: Any) -> dict[str, list[str]]:
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(exc.answer(), status=exc.status)
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return Response(exc.answer(), status=exc.status, headers=headers)
     if isinstance(exc, ApiError):
         body = {"error": exc.error_code, "detail": str(exc.detail), **exc.extra}
         return Response(body, status=exc.status_code, headers=_retry_header(exc))

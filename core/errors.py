@@ -143,3 +143,21 @@ class ConflictError(DomainError):
     default_message = gettext_lazy(
         "This changed while you were working on it; nothing was written."
     )
+
+
+class ServiceUnavailableError(DomainError):
+    """A service this answer needs (the cache that counts guesses) is down for a moment.
+
+    Refusing is safer than answering without the guessing limit; the client is told when to
+    try again (``Retry-After``).
+    """
+
+    code = "service_unavailable"
+    status = 503
+    default_message = gettext_lazy(
+        "This is unavailable for a moment. Nothing was changed; please try again in a minute."
+    )
+    retry_after = 60
+
+    def extra(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.errors import ServiceUnavailableError
 from core.throttling import attempt_failed, attempts_retry_after
 from portal import services
 from portal.forms import STEPS, RouteForm
@@ -308,7 +309,15 @@ def access(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return _render_access(request)
     draft = _draft_from(request, "draft")
-    retry_after = attempts_retry_after(request, scope="receipt")
+    try:
+        retry_after = attempts_retry_after(request, scope="receipt")
+    except ServiceUnavailableError as unavailable:
+        # The draft stays with the form, so a message being written is not lost either.
+        response = _render_access(
+            request, status=unavailable.status, draft=draft, error=unavailable.page_message()
+        )
+        response["Retry-After"] = str(unavailable.retry_after)
+        return response
     if retry_after is not None:
         error = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
             "minutes": max(1, retry_after // 60)

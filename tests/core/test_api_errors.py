@@ -63,6 +63,8 @@ CONTRACT_ERRORS = {
     409: {"consent_required", "transition_not_allowed", "conflict"},
     413: {"too_large"},
     429: {"rate_limited"},
+    # Beyond the contract's table (an extension): a dependency down for a moment.
+    503: {"service_unavailable"},
 }
 
 

@@ -4,9 +4,6 @@ the cache, and a reload, Back or a copied cookie finds nothing."""
 
 from __future__ import annotations
 
-import socket
-from typing import Any
-
 import pytest
 import redis
 from django.conf import settings
@@ -24,6 +21,7 @@ from portal.receipt_handoff import (
 from portal.services import intake_form_key_new
 from reports.models import Report, SpentIntakeForm
 from tests.helpers.html import parse
+from tests.helpers.outages import unreachable_cache
 from tests.helpers.reporter import (
     WIZARD_ANSWERS,
     final_step_data,
@@ -250,29 +248,11 @@ def test_the_cache_holds_no_plaintext_receipt() -> None:
     assert list(_redis().scan_iter(match=f"*{CACHE_PREFIX}{ticket_id}")) == []
 
 
-def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
-def _unreachable_cache() -> dict[str, Any]:
-    return {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": f"redis://127.0.0.1:{_closed_port()}/0",
-            "KEY_PREFIX": "upstander",
-            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
-        }
-    }
-
-
 def test_when_the_cache_is_unreachable_the_last_step_shows_the_receipt_at_once() -> None:
     client = Client()
     data = final_step_data(client)
 
-    with override_settings(CACHES=_unreachable_cache()):
+    with override_settings(CACHES=unreachable_cache()):
         with pytest.raises(redis.ConnectionError):
             cache.set("probe", 1)  # the cache really is down
         response = client.post("/report/", data)

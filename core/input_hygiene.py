@@ -36,7 +36,7 @@ def _in_body(request: HttpRequest) -> str | None:
             body = request.body
         except RequestDataTooBig:
             return None  # answered as too large further in
-        return "body" if b"\x00" in body or b"\\u0000" in body.lower() else None
+        return "body" if b"\x00" in body or b"\\u0000" in body else None
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         # Parsing here is what the CSRF check does next anyway; file contents are not looked
         # at (their bytes may hold NULs), only the text fields.

@@ -20,8 +20,8 @@ from cases.errors import (
 )
 from cases.models import Case, Reassignment
 from cases.selectors import cases_visible_to
+from cases.services.opening import staff_alert_send
 from cases.vocabulary import CaseState
-from notifications.services import outbox_enqueue
 from reports.vocabulary import ConsentAction
 
 
@@ -53,13 +53,8 @@ def _hand(case: Case, *, actor: User, assignee: User, detail: dict[str, object])
     )
     if previous_id is not None and previous_id != assignee.id:
         # The previous holder is told the case left them (never what it holds).
-        outbox_enqueue(
-            topic="staff_alert",
-            payload={
-                "kind": "case_reassigned",
-                "reference": case.report.reference,
-                "user_ids": [previous_id],
-            },
+        staff_alert_send(
+            kind="case_reassigned", reference=case.report.reference, user_ids=[previous_id]
         )
 
 

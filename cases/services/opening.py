@@ -26,9 +26,18 @@ def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -
     recipients = (
         [case.assigned_to_id] if case.assigned_to_id else entity_case_handler_ids(case.entity_id)
     )
+    staff_alert_send(
+        kind=kind, reference=report.reference, user_ids=recipients, obscure_time=obscure_time
+    )
+
+
+def staff_alert_send(
+    *, kind: str, reference: str, user_ids: list[int], obscure_time: bool = False
+) -> None:
+    """Queue an email to these staff that the case needs attention: its reference, never content."""
     outbox_enqueue(
         topic="staff_alert",
-        payload={"kind": kind, "reference": report.reference, "user_ids": recipients},
+        payload={"kind": kind, "reference": reference, "user_ids": user_ids},
         obscure_time=obscure_time,
     )
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -45,16 +44,11 @@ from playwright.sync_api import (
 
 from accounts.models import Entity, Role
 from accounts.services import staff_user_provision
+from tests.helpers.outages import closed_local_port
 
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 PHONE: ViewportSize = {"width": 390, "height": 844}
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass
@@ -67,7 +61,7 @@ class NeutralSite:
 
 @pytest.fixture(scope="session")
 def neutral_site() -> Iterator[NeutralSite]:
-    port = _free_port()
+    port = closed_local_port()
     site = NeutralSite(url=f"http://127.0.0.1:{port}/weather")
 
     class Handler(BaseHTTPRequestHandler):
@@ -109,7 +103,7 @@ def app_server(
     database = settings.DATABASES["default"]
     if database["ENGINE"] != "django.db.backends.postgresql":
         pytest.fail("The browser suite runs on PostgreSQL: run it through `make test`.")
-    port = _free_port()
+    port = closed_local_port()
     database_url = (
         f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     )

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import re
 
-from django_otp.oath import totp
 from playwright.sync_api import Page, expect
+
+from tests.helpers.staff import authenticator_code
 
 RECEIPT_PATTERN = re.compile(r"^[A-Z0-9]{4}(-[A-Z0-9]{4}){4}$")
 PASSWORD = "correct horse battery staple"
@@ -71,15 +71,11 @@ def open_portal(page: Page, receipt: str) -> None:
     page.wait_for_load_state("load")
 
 
-def current_otp(totp_secret: str) -> str:
-    return f"{totp(base64.b32decode(totp_secret)):06d}"
-
-
 def staff_sign_in(page: Page, user: object) -> None:
     page.goto("/staff/login/")
     page.get_by_label("Username").fill(user.username)  # type: ignore[attr-defined]
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_label("Code from your authenticator app").fill(
-        current_otp(user.totp_secret)  # type: ignore[attr-defined]
+        authenticator_code(user.totp_secret)  # type: ignore[attr-defined]
     )
     page.get_by_role("button", name="Sign in").click()

@@ -12,8 +12,9 @@ import pytest
 from playwright.sync_api import Browser
 
 from tests.browser.conftest import AppServer
-from tests.browser.journeys import PASSWORD, current_otp
+from tests.browser.journeys import PASSWORD
 from tests.helpers.reporter import report_payload
+from tests.helpers.staff import authenticator_code
 
 USER_AGENT = "UpstanderHeaderProbe/1.0"
 
@@ -73,7 +74,7 @@ def contract_client_story(
         {
             "username": browser_focal_point.username,
             "password": PASSWORD,
-            "otp": current_otp(browser_focal_point.totp_secret),
+            "otp": authenticator_code(browser_focal_point.totp_secret),
         },
     )
     staff_token = json.loads(staff[2])["token"]

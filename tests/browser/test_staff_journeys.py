@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from accounts.models import Role, User
 from accounts.services import staff_user_create
-from tests.browser.journeys import current_otp
+from tests.helpers.staff import authenticator_code
 
 NEW_PASSWORD = "a long and private passphrase"
 
@@ -43,7 +43,7 @@ def test_an_invited_focal_point_enrols_and_signs_in_through_the_pages(
     phone.get_by_role("link", name="Sign in").click()
     phone.get_by_label("Username").fill("new.focal")
     phone.get_by_label("Password").fill(NEW_PASSWORD)
-    phone.get_by_label("Code from your authenticator app").fill(current_otp(totp_secret))
+    phone.get_by_label("Code from your authenticator app").fill(authenticator_code(totp_secret))
     phone.get_by_label("Code from your authenticator app").press("Enter")
     expect(phone).to_have_url(re.compile(r"/staff/$"))
     expect(phone.get_by_role("heading", level=1)).to_be_visible()

@@ -67,13 +67,22 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
 class StaffApi(AccountStaffApi):
     """The staff API's case door: visibility through selectors, 404 for a case not seen."""
 
+    def case_worker(self, request: Request) -> User:
+        """The staff member, if their role reaches cases at all: leadership and administrators
+        are refused (403) whatever case, override or reassignment they name."""
+        user = self.staff(request)
+        if policy.case_reach(user) is policy.CaseReach.NONE:
+            raise CaseForbiddenError
+        return user
+
     def case(
         self, request: Request, case_id: uuid.UUID, *, may: CasePredicate | None = None
     ) -> tuple[User, Case]:
-        """The staff member and the case: 404 if they cannot see it (leadership and admins never
-        do: the same answer as a case that does not exist), 403 if the policy's ``may`` says no.
+        """The staff member and the case: 403 for the roles that reach no case (leadership and
+        administrators), 404 if they cannot see it (the same answer as a case that does not
+        exist), 403 if the policy's ``may`` says no.
         Asked before the body is read, so a forbidden request is refused whatever it says."""
-        user = self.staff(request)
+        user = self.case_worker(request)
         case = case_for(user, case_id)
         if case is None:
             raise CaseNotFoundError
@@ -154,7 +163,7 @@ class CaseTransitionApi(StaffApi):
         request=TransitionSerializer, responses={200: OpenApiResponse(description="CASE")}
     )
     def post(self, request: Request, case_id: uuid.UUID, name: str) -> Response:
-        user = self.staff(request)
+        user = self.case_worker(request)
         # An empty body is fine: most transitions take no argument.
         serializer = TransitionSerializer(data=request.data or {})
         serializer.is_valid(raise_exception=True)
@@ -270,7 +279,7 @@ class CaseOverrideApi(StaffApi):
 class OverrideApproveApi(StaffApi):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="approved override")})
     def post(self, request: Request, override_id: uuid.UUID) -> Response:
-        override = override_approve(override_id=override_id, actor=self.staff(request))
+        override = override_approve(override_id=override_id, actor=self.case_worker(request))
         return Response(
             {"id": str(override.id), "status": override.status, "transition": override.transition}
         )
@@ -306,7 +315,9 @@ class CaseAssignApi(StaffApi):
 class ReassignmentApproveApi(StaffApi):
     @extend_schema(request=None, responses={200: OpenApiResponse(description="CASE_SUMMARY")})
     def post(self, request: Request, reassignment_id: uuid.UUID) -> Response:
-        case = reassignment_approve(reassignment_id=reassignment_id, actor=self.staff(request))
+        case = reassignment_approve(
+            reassignment_id=reassignment_id, actor=self.case_worker(request)
+        )
         return Response(case_summary(case))
 
 

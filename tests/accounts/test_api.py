@@ -133,7 +133,7 @@ def test_admin_lists_staff_but_reaches_no_case(admin: Any, staff_api: Any, open_
     client = staff_api(admin)
     assert "sysadmin" in {row["username"] for row in client.get("/api/v1/staff/users").json()}
     assert client.get("/api/v1/cases").json() == []
-    assert client.get(f"/api/v1/cases/{case.id}").status_code == 404
+    assert client.get(f"/api/v1/cases/{case.id}").status_code == 403
 
 
 def test_a_failed_invitation_can_be_sent_again(

@@ -65,6 +65,8 @@ def world(
 
 
 # Which cases each role sees in GET /api/v1/cases and may open with GET /api/v1/cases/{id}.
+# Leadership and administrators reach none: an empty list, and 403 on every case.
+REACHES_NO_CASE = {"leadership", "admin"}
 VISIBLE = {
     "focal_point": {"informal", "formal"},
     "focal_point_elsewhere": {"elsewhere"},
@@ -85,7 +87,8 @@ def test_role_sees_exactly_its_cases(who: str, world: dict[str, Any], staff_api:
     assert listed == expected
     for name, case in world["cases"].items():
         detail = client.get(f"/api/v1/cases/{case.id}")
-        assert detail.status_code == (200 if name in VISIBLE[who] else 404), (who, name)
+        hidden = 403 if who in REACHES_NO_CASE else 404
+        assert detail.status_code == (200 if name in VISIBLE[who] else hidden), (who, name)
         if detail.status_code == 200:
             assert "narrative" in detail.json()
         else:
@@ -97,7 +100,7 @@ def test_role_sees_exactly_its_cases(who: str, world: dict[str, Any], staff_api:
             if who.startswith("focal_point") and name in VISIBLE[who]
             else 403
             if name in VISIBLE[who]
-            else 404
+            else hidden
         )
 
 
@@ -122,7 +125,13 @@ def test_role_may_only_act_as_its_role_allows(
         },
         format="json",
     )
-    if who == "focal_point":
+    if who in REACHES_NO_CASE:
+        assert (transition.status_code, referral.status_code, override.status_code) == (
+            403,
+            403,
+            403,
+        )
+    elif who == "focal_point":
         assert transition.status_code == 200
         assert referral.status_code == 201
         assert override.status_code in (400, 202)  # nothing missing -> 400; never 403/404
@@ -223,8 +232,9 @@ WRITE_MATRIX = {
         "assign": 404,
         "users": 403,
     },
-    "leadership": {"message": 404, "note": 404, "labels": 404, "assign": 404, "users": 403},
-    "admin": {"message": 404, "note": 404, "labels": 404, "assign": 404, "users": 200},
+    # Roles that reach no case are refused outright (403), whatever the case.
+    "leadership": {"message": 403, "note": 403, "labels": 403, "assign": 403, "users": 403},
+    "admin": {"message": 403, "note": 403, "labels": 403, "assign": 403, "users": 200},
 }
 
 

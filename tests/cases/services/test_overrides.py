@@ -127,8 +127,8 @@ def test_leadership_cannot_request_or_approve(
 ) -> None:
     case = case_in_state("assessment")
     override_id = _request(staff_api(focal_point), case).json()["id"]
-    assert _request(staff_api(leadership), case).status_code == 404
-    assert staff_api(leadership).post(f"/api/v1/overrides/{override_id}/approve").status_code == 404
+    assert _request(staff_api(leadership), case).status_code == 403
+    assert staff_api(leadership).post(f"/api/v1/overrides/{override_id}/approve").status_code == 403
     assert Override.objects.get(pk=override_id).status == "pending"
 
 

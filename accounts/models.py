@@ -19,6 +19,10 @@ class Entity(models.Model):
     accepts_reports = models.BooleanField(_("accepts reports"), default=True)
     # Feedback to the reporter is due this many months after acknowledgement (policy per entity).
     feedback_due_months = models.PositiveIntegerField(_("feedback due (months)"), default=3)
+    # Its approved annual transparency report is readable without signing in.
+    publishes_transparency_report = models.BooleanField(
+        _("publishes its transparency report"), default=False
+    )
 
     class Meta:
         ordering = ["code"]

@@ -78,6 +78,27 @@ def manages_users(user: User) -> bool:
     return _has_role(user, Role.ADMIN)
 
 
+def reads_statistics(user: User) -> bool:
+    """Released aggregates and the draft transparency report: leadership and administrators."""
+    return _has_role(user, Role.LEADERSHIP, Role.ADMIN)
+
+
+def approves_transparency_report(user: User) -> bool:
+    return _has_role(user, Role.LEADERSHIP)
+
+
+def reads_transparency_report(
+    user: AbstractBaseUser | AnonymousUser | None, *, approved: bool, published_openly: bool
+) -> bool:
+    """Drafts: leadership and administrators. Once approved: every staff member, and anyone
+    where the report is published openly (personnel have no accounts)."""
+    if user is not None and is_staff_member(user) and reads_statistics(user):
+        return True
+    if not approved:
+        return False
+    return published_openly or (user is not None and is_staff_member(user))
+
+
 def manages_staff_of(user: User, entity_id: int | None) -> bool:
     """An administrator manages the staff of their own entity, or of every entity if system-wide."""
     return manages_users(user) and _works_for(user, entity_id)

@@ -15,6 +15,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
+from accounts import policy
 from accounts.policy import is_staff_member
 from accounts.services import (
     InvalidEnrolmentError,
@@ -27,6 +28,15 @@ from accounts.services import (
 )
 from core.errors import ServiceUnavailableError
 from core.throttling import attempt_failed, attempts_retry_after
+
+
+def staff_permissions(request: HttpRequest) -> dict[str, bool]:
+    """Template context: what the signed-in staff member may open, asked of the policy."""
+    # A page refused before authentication ran (a NUL byte in the request) has no user.
+    user = getattr(request, "user", None)
+    if user is None or not is_staff_member(user):
+        return {"reads_statistics": False}
+    return {"reads_statistics": policy.reads_statistics(user)}
 
 
 def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -70,7 +80,8 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         login(request, user)
         otp_login(request, device)
         staff_login_audit(user=user, via="web")
-        return redirect("staff:cases")
+        # Leadership and administrators reach no case: they start on the statistics.
+        return redirect("dashboard" if policy.reads_statistics(user) else "staff:cases")
     return render(request, "accounts/login.html", context)
 
 

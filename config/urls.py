@@ -10,12 +10,14 @@ api_v1: list[URLPattern | URLResolver] = [
     path("", include("portal.api_urls")),
     path("", include("accounts.api_urls")),
     path("", include("cases.api_urls")),
+    path("", include("stats.api_urls")),
 ]
 
 urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("", include("portal.urls")),
+    path("", include("stats.urls")),
     # One "staff" namespace: the staff-account pages (accounts) and the case pages (cases).
     path("staff/", include((accounts_urls.urlpatterns + cases_urls.urlpatterns, "staff"))),
     path("api/v1/", include(api_v1)),

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 
 if TYPE_CHECKING:
     # Type-checking only: django-stubs-ext is a development dependency.
@@ -161,3 +161,33 @@ class ServiceUnavailableError(DomainError):
 
     def extra(self) -> dict[str, Any]:
         return {"retry_after": self.retry_after}
+
+
+class RateLimitedError(DomainError):
+    """Too many requests from one client for now; ``retry_after`` says when to come back.
+
+    The counters that decide it are ``core.throttling``'s; each door subclasses this with the
+    words its reader needs (a reporter whose answers are kept in the form, an API client).
+    """
+
+    code = "rate_limited"
+    status = 429
+    default_message = gettext_lazy("Too many attempts. Please wait before trying again.")
+
+    def __init__(self, retry_after: int, message: StrOrPromise | None = None) -> None:
+        self.retry_after = max(1, int(retry_after))
+        super().__init__(message)
+
+    def extra(self) -> dict[str, Any]:
+        return {"retry_after": self.retry_after}
+
+
+def wait_words(seconds: int) -> str:
+    """How long to wait, in round words: "about 3 hours", "about 20 minutes"."""
+    if seconds >= 3600:
+        hours = -(-seconds // 3600)
+        return ngettext("about %(count)s hour", "about %(count)s hours", hours) % {"count": hours}
+    minutes = max(1, -(-seconds // 60))
+    return ngettext("about %(count)s minute", "about %(count)s minutes", minutes) % {
+        "count": minutes
+    }

@@ -14,6 +14,7 @@ REPORTER_PATH_PREFIXES = (
     "/access/",
     "/my-report/",
     "/exit/",
+    "/not-ready/",
     "/api/v1/reports",
     "/api/v1/reporter/",
     # Static files too: the quick-exit script is fetched only by reporter pages.

@@ -1,13 +1,16 @@
-"""Slowing down guessing (receipts, staff passwords) without keeping anyone's address.
+"""Slowing down guessing (receipts, staff passwords) and ballot stuffing (reports, "not ready"
+answers) without keeping anyone's address.
 
-Failed attempts are counted per scope in the cache (Redis in production) under a keyed hash of
-the client address. The key changes every day and lives only in memory-derived form, the
-counter expires after the window, and nothing reaches the database or the logs.
+Failed attempts, and successful submissions, are counted per scope in the cache (Redis in
+production) under a keyed hash of the client address. The key changes every day and lives only
+in memory-derived form, the counter expires after its window, and nothing reaches the database
+or the logs.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.cache import cache
@@ -22,6 +25,10 @@ logger = logging.getLogger(__name__)
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
 
+# Successful submissions per client: ``settings.SUBMISSIONS_PER_CLIENT_PER_DAY`` in a day. The
+# bucket's pseudonym also changes at midnight UTC, so a count never outlives its day.
+SUBMISSIONS_WINDOW_SECONDS = 24 * 60 * 60
+
 
 def _client_address(request: HttpRequest) -> str:
     if getattr(settings, "BEHIND_TLS_PROXY", False):
@@ -33,11 +40,11 @@ def _client_address(request: HttpRequest) -> str:
     return address
 
 
-def _bucket(request: HttpRequest, scope: str) -> str:
+def _bucket(request: HttpRequest, scope: str, counted: str = "failures") -> str:
     pseudonym = daily_pseudonym(
         "attempt-throttle", _client_address(request), day=timezone.now().date().isoformat()
     )
-    return f"{scope}-failures:{pseudonym}"
+    return f"{scope}-{counted}:{pseudonym}"
 
 
 def attempts_retry_after(request: HttpRequest, *, scope: str) -> int | None:
@@ -61,19 +68,50 @@ def attempts_retry_after(request: HttpRequest, *, scope: str) -> int | None:
 
 def attempt_failed(request: HttpRequest, *, scope: str) -> None:
     try:
-        _count_failure(_bucket(request, scope))
+        _count(_bucket(request, scope), window=WINDOW_SECONDS)
     except Exception:
         # The check before this attempt succeeded; a counter lost now only errs by one.
         logger.warning("Attempt counters unavailable; a failed %s attempt was not counted.", scope)
 
 
-def _count_failure(key: str) -> None:
-    if cache.add(key, 1, timeout=WINDOW_SECONDS):
-        cache.set(
-            f"{key}:ends", timezone.now().timestamp() + WINDOW_SECONDS, timeout=WINDOW_SECONDS
-        )
+def submissions_retry_after(request: HttpRequest, *, scope: str) -> int | None:
+    """Seconds before this client may submit again in ``scope``, or ``None`` if it may now.
+
+    Only successful submissions count (``submission_made``): a form sent back for corrections
+    costs nothing. Raises ``ServiceUnavailableError`` when the counters cannot be read, as
+    ``attempts_retry_after`` does; a door that must never refuse for that (intake) catches it.
+    """
+    key = _bucket(request, scope, "submissions")
+    limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY))
+    try:
+        made = cache.get(key, 0)
+        window_ends = cache.get(f"{key}:ends", 0) if made >= limit else 0
+    except Exception:
+        logger.warning("Submission counters unavailable; %s limit not known for now.", scope)
+        raise ServiceUnavailableError from None
+    if made < limit:
+        return None
+    now = timezone.now()
+    # The bucket is the day's: tomorrow's pseudonym starts a new count, whatever is left here.
+    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    ends = min(window_ends or now.timestamp() + SUBMISSIONS_WINDOW_SECONDS, tomorrow.timestamp())
+    return max(int(ends - now.timestamp()), 1)
+
+
+def submission_made(request: HttpRequest, *, scope: str) -> None:
+    """Count one successful submission of this client in ``scope``."""
+    try:
+        _count(_bucket(request, scope, "submissions"), window=SUBMISSIONS_WINDOW_SECONDS)
+    except Exception:
+        # What was submitted is kept; a counter lost now only errs by one.
+        logger.warning("Submission counters unavailable; a %s submission was not counted.", scope)
+
+
+def _count(key: str, *, window: int) -> None:
+    if cache.add(key, 1, timeout=window):
+        cache.set(f"{key}:ends", timezone.now().timestamp() + window, timeout=window)
         return
     try:
         cache.incr(key)
     except ValueError:
-        cache.set(key, 1, timeout=WINDOW_SECONDS)
+        cache.set(key, 1, timeout=window)

@@ -17,9 +17,14 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.authentication import bearer_token
+from accounts.services import staff_token_resolve
 from core.api_errors import ApiError, validation_error
 from core.throttling import attempt_failed, attempts_retry_after
+from feedback.selectors import survey_status
+from feedback.serializers import SurveySerializer
+from feedback.services import survey_answer
 from portal import services
+from portal.intake_limit import intake_counted, intake_limit_check
 from portal.selectors import reporter_attachment, reporter_report_view
 from portal.serializers import (
     ConsentSerializer,
@@ -49,6 +54,13 @@ class ReporterTokenAuthentication(BaseAuthentication):
         if not token:
             return None
         access = services.reporter_session_resolve(token)
+        if access is None and staff_token_resolve(token) is not None:
+            # A staff member's token: staff never read a report through the reporter's door.
+            raise ApiError(
+                status_code=403,
+                code="forbidden",
+                detail=_("Staff accounts cannot use the reporter's pages."),
+            )
         if access is None:
             raise ApiError(
                 status_code=401,
@@ -87,9 +99,11 @@ class ReportCreateApi(APIView):
         responses={201: OpenApiResponse(description="receipt and report")},
     )
     def post(self, request: Request) -> Response:
+        intake_limit_check(request)
         serializer = ReportSubmissionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         submitted = services.report_submit(submission=serializer.submission())
+        intake_counted(request)
         body = reporter_report_view(report=submitted.report, data_key=submitted.data_key)
         return Response(
             {"receipt": submitted.receipt, "report": body}, status=status.HTTP_201_CREATED
@@ -198,6 +212,33 @@ class ReporterRouteApi(ReporterApi):
             informal_channel=serializer.validated_data.get("informal_channel") or "",
         )
         return Response(reporter_report_view(report=access.report, data_key=access.data_key))
+
+
+class ReporterSurveyApi(ReporterApi):
+    """The closing survey: whether it is offered now, and the answers (once per report)."""
+
+    @extend_schema(
+        responses={
+            200: OpenApiResponse(
+                description="status: offered, answered, not_closed or needs_statistics_consent"
+            )
+        }
+    )
+    def get(self, request: Request) -> Response:
+        return Response({"status": survey_status(self.access(request).report).value})
+
+    @extend_schema(
+        request=SurveySerializer,
+        responses={
+            201: OpenApiResponse(description="recorded, apart from the report"),
+            409: OpenApiResponse(description="already answered, not closed, or no consent"),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        serializer = SurveySerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        survey_answer(report=self.access(request).report, answers=serializer.answers())
+        return Response({"status": "answered"}, status=status.HTTP_201_CREATED)
 
 
 class ReporterAttachmentApi(ReporterApi):

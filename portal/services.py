@@ -166,6 +166,11 @@ def _intake_form_digest(intake_form_key: str) -> str:
     return envelope.blind_index("intake-form", intake_form_key)
 
 
+def intake_form_already_sent(intake_form_key: str) -> bool:
+    """Whether the form with this key already filed its report (a resent copy files nothing)."""
+    return SpentIntakeForm.objects.filter(digest=_intake_form_digest(intake_form_key)).exists()
+
+
 def report_submit(
     *,
     submission: ReportSubmission,

@@ -32,8 +32,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import ServiceUnavailableError
 from core.throttling import attempt_failed, attempts_retry_after
+from feedback.selectors import survey_status
 from portal import services
 from portal.forms import STEPS, RouteForm
+from portal.intake_limit import IntakeLimitError, intake_counted, intake_limit_check
 from portal.receipt_handoff import COOKIE as RECEIPT_COOKIE
 from portal.receipt_handoff import COOKIE_PATH as RECEIPT_COOKIE_PATH
 from portal.receipt_handoff import LIFETIME as RECEIPT_LIFETIME
@@ -58,6 +60,7 @@ from reports.attachments import (
 from reports.limits import ACKNOWLEDGEMENT_DAYS, MESSAGE_MAX, characters
 from reports.vocabulary import (
     CHANNEL_EXPLANATIONS,
+    CONSENT_EXPLANATIONS,
     ROUTE_EXPLANATIONS,
     ConsentAction,
     InformalChannel,
@@ -210,6 +213,15 @@ def _intake_send(
     if not services.intake_form_key_valid(intake_form_key):
         form.add_error(None, _("This form is incomplete. Please open it again from the start."))
         return _render_step(request, index, form, status=400)
+    try:
+        intake_limit_check(request)
+    except IntakeLimitError as limited:
+        # A resent copy of a form that was filed goes on to its receipt: it files nothing.
+        if not services.intake_form_already_sent(intake_form_key):
+            form.add_error(None, limited.page_message())
+            response = _render_step(request, index, form, status=limited.status)
+            response["Retry-After"] = str(limited.retry_after)
+            return response
     return _intake_file(request, serializer.submission(), attachments, intake_form_key)
 
 
@@ -246,6 +258,7 @@ def _intake_file(
         # Back then Send again, or a double tap whose first answer the browser dropped: the
         # report exists once, and its receipt is still shown if nobody has seen it yet.
         return _redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
+    intake_counted(request)
     if tickets[0] is None:
         # The cache is down: the receipt must still reach the reporter, so it is shown now.
         return _render_receipt(request, _receipt_to_show(submitted))
@@ -403,6 +416,10 @@ def _render_portal(
             "can_attach": len(report["attachments"]) < MAX_ATTACHMENTS,
             "max_attachment_megabytes": MAX_ATTACHMENT_MEGABYTES,
             "draft": draft,
+            "survey": survey_status(access_.report),
+            "consent_help": [
+                (ConsentAction(action).label, text) for action, text in CONSENT_EXPLANATIONS.items()
+            ],
         },
     )
     response["Cache-Control"] = "no-store"

@@ -50,6 +50,9 @@ class Report(models.Model):
     identity_disclosure = models.CharField(max_length=20, choices=IdentityDisclosure.choices)
     # The day only: a precise time could be matched against building or network logs.
     submitted_on = models.DateField(db_index=True)
+    # Whether the reporter answered the closing survey: once per report, while the answer
+    # itself is stored apart (feedback.SurveyResponse) with nothing that leads back here.
+    survey_answered = models.BooleanField(default=False)
 
     narrative = EncryptedField()
     incident_date = EncryptedField()

@@ -108,7 +108,10 @@ WITHDRAWAL_EFFECTS: dict[str, Callable[[], str]] = {
         "No new protective measure will be put in place for you."
     ),
     ConsentAction.SUPPORT_REFERRAL: lambda: _("You will not be referred to support services."),
-    ConsentAction.STATISTICS: lambda: _("Your report is left out of statistics from now on."),
+    ConsentAction.STATISTICS: lambda: _(
+        "Your details leave the finer statistics at the next quarterly release; your report "
+        "stays in the organisation's anonymous totals."
+    ),
 }
 
 

@@ -6,9 +6,17 @@ Codes are fixed by the API contract; labels and explanations go through translat
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    # Type-checking only: django-stubs-ext is a development dependency.
+    from django_stubs_ext import StrOrPromise
 
 
 class Route(models.TextChoices):
@@ -64,7 +72,7 @@ class ConsentAction(models.TextChoices):
     )
     INTERIM_MEASURES = "interim_measures", _("Protective measures are put in place")
     SUPPORT_REFERRAL = "support_referral", _("I am referred to support services")
-    STATISTICS = "statistics", _("My report is counted in anonymous statistics")
+    STATISTICS = "statistics", _("My report also counts in finer anonymous statistics")
 
 
 class TimelineEvent(StrEnum):
@@ -127,7 +135,26 @@ CHANNEL_EXPLANATIONS = {
     ),
 }
 
-CONSENT_EXPLANATIONS = {
+
+def statistics_explanation() -> str:
+    """What the statistics count of every report, and what more only with the reporter's consent.
+
+    The group size is a setting (``STATS_K``), read when the words are shown.
+    """
+    return gettext(
+        "Every report, sealed and record-only reports too, is counted in the organisation's "
+        "totals by entity, quarter, route, category and how far its case has gone, never with "
+        "anything that identifies you, and only in groups of at least %(k)s reports. With your "
+        "agreement, your report also counts in finer figures: the type of place, whether you "
+        "were affected or a witness, how the case ended and the measures taken, and your "
+        "answers to the survey when your case is closed. You can withdraw this agreement at "
+        "any time: your details then leave those finer figures at the next quarterly release "
+        "(survey answers are kept apart from your report, so once given they cannot be taken "
+        "back)."
+    ) % {"k": settings.STATS_K}
+
+
+CONSENT_EXPLANATIONS: dict[ConsentAction, StrOrPromise] = {
     ConsentAction.CASE_REVIEW: _(
         "The focal point of the entity you chose can read your report and message you here. "
         "Without this, your report stays sealed and nobody can read it."
@@ -158,8 +185,5 @@ CONSENT_EXPLANATIONS = {
         "The focal point may refer you to counselling, medical, legal or security services. "
         "Only what is needed to help you is shared."
     ),
-    ConsentAction.STATISTICS: _(
-        "Your report is counted, with others, in anonymous statistics. Numbers that are too "
-        "small to hide anyone are never shown."
-    ),
+    ConsentAction.STATISTICS: lazy(statistics_explanation, str)(),
 }

@@ -23,7 +23,9 @@ LAYERS: list[set[str]] = [
     {"reports", "notifications"},  # the record; the outbox
     {"referrals"},
     {"cases"},  # the state machine and the staff's doors
+    {"feedback"},  # survivors' survey and "not ready" answers, kept apart from any report
     {"portal"},  # the reporter's doors
+    {"stats"},  # released, protected aggregates: leadership's doors
     {"demo"},  # demo data and its command
     {"config", "bench"},  # wiring; benchmarks
 ]

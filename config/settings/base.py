@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "referrals",
     "notifications",
     "portal",
+    "feedback",
+    "stats",
     "audit",
     "demo",
 ]
@@ -104,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
                 "portal.views.quick_exit_context",
+                "accounts.views.staff_permissions",
             ],
         },
     },
@@ -161,6 +164,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "schedule": 86400.0,
     },
     "purge-sent-outbox": {"task": "notifications.tasks.purge_sent_outbox", "schedule": 3600.0},
+    # Daily: releases a quarter the day after it closes, and applies withdrawn statistics consents.
+    "release-stats": {"task": "stats.tasks.release_stats", "schedule": 86400.0},
 }
 
 # --- Email ----------------------------------------------------------------------------------
@@ -293,6 +298,10 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 # Uploads stay in memory until encrypted: a temporary file would put plaintext on disk.
 FILE_UPLOAD_HANDLERS = ["reports.uploads.EncryptBeforeDiskUploadHandler"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# Reports and "not ready" answers accepted per client address and day, each counted apart
+# (core.throttling): enough for an office whose people share one address, too few to stuff
+# the statistics.
+SUBMISSIONS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_SUBMISSIONS_PER_CLIENT_PER_DAY", 10))
 
 # --- Logging: never an IP address, user agent or report content -----------------------------
 LOGGING = {
@@ -321,3 +330,10 @@ LOGGING = {
         "celery.worker.strategy": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# --- Statistics -------------------------------------------------------------------------------
+# The smallest count ever published; smaller ones are withheld (stats.protection). Never below 3.
+STATS_K = max(3, env_int("STATS_K", default=5))
+# The approved system-wide transparency report is readable without signing in (each entity
+# decides for its own report).
+TRANSPARENCY_REPORT_PUBLIC = env_bool("TRANSPARENCY_REPORT_PUBLIC", default=False)

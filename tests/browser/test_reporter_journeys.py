@@ -90,11 +90,15 @@ def test_the_receipt_opens_the_portal_where_the_reporter_consents_writes_and_rea
     expect(phone.get_by_text(NARRATIVE)).to_be_visible()
 
     # Give a consent.
-    row = phone.get_by_role("row").filter(has_text="My report is counted in anonymous statistics")
+    row = phone.get_by_role("row").filter(
+        has_text="My report also counts in finer anonymous statistics"
+    )
     expect(row.get_by_role("cell").nth(1)).to_have_text("No")
     row.get_by_role("button", name="Give consent").click()
     expect(phone.get_by_text("Your choice is recorded.")).to_be_visible()
-    row = phone.get_by_role("row").filter(has_text="My report is counted in anonymous statistics")
+    row = phone.get_by_role("row").filter(
+        has_text="My report also counts in finer anonymous statistics"
+    )
     expect(row.get_by_role("cell").nth(1)).to_have_text("Yes")
 
     # Write to the focal point.

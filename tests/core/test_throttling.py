@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import redis
 from django.conf import settings
-from django.test import Client
+from django.test import Client, RequestFactory, override_settings
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.errors import ServiceUnavailableError
+from core.throttling import (
+    MAX_FAILURES,
+    SUBMISSIONS_WINDOW_SECONDS,
+    attempt_failed,
+    submission_made,
+    submissions_retry_after,
+)
 from reports.receipts import receipt_new
 from tests.helpers.database import columns_containing
+from tests.helpers.outages import unreachable_cache
 from tests.helpers.reporter import submit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("entity")]
@@ -98,3 +109,63 @@ def test_counters_of_one_address_do_not_block_another() -> None:
         _guess(guesser)
     assert _guess(guesser).status_code == 429
     assert _guess(APIClient(REMOTE_ADDR="198.51.100.9")).status_code == 401
+
+
+# --- Successful submissions per client and day (issue 9: no ballot stuffing) -----------------
+
+
+def _client_request(address: str = "203.0.113.45") -> Any:
+    return RequestFactory().post("/somewhere/", REMOTE_ADDR=address)
+
+
+def test_submissions_are_allowed_up_to_the_daily_limit_then_wait_at_most_until_the_day_ends(
+    settings: Any,
+) -> None:
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 3
+    request = _client_request()
+    for _ in range(3):
+        assert submissions_retry_after(request, scope="intake") is None
+        submission_made(request, scope="intake")
+
+    retry_after = submissions_retry_after(request, scope="intake")
+
+    assert retry_after is not None
+    now = timezone.now()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    # The bucket is the day's pseudonym: the count ends with the day, within 24 hours anyway.
+    assert 0 < retry_after <= min(SUBMISSIONS_WINDOW_SECONDS, (midnight - now).total_seconds() + 1)
+
+
+def test_submission_limits_count_each_scope_and_each_client_apart(settings: Any) -> None:
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
+    submission_made(_client_request(), scope="intake")
+
+    assert submissions_retry_after(_client_request(), scope="intake") is not None
+    assert submissions_retry_after(_client_request(), scope="not_ready") is None
+    assert submissions_retry_after(_client_request("198.51.100.9"), scope="intake") is None
+
+
+def test_failed_attempts_and_submissions_do_not_share_a_counter(settings: Any) -> None:
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
+    request = _client_request()
+    for _ in range(MAX_FAILURES):
+        attempt_failed(request, scope="intake")
+
+    assert submissions_retry_after(request, scope="intake") is None
+
+
+def test_submission_counters_keep_no_address(settings: Any) -> None:
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
+    submission_made(_client_request(), scope="not_ready")
+
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    keys = list(store.scan_iter())
+    assert keys
+    assert not [key for key in keys if b"203.0.113.45" in key]
+
+
+def test_with_redis_down_submissions_are_not_allowed_blindly_and_counting_never_fails() -> None:
+    with override_settings(CACHES=unreachable_cache()):
+        with pytest.raises(ServiceUnavailableError):
+            submissions_retry_after(_client_request(), scope="not_ready")
+        submission_made(_client_request(), scope="not_ready")

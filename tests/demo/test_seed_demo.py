@@ -16,6 +16,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django import Settings
 
 from accounts.models import Entity, Role, User
+from core.quarters import current_quarter
+from demo import statistics
+from demo.management.commands import seed_demo
+from stats.models import TransparencyApproval
+from stats.selectors import published_table, released_quarters
 
 pytestmark = pytest.mark.django_db
 
@@ -38,8 +43,30 @@ def current_code(device: TOTPDevice, base32_secret: str) -> str:
 
 
 @pytest.fixture
-def debug_on(settings: Settings) -> None:
+def debug_on(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.DEBUG = True
+    # The accounts are what these tests look at; the demo reports are tested on their own below
+    # (filing and releasing them takes a while).
+    monkeypatch.setattr(seed_demo, "demo_statistics_create", lambda leadership: False)
+
+
+def test_it_leaves_released_quarters_and_an_approved_year_to_look_at(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.DEBUG = True
+    monkeypatch.setattr(statistics, "REPORTS_PER_QUARTER", {"UNW": 8, "UNDP": 5, "OCHA": 2})
+    seed()
+
+    quarters = released_quarters()
+    assert len(quarters) == statistics.QUARTERS_BACK
+    assert quarters[-1] < current_quarter()
+    year = int(quarters[0][:4])
+    assert TransparencyApproval.objects.filter(year=year).exists()
+    assert published_table("reports", [], quarters).total == 15 * statistics.QUARTERS_BACK
+    assert Entity.objects.get(code="UNW").publishes_transparency_report
+    # Run again: the reports are there already, nothing is filed twice.
+    seed()
+    assert published_table("reports", [], quarters).total == 15 * statistics.QUARTERS_BACK
 
 
 def test_it_prints_one_user_per_role_as_json(debug_on: None) -> None:
@@ -105,8 +132,9 @@ def test_it_refuses_to_run_with_debug_off(settings: Settings) -> None:
     assert not Entity.objects.exists()
 
 
-def test_force_runs_it_with_debug_off(settings: Settings) -> None:
+def test_force_runs_it_with_debug_off(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
     settings.DEBUG = False
+    monkeypatch.setattr(seed_demo, "demo_statistics_create", lambda leadership: False)
 
     users = seed("--force")
 

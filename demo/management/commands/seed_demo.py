@@ -12,6 +12,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from accounts.models import Entity, Role
 from accounts.services import staff_user_provision
 from demo.directory import demo_directory_create
+from demo.statistics import demo_statistics_create
 
 DEMO_ENTITIES = [
     ("UNW", "UN Women"),
@@ -46,12 +47,15 @@ class Command(BaseCommand):
             entities[code], _ = Entity.objects.update_or_create(code=code, defaults={"name": name})
 
         credentials: list[dict[str, str | None]] = []
+        leader = None
         for suffix, role, entity_code in DEMO_USERS:
             password = secrets.token_urlsafe(12)
             entity = entities[entity_code] if entity_code else None
             user, totp_secret = staff_user_provision(
                 username=f"demo_{suffix}", role=role, entity=entity, password=password
             )
+            if role == Role.LEADERSHIP:
+                leader = user
             credentials.append(
                 {
                     "username": user.username,
@@ -63,10 +67,15 @@ class Command(BaseCommand):
             )
 
         demo_directory_create(entities=list(entities.values()))
+        # Reports over the past quarters, released, for the dashboard and transparency report.
+        assert leader is not None  # noqa: S101 - DEMO_USERS has a leadership account
+        seeded = demo_statistics_create(leadership=leader)
 
         if options["json"]:
             self.stdout.write(json.dumps({"users": credentials}, indent=2))
             return
+        if seeded:
+            self.stdout.write("Demo reports filed over the past quarters, and released statistics.")
         self.stdout.write("Demo staff accounts (password / TOTP secret for an authenticator app):")
         for row in credentials:
             self.stdout.write(

@@ -1,0 +1,119 @@
+"""Releases: what they count, that they stay fixed, and what a withdrawal changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import Entity
+from cases.models import Case
+from stats.families import REPORTS, count_groups
+from stats.models import Release, ReleasedCell, ReportFact
+from stats.selectors import published_table
+from stats.services import disclosure_threshold, release_due
+from tests.helpers.stats import file_report, withdraw_statistics
+
+pytestmark = pytest.mark.django_db
+
+PAST = "2026Q2"
+
+
+def test_release_due_releases_completed_quarters_only(entity: Entity) -> None:
+    file_report(entity, quarter="2026Q1", route="record_only", case_review=False)
+    file_report(entity, quarter="2026Q3")
+    file_report(entity, quarter="2026Q4")
+
+    # 2026Q2 saw nothing at all (no report, no case overdue): nothing to release, and no empty
+    # tables to withhold every period around them.
+    assert release_due() == ["2026Q1", "2026Q3"]
+    assert release_due() == []
+    assert "2026Q4" not in Release.objects.values_list("quarter", flat=True)
+
+
+def test_including_the_current_quarter_releases_it_as_partial_and_counts_it(entity: Entity) -> None:
+    for _ in range(6):
+        file_report(entity, quarter="2026Q4")
+
+    call_command("release_stats", "--include-current-quarter")
+
+    release = Release.objects.get(quarter="2026Q4")
+    assert release.partial
+    table = published_table("reports", ["category"], ["2026Q4"])
+    assert table.total == 6
+    # All six alike: "verbal: 6" would say the other categories are empty, so of each of them
+    # that they were verbal. It is withheld with the empty ones.
+    assert table.count(category="verbal") is None
+
+
+def test_every_report_counts_in_the_base_totals_sealed_and_unconsenting_too(
+    entity: Entity,
+) -> None:
+    for _ in range(5):
+        file_report(entity, quarter=PAST, route="record_only", case_review=False, statistics=False)
+    for _ in range(5):
+        file_report(entity, quarter=PAST, statistics=True)
+    release_due()
+
+    counted = count_groups(REPORTS, PAST, [entity.pk])
+    assert counted[("route",)] == {("record_only",): 5, ("formal",): 5}
+    assert counted[("state",)] == {("sealed",): 5, ("received",): 5}
+    # The finer facts only of those who agreed; the others are "not stated".
+    assert counted[("reporter_role",)] == {("affected_person",): 5, ("not_stated",): 5}
+    assert published_table("reports", ["route"], [PAST]).total == 10
+
+
+def test_released_numbers_stay_fixed_while_cases_move_on(entity: Entity, walk_case: Any) -> None:
+    reports = [file_report(entity, quarter=PAST) for _ in range(6)]
+    release_due()
+    before = list(ReleasedCell.objects.order_by("id").values_list("key", "count"))
+
+    walk_case(Case.objects.get(report=reports[0]), "closed")
+    release_due()
+
+    assert list(ReleasedCell.objects.order_by("id").values_list("key", "count")) == before
+
+
+def test_a_withdrawn_statistics_consent_leaves_the_finer_figures_at_the_next_release(
+    entity: Entity,
+) -> None:
+    reports = [file_report(entity, quarter=PAST) for _ in range(10)]
+    release_due()
+    before = count_groups(REPORTS, PAST, [entity.pk])
+    assert before[("location_type",)] == {("field",): 10}
+
+    withdraw_statistics(reports[0])
+    assert Release.objects.get(quarter=PAST).consenting == 10
+    assert release_due() == [PAST]
+
+    after = count_groups(REPORTS, PAST, [entity.pk])
+    assert after[("location_type",)] == {("field",): 9, ("not_stated",): 1}
+    assert after[("category",)] == before[("category",)]  # still counted in the base totals
+    assert published_table("reports", ["category"], [PAST]).total == 10
+    assert not ReportFact.objects.get(report=reports[0]).statistics
+    assert Release.objects.get(quarter=PAST).consenting == 9
+    assert release_due() == []  # recounted once
+
+
+def test_k_is_never_below_three(settings: Any) -> None:
+    settings.STATS_K = 1
+    assert disclosure_threshold() == 3
+
+
+def test_entities_with_fewer_than_k_reports_are_counted_together_as_other(
+    entity: Entity, other_entity: Entity
+) -> None:
+    tiny = Entity.objects.create(code="TINY", name="A very small office")
+    for _ in range(6):
+        file_report(entity, quarter=PAST)
+    for _ in range(2):
+        file_report(tiny, quarter=PAST)
+    file_report(other_entity, quarter=PAST)
+    release_due()
+
+    assert Release.objects.get(quarter=PAST).listed_entities == [entity.code]
+    counted = count_groups(REPORTS, PAST, [entity.pk])
+    assert counted[("entity",)] == {(entity.code,): 6, ("other",): 3}
+    keys = ReleasedCell.objects.filter(family="reports").values_list("key", flat=True)
+    assert not any("TINY" in key or other_entity.code in key for key in keys)

@@ -35,8 +35,11 @@ def staff_permissions(request: HttpRequest) -> dict[str, bool]:
     # A page refused before authentication ran (a NUL byte in the request) has no user.
     user = getattr(request, "user", None)
     if user is None or not is_staff_member(user):
-        return {"reads_statistics": False}
-    return {"reads_statistics": policy.reads_statistics(user)}
+        return {"reads_statistics": False, "reaches_cases": False}
+    return {
+        "reads_statistics": policy.reads_statistics(user),
+        "reaches_cases": policy.case_reach(user) is not policy.CaseReach.NONE,
+    }
 
 
 def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:

@@ -124,7 +124,9 @@ class TransparencyReportApi(StaffApi):
 def download(
     content: bytes, media_type: str, report: TransparencyReport, suffix: str
 ) -> HttpResponse:
-    scope = report.entity.code if report.entity else "all"
+    # An entity code is chosen by administrators: only safe characters reach the header.
+    code = report.entity.code if report.entity else "all"
+    scope = "".join(c for c in code if c.isascii() and (c.isalnum() or c in "-_")) or "entity"
     response = HttpResponse(content, content_type=media_type)
     response["Content-Disposition"] = (
         f'attachment; filename="transparency-report-{report.year}-{scope}.{suffix}"'

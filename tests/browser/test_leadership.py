@@ -21,8 +21,7 @@ from accounts.services import staff_user_provision
 from stats.services import release_due
 from tests.browser.conftest import AppServer, console_errors
 from tests.browser.journeys import PASSWORD, staff_sign_in
-from tests.helpers.stats import file_report
-from tests.stats.test_views import file_mixed_reports
+from tests.helpers.stats import file_mixed_reports, file_report
 
 
 @pytest.fixture

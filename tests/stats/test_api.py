@@ -205,3 +205,16 @@ def test_the_aggregate_query_count_does_not_grow_with_quarters_or_reports(
     with django_assert_max_num_queries(len(few.captured_queries)):
         body = client.get(AGGREGATE, {"dimensions": "category,route"}).json()
     assert body["total"] == 24
+
+
+def test_a_downloaded_reports_file_name_keeps_only_safe_characters(
+    leadership: Any, staff_api: Any, released: None, entity: Entity
+) -> None:
+    Entity.objects.filter(pk=entity.pk).update(code='U"N;W')
+    response = staff_api(leadership).get(
+        REPORT, {"year": "2026", "entity": 'U"N;W', "format": "csv"}
+    )
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == (
+        'attachment; filename="transparency-report-2026-UNW.csv"'
+    )

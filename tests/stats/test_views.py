@@ -359,3 +359,14 @@ def test_the_transparency_page_shows_the_reports_numbers(
     assert "chart-by_category-table" in html
     assert 'id="chart-category_by_route-table"' in html
     assert "Counts below 5 are withheld" in html
+
+
+def test_the_staff_navigation_offers_what_each_role_may_open(
+    leadership: User, focal_point: User
+) -> None:
+    leader_page = signed_in(leadership).get("/dashboard/").content.decode()
+    assert 'href="/dashboard/"' in leader_page
+    assert 'href="/staff/"' not in leader_page  # leadership reaches no case
+    focal_page = signed_in(focal_point).get("/staff/").content.decode()
+    assert 'href="/staff/"' in focal_page
+    assert 'href="/dashboard/"' not in focal_page

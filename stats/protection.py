@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import highspy
 import numpy as np
@@ -316,8 +317,23 @@ def protect(counts: Sequence[int], lines: Sequence[Line], k: int) -> set[int]:
 def complement(
     counts: Sequence[int], lines: Sequence[Line], k: int, withheld: set[int]
 ) -> set[int]:
-    """Withhold more until the audit finds every withheld cell's interval wide enough."""
-    withheld = set(withheld)
+    """Withhold more until the audit finds every withheld cell's interval wide enough.
+
+    The answer depends on the tables alone, so the same tables (a recount that found nothing
+    changed, a quarter like another) reuse it instead of solving the programmes again.
+    """
+    key = (tuple(counts), tuple((line.parent, line.children) for line in lines), k)
+    return set(_complement_of(key, frozenset(withheld)))
+
+
+@lru_cache(maxsize=64)
+def _complement_of(
+    key: tuple[tuple[int, ...], tuple[tuple[int, tuple[int, ...]], ...], int],
+    primary: frozenset[int],
+) -> frozenset[int]:
+    counts, line_specs, k = key
+    lines = [Line(parent, children) for parent, children in line_specs]
+    withheld = set(primary)
     lines_of: dict[int, list[Line]] = {}
     for line in lines:
         for member in (line.parent, *line.children):
@@ -327,7 +343,7 @@ def complement(
     while True:
         narrow = _Audit(counts, lines, withheld, k, wide).narrow_cells()
         if not narrow:
-            return withheld
+            return frozenset(withheld)
         partners = _nearby_partners(narrow, counts, lines_of, withheld)
         if not partners:
             # Every narrow cell's own lines are withheld whole: the pin is further away. One

@@ -44,6 +44,15 @@ def next_quarter(label: str) -> str:
     return f"{year + 1}Q1" if quarter == 4 else f"{year}Q{quarter + 1}"
 
 
+def previous_quarter(label: str) -> str:
+    year, quarter = parse_quarter(label)
+    return f"{year - 1}Q4" if quarter == 1 else f"{year}Q{quarter - 1}"
+
+
+def quarters_of_year(year: int) -> list[str]:
+    return [f"{year}Q{number}" for number in range(1, 5)]
+
+
 def quarters_between(first: str, last: str) -> list[str]:
     """Every quarter from ``first`` to ``last``, both included (empty when last is earlier)."""
     quarters = []

@@ -53,13 +53,7 @@ def attempts_retry_after(request: HttpRequest, *, scope: str) -> int | None:
     Raises ``ServiceUnavailableError`` when the counters cannot be read: without them guessing
     would be unlimited, so the attempt is refused for a moment instead (never a 500).
     """
-    key = _bucket(request, scope)
-    try:
-        failures = cache.get(key, 0)
-        window_ends = cache.get(f"{key}:ends", 0) if failures >= MAX_FAILURES else 0
-    except Exception:
-        logger.warning("Attempt counters unavailable; %s attempts refused for now.", scope)
-        raise ServiceUnavailableError from None
+    failures, window_ends = _read(_bucket(request, scope), MAX_FAILURES, scope)
     if failures < MAX_FAILURES:
         return None
     remaining = int(window_ends - timezone.now().timestamp())
@@ -81,14 +75,8 @@ def submissions_retry_after(request: HttpRequest, *, scope: str) -> int | None:
     costs nothing. Raises ``ServiceUnavailableError`` when the counters cannot be read, as
     ``attempts_retry_after`` does; a door that must never refuse for that (intake) catches it.
     """
-    key = _bucket(request, scope, "submissions")
     limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY))
-    try:
-        made = cache.get(key, 0)
-        window_ends = cache.get(f"{key}:ends", 0) if made >= limit else 0
-    except Exception:
-        logger.warning("Submission counters unavailable; %s limit not known for now.", scope)
-        raise ServiceUnavailableError from None
+    made, window_ends = _read(_bucket(request, scope, "submissions"), limit, scope)
     if made < limit:
         return None
     now = timezone.now()
@@ -105,6 +93,18 @@ def submission_made(request: HttpRequest, *, scope: str) -> None:
     except Exception:
         # What was submitted is kept; a counter lost now only errs by one.
         logger.warning("Submission counters unavailable; a %s submission was not counted.", scope)
+
+
+def _read(key: str, limit: int, scope: str) -> tuple[int, float]:
+    """A counter and, once it reached ``limit``, when its window ends. Without the counters the
+    limit is unknown: ``ServiceUnavailableError`` (the caller's door decides what that means)."""
+    try:
+        counted = cache.get(key, 0)
+        window_ends = cache.get(f"{key}:ends", 0) if counted >= limit else 0
+    except Exception:
+        logger.warning("Counters unavailable; the %s limit is not known for now.", scope)
+        raise ServiceUnavailableError from None
+    return counted, window_ends
 
 
 def _count(key: str, *, window: int) -> None:

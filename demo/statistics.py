@@ -17,7 +17,7 @@ from django.utils import timezone
 from accounts.models import Entity, User
 from cases.models import Case, CaseMeasure
 from cases.vocabulary import CaseState
-from core.quarters import current_quarter, quarter_bounds, quarter_of
+from core.quarters import current_quarter, previous_quarter, quarter_bounds
 from feedback.models import NotReadyResponse, SurveyResponse
 from portal.services import ReportSubmission, report_submit
 from reports.models import Report
@@ -80,12 +80,9 @@ def demo_statistics_create(*, leadership: User) -> bool:
 
 
 def _past_quarters(count: int) -> list[str]:
-    quarters: list[str] = []
-    day = quarter_bounds(current_quarter())[0]
+    quarters = [previous_quarter(current_quarter())]
     while len(quarters) < count:
-        day -= datetime.timedelta(days=1)
-        quarters.insert(0, quarter_of(day))
-        day = quarter_bounds(quarters[0])[0]
+        quarters.insert(0, previous_quarter(quarters[0]))
     return quarters
 
 

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Case, Count, F, Value, When
 from django.db.models.functions import Cast, Coalesce, NullIf
@@ -87,6 +88,11 @@ VALUES: dict[str, list[tuple[str, StrOrPromise]]] = {
     },
     **{reason: [("yes", _("Yes")), ("no", _("No"))] for reason in HoldsBack.values},
 }
+
+
+def disclosure_threshold() -> int:
+    """k: the smallest count ever published. Never below 3, whatever the configuration says."""
+    return max(3, int(settings.STATS_K))
 
 
 def label_of(dimension: str, value: str) -> StrOrPromise:

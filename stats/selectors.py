@@ -9,16 +9,17 @@ finely, the tables would mostly show counts of one or two people.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import product
+from typing import Any
 
 from django.db.models import Count, IntegerField, Sum
 from django.db.models.functions import Cast
 
-from stats.families import FAMILIES, OTHER_ENTITIES, domain, position
+from core.quarters import quarters_of_year
+from stats.families import FAMILIES, OTHER_ENTITIES, disclosure_threshold, domain, position
 from stats.models import Release, ReleasedCell
-from stats.services import disclosure_threshold
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,15 @@ class PublishedTable:
 
 def released_quarters() -> list[str]:
     return list(Release.objects.values_list("quarter", flat=True))
+
+
+def final_quarters_of_year(year: int) -> list[str]:
+    """The year's quarters released once they were over (a partial release does not count)."""
+    return list(
+        Release.objects.filter(quarter__in=quarters_of_year(year), partial=False).values_list(
+            "quarter", flat=True
+        )
+    )
 
 
 def published_table(
@@ -101,22 +111,28 @@ def _cells(
             PublishedCell({**_values(dims, key), "quarter": quarter}, count)
             for quarter, key, count in found
         ]
-    summed = (
-        rows.values("key")
-        .annotate(
-            n=Count("id"),
-            withheld=Sum(Cast("suppressed", IntegerField())),
-            total=Sum("count"),
-        )
-        .order_by("key")
-    )
-    cells = []
-    for row in summed:
-        # Withheld in a quarter, or not shown alone in one (an entity counted under "other").
-        published = row["n"] == len(releases) and not row["withheld"]
-        values = _values(dims, row["key"])
-        cells.append(PublishedCell(values, int(row["total"]) if published else None))
+    summed = rows.values("key").annotate(**_SUM_OVER_QUARTERS).order_by("key")
+    cells = [
+        PublishedCell(_values(dims, row["key"]), _period_count(row, len(releases)))
+        for row in summed
+    ]
     return sorted(cells, key=lambda cell: _order(dims, cell.values))
+
+
+# A count over several quarters: how many quarters have the cell, how many withhold it, the sum.
+_SUM_OVER_QUARTERS = {
+    "n": Count("id"),
+    "withheld": Sum(Cast("suppressed", IntegerField())),
+    "total": Sum("count"),
+}
+
+
+def _period_count(row: Mapping[str, Any], quarters: int) -> int | None:
+    """The sum over the period, or ``None`` when a quarter withholds the cell or does not show
+    it alone (an entity counted under "other" there)."""
+    if row["n"] != quarters or row["withheld"]:
+        return None
+    return int(row["total"])
 
 
 def _values(dims: list[str], key: str) -> dict[str, str]:
@@ -151,7 +167,5 @@ def _sum_total(
     key = "|".join(values[d] for d in dims)
     row = ReleasedCell.objects.filter(
         release__in=releases, family=family_name, dimensions=",".join(dims), key=key
-    ).aggregate(n=Count("id"), withheld=Sum(Cast("suppressed", IntegerField())), total=Sum("count"))
-    if row["n"] != len(releases) or row["withheld"]:
-        return None
-    return int(row["total"])
+    ).aggregate(**_SUM_OVER_QUARTERS)
+    return _period_count(row, len(releases))

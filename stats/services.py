@@ -11,7 +11,6 @@ import datetime
 import logging
 from itertools import product
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -21,10 +20,25 @@ from accounts import policy
 from accounts.models import Entity, User
 from cases.models import Case, Override
 from core.errors import ForbiddenError, InvalidInputError
-from core.quarters import current_quarter, quarter_bounds, quarter_of, quarters_between
+from core.quarters import (
+    current_quarter,
+    previous_quarter,
+    quarter_bounds,
+    quarter_of,
+    quarters_between,
+    quarters_of_year,
+)
 from reports.models import Consent, Report
 from reports.vocabulary import ConsentAction
-from stats.families import FAMILIES, OTHER_ENTITIES, Family, count_groups, domain, family_rows
+from stats.families import (
+    FAMILIES,
+    OTHER_ENTITIES,
+    Family,
+    count_groups,
+    disclosure_threshold,
+    domain,
+    family_rows,
+)
 from stats.models import (
     ClosureFact,
     MeasureFact,
@@ -36,15 +50,11 @@ from stats.models import (
     TransparencyApproval,
 )
 from stats.protection import Line, protect
+from stats.selectors import final_quarters_of_year
 
 logger = logging.getLogger(__name__)
 
 CellKey = tuple[tuple[str, ...], tuple[str, ...]]
-
-
-def disclosure_threshold() -> int:
-    """k: the smallest count ever published. Never below 3, whatever the configuration says."""
-    return max(3, int(settings.STATS_K))
 
 
 def release_due(*, include_current_quarter: bool = False) -> list[str]:
@@ -52,7 +62,7 @@ def release_due(*, include_current_quarter: bool = False) -> list[str]:
     written or recounted."""
     today = timezone.localdate()
     done: list[str] = []
-    last = current_quarter() if include_current_quarter else _previous(current_quarter())
+    last = current_quarter() if include_current_quarter else previous_quarter(current_quarter())
     first = _first_quarter()
     if first is not None:
         for quarter in quarters_between(first, last):
@@ -69,11 +79,6 @@ def release_due(*, include_current_quarter: bool = False) -> list[str]:
                 _count_and_publish(release, today=today)
             done.append(release.quarter)
     return sorted(done)
-
-
-def _previous(quarter: str) -> str:
-    first, _last = quarter_bounds(quarter)
-    return quarter_of(first - datetime.timedelta(days=1))
 
 
 def _first_quarter() -> str | None:
@@ -333,8 +338,7 @@ def transparency_report_approve(*, year: int, actor: User) -> TransparencyApprov
     personnel read it (``stats.transparency.may_read``)."""
     if not policy.approves_transparency_report(actor):
         raise ForbiddenError
-    quarters = [f"{year}Q{n}" for n in range(1, 5)]
-    if Release.objects.filter(quarter__in=quarters, partial=False).count() < len(quarters):
+    if len(final_quarters_of_year(year)) < len(quarters_of_year(year)):
         raise InvalidInputError({"year": [_("The year's four quarters are not all released yet.")]})
     approval, _created = TransparencyApproval.objects.get_or_create(
         year=year, defaults={"approved_by": actor, "approved_on": timezone.localdate()}

@@ -23,10 +23,9 @@ from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from accounts.models import Entity, User
-from stats.families import label_of
+from stats.families import disclosure_threshold, label_of
 from stats.models import Release, ServiceDays, ServiceFact, TransparencyApproval
-from stats.selectors import PublishedTable, published_table
-from stats.services import disclosure_threshold
+from stats.selectors import PublishedTable, final_quarters_of_year, published_table
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -114,16 +113,8 @@ SECTIONS: list[tuple[str, str, list[str], StrOrPromise]] = [
 ]
 
 
-def year_quarters(year: int) -> list[str]:
-    return [f"{year}Q{n}" for n in range(1, 5)]
-
-
 def transparency_report(year: int, entity: Entity | None = None) -> TransparencyReport:
-    quarters = list(
-        Release.objects.filter(quarter__in=year_quarters(year), partial=False).values_list(
-            "quarter", flat=True
-        )
-    )
+    quarters = final_quarters_of_year(year)
     approval = TransparencyApproval.objects.filter(year=year).first()
     code = entity.code if entity else None
     report = TransparencyReport(

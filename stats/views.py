@@ -28,7 +28,7 @@ from core.errors import DomainError, ForbiddenError, InvalidInputError
 from core.quarters import quarter_bounds
 from feedback.vocabulary import HoldsBack, SurveyQuestion
 from stats.api import download
-from stats.families import OTHER_ENTITIES, label_of
+from stats.families import OTHER_ENTITIES, disclosure_threshold, label_of
 from stats.queries import Period, entity_asked, entity_named, period_asked, year_asked
 from stats.rendering import (
     Bar,
@@ -44,7 +44,7 @@ from stats.rendering import (
     transparency_pdf,
 )
 from stats.selectors import PublishedTable, published_table, released_quarters
-from stats.services import disclosure_threshold, transparency_report_approve
+from stats.services import transparency_report_approve
 from stats.transparency import (
     Figure,
     TransparencyReport,

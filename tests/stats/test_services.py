@@ -9,10 +9,10 @@ from django.core.management import call_command
 
 from accounts.models import Entity
 from cases.models import Case
-from stats.families import REPORTS, count_groups
+from stats.families import REPORTS, count_groups, disclosure_threshold
 from stats.models import Release, ReleasedCell, ReportFact
 from stats.selectors import published_table
-from stats.services import disclosure_threshold, release_due
+from stats.services import release_due
 from tests.helpers.stats import file_report, withdraw_statistics
 
 pytestmark = pytest.mark.django_db

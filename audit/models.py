@@ -3,7 +3,9 @@
 Entries are chained per stream: one stream per report, and a ``system`` stream for events
 that belong to no report (staff sign-ins, user management). The database refuses updates and
 deletes (a trigger, migration 0002); whoever gets past that still breaks the chain, which is
-keyed with a server key, and ``verify_audit_chain`` and the API's ``chain_valid`` detect it.
+keyed with a server key, and ``verify_audit_chain`` and the API's ``chain_valid`` detect it. Each
+stream's head is authenticated with the same key, and checkpoints exported outside the
+database catch a stream cut short, emptied or restored from an older copy (issue 10).
 Entries never hold report content: only codes, identifiers, staff usernames and, for a staff
 invitation, the address it was sent to.
 """
@@ -102,6 +104,38 @@ class AuditStreamHead(models.Model):
     stream = models.CharField(max_length=40, primary_key=True)
     last_hash = models.CharField(max_length=64)
     length = models.PositiveIntegerField(default=0)
+    # A keyed digest of (stream, length, last_hash): a head set back to an earlier entry by
+    # someone without the server key no longer verifies (issue 10). Replaying a head row seen
+    # earlier still verifies; the exported checkpoints catch that.
+    head_mac = models.CharField(max_length=64, default="")
 
     def __str__(self) -> str:
         return self.stream
+
+
+class AuditCheckpoint(models.Model):
+    """A keyed, chained snapshot of every stream's length and last hash, exported outside the
+    database (``audit_checkpoint``), so that cutting or restoring the audit tables shows.
+
+    The exported line carries only the sequence, the time and keyed digests: no stream id and
+    no count, which would date submissions to the checkpoint's few minutes. The per-stream
+    detail stays here, under keyed stream names, and only for the latest checkpoint: each new
+    checkpoint is written only after the trail was found to reach the previous one, so the
+    latest one vouches for those before it, and older details (which would show when each
+    stream first appeared) are dropped.
+    """
+
+    # Checkpoints are periodic, not per report: a sequence orders nothing worth hiding.
+    sequence = models.PositiveIntegerField(primary_key=True)
+    at = models.DateTimeField()
+    previous_digest = models.CharField(max_length=64)
+    streams_digest = models.CharField(max_length=64)
+    digest = models.CharField(max_length=64, unique=True)
+    # {keyed stream name: [length, last hash]}; null once a newer checkpoint exists.
+    streams = models.JSONField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"audit checkpoint {self.sequence}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 import json
 import uuid
 from collections.abc import Iterable
@@ -13,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from audit.models import AuditAction, AuditEntry, AuditStreamHead
-from vault.envelope import audit_chain_digest
+from vault.envelope import audit_chain_digest, audit_head_digest
 
 GENESIS = "0" * 64
 SYSTEM_STREAM = "system"
@@ -42,6 +43,16 @@ def _digest(previous_hash: str, entry: AuditEntry) -> str:
     return audit_chain_digest(previous_hash, entry_canonical(entry))
 
 
+def _new_head_fields(stream: str) -> dict[str, Any]:
+    """A stream's first head; or, when its head row was deleted behind the application's back,
+    one that carries on after the last stored entry, unauthenticated so the stream stays marked
+    broken (issue 10), rather than a clash with the stored entries on every later action."""
+    last = AuditEntry.objects.filter(stream=stream).order_by("-position").first()
+    if last is None:
+        return {"last_hash": GENESIS, "length": 0}
+    return {"last_hash": last.entry_hash, "length": last.position, "head_mac": ""}
+
+
 @transaction.atomic
 def audit_record(
     *,
@@ -54,9 +65,11 @@ def audit_record(
 ) -> AuditEntry:
     """Append one entry. Runs inside the caller's transaction, so it commits with the change."""
     stream_key = str(stream)
-    head, _ = AuditStreamHead.objects.select_for_update().get_or_create(
-        stream=stream_key, defaults={"last_hash": GENESIS}
-    )
+    head = AuditStreamHead.objects.select_for_update().filter(stream=stream_key).first()
+    if head is None:
+        head, _ = AuditStreamHead.objects.select_for_update().get_or_create(
+            stream=stream_key, defaults=_new_head_fields(stream_key)
+        )
     if actor_kind is None:
         actor_kind = (
             AuditEntry.ActorKind.STAFF if actor is not None else AuditEntry.ActorKind.SYSTEM
@@ -78,25 +91,45 @@ def audit_record(
     entry.detail = json.loads(json.dumps(entry.detail, default=str))
     entry.entry_hash = _digest(head.last_hash, entry)
     entry.save()
+    # A head set back without the key must stay detectable: appending after it would otherwise
+    # authenticate the cut (issue 10). The workflow goes on; the stream stays marked broken.
+    head_was_authentic = head.length == 0 or head_is_authentic(head)
     head.last_hash = entry.entry_hash
     head.length = entry.position
-    head.save(update_fields=["last_hash", "length"])
+    head.head_mac = head_digest(head) if head_was_authentic else ""
+    head.save(update_fields=["last_hash", "length", "head_mac"])
     return entry
 
 
+def head_digest(head: AuditStreamHead) -> str:
+    return audit_head_digest(head.stream, head.length, head.last_hash)
+
+
+def head_is_authentic(head: AuditStreamHead) -> bool:
+    """Whether the head was written by someone holding the chain key (issue 10)."""
+    return hmac.compare_digest(head.head_mac, head_digest(head))
+
+
 def chain_is_valid(entries: Iterable[AuditEntry], *, stream: str) -> bool:
-    """Recompute the chain of one stream, in order, against the stored hashes and head."""
+    """Recompute the chain of one stream, in order, against the stored hashes and head.
+
+    The head must be authentic and name the last entry: a tail cut off with the head set back
+    to the new last entry (issue 10), or a head deleted, no longer verifies.
+    """
     previous = GENESIS
-    for expected_position, entry in enumerate(entries, start=1):
+    length = 0
+    for length, entry in enumerate(entries, start=1):
         if (
-            entry.position != expected_position
+            entry.position != length
             or entry.previous_hash != previous
             or _digest(previous, entry) != entry.entry_hash
         ):
             return False
         previous = entry.entry_hash
-    head = AuditStreamHead.objects.filter(stream=stream).values_list("last_hash", flat=True).first()
-    return previous == (head or GENESIS)
+    head = AuditStreamHead.objects.filter(stream=stream).first()
+    if head is None:
+        return length == 0
+    return head.length == length and head.last_hash == previous and head_is_authentic(head)
 
 
 def stream_entries(stream: uuid.UUID | str) -> list[AuditEntry]:

@@ -313,13 +313,33 @@ def session_unwrap(*, token: str, wrapped: bytes, report_id: object) -> bytes | 
 # --- Keyed digests for other rooms ------------------------------------------------------------
 
 
+def _audit_key(purpose: str) -> bytes:
+    return crypto.derive_subkey(decode_blind_index_key(settings.UPSTANDER_BLIND_INDEX_KEY), purpose)
+
+
 def audit_chain_digest(previous_hash: str, canonical_entry: str) -> str:
     """The audit trail's chain link: keyed, so that whoever can write to the database but holds
     no server key cannot forge a consistent chain, even by rewriting a stream and its head."""
-    chain_key = crypto.derive_subkey(
-        decode_blind_index_key(settings.UPSTANDER_BLIND_INDEX_KEY), "audit-chain"
-    )
-    return crypto.mac(chain_key, (previous_hash + canonical_entry).encode()).hex()
+    return crypto.mac(_audit_key("audit-chain"), (previous_hash + canonical_entry).encode()).hex()
+
+
+def audit_head_digest(stream: str, length: int, last_hash: str) -> str:
+    """Authenticates a stream's head: without the key nobody can write a head that stops short of
+    the real end, so cutting a stream's tail and rolling its head back shows (issue 10). A subkey
+    of its own, so that no entry hash can pass for a head's."""
+    message = f"{stream}\n{length}\n{last_hash}".encode()
+    return crypto.mac(_audit_key("audit-head"), message).hex()
+
+
+def audit_stream_tag(stream: str) -> str:
+    """What a checkpoint calls a stream: a keyed name, so that the checkpoints kept in the
+    database list no report id beside the time it was first counted."""
+    return crypto.mac(_audit_key("audit-stream-tag"), stream.encode()).hex()
+
+
+def audit_checkpoint_digest(canonical_checkpoint: str) -> str:
+    """The keyed digest of one audit checkpoint (its streams, and the checkpoint before it)."""
+    return crypto.mac(_audit_key("audit-checkpoint"), canonical_checkpoint.encode()).hex()
 
 
 def daily_pseudonym(purpose: str, value: str, *, day: str) -> str:

@@ -166,7 +166,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "purge-sent-outbox": {"task": "notifications.tasks.purge_sent_outbox", "schedule": 3600.0},
     # Daily: releases a quarter the day after it closes, and applies withdrawn statistics consents.
     "release-stats": {"task": "stats.tasks.release_stats", "schedule": 86400.0},
+    # Pins the whole audit trail outside the database: a cut or a restored copy shows (issue 10).
+    "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": 300.0},
 }
+# Where each audit checkpoint is appended: a file (best on storage the database's
+# administrators cannot rewrite) and/or syslog, a socket path or HOST:PORT over UDP.
+UPSTANDER_AUDIT_CHECKPOINT_FILE = env_str("UPSTANDER_AUDIT_CHECKPOINT_FILE")
+UPSTANDER_AUDIT_CHECKPOINT_SYSLOG = env_str("UPSTANDER_AUDIT_CHECKPOINT_SYSLOG")
 
 # --- Email ----------------------------------------------------------------------------------
 EMAIL_HOST = env_str("EMAIL_HOST")

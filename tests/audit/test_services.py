@@ -4,8 +4,6 @@ are chained with a keyed hash, and tampering, deletion or an emptied trail is de
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
-from contextlib import contextmanager
 from io import StringIO
 from typing import Any
 
@@ -16,21 +14,11 @@ from django.db import DatabaseError, connection, transaction
 from audit.models import AuditEntry, AuditStreamHead
 from audit.services import GENESIS, entry_canonical
 from demo.directory import demo_directory_create
+from tests.helpers.audit import past_the_audit_triggers
 from tests.helpers.reporter import WORKFLOW_CONSENTS, consent_change, receipt_of, sign_in
 
 pytestmark = pytest.mark.django_db
 CANARY = "CANARY-AUDIT-NARRATIVE-31337"
-
-
-@contextmanager
-def append_only_trigger_disabled() -> Iterator[None]:
-    with connection.cursor() as cursor:
-        # Deferred foreign-key checks must run first: ALTER TABLE refuses pending trigger events.
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("ALTER TABLE audit_auditentry DISABLE TRIGGER audit_entry_append_only")
-    yield
-    with connection.cursor() as cursor:
-        cursor.execute("ALTER TABLE audit_auditentry ENABLE TRIGGER audit_entry_append_only")
 
 
 def _walk(case: Any, client: Any) -> None:
@@ -69,7 +57,7 @@ def test_a_tampered_entry_breaks_the_chain(
     client = staff_api(focal_point)
     _walk(case, client)
     entry = AuditEntry.objects.filter(stream=str(case.report_id), action="case.transition").get()
-    with append_only_trigger_disabled():  # as a database superuser could
+    with past_the_audit_triggers():  # as a database superuser could
         AuditEntry.objects.filter(pk=entry.pk).update(detail={**entry.detail, "to": "closed"})
 
     assert client.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
@@ -84,7 +72,7 @@ def test_a_deleted_entry_breaks_the_chain(open_case: Any, focal_point: Any, staf
     case = open_case()
     client = staff_api(focal_point)
     _walk(case, client)
-    with append_only_trigger_disabled():
+    with past_the_audit_triggers():
         AuditEntry.objects.filter(stream=str(case.report_id), action="message.from_staff").delete()
     assert client.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
 
@@ -118,7 +106,7 @@ def test_a_whole_stream_rewritten_without_the_server_key_is_detected(
     stream = str(case.report_id)
     # An attacker with database write access drops an entry and recomputes every hash (and
     # the head) with plain SHA-256, as an unkeyed chain would allow.
-    with append_only_trigger_disabled():
+    with past_the_audit_triggers():
         AuditEntry.objects.filter(stream=stream, action="message.from_staff").delete()
         previous = GENESIS
         for position, entry in enumerate(
@@ -138,14 +126,12 @@ def test_a_whole_stream_rewritten_without_the_server_key_is_detected(
 def test_an_emptied_audit_stream_is_detected(
     open_case: Any, focal_point: Any, staff_api: Any
 ) -> None:
-    """Regression (second case-workflow review, fixed in cf4798b): a trail emptied with TRUNCATE,
-    which the append-only row triggers do not see, is detected by the API and by verify_audit_chain.
-    """
+    """Regression (second case-workflow review, fixed in cf4798b): a trail emptied (once with
+    TRUNCATE, which row triggers do not see) is detected by the API and by verify_audit_chain."""
     case = open_case()
-    with connection.cursor() as cursor:
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("TRUNCATE audit_auditentry")  # row triggers do not fire on TRUNCATE
-    AuditStreamHead.objects.all().delete()
+    with past_the_audit_triggers():  # TRUNCATE itself is refused since issue 10
+        AuditEntry.objects.all().delete()
+        AuditStreamHead.objects.all().delete()
     assert (
         staff_api(focal_point).get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
     )
@@ -171,3 +157,87 @@ def test_every_case_action_is_audited(
     )
     for expected in ("consent.granted", "message.from_reporter", "referral.made", "audit.exported"):
         assert expected in actions, expected
+
+
+def _cut_tail(stream: str, keep: int) -> None:
+    """Drop a stream's entries after the first ``keep`` and set its head back to the new last
+    entry, as someone with the database but without the server key would (issue 10)."""
+    kept = AuditEntry.objects.get(stream=stream, position=keep)
+    with past_the_audit_triggers():
+        AuditEntry.objects.filter(stream=stream, position__gt=keep).delete()
+        AuditStreamHead.objects.filter(stream=stream).update(last_hash=kept.entry_hash, length=keep)
+
+
+def test_a_tail_cut_with_its_head_set_back_is_detected(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    """Regression (issue 10): the last entries of a case's stream deleted and its head rolled
+    back to the new last entry passed both checks."""
+    case = open_case()
+    client = staff_api(focal_point)
+    _walk(case, client)
+    stream = str(case.report_id)
+    _cut_tail(stream, keep=AuditEntry.objects.filter(stream=stream).count() - 2)
+
+    assert client.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
+    err = StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("verify_audit_chain", stderr=err)
+    assert exited.value.code == 1
+    assert stream in err.getvalue()
+
+
+def test_a_deleted_head_row_is_detected(open_case: Any, focal_point: Any, staff_api: Any) -> None:
+    """Regression (issue 10)."""
+    case = open_case()
+    with past_the_audit_triggers():
+        AuditStreamHead.objects.filter(stream=str(case.report_id)).delete()
+    assert (
+        staff_api(focal_point).get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is False
+    )
+    with pytest.raises(SystemExit):
+        call_command("verify_audit_chain", stderr=StringIO())
+
+
+@pytest.mark.parametrize(
+    "table", ["audit_auditentry", "audit_auditstreamhead", "audit_auditcheckpoint"]
+)
+def test_the_database_refuses_to_truncate_an_audit_table(
+    open_case: Any, table: str, settings: Any, tmp_path: Any
+) -> None:
+    """Regression (issue 10): TRUNCATE, which row triggers do not see, emptied the trail."""
+    settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.log")
+    open_case()
+    call_command("audit_checkpoint", stdout=StringIO())
+    with connection.cursor() as cursor:
+        # Pending deferred foreign-key checks would refuse the TRUNCATE first.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        with pytest.raises(DatabaseError, match="cannot be truncated"), transaction.atomic():
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    assert AuditEntry.objects.exists()
+    assert AuditStreamHead.objects.exists()
+
+
+def test_the_database_refuses_to_delete_a_head_or_set_it_back(open_case: Any) -> None:
+    """Regression (issue 10): the application keeps UPDATE on heads, so the database lets a
+    head move only to the entry appended after it."""
+    case = open_case()
+    stream = str(case.report_id)
+    head = AuditStreamHead.objects.get(stream=stream)
+    first = AuditEntry.objects.get(stream=stream, position=1)
+    assert head.length > 1
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditStreamHead.objects.filter(stream=stream).delete()
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditStreamHead.objects.filter(stream=stream).update(last_hash=first.entry_hash, length=1)
+    with pytest.raises(DatabaseError), transaction.atomic():
+        AuditStreamHead.objects.filter(stream=stream).update(length=head.length + 1)
+    assert AuditStreamHead.objects.get(stream=stream).length == head.length
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_transactional_test_still_flushes_the_audit_tables(open_case: Any) -> None:
+    """The test suite's flush truncates every table at teardown: it passes the refusal only
+    because the suite's superuser runs it in replica mode (tests/conftest.py)."""
+    open_case()
+    assert AuditEntry.objects.exists()

@@ -1,0 +1,260 @@
+"""Audit checkpoints (``audit.checkpoints``, issue 10): every stream pinned under the chain key,
+exported outside the database, so that a trail cut, emptied or restored from an older copy no
+longer reaches the last exported checkpoint and ``verify_audit_chain`` says so."""
+
+from __future__ import annotations
+
+import re
+import socket
+from io import StringIO
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from audit.checkpoints import MARKER, exported_checkpoints_read
+from audit.models import AuditAction, AuditCheckpoint, AuditEntry, AuditStreamHead
+from audit.services import SYSTEM_STREAM, audit_record
+from audit.tasks import audit_checkpoint
+from tests.helpers.audit import past_the_audit_triggers
+
+pytestmark = pytest.mark.django_db
+LINE = re.compile(
+    rf"^{MARKER} v1 sequence=[0-9]+ at=\d{{4}}-\d\d-\d\dT\d\d:\d\d:\d\dZ "
+    r"previous=[0-9a-f]{64} digest=[0-9a-f]{64}$"
+)
+
+
+@pytest.fixture
+def export_file(settings: Any, tmp_path: Path) -> Path:
+    path = tmp_path / "audit-checkpoints.log"
+    settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = str(path)
+    return path
+
+
+def _checkpoint() -> None:
+    call_command("audit_checkpoint", stdout=StringIO())
+
+
+def _verify() -> tuple[int, str]:
+    out, err = StringIO(), StringIO()
+    try:
+        call_command("verify_audit_chain", stdout=out, stderr=err)
+    except SystemExit as exited:
+        return int(str(exited.code)), err.getvalue()
+    return 0, out.getvalue()
+
+
+def _verify_refuses() -> str:
+    code, message = _verify()
+    assert code == 1
+    return message
+
+
+def _staff_sign_ins(user: Any, count: int) -> None:
+    for _ in range(count):
+        audit_record(stream=SYSTEM_STREAM, action=AuditAction.STAFF_LOGIN, actor=user)
+
+
+def test_the_checkpoint_command_appends_a_line_chained_to_the_one_before(
+    export_file: Path, open_case: Any
+) -> None:
+    open_case()
+    _checkpoint()
+    open_case()
+    _checkpoint()
+
+    lines = export_file.read_text().splitlines()
+    assert len(lines) == 2
+    assert all(LINE.match(line) for line in lines)
+    first, second = exported_checkpoints_read(export_file)
+    assert (first.sequence, second.sequence) == (1, 2)
+    assert second.previous_digest == first.digest
+    # Only the latest checkpoint keeps its per-stream detail.
+    stored = AuditCheckpoint.objects.order_by("sequence")
+    assert [(each.sequence, each.streams is None) for each in stored] == [(1, True), (2, False)]
+    assert _verify()[0] == 0
+
+
+def test_an_exported_checkpoint_names_no_stream_and_counts_nothing(
+    export_file: Path, open_case: Any
+) -> None:
+    """A report id, or a count of streams every few minutes, would date submissions."""
+    cases = [open_case(), open_case()]
+    _checkpoint()
+    line = export_file.read_text()
+    for case in cases:
+        assert str(case.report_id) not in line
+    stored = AuditCheckpoint.objects.get()
+    assert stored.streams is not None
+    assert not any(str(case.report_id) in str(stored.streams) for case in cases)
+    # The sequence, the time and two digests: nothing else, no count of streams.
+    assert LINE.match(line.strip())
+
+
+def test_an_emptied_system_stream_is_detected_against_the_checkpoint(
+    export_file: Path, focal_point: Any, open_case: Any
+) -> None:
+    """Regression (issue 10): the system stream, which no row requires, could be emptied
+    (entries and head) and verify_audit_chain still said intact."""
+    open_case()
+    _staff_sign_ins(focal_point, 3)
+    _checkpoint()
+    with past_the_audit_triggers():
+        AuditEntry.objects.filter(stream=SYSTEM_STREAM).delete()
+        AuditStreamHead.objects.filter(stream=SYSTEM_STREAM).delete()
+
+    assert "1 stream(s) counted in checkpoint 1 are gone" in _verify_refuses()
+
+
+def test_a_stream_cut_and_given_back_an_earlier_authentic_head_is_caught_by_the_checkpoint(
+    export_file: Path, focal_point: Any, staff_api: Any, open_case: Any
+) -> None:
+    """Regression (issue 10): a head row seen earlier is authentic; only the checkpoint can
+    tell that the stream once went further."""
+    case = open_case()
+    stream = str(case.report_id)
+    earlier = AuditStreamHead.objects.get(stream=stream)
+    client = staff_api(focal_point)
+    client.post(f"/api/v1/cases/{case.id}/transitions/acknowledge", {}, format="json")
+    _checkpoint()
+    with past_the_audit_triggers():
+        AuditEntry.objects.filter(stream=stream, position__gt=earlier.length).delete()
+        AuditStreamHead.objects.filter(stream=stream).update(
+            last_hash=earlier.last_hash, length=earlier.length, head_mac=earlier.head_mac
+        )
+
+    assert client.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is True
+    assert f"stream {stream} no longer reaches checkpoint 1" in _verify_refuses()
+
+
+def test_a_restored_older_copy_of_the_audit_tables_is_detected(
+    export_file: Path, focal_point: Any, open_case: Any
+) -> None:
+    """Regression (issue 10): an administrator restores every audit table as it was at an
+    earlier checkpoint; the copy is consistent in itself, but the exported line is not in it."""
+    open_case()
+    _staff_sign_ins(focal_point, 1)
+    _checkpoint()
+    entries, heads = list(AuditEntry.objects.all()), list(AuditStreamHead.objects.all())
+    checkpoints = list(AuditCheckpoint.objects.all())
+    open_case()
+    _staff_sign_ins(focal_point, 2)
+    _checkpoint()
+
+    with past_the_audit_triggers():
+        AuditEntry.objects.all().delete()
+        AuditStreamHead.objects.all().delete()
+        AuditCheckpoint.objects.all().delete()
+        AuditEntry.objects.bulk_create(entries)
+        AuditStreamHead.objects.bulk_create(heads)
+        AuditCheckpoint.objects.bulk_create(checkpoints)
+
+    assert "checkpoint 2, the last exported, is not the one in the database" in _verify_refuses()
+    # Nor can a new checkpoint make the restored copy the new normal.
+    with pytest.raises(CommandError, match="No checkpoint written"):
+        _checkpoint()
+    assert len(export_file.read_text().splitlines()) == 2
+
+
+def test_no_checkpoint_is_written_over_a_trail_cut_since_the_last(
+    export_file: Path, focal_point: Any, open_case: Any
+) -> None:
+    open_case()
+    _staff_sign_ins(focal_point, 3)
+    _checkpoint()
+    with past_the_audit_triggers():
+        AuditEntry.objects.filter(stream=SYSTEM_STREAM, position=3).delete()
+        AuditStreamHead.objects.filter(stream=SYSTEM_STREAM).delete()
+
+    with pytest.raises(CommandError, match="No checkpoint written"):
+        _checkpoint()
+    assert AuditCheckpoint.objects.count() == 1
+    assert len(export_file.read_text().splitlines()) == 1
+
+
+def test_a_broken_checkpoint_chain_is_detected(export_file: Path, open_case: Any) -> None:
+    open_case()
+    _checkpoint()
+    _checkpoint()
+    with past_the_audit_triggers():
+        AuditCheckpoint.objects.filter(sequence=1).update(previous_digest="f" * 64)
+    assert "stored checkpoint chain is broken at checkpoint 1" in _verify_refuses()
+
+
+def test_an_exported_copy_whose_lines_do_not_follow_each_other_is_detected(
+    export_file: Path, open_case: Any
+) -> None:
+    open_case()
+    _checkpoint()
+    _checkpoint()
+    first, second = export_file.read_text().splitlines()
+    export_file.write_text(f"{second}\n{first}\n")
+    assert "exported checkpoint chain is broken" in _verify_refuses()
+
+
+def test_a_deleted_exported_copy_is_detected(export_file: Path, open_case: Any) -> None:
+    open_case()
+    _checkpoint()
+    export_file.unlink()
+    assert "the exported copy holds none of the 1 checkpoints" in _verify_refuses()
+
+
+def test_a_copy_collected_elsewhere_can_be_checked_against(
+    export_file: Path, open_case: Any, tmp_path: Path, settings: Any
+) -> None:
+    """With syslog only, verify_audit_chain is given the collected lines."""
+    open_case()
+    _checkpoint()
+    collected = tmp_path / "collected.log"
+    collected.write_text(f"Nov 26 10:00:00 host upstander: {export_file.read_text()}")
+    settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = ""
+    out = StringIO()
+    call_command("verify_audit_chain", "--checkpoint-file", str(collected), stdout=out)
+    assert "intact" in out.getvalue()
+    assert "Not checked" not in out.getvalue()
+
+
+def test_a_failed_export_stores_no_checkpoint(settings: Any, tmp_path: Path) -> None:
+    settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = str(tmp_path / "missing-directory" / "log")
+    with pytest.raises(CommandError):
+        _checkpoint()
+    assert not AuditCheckpoint.objects.exists()
+
+
+def test_without_an_export_target_no_checkpoint_is_written(settings: Any) -> None:
+    settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = ""
+    settings.UPSTANDER_AUDIT_CHECKPOINT_SYSLOG = ""
+    with pytest.raises(CommandError, match="UPSTANDER_AUDIT_CHECKPOINT_FILE"):
+        _checkpoint()
+    assert not AuditCheckpoint.objects.exists()
+
+
+def test_checkpoints_can_go_to_syslog(settings: Any, open_case: Any) -> None:
+    open_case()
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        receiver.bind(("127.0.0.1", 0))
+        receiver.settimeout(5)
+        settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = ""
+        settings.UPSTANDER_AUDIT_CHECKPOINT_SYSLOG = f"127.0.0.1:{receiver.getsockname()[1]}"
+        _checkpoint()
+        received = receiver.recv(4096).decode()
+    finally:
+        receiver.close()
+    assert received.startswith("<")  # a syslog priority
+    assert f"{MARKER} v1 sequence=1 " in received
+    assert AuditCheckpoint.objects.get().digest in received
+
+
+def test_beat_writes_a_checkpoint_every_few_minutes(export_file: Path, open_case: Any) -> None:
+    open_case()
+    schedule = {
+        entry["task"]: entry["schedule"] for entry in django_settings.CELERY_BEAT_SCHEDULE.values()
+    }
+    assert schedule["audit.tasks.audit_checkpoint"] == 300.0
+    assert audit_checkpoint() == 1
+    assert len(export_file.read_text().splitlines()) == 1

@@ -16,6 +16,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from audit.checkpoints import MARKER, exported_checkpoints_read
+from audit.checks import check_audit_checkpoint_target
 from audit.models import AuditAction, AuditCheckpoint, AuditEntry, AuditStreamHead
 from audit.services import SYSTEM_STREAM, audit_record
 from audit.tasks import audit_checkpoint
@@ -258,3 +259,11 @@ def test_beat_writes_a_checkpoint_every_few_minutes(export_file: Path, open_case
     assert schedule["audit.tasks.audit_checkpoint"] == 300.0
     assert audit_checkpoint() == 1
     assert len(export_file.read_text().splitlines()) == 1
+
+
+def test_a_deployment_without_an_export_target_is_warned(settings: Any) -> None:
+    settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = ""
+    settings.UPSTANDER_AUDIT_CHECKPOINT_SYSLOG = ""
+    assert [message.id for message in check_audit_checkpoint_target()] == ["audit.W001"]
+    settings.UPSTANDER_AUDIT_CHECKPOINT_SYSLOG = "/dev/log"
+    assert check_audit_checkpoint_target() == []

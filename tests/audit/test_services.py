@@ -4,15 +4,17 @@ are chained with a keyed hash, and tampering, deletion or an emptied trail is de
 from __future__ import annotations
 
 import hashlib
+import importlib
 from io import StringIO
 from typing import Any
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditEntry, AuditStreamHead
-from audit.services import GENESIS, entry_canonical
+from audit.services import GENESIS, entry_canonical, stream_is_valid
 from demo.directory import demo_directory_create
 from tests.helpers.audit import past_the_audit_triggers
 from tests.helpers.reporter import WORKFLOW_CONSENTS, consent_change, receipt_of, sign_in
@@ -241,3 +243,17 @@ def test_a_transactional_test_still_flushes_the_audit_tables(open_case: Any) -> 
     because the suite's superuser runs it in replica mode (tests/conftest.py)."""
     open_case()
     assert AuditEntry.objects.exists()
+
+
+def test_the_migration_authenticates_the_heads_already_stored(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    """Migration 0004 (issue 10) gives every existing head its keyed digest, so that a trail
+    written before it still verifies afterwards."""
+    migration = importlib.import_module("audit.migrations.0004_checkpoints")
+    case = open_case()
+    with past_the_audit_triggers():
+        AuditStreamHead.objects.update(head_mac="")
+        assert not stream_is_valid(case.report_id)
+        migration.heads_authenticate(django_apps, None)
+    assert stream_is_valid(case.report_id)

@@ -110,8 +110,8 @@ def head_is_authentic(head: AuditStreamHead) -> bool:
     return hmac.compare_digest(head.head_mac, head_digest(head))
 
 
-def chain_is_valid(entries: Iterable[AuditEntry], *, stream: str) -> bool:
-    """Recompute the chain of one stream, in order, against the stored hashes and head.
+def chain_is_valid(entries: Iterable[AuditEntry], *, head: AuditStreamHead | None) -> bool:
+    """Recompute the chain of one stream, in order, against the stored hashes and its head.
 
     The head must be authentic and name the last entry: a tail cut off with the head set back
     to the new last entry (issue 10), or a head deleted, no longer verifies.
@@ -126,7 +126,6 @@ def chain_is_valid(entries: Iterable[AuditEntry], *, stream: str) -> bool:
         ):
             return False
         previous = entry.entry_hash
-    head = AuditStreamHead.objects.filter(stream=stream).first()
     if head is None:
         return length == 0
     return head.length == length and head.last_hash == previous and head_is_authentic(head)
@@ -136,7 +135,11 @@ def stream_entries(stream: uuid.UUID | str) -> list[AuditEntry]:
     return list(AuditEntry.objects.filter(stream=str(stream)).order_by("position"))
 
 
+@transaction.atomic
 def stream_is_valid(stream: uuid.UUID | str) -> bool:
+    # The head is locked before the entries are read, so an entry appended in between cannot
+    # make an intact stream look cut.
+    head = AuditStreamHead.objects.select_for_update().filter(stream=str(stream)).first()
     entries = stream_entries(stream)
     # Every report's stream starts with its submission: an empty one, or one that starts
     # elsewhere, was emptied and begun again.
@@ -144,4 +147,4 @@ def stream_is_valid(stream: uuid.UUID | str) -> bool:
         str(stream) != SYSTEM_STREAM and entries[0].action != AuditAction.REPORT_SUBMITTED
     ):
         return False
-    return chain_is_valid(entries, stream=str(stream))
+    return chain_is_valid(entries, head=head)

@@ -267,3 +267,16 @@ def test_a_deployment_without_an_export_target_is_warned(settings: Any) -> None:
     assert [message.id for message in check_audit_checkpoint_target()] == ["audit.W001"]
     settings.UPSTANDER_AUDIT_CHECKPOINT_SYSLOG = "/dev/log"
     assert check_audit_checkpoint_target() == []
+
+
+def test_a_new_export_file_begun_with_the_last_line_carries_on(
+    export_file: Path, open_case: Any
+) -> None:
+    """The README's way to start a new file: only the last line and what follows matter."""
+    open_case()
+    _checkpoint()
+    _checkpoint()
+    export_file.write_text(export_file.read_text().splitlines()[-1] + "\n")
+    _checkpoint()
+    assert [each.sequence for each in exported_checkpoints_read(export_file)] == [2, 3]
+    assert _verify()[0] == 0

@@ -280,3 +280,24 @@ def test_a_new_export_file_begun_with_the_last_line_carries_on(
     _checkpoint()
     assert [each.sequence for each in exported_checkpoints_read(export_file)] == [2, 3]
     assert _verify()[0] == 0
+
+
+def test_a_forged_line_in_the_exported_copy_fails_the_check(
+    export_file: Path, open_case: Any
+) -> None:
+    open_case()
+    _checkpoint()
+    with export_file.open("a") as exported:
+        exported.write(f"{MARKER} v1 sequence=2 at=yesterday previous=0 digest=0\n")
+    assert "not a checkpoint this service wrote" in _verify_refuses()
+    with pytest.raises(CommandError, match="not a checkpoint this service wrote"):
+        _checkpoint()
+
+
+@pytest.mark.parametrize("target", ["no-port", "host:", "host:port", "/nonexistent/socket"])
+def test_a_bad_syslog_target_stores_no_checkpoint(settings: Any, target: str) -> None:
+    settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = ""
+    settings.UPSTANDER_AUDIT_CHECKPOINT_SYSLOG = target
+    with pytest.raises(CommandError):
+        _checkpoint()
+    assert not AuditCheckpoint.objects.exists()

@@ -301,3 +301,20 @@ def test_a_bad_syslog_target_stores_no_checkpoint(settings: Any, target: str) ->
     with pytest.raises(CommandError):
         _checkpoint()
     assert not AuditCheckpoint.objects.exists()
+
+
+def test_no_checkpoint_pins_a_head_set_back_without_the_key(
+    export_file: Path, focal_point: Any, open_case: Any
+) -> None:
+    """A first checkpoint has nothing to compare with: it still refuses a forged head."""
+    open_case()
+    _staff_sign_ins(focal_point, 3)
+    kept = AuditEntry.objects.get(stream=SYSTEM_STREAM, position=2)
+    with past_the_audit_triggers():
+        AuditEntry.objects.filter(stream=SYSTEM_STREAM, position=3).delete()
+        AuditStreamHead.objects.filter(stream=SYSTEM_STREAM).update(
+            last_hash=kept.entry_hash, length=2
+        )
+    with pytest.raises(CommandError, match="No checkpoint written"):
+        _checkpoint()
+    assert not export_file.exists()

@@ -21,6 +21,7 @@ from config.settings.environment import (
     env_str,
     resolve_secrets,
 )
+from core.client_address import trusted_proxy_networks
 from vault.keyring import decode_blind_index_key, parse_keyring
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -219,9 +220,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and its X-Forwarded-For for
-# the receipt-guessing throttle (which keeps only a daily-keyed hash of the address).
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto.
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+# The proxies (addresses or CIDR blocks) whose X-Forwarded-For the guessing and submission
+# limits believe (core.client_address); anyone else's is ignored, so no client can pick the
+# address it is counted under.
+UPSTANDER_TRUSTED_PROXIES = env_list("UPSTANDER_TRUSTED_PROXIES", [])
+trusted_proxy_networks(UPSTANDER_TRUSTED_PROXIES)  # a malformed entry stops start-up, named
+if not DEBUG and BEHIND_TLS_PROXY and not UPSTANDER_TRUSTED_PROXIES:
+    # Every client would be counted as the proxy: one guesser would lock everyone out.
+    raise ImproperlyConfigured(
+        "UPSTANDER_TRUSTED_PROXIES is not set although BEHIND_TLS_PROXY is. List the proxy's "
+        "address as this server sees it (e.g. the Docker network's gateway)."
+    )
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

@@ -76,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it logs, without time or address, the failures every layer below answered.
+    "core.reporter_errors.ReporterErrorLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -318,14 +320,27 @@ SUBMISSIONS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_SUBMISSIONS_PER_CLIEN
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"drop_reporter_activity": {"()": "core.logging_filters.DropReporterActivity"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # No time: these lines are about reporters' requests, and carry their day only.
+        "undated": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {
+        "drop_reporter_activity": {"()": "core.logging_filters.DropReporterActivity"},
+        "scrub_addresses": {"()": "core.logging_filters.ScrubAddresses"},
+    },
     "handlers": {
-        # Every handler drops reporters' activity: a timed line would date a submission.
+        # Every timed handler drops reporters' activity: a timed line would date a submission.
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["drop_reporter_activity"],
+            "filters": ["drop_reporter_activity", "scrub_addresses"],
+        },
+        # Reporter-side failures (core.reporter_errors): path class, status and day, no time.
+        "reporter_errors": {
+            "class": "logging.StreamHandler",
+            "formatter": "undated",
+            "filters": ["scrub_addresses"],
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
@@ -339,6 +354,11 @@ LOGGING = {
         "kombu.connection": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # "Task received" lines would likewise time-stamp work that follows a submission.
         "celery.worker.strategy": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "upstander.reporter_errors": {
+            "handlers": ["reporter_errors"],
+            "level": "WARNING",
+            "propagate": False,
+        },
     },
 }
 

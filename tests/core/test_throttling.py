@@ -279,3 +279,24 @@ def test_counter_names_hold_neither_the_address_nor_the_username() -> None:
     names = b" ".join(store.scan_iter())
     assert b"203.0.113.45" not in names
     assert b"fp_one" not in names
+
+
+def test_without_redis_the_demos_in_process_cache_limits_and_gives_back_alike(
+    settings: Any,
+) -> None:
+    # The embedded default (no REDIS_URL) keeps the counters in the process's own cache.
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        request = _client_request()
+        attempt_succeeded(attempt_start(request, scope="receipt"))
+        for _ in range(MAX_FAILURES):
+            assert attempt_start(request, scope="receipt").retry_after is None
+        refused = attempt_start(request, scope="receipt").retry_after
+        submission_made(request, scope="intake")
+        waits = submissions_retry_after(request, scope="intake")
+
+    assert refused is not None
+    assert 0 < refused <= WINDOW_SECONDS
+    assert waits is not None

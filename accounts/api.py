@@ -20,8 +20,6 @@ from accounts.selectors import (
 )
 from accounts.services import (
     STAFF_TOKEN_LIFETIME,
-    OtpRefusedError,
-    PasswordRefusedError,
     staff_enrol,
     staff_invitation_resend,
     staff_token_issue,
@@ -30,7 +28,7 @@ from accounts.services import (
 )
 from core.api_errors import ApiError
 from core.errors import InvalidInputError, NotFoundError
-from core.throttling import attempt_failed, attempts_retry_after
+from core.throttling import attempt_start, attempt_succeeded
 
 
 class EntityListApi(APIView):
@@ -67,16 +65,17 @@ class AuthTokenApi(APIView):
         responses={200: OpenApiResponse(description="token, expires_in, role")},
     )
     def post(self, request: Request) -> Response:
-        retry_after = attempts_retry_after(request, scope="staff-login")
-        if retry_after is not None:
+        data = request.data if isinstance(request.data, dict) else {}
+        username, password, otp = (str(data.get(k) or "") for k in ("username", "password", "otp"))
+        # Counted as failed until it succeeds, per address and per account (core.throttling).
+        attempt = attempt_start(request, scope="staff-login", account=username[:150])
+        if attempt.retry_after is not None:
             raise ApiError(
                 status_code=429,
                 code="rate_limited",
                 detail=_("Too many attempts. Wait and try again."),
-                retry_after=retry_after,
+                retry_after=attempt.retry_after,
             )
-        data = request.data if isinstance(request.data, dict) else {}
-        username, password, otp = (str(data.get(k) or "") for k in ("username", "password", "otp"))
         if not username or not password:
             raise InvalidInputError(
                 {
@@ -85,14 +84,10 @@ class AuthTokenApi(APIView):
                     if not data.get(k)
                 }
             )
-        try:
-            token, user = staff_token_issue(
-                username=username[:150], password=password[:200], otp=otp[:12]
-            )
-        except (PasswordRefusedError, OtpRefusedError):
-            # Counted, not translated: the refusal itself is answered like any other.
-            attempt_failed(request, scope="staff-login")
-            raise
+        token, user = staff_token_issue(
+            username=username[:150], password=password[:200], otp=otp[:12]
+        )
+        attempt_succeeded(attempt)
         return Response(
             {
                 "token": token,

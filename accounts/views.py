@@ -27,7 +27,7 @@ from accounts.services import (
     staff_verify_credentials,
 )
 from core.errors import ServiceUnavailableError
-from core.throttling import attempt_failed, attempts_retry_after
+from core.throttling import attempt_start, attempt_succeeded
 
 
 def staff_permissions(request: HttpRequest) -> dict[str, bool]:
@@ -61,15 +61,20 @@ def staff_login(request: HttpRequest) -> HttpResponse:
     context: dict[str, Any] = {}
     if request.method == "POST":
         try:
-            retry_after = attempts_retry_after(request, scope="staff-login")
+            # Counted as failed until it succeeds, per address and per account.
+            attempt = attempt_start(
+                request, scope="staff-login", account=request.POST.get("username", "")[:150]
+            )
         except ServiceUnavailableError as unavailable:
             context["error"] = unavailable.page_message()
             response = render(request, "accounts/login.html", context, status=unavailable.status)
             response["Retry-After"] = str(unavailable.retry_after)
             return response
-        if retry_after is not None:
+        if attempt.retry_after is not None:
             context["error"] = _("Too many attempts. Wait a few minutes and try again.")
-            return render(request, "accounts/login.html", context, status=429)
+            response = render(request, "accounts/login.html", context, status=429)
+            response["Retry-After"] = str(attempt.retry_after)
+            return response
         try:
             user, device = staff_verify_credentials(
                 username=request.POST.get("username", "")[:150],
@@ -77,9 +82,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
                 otp=request.POST.get("otp", "")[:12],
             )
         except (PasswordRefusedError, OtpRefusedError) as error:
-            attempt_failed(request, scope="staff-login")
             context["error"] = error.page_message()
             return render(request, "accounts/login.html", context, status=error.status)
+        attempt_succeeded(attempt)
         login(request, user)
         otp_login(request, device)
         staff_login_audit(user=user, via="web")

@@ -7,7 +7,9 @@ reporter's paths are therefore not logged at all by Django's request loggers or 
 
 from __future__ import annotations
 
+import ipaddress
 import logging
+import re
 
 REPORTER_PATH_PREFIXES = (
     "/report/",
@@ -37,3 +39,46 @@ class DropReporterActivity(logging.Filter):
         args = record.args if isinstance(record.args, tuple) else ()
         texts = [arg for arg in args if isinstance(arg, str)] + [str(record.msg)]
         return not any(is_reporter_path(token) for text in texts for token in text.split())
+
+
+# Dotted quads (valid or not: over-scrubbing costs nothing), and runs of hex digits, dots and
+# at least two colons, each replaced only if it reads as an IPv6 address (a time such as
+# 10:23:37 is left alone). A run may end in the text's own colon or full stop ("ip=::1: ...").
+_IPV4 = re.compile(r"(?<![\d.])\d{1,3}(?:\.\d{1,3}){3}(?![\d.])")
+_IPV6_RUN = re.compile(r"[0-9A-Fa-f.]*(?::[0-9A-Fa-f.]*){2,}(?:%[0-9A-Za-z]+)?")
+ADDRESS_MARK = "[address]"
+
+
+def _ipv6_or_kept(match: re.Match[str]) -> str:
+    run = match.group(0)
+    for candidate in (run, run.rstrip(":.")):
+        try:
+            ipaddress.IPv6Address(candidate.partition("%")[0])
+        except ValueError:
+            continue
+        return ADDRESS_MARK + run[len(candidate) :]
+    return run
+
+
+def scrub_addresses(text: str) -> str:
+    """``text`` with every IP address replaced by ``[address]``."""
+    return _IPV4.sub(ADDRESS_MARK, _IPV6_RUN.sub(_ipv6_or_kept, text))
+
+
+class ScrubAddresses(logging.Filter):
+    """Removes IP addresses from a record's message and traceback.
+
+    For loggers whose messages are written by libraries (gunicorn's "Invalid request from
+    ip=..."): the address is replaced, the line kept, so the operator still learns what failed.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = scrub_addresses(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = scrub_addresses(record.exc_text)
+        if record.stack_info:
+            record.stack_info = scrub_addresses(record.stack_info)
+        return True

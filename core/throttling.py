@@ -1,71 +1,122 @@
 """Slowing down guessing (receipts, staff passwords) and ballot stuffing (reports, "not ready"
 answers) without keeping anyone's address.
 
-Failed attempts, and successful submissions, are counted per scope in the cache (Redis in
-production) under a keyed hash of the client address. The key changes every day and lives only
-in memory-derived form, the counter expires after its window, and nothing reaches the database
-or the logs.
+Attempts and submissions are counted per scope in the cache (Redis in production) under a
+pseudonym of the client (``core.client_address``) keyed with the day's throttle secret. That
+secret is random, lives only in Redis (created once with SET NX by whichever worker needs it
+first, so every worker shares it) and expires at midnight UTC; it is never derived from
+``SECRET_KEY`` or any other server key. So the counters' names say nothing about who made them,
+and once the day is over nobody, not even whoever holds every server key and an old copy of
+Redis, can test an address against them. Nothing reaches the database or the logs.
+
+An attempt is counted before it is judged (``attempt_start``): the counter is incremented
+atomically and the attempt proceeds only if the new count is within the limit, so a burst of
+parallel guesses gets exactly the limit, never one per worker thread. A successful attempt gives
+its unit back (``attempt_succeeded``): only failures use up the budget (issue 10).
+
+Staff sign-in is also counted per account, whatever the address, so that many addresses cannot
+share out the guessing of one password. That limit is four times the per-address one: an
+attacker who wants to lock a focal point out must come from several addresses and keep at it,
+and the lock ends with the window (fixed from the first failure, not extended by later ones),
+while one person mistyping from their own desk meets their address's limit long before it.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+import secrets
+import time
+from contextlib import suppress
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.http import HttpRequest
 from django.utils import timezone
 
+from core.client_address import client_address
 from core.errors import ServiceUnavailableError
-from vault.envelope import daily_pseudonym
+from vault.envelope import client_pseudonym
 
 logger = logging.getLogger(__name__)
 
 MAX_FAILURES = 5
+# Failed staff sign-ins for one account from all addresses together (see the module's docstring).
+MAX_ACCOUNT_FAILURES = 4 * MAX_FAILURES
 WINDOW_SECONDS = 15 * 60
 
 # Successful submissions per client: ``settings.SUBMISSIONS_PER_CLIENT_PER_DAY`` in a day. The
 # bucket's pseudonym also changes at midnight UTC, so a count never outlives its day.
 SUBMISSIONS_WINDOW_SECONDS = 24 * 60 * 60
 
+# The name of the day's secret in the cache (the secret itself is random: see _secret).
+DAY_KEY_NAME = "throttle-day-key"
 
-def _client_address(request: HttpRequest) -> str:
-    if getattr(settings, "BEHIND_TLS_PROXY", False):
-        forwarded: str = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            # The proxy appends the address it saw: the last entry is the one it vouches for.
-            return forwarded.split(",")[-1].strip()
-    address: str = request.META.get("REMOTE_ADDR", "")
-    return address
+# One round trip, atomic in Redis: the count after this attempt and the seconds its window has
+# left. The window starts with the first unit (EXPIRE when the key has none), so later attempts
+# never extend it; a key left without expiry by an older writer is given one here.
+_COUNT_SCRIPT = """
+local counted = redis.call('INCR', KEYS[1])
+if redis.call('TTL', KEYS[1]) < 0 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
+return {counted, redis.call('TTL', KEYS[1])}
+"""
+# Giving a unit back must not recreate a counter that expired meanwhile (it would never expire).
+_GIVE_BACK_SCRIPT = """
+if redis.call('EXISTS', KEYS[1]) == 1 then return redis.call('DECR', KEYS[1]) end
+return 0
+"""
 
 
-def _bucket(request: HttpRequest, scope: str, counted: str = "failures") -> str:
-    pseudonym = daily_pseudonym(
-        "attempt-throttle", _client_address(request), day=timezone.now().date().isoformat()
-    )
-    return f"{scope}-{counted}:{pseudonym}"
+@dataclass(frozen=True)
+class Attempt:
+    """An attempt already counted as failed in each of ``counters`` until it succeeds.
+
+    ``retry_after`` is set when the attempt is refused: seconds until the full counter's window
+    ends. A refused attempt holds no unit to give back.
+    """
+
+    counters: tuple[str, ...]
+    retry_after: int | None = None
 
 
-def attempts_retry_after(request: HttpRequest, *, scope: str) -> int | None:
-    """Seconds to wait before another attempt, or ``None`` if attempts are allowed.
+def attempt_start(request: HttpRequest, *, scope: str, account: str | None = None) -> Attempt:
+    """Count this attempt against the client (and ``account``, a staff username as typed) and
+    say whether it may go ahead.
 
-    Raises ``ServiceUnavailableError`` when the counters cannot be read: without them guessing
+    Raises ``ServiceUnavailableError`` when the counters cannot be reached: without them guessing
     would be unlimited, so the attempt is refused for a moment instead (never a 500).
     """
-    failures, window_ends = _read(_bucket(request, scope), MAX_FAILURES, scope)
-    if failures < MAX_FAILURES:
-        return None
-    remaining = int(window_ends - timezone.now().timestamp())
-    return max(remaining, 1) if window_ends else WINDOW_SECONDS
-
-
-def attempt_failed(request: HttpRequest, *, scope: str) -> None:
     try:
-        _count(_bucket(request, scope), window=WINDOW_SECONDS)
+        secret = _secret()
+        by_address = _name(secret, scope, "failures", client_address(request))
+        counted, seconds_left = _count(by_address, window=WINDOW_SECONDS)
+        if counted > MAX_FAILURES:
+            return Attempt(counters=(), retry_after=seconds_left)
+        if account is None:
+            return Attempt(counters=(by_address,))
+        by_account = _name(secret, scope, "account-failures", account.strip().casefold())
+        counted, seconds_left = _count(by_account, window=WINDOW_SECONDS)
+        if counted > MAX_ACCOUNT_FAILURES:
+            # The password was never tried: this client's own budget is left as it was.
+            _give_back(by_address)
+            return Attempt(counters=(), retry_after=seconds_left)
     except Exception:
-        # The check before this attempt succeeded; a counter lost now only errs by one.
-        logger.warning("Attempt counters unavailable; a failed %s attempt was not counted.", scope)
+        logger.warning("Attempt counters unavailable; a %s attempt is refused for now.", scope)
+        raise ServiceUnavailableError from None
+    return Attempt(counters=(by_address, by_account))
+
+
+def attempt_succeeded(attempt: Attempt) -> None:
+    """Give back the units a successful attempt held: only failures use up the budget."""
+    try:
+        for counter in attempt.counters:
+            _give_back(counter)
+    except Exception:
+        # The attempt succeeded; a unit kept now only errs by one, towards caution.
+        logger.warning("Attempt counters unavailable; a successful attempt stays counted.")
 
 
 def submissions_retry_after(request: HttpRequest, *, scope: str) -> int | None:
@@ -73,45 +124,106 @@ def submissions_retry_after(request: HttpRequest, *, scope: str) -> int | None:
 
     Only successful submissions count (``submission_made``): a form sent back for corrections
     costs nothing. Raises ``ServiceUnavailableError`` when the counters cannot be read, as
-    ``attempts_retry_after`` does; a door that must never refuse for that (intake) catches it.
+    ``attempt_start`` does; a door that must never refuse for that (intake) catches it.
     """
     limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY))
-    made, window_ends = _read(_bucket(request, scope, "submissions"), limit, scope)
+    try:
+        name = _name(_secret(), scope, "submissions", client_address(request))
+        made, seconds_left = _read(name)
+    except Exception:
+        logger.warning("Counters unavailable; the %s limit is not known for now.", scope)
+        raise ServiceUnavailableError from None
     if made < limit:
         return None
-    now = timezone.now()
-    # The bucket is the day's: tomorrow's pseudonym starts a new count, whatever is left here.
-    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
-    ends = min(window_ends or now.timestamp() + SUBMISSIONS_WINDOW_SECONDS, tomorrow.timestamp())
-    return max(int(ends - now.timestamp()), 1)
+    # The bucket is the day's: tomorrow's secret starts a new count, whatever is left here.
+    return max(1, min(seconds_left or SUBMISSIONS_WINDOW_SECONDS, _seconds_to_midnight()))
 
 
 def submission_made(request: HttpRequest, *, scope: str) -> None:
     """Count one successful submission of this client in ``scope``."""
     try:
-        _count(_bucket(request, scope, "submissions"), window=SUBMISSIONS_WINDOW_SECONDS)
+        name = _name(_secret(), scope, "submissions", client_address(request))
+        _count(name, window=SUBMISSIONS_WINDOW_SECONDS)
     except Exception:
         # What was submitted is kept; a counter lost now only errs by one.
         logger.warning("Submission counters unavailable; a %s submission was not counted.", scope)
 
 
-def _read(key: str, limit: int, scope: str) -> tuple[int, float]:
-    """A counter and, once it reached ``limit``, when its window ends. Without the counters the
-    limit is unknown: ``ServiceUnavailableError`` (the caller's door decides what that means)."""
-    try:
-        counted = cache.get(key, 0)
-        window_ends = cache.get(f"{key}:ends", 0) if counted >= limit else 0
-    except Exception:
-        logger.warning("Counters unavailable; the %s limit is not known for now.", scope)
-        raise ServiceUnavailableError from None
-    return counted, window_ends
+# --- The day's secret and the counters ----------------------------------------------------------
 
 
-def _count(key: str, *, window: int) -> None:
-    if cache.add(key, 1, timeout=window):
-        cache.set(f"{key}:ends", timezone.now().timestamp() + window, timeout=window)
-        return
+def _seconds_to_midnight(now: datetime | None = None) -> int:
+    now = now or timezone.now()
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((midnight - now).total_seconds()))
+
+
+def _secret() -> bytes:
+    """Today's throttle secret: made by the first worker that needs it (SET NX, so every worker
+    ends up with the same one) and gone from Redis at midnight UTC."""
+    for _ in range(2):
+        now = timezone.now()
+        name = f"{DAY_KEY_NAME}:{now.date().isoformat()}"
+        cache.add(name, secrets.token_hex(32), timeout=_seconds_to_midnight(now))
+        held = cache.get(name)
+        if isinstance(held, str):
+            return bytes.fromhex(held)
+        # Expired between the two calls: the day has just turned; take the new day's.
+    raise ServiceUnavailableError
+
+
+def _name(secret: bytes, scope: str, counted: str, client: str) -> str:
+    return f"throttle:{scope}-{counted}:{client_pseudonym(secret, f'{scope}:{counted}:{client}')}"
+
+
+def _redis(name: str) -> tuple[Any, str] | None:
+    """The Redis client and full key behind the cache, or ``None`` on another backend (the
+    demo's in-process cache). Django's cache API has no atomic "increment or create with a
+    timeout", so the counters use the cache's own Redis connection for it."""
+    backend = caches[DEFAULT_CACHE_ALIAS]
+    if not isinstance(backend, RedisCache):
+        return None
+    key = backend.make_and_validate_key(name)
+    return backend._cache.get_client(key, write=True), key
+
+
+def _count(name: str, *, window: int) -> tuple[int, int]:
+    """Add one to a counter, creating it with its window; the new count and seconds left."""
+    redis = _redis(name)
+    if redis is not None:
+        client, key = redis
+        counted, seconds_left = client.eval(_COUNT_SCRIPT, 1, key, window)
+        return int(counted), max(1, int(seconds_left))
+    # The in-process cache (the demo without Redis): one process, incr holds its lock.
+    now = time.time()
+    cache.add(f"{name}:ends", now + window, timeout=window)
+    cache.add(name, 0, timeout=window)
     try:
-        cache.incr(key)
+        counted = cache.incr(name)
     except ValueError:
-        cache.set(key, 1, timeout=window)
+        cache.set(name, 1, timeout=window)
+        counted = 1
+    ends = cache.get(f"{name}:ends") or now + window
+    return counted, max(1, int(ends - now))
+
+
+def _read(name: str) -> tuple[int, int]:
+    """A counter and the seconds its window has left (0 when it has not started)."""
+    redis = _redis(name)
+    if redis is not None:
+        client, key = redis
+        counted, seconds_left = client.pipeline().get(key).ttl(key).execute()
+        return int(counted or 0), max(0, int(seconds_left))
+    ends = cache.get(f"{name}:ends", 0)
+    return int(cache.get(name, 0)), max(0, int(ends - time.time())) if ends else 0
+
+
+def _give_back(name: str) -> None:
+    redis = _redis(name)
+    if redis is not None:
+        client, key = redis
+        client.eval(_GIVE_BACK_SCRIPT, 1, key)
+        return
+    # Expired meanwhile: nothing to give back.
+    with suppress(ValueError):
+        cache.decr(name)

@@ -19,7 +19,7 @@ from rest_framework.views import APIView
 from accounts.authentication import bearer_token
 from accounts.services import staff_token_resolve
 from core.api_errors import ApiError, validation_error
-from core.throttling import attempt_failed, attempts_retry_after
+from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from feedback.serializers import SurveySerializer
 from feedback.services import survey_answer
@@ -116,24 +116,21 @@ class ReporterSessionApi(APIView):
 
     @extend_schema(request=ReceiptSerializer, responses={200: OpenApiResponse(description="token")})
     def post(self, request: Request) -> Response:
-        retry_after = attempts_retry_after(request, scope="receipt")
-        if retry_after is not None:
+        # Counted as failed until it succeeds: a burst of guesses gets exactly the limit.
+        attempt = attempt_start(request, scope="receipt")
+        if attempt.retry_after is not None:
             raise ApiError(
                 status_code=429,
                 code="rate_limited",
                 detail=_("Too many attempts. Please wait before trying again."),
-                retry_after=retry_after,
+                retry_after=attempt.retry_after,
             )
         serializer = ReceiptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            token, _session = services.reporter_session_start(
-                receipt=serializer.validated_data["receipt"]
-            )
-        except services.InvalidReceiptError:
-            # Counted, then answered by the one handler like every other refusal.
-            attempt_failed(request, scope="receipt")
-            raise
+        token, _session = services.reporter_session_start(
+            receipt=serializer.validated_data["receipt"]
+        )
+        attempt_succeeded(attempt)
         return Response({"token": token, "expires_in": int(services.SESSION_IDLE.total_seconds())})
 
     @extend_schema(responses={204: None})

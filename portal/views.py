@@ -31,7 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ServiceUnavailableError
-from core.throttling import attempt_failed, attempts_retry_after
+from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from portal import services
 from portal.forms import STEPS, RouteForm
@@ -323,7 +323,8 @@ def access(request: HttpRequest) -> HttpResponse:
         return _render_access(request)
     draft = _draft_from(request, "draft")
     try:
-        retry_after = attempts_retry_after(request, scope="receipt")
+        # Counted as failed until it succeeds: a burst of guesses gets exactly the limit.
+        attempt = attempt_start(request, scope="receipt")
     except ServiceUnavailableError as unavailable:
         # The draft stays with the form, so a message being written is not lost either.
         response = _render_access(
@@ -331,20 +332,20 @@ def access(request: HttpRequest) -> HttpResponse:
         )
         response["Retry-After"] = str(unavailable.retry_after)
         return response
-    if retry_after is not None:
+    if attempt.retry_after is not None:
         error = _("Too many attempts. Please wait %(minutes)s minutes and try again.") % {
-            "minutes": max(1, retry_after // 60)
+            "minutes": max(1, attempt.retry_after // 60)
         }
         response = _render_access(request, status=429, draft=draft, error=error)
-        response["Retry-After"] = str(retry_after)
+        response["Retry-After"] = str(attempt.retry_after)
         return response
     try:
         token, _session = services.reporter_session_start(
             receipt=request.POST.get("receipt", "")[:100]
         )
     except services.InvalidReceiptError as refused:
-        attempt_failed(request, scope="receipt")
         return _render_access(request, status=401, draft=draft, error=refused.page_message())
+    attempt_succeeded(attempt)
     access_ = services.reporter_session_resolve(token) if draft.strip() else None
     if access_ is not None:
         # The unsent message goes straight back into the message box: rendered here rather

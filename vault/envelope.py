@@ -342,8 +342,9 @@ def audit_checkpoint_digest(canonical_checkpoint: str) -> str:
     return crypto.mac(_audit_key("audit-checkpoint"), canonical_checkpoint.encode()).hex()
 
 
-def daily_pseudonym(purpose: str, value: str, *, day: str) -> str:
-    """A name for ``value`` (a client address) that changes every day and cannot be reversed
-    without the server's key: counters can be kept per client without storing who it is."""
-    daily_key = crypto.mac(settings.SECRET_KEY.encode(), f"{purpose}:{day}".encode())
-    return crypto.mac(daily_key, value.encode()).hex()[:32]
+def client_pseudonym(key: bytes, value: str) -> str:
+    """A name for ``value`` (a client address, a staff username) under ``key``, the throttle's
+    daily secret, which is random and kept only in Redis (``core.throttling``): counters can be
+    kept per client without storing who it is, and once the day's secret has expired nobody,
+    not even whoever holds every server key, can test an address against the names left."""
+    return crypto.mac(key, value.encode()).hex()[:32]

@@ -21,6 +21,7 @@ from config.settings.environment import (
     env_str,
     resolve_secrets,
 )
+from core.client_address import trusted_proxy_networks
 from vault.keyring import decode_blind_index_key, parse_keyring
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -75,6 +76,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: it logs, without time or address, the failures every layer below answered.
+    "core.reporter_errors.ReporterErrorLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "core.security_headers.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -225,9 +228,19 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto, and its X-Forwarded-For for
-# the receipt-guessing throttle (which keeps only a daily-keyed hash of the address).
+# Behind a TLS-terminating proxy: trust its X-Forwarded-Proto.
 BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", default=False)
+# The proxies (addresses or CIDR blocks) whose X-Forwarded-For the guessing and submission
+# limits believe (core.client_address); anyone else's is ignored, so no client can pick the
+# address it is counted under.
+UPSTANDER_TRUSTED_PROXIES = env_list("UPSTANDER_TRUSTED_PROXIES", [])
+trusted_proxy_networks(UPSTANDER_TRUSTED_PROXIES)  # a malformed entry stops start-up, named
+if not DEBUG and BEHIND_TLS_PROXY and not UPSTANDER_TRUSTED_PROXIES:
+    # Every client would be counted as the proxy: one guesser would lock everyone out.
+    raise ImproperlyConfigured(
+        "UPSTANDER_TRUSTED_PROXIES is not set although BEHIND_TLS_PROXY is. List the proxy's "
+        "address as this server sees it (e.g. the Docker network's gateway)."
+    )
 if not DEBUG:
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
@@ -313,14 +326,27 @@ SUBMISSIONS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_SUBMISSIONS_PER_CLIEN
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"drop_reporter_activity": {"()": "core.logging_filters.DropReporterActivity"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # No time: these lines are about reporters' requests, and carry their day only.
+        "undated": {"format": "%(levelname)s %(name)s %(message)s"},
+    },
+    "filters": {
+        "drop_reporter_activity": {"()": "core.logging_filters.DropReporterActivity"},
+        "scrub_addresses": {"()": "core.logging_filters.ScrubAddresses"},
+    },
     "handlers": {
-        # Every handler drops reporters' activity: a timed line would date a submission.
+        # Every timed handler drops reporters' activity: a timed line would date a submission.
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["drop_reporter_activity"],
+            "filters": ["drop_reporter_activity", "scrub_addresses"],
+        },
+        # Reporter-side failures (core.reporter_errors): path class, status and day, no time.
+        "reporter_errors": {
+            "class": "logging.StreamHandler",
+            "formatter": "undated",
+            "filters": ["scrub_addresses"],
         },
     },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
@@ -334,6 +360,11 @@ LOGGING = {
         "kombu.connection": {"handlers": ["console"], "level": "ERROR", "propagate": False},
         # "Task received" lines would likewise time-stamp work that follows a submission.
         "celery.worker.strategy": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "upstander.reporter_errors": {
+            "handlers": ["reporter_errors"],
+            "level": "WARNING",
+            "propagate": False,
+        },
     },
 }
 

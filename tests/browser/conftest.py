@@ -14,12 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,7 +22,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 # Playwright's synchronous API runs an event loop in this thread; the tests' own ORM calls
 # (creating staff, counting reports) are still plain synchronous calls between browser steps.
@@ -44,6 +38,7 @@ from playwright.sync_api import (
 
 from accounts.models import Entity, Role
 from accounts.services import staff_user_provision
+from tests.helpers.gunicorn import gunicorn_serving
 from tests.helpers.outages import closed_local_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -100,55 +95,18 @@ def app_server(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[AppServer]:
     """gunicorn, as ``make serve`` runs it, on the test database that pytest-django created."""
-    database = settings.DATABASES["default"]
-    if database["ENGINE"] != "django.db.backends.postgresql":
-        pytest.fail("The browser suite runs on PostgreSQL: run it through `make test`.")
     port = closed_local_port()
-    database_url = (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    )
     log_path = tmp_path_factory.mktemp("gunicorn") / "gunicorn.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": database_url,
-        "DATABASE_CONN_MAX_AGE": "0",
+    url = f"http://127.0.0.1:{port}"
+    variables = {
         "GUNICORN_BIND": f"127.0.0.1:{port}",
         "GUNICORN_WORKERS": "2",
         "GUNICORN_THREADS": "4",
         "UPSTANDER_QUICK_EXIT_URL": neutral_site.url,
-        "UPSTANDER_BASE_URL": f"http://127.0.0.1:{port}",
+        "UPSTANDER_BASE_URL": url,
     }
-    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "config/gunicorn.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited at start:\n{log_path.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=2):  # noqa: S310 (loopback)
-                break
-        except OSError:
-            if time.monotonic() > deadline:
-                process.kill()
-                pytest.fail(f"gunicorn did not answer within 60 s:\n{log_path.read_text()}")
-            time.sleep(0.2)
-    yield AppServer(url=url, log_path=log_path)
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+    with gunicorn_serving(url=url, variables=variables, stdout=log_path):
+        yield AppServer(url=url, log_path=log_path)
 
 
 @pytest.fixture(scope="session")

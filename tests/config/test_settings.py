@@ -325,3 +325,43 @@ def test_with_nothing_set_it_runs_on_sqlite_with_tasks_in_process(dev_secrets_fi
     assert "db.sqlite3" in result.stdout
     assert "eager True" in result.stdout
     assert "locmem" in result.stdout
+
+
+# --- The proxies whose X-Forwarded-For is believed (issue 10, item 5) -------------------------
+
+
+def test_production_behind_a_proxy_refuses_to_start_without_trusted_proxies(
+    dev_secrets_file: Path,
+) -> None:
+    # Every client would be counted as the proxy: one guesser would lock everyone out.
+    environment = {**production_environment(), "BEHIND_TLS_PROXY": "1"}
+
+    startup = start(environment, dev_secrets_file)
+
+    assert_refused_naming(startup, "UPSTANDER_TRUSTED_PROXIES")
+
+
+def test_production_behind_a_proxy_starts_with_its_address_listed(dev_secrets_file: Path) -> None:
+    environment = {
+        **production_environment(),
+        "BEHIND_TLS_PROXY": "1",
+        "UPSTANDER_TRUSTED_PROXIES": "172.28.0.1, 10.1.0.0/16",
+    }
+
+    startup = start(environment, dev_secrets_file)
+
+    assert startup.returncode == 0, startup.stderr
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_a_malformed_trusted_proxy_is_refused(debug: str, dev_secrets_file: Path) -> None:
+    environment = {
+        **production_environment(),
+        "DEBUG": debug,
+        "UPSTANDER_TRUSTED_PROXIES": "172.28.0.1,proxy.internal",
+    }
+
+    startup = start(environment, dev_secrets_file)
+
+    assert_refused_naming(startup, "UPSTANDER_TRUSTED_PROXIES")
+    assert "proxy.internal" in startup.error

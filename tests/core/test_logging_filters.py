@@ -3,6 +3,7 @@ time, and a reporter's request in the log would date their report."""
 
 from __future__ import annotations
 
+import io
 import logging
 from typing import Any
 
@@ -10,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.test import Client, RequestFactory
 
-from core.logging_filters import DropReporterActivity
+from core.logging_filters import DropReporterActivity, scrub_addresses
 
 
 def _server_record(request_line: str, status: str = "201") -> logging.LogRecord:
@@ -146,3 +147,55 @@ def test_static_files_fetched_by_reporter_pages_are_not_logged() -> None:
         )
         is False
     )
+
+
+# --- No address in any log line (issue 10, item 7) -----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "scrubbed"),
+    [
+        ("Invalid request from ip=198.51.100.23: bad", "Invalid request from ip=[address]: bad"),
+        ("from ip=2001:db8::7: bad", "from ip=[address]: bad"),
+        ("peer ::ffff:198.51.100.23.", "peer [address]."),
+        ("link fe80::1%eth0 down", "link [address] down"),
+        ("('198.51.100.23', 51234)", "('[address]', 51234)"),
+        ("Listening at: http://[::1]:8000 (7)", "Listening at: http://[[address]]:8000 (7)"),
+    ],
+)
+def test_addresses_are_replaced_wherever_they_stand(text: str, scrubbed: str) -> None:
+    assert scrub_addresses(text) == scrubbed
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Booting worker at 10:23:37",
+        "gunicorn 27.0.1",
+        "device aa:bb:cc:dd:ee:ff",
+        "ratio 3:2:1",
+        "report R-ABCDEFGH",
+    ],
+)
+def test_what_is_not_an_address_is_left_alone(text: str) -> None:
+    assert scrub_addresses(text) == text
+
+
+def test_the_console_handler_writes_no_address() -> None:
+    [console] = [
+        handler
+        for handler in logging.getLogger().handlers
+        if type(handler) is logging.StreamHandler
+    ]
+    written = io.StringIO()
+    previous = console.setStream(written)
+    try:
+        logging.getLogger("upstander.api").warning("Refused %s for %s", "2001:db8::7", "x")
+        logging.getLogger("upstander.api").warning("Refused 198.51.100.23")
+    finally:
+        console.setStream(previous)
+
+    text = written.getvalue()
+    assert "Refused [address] for x" in text
+    assert "198.51.100.23" not in text
+    assert "2001:db8::7" not in text

@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
 import pytest
 import redis
 from django.conf import settings
+from django.core.cache import cache
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from core.errors import ServiceUnavailableError
 from core.throttling import (
+    DAY_KEY_NAME,
+    MAX_ACCOUNT_FAILURES,
     MAX_FAILURES,
     SUBMISSIONS_WINDOW_SECONDS,
-    attempt_failed,
+    WINDOW_SECONDS,
+    Attempt,
+    attempt_start,
+    attempt_succeeded,
     submission_made,
     submissions_retry_after,
 )
@@ -149,7 +157,7 @@ def test_failed_attempts_and_submissions_do_not_share_a_counter(settings: Any) -
     settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
     request = _client_request()
     for _ in range(MAX_FAILURES):
-        attempt_failed(request, scope="intake")
+        attempt_start(request, scope="intake")
 
     assert submissions_retry_after(request, scope="intake") is None
 
@@ -169,3 +177,126 @@ def test_with_redis_down_submissions_are_not_allowed_blindly_and_counting_never_
         with pytest.raises(ServiceUnavailableError):
             submissions_retry_after(_client_request(), scope="not_ready")
         submission_made(_client_request(), scope="not_ready")
+
+
+# --- Counted before judged, under a day key that lives only in Redis (issue 10, item 5) -------
+
+
+def _burst(request: Any, *, scope: str, size: int, account: str | None = None) -> list[Attempt]:
+    """``size`` attempts started at the same moment from as many threads (real Redis)."""
+    start = threading.Barrier(size)
+
+    def one(_: int) -> Attempt:
+        start.wait()
+        return attempt_start(request, scope=scope, account=account)
+
+    with ThreadPoolExecutor(max_workers=size) as pool:
+        return list(pool.map(one, range(size)))
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_a_parallel_burst_of_guesses_gets_exactly_the_limit(round_: int) -> None:
+    # Regression (issue 10): the counter was read, then incremented after the attempt failed,
+    # so every attempt of a burst read the same count and went ahead.
+    # Given a client with no attempt today (and no day key yet: every thread races to make it)
+    cache.clear()
+    # When 40 attempts start at once
+    attempts = _burst(_client_request(), scope="receipt", size=40)
+    # Then exactly the limit goes ahead; the others are told when to come back
+    waits = [attempt.retry_after for attempt in attempts if attempt.retry_after is not None]
+    assert len(attempts) - len(waits) == MAX_FAILURES
+    assert all(0 < wait <= WINDOW_SECONDS for wait in waits)
+
+
+def test_a_parallel_burst_against_one_account_from_many_addresses_gets_its_limit() -> None:
+    addresses = [f"203.0.113.{n}" for n in range(1, 41)]
+    start = threading.Barrier(len(addresses))
+
+    def one(address: str) -> Attempt:
+        start.wait()
+        return attempt_start(_client_request(address), scope="staff-login", account="fp_one")
+
+    with ThreadPoolExecutor(max_workers=len(addresses)) as pool:
+        attempts = list(pool.map(one, addresses))
+
+    assert sum(attempt.retry_after is None for attempt in attempts) == MAX_ACCOUNT_FAILURES
+
+
+def test_a_successful_attempt_gives_its_unit_back() -> None:
+    request = _client_request()
+    for _ in range(MAX_FAILURES - 1):
+        attempt_start(request, scope="receipt")
+    for _ in range(3):
+        attempt = attempt_start(request, scope="receipt")
+        assert attempt.retry_after is None
+        attempt_succeeded(attempt)
+
+    assert attempt_start(request, scope="receipt").retry_after is None
+    assert attempt_start(request, scope="receipt").retry_after is not None
+
+
+def _day_key_names(store: redis.Redis) -> list[bytes]:
+    return list(store.scan_iter(match=f"*{DAY_KEY_NAME}*"))
+
+
+def test_the_day_key_is_random_lives_in_redis_and_expires_by_midnight() -> None:
+    attempt_start(_client_request(), scope="receipt")
+
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    [name] = _day_key_names(store)
+    now = timezone.now()
+    assert now.date().isoformat().encode() in name
+    midnight = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    assert 0 < store.ttl(name) <= (midnight - now).total_seconds() + 1
+    # Nothing known to the server outside Redis produces it.
+    held = store.get(name) or b""
+    assert settings.SECRET_KEY.encode() not in held
+    assert settings.UPSTANDER_BLIND_INDEX_KEY.encode() not in held
+
+
+def test_counter_names_follow_the_day_key_in_redis_not_the_secret_key() -> None:
+    # Regression (issue 10): the pseudonym was keyed with SECRET_KEY, so whoever holds it could
+    # later test any address against the counters' names.
+    request = _client_request()
+    for _ in range(MAX_FAILURES):
+        attempt_start(request, scope="receipt")
+    assert attempt_start(request, scope="receipt").retry_after is not None
+
+    # Another SECRET_KEY changes nothing: the names do not derive from it.
+    with override_settings(SECRET_KEY="another-secret-key-" + "x" * 40):
+        assert attempt_start(request, scope="receipt").retry_after is not None
+
+    # A new day key (what midnight brings) makes yesterday's counters unreachable.
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    store.delete(*_day_key_names(store))
+    assert attempt_start(request, scope="receipt").retry_after is None
+
+
+def test_counter_names_hold_neither_the_address_nor_the_username() -> None:
+    attempt_start(_client_request(), scope="staff-login", account="fp_one")
+
+    store = redis.Redis.from_url(settings.REDIS_URL)
+    names = b" ".join(store.scan_iter())
+    assert b"203.0.113.45" not in names
+    assert b"fp_one" not in names
+
+
+def test_without_redis_the_demos_in_process_cache_limits_and_gives_back_alike(
+    settings: Any,
+) -> None:
+    # The embedded default (no REDIS_URL) keeps the counters in the process's own cache.
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    ):
+        request = _client_request()
+        attempt_succeeded(attempt_start(request, scope="receipt"))
+        for _ in range(MAX_FAILURES):
+            assert attempt_start(request, scope="receipt").retry_after is None
+        refused = attempt_start(request, scope="receipt").retry_after
+        submission_made(request, scope="intake")
+        waits = submissions_retry_after(request, scope="intake")
+
+    assert refused is not None
+    assert 0 < refused <= WINDOW_SECONDS
+    assert waits is not None

@@ -68,14 +68,17 @@ def attempt_failed(request: HttpRequest, *, scope: str) -> None:
         logger.warning("Attempt counters unavailable; a failed %s attempt was not counted.", scope)
 
 
-def submissions_retry_after(request: HttpRequest, *, scope: str) -> int | None:
+def submissions_retry_after(
+    request: HttpRequest, *, scope: str, limit: int | None = None
+) -> int | None:
     """Seconds before this client may submit again in ``scope``, or ``None`` if it may now.
 
-    Only successful submissions count (``submission_made``): a form sent back for corrections
-    costs nothing. Raises ``ServiceUnavailableError`` when the counters cannot be read, as
-    ``attempts_retry_after`` does; a door that must never refuse for that (intake) catches it.
+    Only what the door counts (``submission_made``) counts: a form sent back for corrections
+    costs nothing. ``limit`` is a day's allowance, ``SUBMISSIONS_PER_CLIENT_PER_DAY`` unless
+    the scope has its own. Raises ``ServiceUnavailableError`` when the counters cannot be read,
+    as ``attempts_retry_after`` does; a door that must never refuse for that (intake) catches it.
     """
-    limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY))
+    limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY if limit is None else limit))
     made, window_ends = _read(_bucket(request, scope, "submissions"), limit, scope)
     if made < limit:
         return None

@@ -145,6 +145,18 @@ def test_submission_limits_count_each_scope_and_each_client_apart(settings: Any)
     assert submissions_retry_after(_client_request("198.51.100.9"), scope="intake") is None
 
 
+def test_a_scope_with_its_own_daily_limit_is_held_to_it(settings: Any) -> None:
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
+    request = _client_request()
+    for _ in range(2):
+        assert submissions_retry_after(request, scope="uploads", limit=3) is None
+        submission_made(request, scope="uploads")
+    assert submissions_retry_after(request, scope="uploads", limit=3) is None
+    submission_made(request, scope="uploads")
+
+    assert submissions_retry_after(request, scope="uploads", limit=3) is not None
+
+
 def test_failed_attempts_and_submissions_do_not_share_a_counter(settings: Any) -> None:
     settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
     request = _client_request()

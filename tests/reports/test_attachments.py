@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import sys
 from typing import Any
 
 import pytest
@@ -285,6 +286,20 @@ def test_a_file_that_exhausts_the_decoders_memory_is_refused_clearly_and_nothing
 
     assert response.status_code == 400, response.content
     assert response.json()["fields"]["file"] == ["This file is damaged or too large to open."]
+    assert Attachment.objects.count() == 0
+
+
+def test_when_no_decoder_process_can_be_started_the_answer_is_503_and_nothing_is_kept(
+    reporter: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server is out of processes or memory to start one: not the file's fault.
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+
+    response = upload(reporter, "photo.png", png(20, 20), "image/png")
+
+    assert response.status_code == 503, response.content
+    assert response.json()["error"] == "service_unavailable"
+    assert int(response["Retry-After"]) > 0
     assert Attachment.objects.count() == 0
 
 

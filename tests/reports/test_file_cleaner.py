@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from PIL.PngImagePlugin import PngInfo
 from pypdf import PdfWriter
 from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
 
@@ -86,6 +87,34 @@ def test_a_12_megapixel_phone_photo_turned_upright_is_cleaned_in_under_200_mb(
 
     assert outcome == "cleaned"
     assert peak_mb < 200, f"the child peaked at {peak_mb:.0f} MB"
+
+
+@pytest.mark.parametrize(
+    ("image_format", "content_type", "metadata"),
+    [
+        ("PNG", "image/png", {"icc_profile": b"CanaryProfile", "pnginfo": "text"}),
+        ("JPEG", "image/jpeg", {"icc_profile": b"CanaryProfile", "comment": b"CanaryComment"}),
+        ("WEBP", "image/webp", {"icc_profile": b"CanaryProfile", "xmp": b"<x>CanaryXmp</x>"}),
+        ("GIF", "image/gif", {"comment": b"CanaryComment"}),
+    ],
+)
+def test_no_profile_comment_or_text_of_the_original_survives_cleaning(
+    image_format: str, content_type: str, metadata: dict[str, Any]
+) -> None:
+    if metadata.get("pnginfo"):
+        text = PngInfo()
+        text.add_text("Author", "CanaryAuthor")
+        metadata = {**metadata, "pnginfo": text}
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 20, 30)).save(out, format=image_format, **metadata)
+    assert b"Canary" in out.getvalue()
+
+    cleaned = open_confined(out.getvalue(), content_type, memory_bytes=MEMORY, max_pixels=CAP)
+
+    assert b"Canary" not in cleaned
+    with Image.open(io.BytesIO(cleaned)) as image:
+        assert image.format == image_format
+        assert "icc_profile" not in image.info
 
 
 def test_a_jpeg_over_the_pixel_cap_is_decoded_scaled_down_to_fit() -> None:

@@ -149,7 +149,7 @@ def stored_name(submitted: str, content_type: str) -> str:
         if not unicodedata.category(char).startswith("C")
     )
     kept = re.sub(r"[_ ]{2,}", "_", kept).strip(" _-")[:_NAME_LENGTH].strip(" _-")
-    return f"{kept or 'attachment'}.{EXTENSIONS[content_type]}"
+    return f"{kept or 'attachment'}.{EXTENSIONS.get(content_type, 'bin')}"
 
 
 def _open_confined(data: bytes, content_type: str) -> bytes:
@@ -188,8 +188,14 @@ def clean_attachment(filename: str, data: bytes) -> CleanAttachment:
 
 
 def attachment_response(filename: str, content_type: str, data: bytes) -> FileResponse:
+    """A download that no browser renders or sniffs, named for its detected type."""
+    # Files stored before issue 10 kept the name they came with (``evidence.hta``), and the name
+    # is encrypted under the report's key, so no migration can rename it: it is named again here.
     response = FileResponse(
-        io.BytesIO(data), as_attachment=True, filename=filename, content_type=content_type
+        io.BytesIO(data),
+        as_attachment=True,
+        filename=stored_name(filename, content_type),
+        content_type=content_type,
     )
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"

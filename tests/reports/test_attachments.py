@@ -16,7 +16,13 @@ from pypdf.generic import NameObject, TextStringObject
 from rest_framework.test import APIClient
 
 from cases.models import Case
-from reports.attachments import MAX_ATTACHMENT_BYTES, stored_name
+from portal.services import (
+    ReporterAccess,
+    reporter_attachment_add,
+    reporter_session_resolve,
+    reporter_session_start,
+)
+from reports.attachments import MAX_ATTACHMENT_BYTES, CleanAttachment, stored_name
 from reports.models import Attachment, AttachmentContent
 from tests.helpers.files import action, pdf, png, zip_archive
 from tests.helpers.reporter import receipt_on_page, sign_in, submit, walk_intake
@@ -322,6 +328,8 @@ def test_the_stored_name_keeps_the_base_name_and_takes_the_detected_types_extens
     sent: str, stored: str
 ) -> None:
     assert stored_name(sent, "text/plain") == stored
+    # Downloads name the file again: a stored name must come through unchanged.
+    assert stored_name(stored, "text/plain") == stored
 
 
 def test_an_image_named_as_a_program_is_stored_with_its_images_extension() -> None:
@@ -370,6 +378,34 @@ def test_issue_10_a_batch_file_sent_with_the_intake_form_reaches_staff_as_inert_
         content_type="text/plain",
     )
     assert downloaded == b"del /q C:\\*\r\n"
+
+
+def test_issue_10_a_file_stored_before_under_its_own_name_downloads_under_its_types_name(
+    staff_api: Any, focal_point: Any
+) -> None:
+    # Given a text file stored, as before issue 10, under the name it came with.
+    receipt = submit()["receipt"]
+    token, _session = reporter_session_start(receipt=receipt)
+    access = reporter_session_resolve(token)
+    assert isinstance(access, ReporterAccess)
+    attachment = reporter_attachment_add(
+        access=access,
+        attachment=CleanAttachment(
+            filename="evidence.hta", content_type="text/plain", data=b"<script>x</script>"
+        ),
+    )
+
+    # When staff and the reporter download it, it is named for what it is.
+    downloaded = _staff_download(
+        staff_api,
+        focal_point,
+        str(attachment.id),
+        filename="evidence.txt",
+        content_type="text/plain",
+    )
+    assert downloaded == b"<script>x</script>"
+    mine = sign_in(receipt).get(f"/api/v1/reporter/attachments/{attachment.id}")
+    assert mine["Content-Disposition"] == 'attachment; filename="evidence.txt"'
 
 
 def test_a_clean_pdf_reaches_staff_unchanged_as_a_download(

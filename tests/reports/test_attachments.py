@@ -268,6 +268,13 @@ def _staff_download(
     return b"".join(response.streaming_content)
 
 
+def _staff_download_as_evidence_txt(staff_api: Any, focal_point: Any, attachment_id: str) -> bytes:
+    """The focal point's download, checked to be the inert ``evidence.txt``."""
+    return _staff_download(
+        staff_api, focal_point, attachment_id, filename="evidence.txt", content_type="text/plain"
+    )
+
+
 def test_issue_10_the_7000_by_7000_png_is_refused_saying_how_many_pixels_are_allowed(
     reporter: APIClient,
 ) -> None:
@@ -352,13 +359,7 @@ def test_issue_10_a_script_sent_through_the_api_reaches_staff_as_inert_text(
     assert response.status_code == 201, response.content
     assert response.json()["filename"] == "evidence.txt"
     assert response.json()["content_type"] == "text/plain"
-    downloaded = _staff_download(
-        staff_api,
-        focal_point,
-        response.json()["id"],
-        filename="evidence.txt",
-        content_type="text/plain",
-    )
+    downloaded = _staff_download_as_evidence_txt(staff_api, focal_point, response.json()["id"])
     assert downloaded == content
 
 
@@ -370,13 +371,7 @@ def test_issue_10_a_batch_file_sent_with_the_intake_form_reaches_staff_as_inert_
 
     assert responses[-1].status_code == 200, responses[-1].content.decode()[:2000]
     attachment = Attachment.objects.get()
-    downloaded = _staff_download(
-        staff_api,
-        focal_point,
-        str(attachment.id),
-        filename="evidence.txt",
-        content_type="text/plain",
-    )
+    downloaded = _staff_download_as_evidence_txt(staff_api, focal_point, str(attachment.id))
     assert downloaded == b"del /q C:\\*\r\n"
 
 
@@ -396,13 +391,7 @@ def test_issue_10_a_file_stored_before_under_its_own_name_downloads_under_its_ty
     )
 
     # When staff and the reporter download it, it is named for what it is.
-    downloaded = _staff_download(
-        staff_api,
-        focal_point,
-        str(attachment.id),
-        filename="evidence.txt",
-        content_type="text/plain",
-    )
+    downloaded = _staff_download_as_evidence_txt(staff_api, focal_point, str(attachment.id))
     assert downloaded == b"<script>x</script>"
     mine = sign_in(receipt).get(f"/api/v1/reporter/attachments/{attachment.id}")
     assert mine["Content-Disposition"] == 'attachment; filename="evidence.txt"'

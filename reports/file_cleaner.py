@@ -31,9 +31,6 @@ from collections.abc import Iterator
 from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from pypdf import PdfReader
-from pypdf.errors import PyPdfError
-from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject
 
 # What the child prints on stdout with ``REFUSED_EXIT``: the parent words each for the reporter.
 DAMAGED = "damaged"
@@ -190,6 +187,11 @@ def _clean_image(data: bytes, content_type: str, max_pixels: int) -> bytes:
 
 
 def _pdf_check(data: bytes) -> None:
+    # Imported here, in the child that opens a PDF: pypdf takes half a second and 24 MB to
+    # import, which every image's child would otherwise pay.
+    from pypdf import PdfReader  # noqa: PLC0415
+    from pypdf.errors import PyPdfError  # noqa: PLC0415
+
     end = data.rfind(b"%%EOF")
     if end < 0:
         raise FileRefusedError(DAMAGED)
@@ -216,6 +218,8 @@ def _pdf_check(data: bytes) -> None:
 def _pdf_dictionaries(root: Any) -> Iterator[dict[Any, Any]]:
     """Every dictionary reachable from the trailer, each indirect object once, streams' own
     dictionaries included (their data is never decoded here)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject  # noqa: PLC0415
+
     seen: set[tuple[int, int]] = set()
     pending: list[Any] = [root]
     while pending:

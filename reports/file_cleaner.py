@@ -206,7 +206,7 @@ def _pdf_check(data: bytes) -> None:
         if reader.is_encrypted and not reader.decrypt(""):
             # Nobody can look inside without the password, so nothing could be checked.
             raise FileRefusedError(PDF_ENCRYPTED)
-        for dictionary in _pdf_dictionaries(reader.trailer):
+        for dictionary in _pdf_dictionaries(reader):
             _pdf_dictionary_check(dictionary)
     except FileRefusedError:
         raise
@@ -215,13 +215,23 @@ def _pdf_check(data: bytes) -> None:
         raise FileRefusedError(DAMAGED) from None
 
 
-def _pdf_dictionaries(root: Any) -> Iterator[dict[Any, Any]]:
-    """Every dictionary reachable from the trailer, each indirect object once, streams' own
-    dictionaries included (their data is never decoded here)."""
+def _pdf_dictionaries(reader: Any) -> Iterator[dict[Any, Any]]:
+    """Every dictionary of the document, each indirect object once, streams' own dictionaries
+    included (their data is never decoded here).
+
+    Not only what the trailer reaches: every object the cross-reference tables list is read
+    too, since a viewer that repairs a damaged file may reach an object this reading does not.
+    """
     from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject  # noqa: PLC0415
 
     seen: set[tuple[int, int]] = set()
-    pending: list[Any] = [root]
+    pending: list[Any] = [reader.trailer]
+    pending += [
+        IndirectObject(number, generation, reader)
+        for generation, numbers in reader.xref.items()
+        for number in numbers
+    ]
+    pending += [IndirectObject(number, 0, reader) for number in reader.xref_objStm]
     while pending:
         item = pending.pop()
         if isinstance(item, IndirectObject):

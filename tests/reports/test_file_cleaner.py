@@ -218,6 +218,18 @@ def test_a_pdf_whose_javascript_name_is_escaped_is_still_refused() -> None:
     assert refusal(document) == file_cleaner.PDF_SCRIPT
 
 
+def test_a_pdf_with_a_script_that_only_a_repairing_viewer_would_reach_is_refused() -> None:
+    # Object 4 is listed but nothing points to it: a viewer repairing the file may still run it.
+    document = raw_pdf(
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        PAGES,
+        PAGE,
+        b"<< /S /JavaScript /JS (app.alert\\(1\\)) >>",
+    )
+
+    assert refusal(document) == file_cleaner.PDF_SCRIPT
+
+
 def test_a_pdf_with_page_additional_actions_is_refused() -> None:
     def page_action(writer: PdfWriter) -> None:
         writer.pages[0][NameObject("/AA")] = DictionaryObject(

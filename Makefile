@@ -55,6 +55,7 @@ beat: $(STAMP)
 bench: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} $(PY) -m bench.crypto
 	$(PY) -m bench.submissions
+	$(PY) -m bench.attachments
 
 lock:
 	$(PY) -m pip install --quiet pip-tools

@@ -149,6 +149,25 @@ def submission_made(request: HttpRequest, *, scope: str) -> None:
         logger.warning("Submission counters unavailable; a %s submission was not counted.", scope)
 
 
+def allowance_use(request: HttpRequest, *, scope: str, limit: int) -> int | None:
+    """Count one use of this client's daily allowance in ``scope``, then judge it: ``None``
+    when it was within ``limit``, else seconds until the allowance starts again.
+
+    Counted before it is judged, atomically, so a parallel burst gets exactly ``limit`` (for
+    doors where every try costs, refused ones included: opening uploaded files). Raises
+    ``ServiceUnavailableError`` when the counters cannot be reached.
+    """
+    try:
+        name = _name(_secret(), scope, "submissions", client_address(request))
+        used, seconds_left = _count(name, window=SUBMISSIONS_WINDOW_SECONDS)
+    except Exception:
+        logger.warning("Counters unavailable; the %s limit is not known for now.", scope)
+        raise ServiceUnavailableError from None
+    if used <= max(1, limit):
+        return None
+    return max(1, min(seconds_left, _seconds_to_midnight()))
+
+
 # --- The day's secret and the counters ----------------------------------------------------------
 
 

@@ -33,11 +33,8 @@ from portal.serializers import (
     ReportSubmissionSerializer,
     RouteSerializer,
 )
-from reports.attachments import (
-    attachment_response,
-    clean_attachment,
-    file_too_large_words,
-)
+from portal.upload_limit import upload_clean
+from reports.attachments import attachment_response, file_too_large_words
 
 
 class Reporter:
@@ -248,7 +245,12 @@ class ReporterAttachmentApi(ReporterApi):
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
         },
-        responses={201: OpenApiResponse(description="attachment")},
+        responses={
+            201: OpenApiResponse(description="attachment"),
+            400: OpenApiResponse(description="validation_error: the file is refused, and why"),
+            413: OpenApiResponse(description="too_large"),
+            429: OpenApiResponse(description="rate_limited: this client sent its files for today"),
+        },
     )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")
@@ -257,7 +259,7 @@ class ReporterAttachmentApi(ReporterApi):
             raise ApiError(status_code=413, code="too_large", detail=file_too_large_words())
         if upload is None:
             raise validation_error({"file": [_("Attach one file in the field 'file'.")]})
-        clean = clean_attachment(upload.name or "", upload.read())
+        clean = upload_clean(request._request, filename=upload.name or "", data=upload.read())
         record = services.reporter_attachment_add(access=self.access(request), attachment=clean)
         return Response(
             {

@@ -30,7 +30,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import ServiceUnavailableError
+from core.errors import DomainError, ServiceUnavailableError
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from portal import services
@@ -47,13 +47,13 @@ from portal.receipt_handoff import (
 )
 from portal.selectors import reporter_attachment, reporter_report_view
 from portal.serializers import ReportSubmissionSerializer
+from portal.upload_limit import UploadLimitError, upload_clean
 from reports.attachments import (
     MAX_ATTACHMENT_MEGABYTES,
     MAX_ATTACHMENTS,
     AttachmentRejectedError,
     CleanAttachment,
     attachment_response,
-    clean_attachment,
     file_too_large_words,
     too_many_files_words,
 )
@@ -154,17 +154,18 @@ def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
     }
 
 
-def _clean_uploads(request: HttpRequest) -> tuple[list[CleanAttachment], str | None]:
+def _clean_uploads(request: HttpRequest) -> tuple[list[CleanAttachment], DomainError | None]:
+    """The files sent, each counted and cleaned, or the refusal of the first that cannot be."""
     if getattr(request, "upload_rejected", "") == "too_large":
-        return [], file_too_large_words()
+        return [], AttachmentRejectedError(file_too_large_words())
     if getattr(request, "upload_rejected", "") == "too_many":
-        return [], too_many_files_words()
+        return [], AttachmentRejectedError(too_many_files_words())
     cleaned = []
     for upload in request.FILES.getlist("attachments"):
         try:
-            cleaned.append(clean_attachment(upload.name or "", upload.read()))
-        except AttachmentRejectedError as error:
-            return [], str(error)
+            cleaned.append(upload_clean(request, filename=upload.name or "", data=upload.read()))
+        except (AttachmentRejectedError, UploadLimitError, ServiceUnavailableError) as refused:
+            return [], refused
     return cleaned, None
 
 
@@ -196,11 +197,15 @@ def _intake_send(
     """The last step, every step valid: check the files and the report as a whole, then file
     it. A refusal is shown on the last step, with everything the reporter wrote kept."""
     form = forms_by_step["route"]
-    attachments, upload_error = _clean_uploads(request)
-    if upload_error:
-        form.add_error(None, upload_error)
-        status = 413 if getattr(request, "upload_rejected", "") == "too_large" else 400
-        return _render_step(request, index, form, status=status)
+    attachments, refused = _clean_uploads(request)
+    if refused is not None:
+        form.add_error(None, refused.page_message())
+        too_large = getattr(request, "upload_rejected", "") == "too_large"
+        response = _render_step(request, index, form, status=413 if too_large else refused.status)
+        retry_after = getattr(refused, "retry_after", None)
+        if retry_after is not None:
+            response["Retry-After"] = str(retry_after)
+        return response
 
     serializer = ReportSubmissionSerializer(data=_submission_payload(forms_by_step))
     if not serializer.is_valid():
@@ -501,7 +506,8 @@ def portal_route(request: HttpRequest, access_: services.ReporterAccess) -> Http
 @require_POST
 @reporter_required
 def portal_attachment(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
-    attachments, error = _clean_uploads(request)
+    attachments, refused = _clean_uploads(request)
+    error = refused.page_message() if refused is not None else None
     if error is None and len(attachments) != 1:
         error = _("Choose one file to add.")
     if error is None:

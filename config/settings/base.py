@@ -321,6 +321,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (core.throttling): enough for an office whose people share one address, too few to stuff
 # the statistics.
 SUBMISSIONS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_SUBMISSIONS_PER_CLIENT_PER_DAY", 10))
+# Files one client may have opened per day, refused ones included (portal.upload_limit): five per
+# report and some retries, while each image or PDF costs a confined decoder process.
+UPLOADS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_UPLOADS_PER_CLIENT_PER_DAY", 60))
+# Address space of the child process that opens each image or PDF (reports.file_cleaner): the
+# largest accepted image needs about 550 MB (a 24-megapixel WebP turned upright).
+ATTACHMENT_CLEANER_MEMORY_MB = max(128, env_int("UPSTANDER_ATTACHMENT_CLEANER_MEMORY_MB", 640))
 
 # --- Logging: never an IP address, user agent or report content -----------------------------
 LOGGING = {

@@ -23,6 +23,7 @@ from core.throttling import (
     SUBMISSIONS_WINDOW_SECONDS,
     WINDOW_SECONDS,
     Attempt,
+    allowance_use,
     attempt_start,
     attempt_succeeded,
     submission_made,
@@ -151,6 +152,35 @@ def test_submission_limits_count_each_scope_and_each_client_apart(settings: Any)
     assert submissions_retry_after(_client_request(), scope="intake") is not None
     assert submissions_retry_after(_client_request(), scope="not_ready") is None
     assert submissions_retry_after(_client_request("198.51.100.9"), scope="intake") is None
+
+
+def test_an_allowance_with_its_own_daily_limit_is_held_to_it(settings: Any) -> None:
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 1
+    request = _client_request()
+    for _ in range(3):
+        assert allowance_use(request, scope="uploads", limit=3) is None
+
+    retry_after = allowance_use(request, scope="uploads", limit=3)
+
+    assert retry_after is not None
+    assert 0 < retry_after <= SUBMISSIONS_WINDOW_SECONDS
+    # Another client's allowance is its own.
+    assert allowance_use(_client_request("198.51.100.9"), scope="uploads", limit=3) is None
+
+
+def test_a_parallel_burst_of_uploads_gets_exactly_the_allowance() -> None:
+    # Regression (issue 10): the allowance was read, then counted, so a burst all read the same
+    # count and went over it.
+    start = threading.Barrier(30)
+
+    def one(_: int) -> int | None:
+        start.wait()
+        return allowance_use(_client_request(), scope="uploads", limit=7)
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        answers = list(pool.map(one, range(30)))
+
+    assert sum(answer is None for answer in answers) == 7
 
 
 def test_failed_attempts_and_submissions_do_not_share_a_counter(settings: Any) -> None:

@@ -5,15 +5,26 @@ from __future__ import annotations
 
 import io
 import random
+import sys
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
+from pypdf import PdfWriter
+from pypdf.generic import NameObject, TextStringObject
 from rest_framework.test import APIClient
 
-from reports.attachments import MAX_ATTACHMENT_BYTES
+from cases.models import Case
+from portal.services import (
+    ReporterAccess,
+    reporter_attachment_add,
+    reporter_session_resolve,
+    reporter_session_start,
+)
+from reports.attachments import MAX_ATTACHMENT_BYTES, CleanAttachment, stored_name
 from reports.models import Attachment, AttachmentContent
+from tests.helpers.files import action, pdf, png, zip_archive
 from tests.helpers.reporter import receipt_on_page, sign_in, submit, walk_intake
 from vault.fields import Ciphertext
 
@@ -238,3 +249,195 @@ def test_html_portal_attachment_is_stored_without_exif(client: Any) -> None:
     data = download.getvalue()
     with Image.open(io.BytesIO(data)) as image:
         assert len(image.getexif()) == 0
+
+
+# --- Issue 10: bounded memory, and no dangerous file reaches staff as it came ------------------
+
+
+def _staff_download(
+    staff_api: Any, focal_point: Any, attachment_id: str, *, filename: str, content_type: str
+) -> bytes:
+    """The focal point's download of the one case's attachment, checked to arrive under
+    ``filename`` and ``content_type`` as a download that no browser renders or sniffs."""
+    case = Case.objects.get()
+    response = staff_api(focal_point).get(f"/api/v1/cases/{case.id}/attachments/{attachment_id}")
+    assert response.status_code == 200
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
+    assert response["Content-Type"] == content_type
+    assert response["X-Content-Type-Options"] == "nosniff"
+    return b"".join(response.streaming_content)
+
+
+def _staff_download_as_evidence_txt(staff_api: Any, focal_point: Any, attachment_id: str) -> bytes:
+    """The focal point's download, checked to be the inert ``evidence.txt``."""
+    return _staff_download(
+        staff_api, focal_point, attachment_id, filename="evidence.txt", content_type="text/plain"
+    )
+
+
+def test_issue_10_the_7000_by_7000_png_is_refused_saying_how_many_pixels_are_allowed(
+    reporter: APIClient,
+) -> None:
+    """Regression (issue 10): this 208 KB image took about 700 MB while being cleaned."""
+    response = upload(reporter, "screenshot.png", png(7000, 7000), "image/png")
+
+    assert response.status_code == 400, response.content
+    body = response.json()
+    assert body["error"] == "validation_error"
+    assert "at most 40 megapixels" in body["fields"]["file"][0]
+    assert Attachment.objects.count() == 0
+    assert AttachmentContent.objects.count() == 0
+
+
+def test_a_file_that_exhausts_the_decoders_memory_is_refused_clearly_and_nothing_is_kept(
+    reporter: APIClient, settings: Any
+) -> None:
+    # Within the pixel cap, but more than a decoder given 100 MB can hold.
+    settings.ATTACHMENT_CLEANER_MEMORY_MB = 100
+
+    response = upload(reporter, "scan.png", png(6000, 5000), "image/png")
+
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"]["file"] == ["This file is damaged or too large to open."]
+    assert Attachment.objects.count() == 0
+
+
+def test_when_no_decoder_process_can_be_started_the_answer_is_503_and_nothing_is_kept(
+    reporter: APIClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The server is out of processes or memory to start one: not the file's fault.
+    monkeypatch.setattr(sys, "executable", "/nonexistent/python")
+
+    response = upload(reporter, "photo.png", png(20, 20), "image/png")
+
+    assert response.status_code == 503, response.content
+    assert response.json()["error"] == "service_unavailable"
+    assert int(response["Retry-After"]) > 0
+    assert Attachment.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("evidence.hta", "evidence.txt"),
+        ("evidence.bat", "evidence.txt"),
+        ("chat.html", "chat.txt"),
+        ("drawing.svg", "drawing.txt"),
+        ("evidence.pdf.hta", "evidence_pdf.txt"),
+        ("C:\\Users\\me\\notes", "notes.txt"),
+        ("evil\u202etxt.hta", "eviltxt.txt"),
+        ("....", "attachment.txt"),
+        ("", "attachment.txt"),
+        ("会议 记录.hta", "会议 记录.txt"),
+    ],
+)
+def test_the_stored_name_keeps_the_base_name_and_takes_the_detected_types_extension(
+    sent: str, stored: str
+) -> None:
+    assert stored_name(sent, "text/plain") == stored
+    # Downloads name the file again: a stored name must come through unchanged.
+    assert stored_name(stored, "text/plain") == stored
+
+
+def test_an_image_named_as_a_program_is_stored_with_its_images_extension() -> None:
+    assert stored_name("photo.exe", "image/jpeg") == "photo.jpg"
+    assert stored_name("report", "application/pdf") == "report.pdf"
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("evidence.hta", b'<html><script language="VBScript">CreateObject("WScript.Shell")'),
+        ("evidence.bat", b"@echo off\r\npowershell -enc SQBFAFgA\r\n"),
+    ],
+)
+def test_issue_10_a_script_sent_through_the_api_reaches_staff_as_inert_text(
+    reporter: APIClient, staff_api: Any, focal_point: Any, name: str, content: bytes
+) -> None:
+    response = upload(reporter, name, content, "application/hta")
+
+    assert response.status_code == 201, response.content
+    assert response.json()["filename"] == "evidence.txt"
+    assert response.json()["content_type"] == "text/plain"
+    downloaded = _staff_download_as_evidence_txt(staff_api, focal_point, response.json()["id"])
+    assert downloaded == content
+
+
+def test_issue_10_a_batch_file_sent_with_the_intake_form_reaches_staff_as_inert_text(
+    client: Any, staff_api: Any, focal_point: Any
+) -> None:
+    script = SimpleUploadedFile("evidence.bat", b"del /q C:\\*\r\n", "application/x-bat")
+    responses = walk_intake(client, uploads={"attachments": [script]})
+
+    assert responses[-1].status_code == 200, responses[-1].content.decode()[:2000]
+    attachment = Attachment.objects.get()
+    downloaded = _staff_download_as_evidence_txt(staff_api, focal_point, str(attachment.id))
+    assert downloaded == b"del /q C:\\*\r\n"
+
+
+def test_issue_10_a_file_stored_before_under_its_own_name_downloads_under_its_types_name(
+    staff_api: Any, focal_point: Any
+) -> None:
+    # Given a text file stored, as before issue 10, under the name it came with.
+    receipt = submit()["receipt"]
+    token, _session = reporter_session_start(receipt=receipt)
+    access = reporter_session_resolve(token)
+    assert isinstance(access, ReporterAccess)
+    attachment = reporter_attachment_add(
+        access=access,
+        attachment=CleanAttachment(
+            filename="evidence.hta", content_type="text/plain", data=b"<script>x</script>"
+        ),
+    )
+
+    # When staff and the reporter download it, it is named for what it is.
+    downloaded = _staff_download_as_evidence_txt(staff_api, focal_point, str(attachment.id))
+    assert downloaded == b"<script>x</script>"
+    mine = sign_in(receipt).get(f"/api/v1/reporter/attachments/{attachment.id}")
+    assert mine["Content-Disposition"] == 'attachment; filename="evidence.txt"'
+
+
+def test_a_clean_pdf_reaches_staff_unchanged_as_a_download(
+    reporter: APIClient, staff_api: Any, focal_point: Any
+) -> None:
+    document = pdf()
+
+    response = upload(reporter, "letter.exe", document, "application/pdf")
+
+    assert response.status_code == 201, response.content
+    downloaded = _staff_download(
+        staff_api,
+        focal_point,
+        response.json()["id"],
+        filename="letter.pdf",
+        content_type="application/pdf",
+    )
+    assert downloaded == document
+
+
+def test_issue_10_a_pdf_that_runs_javascript_on_opening_is_refused_through_the_api(
+    reporter: APIClient,
+) -> None:
+    def open_with_script(writer: PdfWriter) -> None:
+        writer.root_object[NameObject("/OpenAction")] = action(
+            "/JavaScript", JS=TextStringObject("app.alert('opened')")
+        )
+
+    response = upload(reporter, "letter.pdf", pdf(open_with_script), "application/pdf")
+
+    assert response.status_code == 400, response.content
+    assert "contains scripts" in response.json()["fields"]["file"][0]
+    assert Attachment.objects.count() == 0
+    assert AttachmentContent.objects.count() == 0
+
+
+def test_issue_10_a_pdf_zip_polyglot_is_refused_on_the_portal_page(client: Any) -> None:
+    receipt = submit()["receipt"]
+    assert client.post("/access/", {"receipt": receipt}).status_code == 302
+    polyglot = SimpleUploadedFile("letter.pdf", pdf() + zip_archive(), "application/pdf")
+
+    response = client.post("/my-report/attachments", {"attachments": polyglot}, follow=True)
+
+    assert "other data hidden after its end" in response.content.decode()
+    assert Attachment.objects.count() == 0
+    assert AttachmentContent.objects.count() == 0

@@ -1,0 +1,210 @@
+"""Every writer on a report takes its row first (``reports.locking``), so ordinary concurrency on
+one case gives no deadlock and no 500 (issue 10).
+
+These run on real PostgreSQL with real connections, one per thread, as gunicorn's workers do.
+Whether PostgreSQL detected a deadlock is read from its own statistics for the test database.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Callable
+from functools import partial
+from typing import Any
+
+import pytest
+from django.db import connection, connections
+from rest_framework.test import APIClient
+
+from cases.models import Case, InternalNote
+from portal.services import reporter_session_start
+from reports.models import Consent, Message
+from tests.helpers.reporter import WORKFLOW_CONSENTS, receipt_of, sign_in
+
+ROUNDS = 30
+# What the contract lets these requests answer (``/work/shared/api-contract.md``): done, signed
+# out, or refused with a reason (a consent missing, a conflict). Never a 5xx.
+DOCUMENTED = {200, 201, 204, 401, 409}
+
+
+def deadlocks_detected() -> int:
+    """Deadlocks PostgreSQL has detected in the test database so far (its own count)."""
+    with connection.cursor() as cursor:
+        # Statistics are read from a snapshot per transaction: take a fresh one.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT deadlocks FROM pg_stat_database WHERE datname = current_database()")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def at_once(requests: dict[str, Callable[[], Any]]) -> dict[str, Any]:
+    """Send the requests together, one thread and one database connection each; returns each
+    answer, or the exception a request raised."""
+    start = threading.Barrier(len(requests))
+    answers: dict[str, Any] = {}
+
+    def send(name: str, request: Callable[[], Any]) -> None:
+        try:
+            start.wait(timeout=10)
+            answers[name] = request()
+        except Exception as error:  # recorded, then asserted on: a thread cannot fail the test
+            answers[name] = error
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=send, args=item) for item in requests.items()]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return answers
+
+
+def statuses(answers: dict[str, Any]) -> dict[str, int | str]:
+    return {
+        name: answer.status_code if hasattr(answer, "status_code") else repr(answer)
+        for name, answer in answers.items()
+    }
+
+
+def rounds_answered(
+    requests_of_round: Callable[[int], dict[str, Callable[[], Any]]],
+) -> Counter[int | str]:
+    """Send each round's requests at once, ``ROUNDS`` times; asserts every answer is one the
+    contract documents (never a 5xx) and returns how often each status came."""
+    seen: Counter[int | str] = Counter()
+    for round_number in range(ROUNDS):
+        codes = statuses(at_once(requests_of_round(round_number)))
+        assert set(codes.values()) <= DOCUMENTED, (round_number, codes)
+        seen.update(codes.values())
+    return seen
+
+
+@pytest.mark.django_db(transaction=True)
+def test_consents_reporter_and_staff_messages_and_notes_at_once_never_deadlock_issue_10(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    # Given a case the reporter is signed in to (twice: the portal and a second tab), and its
+    # focal point
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    consents_tab, messages_tab = sign_in(receipt_of(case)), sign_in(receipt_of(case))
+    staff: APIClient = staff_api(focal_point)
+    before = deadlocks_detected()
+
+    # When, round after round, the reporter changes a consent and writes, while the focal point
+    # writes to them and adds a note, all at the same moment
+    def mix(round_number: int) -> dict[str, Callable[[], Any]]:
+        return {
+            "consent": partial(
+                consents_tab.post,
+                "/api/v1/reporter/consents",
+                {"action": "mediation", "granted": round_number % 2 == 0},
+                format="json",
+            ),
+            "reporter_message": partial(
+                messages_tab.post,
+                "/api/v1/reporter/messages",
+                {"body": "Are you there?"},
+                format="json",
+            ),
+            "staff_message": partial(
+                staff.post,
+                f"/api/v1/cases/{case.id}/messages",
+                {"body": "Yes, I read it."},
+                format="json",
+            ),
+            "note": partial(
+                staff.post,
+                f"/api/v1/cases/{case.id}/notes",
+                {"body": "Called back."},
+                format="json",
+            ),
+        }
+
+    # Then every request is answered as the contract documents, none with a 5xx...
+    seen = rounds_answered(mix)
+    # ...all of them were done (nothing refused: they only queued behind each other)...
+    assert seen == Counter({201: 4 * ROUNDS}), seen
+    assert Consent.objects.filter(report_id=case.report_id, source="portal").count() == ROUNDS
+    assert Message.objects.filter(report_id=case.report_id).count() == 2 * ROUNDS
+    assert InternalNote.objects.filter(case=case).count() == ROUNDS
+    # ...and PostgreSQL detected no deadlock
+    assert deadlocks_detected() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_withdrawing_case_review_while_staff_write_and_read_gives_no_500_issue_10(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    # Given a case whose reporter, round after round, withdraws and grants again case review
+    # (sealing and unsealing the report, the heaviest consent) while staff write, note and read
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    reporter = sign_in(receipt_of(case))
+    staff: APIClient = staff_api(focal_point)
+    before = deadlocks_detected()
+
+    def mix(round_number: int) -> dict[str, Callable[[], Any]]:
+        return {
+            "consent": partial(
+                reporter.post,
+                "/api/v1/reporter/consents",
+                {"action": "case_review", "granted": round_number % 2 == 1},
+                format="json",
+            ),
+            "staff_message": partial(
+                staff.post,
+                f"/api/v1/cases/{case.id}/messages",
+                {"body": "Still here."},
+                format="json",
+            ),
+            "note": partial(
+                staff.post, f"/api/v1/cases/{case.id}/notes", {"body": "Waiting."}, format="json"
+            ),
+            "read": partial(staff.get, f"/api/v1/cases/{case.id}"),
+        }
+
+    # Then each is done or refused as documented (a sealed report: 409 consent_required)
+    seen = rounds_answered(mix)
+    assert seen[201] >= ROUNDS  # every consent at least
+    assert deadlocks_detected() == before
+    # The last round granted case review again: the case reads as the reporter left it.
+    assert Case.objects.get(pk=case.pk).report.current_consents()["case_review"] is True
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_consent_sent_while_the_reporter_signs_out_is_done_or_401_never_500_issue_10(
+    open_case: Any,
+) -> None:
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    before = deadlocks_detected()
+    seen: Counter[int | str] = Counter()
+
+    for round_number in range(ROUNDS):
+        # Given a fresh sign-in, when a consent and the sign-out of the same session race
+        token, _session = reporter_session_start(receipt=receipt_of(case))
+        reporter, leaving = APIClient(), APIClient()
+        for client in (reporter, leaving):
+            client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+        answers = at_once(
+            {
+                "consent": partial(
+                    reporter.post,
+                    "/api/v1/reporter/consents",
+                    {"action": "mediation", "granted": round_number % 2 == 0},
+                    format="json",
+                ),
+                "sign_out": partial(leaving.delete, "/api/v1/reporter/session"),
+            }
+        )
+        codes = statuses(answers)
+        # Then the consent is recorded or answered "signed out"; the sign-out always works
+        assert codes["consent"] in {201, 401}, (round_number, codes)
+        assert codes["sign_out"] == 204, (round_number, codes)
+        if codes["consent"] == 401:
+            assert answers["consent"].json()["error"] == "not_authenticated"
+        seen.update(codes.values())
+        # And the session is gone either way
+        assert reporter.get("/api/v1/reporter/report").status_code == 401
+
+    assert deadlocks_detected() == before

@@ -65,7 +65,7 @@ def _hand(case: Case, *, actor: User, assignee: User, detail: dict[str, object])
 def case_assign(*, case: Case, actor: User, assignee: User) -> Reassignment | None:
     """Give the case to ``assignee``; returns the pending ``Reassignment`` when a second person
     must approve first (the reporter withholds their identity), else ``None`` (done)."""
-    case_lock(case)
+    case_lock(case, reread_case=True)
     if not policy.may_assign(actor, case):
         raise CaseForbiddenError
     if not policy.may_be_assigned(assignee, case):
@@ -127,7 +127,7 @@ def reassignment_approve(*, reassignment_id: uuid.UUID, actor: User) -> Case:
 
 @transaction.atomic
 def case_investigator_assign(*, case: Case, actor: User, investigator: User) -> Case:
-    case_lock(case)
+    case_lock(case, reread_case=True)
     if not policy.may_assign(actor, case):
         raise CaseForbiddenError
     if not policy.may_investigate(investigator):

@@ -56,6 +56,7 @@ def case_transition(
                 raise CaseNotFoundError
             # Lock the report: a consent withdrawn at this moment either lands first and
             # blocks this step, or waits until it is done. Never a step on a stale consent.
+            # The case's row is not read again: the save compares the state loaded above.
             case_lock(case)
             step = TRANSITIONS.get(name)
             if step is not None and not step.may_run(actor, case):

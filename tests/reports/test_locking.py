@@ -18,6 +18,7 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from cases.models import Case, InternalNote
+from demo.directory import demo_directory_create
 from portal.services import reporter_session_start
 from reports.models import Consent, Message
 from tests.helpers.reporter import WORKFLOW_CONSENTS, receipt_of, sign_in
@@ -208,3 +209,76 @@ def test_a_consent_sent_while_the_reporter_signs_out_is_done_or_401_never_500_is
         assert reporter.get("/api/v1/reporter/report").status_code == 401
 
     assert deadlocks_detected() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_every_kind_of_writer_on_one_case_at_once_never_deadlocks_issue_10(
+    case_in_state: Any,
+    focal_point: Any,
+    second_focal_point: Any,
+    staff_api: Any,
+    entity: Any,
+) -> None:
+    # Given a case in assessment, a directory to refer to, the reporter signed in, its focal
+    # point and a colleague of the same entity
+    demo_directory_create(entities=[entity])
+    case = case_in_state("assessment", consents=WORKFLOW_CONSENTS)
+    reporter = sign_in(receipt_of(case))
+    staff: APIClient = staff_api(focal_point)
+    colleague: APIClient = staff_api(second_focal_point)
+    before = deadlocks_detected()
+
+    # When, round after round, the reporter changes route and a consent while the staff move
+    # the case, label it, refer it, share it, export its audit trail and read it
+    def mix(round_number: int) -> dict[str, Callable[[], Any]]:
+        return {
+            "route": partial(
+                reporter.post,
+                "/api/v1/reporter/route",
+                {"route": "informal", "informal_channel": "ombudsperson"}
+                if round_number % 2
+                else {"route": "formal"},
+                format="json",
+            ),
+            "consent": partial(
+                reporter.post,
+                "/api/v1/reporter/consents",
+                {"action": "statistics", "granted": round_number % 2 == 0},
+                format="json",
+            ),
+            "transition": partial(
+                staff.post,
+                f"/api/v1/cases/{case.id}/transitions/"
+                + ("resume" if round_number % 2 else "put_on_hold"),
+                {},
+                format="json",
+            ),
+            "labels": partial(
+                staff.put,
+                f"/api/v1/cases/{case.id}/labels",
+                {"labels": [f"round {round_number}"]},
+                format="json",
+            ),
+            "referral": partial(
+                colleague.post,
+                f"/api/v1/cases/{case.id}/referrals",
+                {"service": "medical"},
+                format="json",
+            ),
+            "share": partial(
+                staff.post,
+                f"/api/v1/cases/{case.id}/assignment",
+                {"username": second_focal_point.username, "mode": "share"},
+                format="json",
+            ),
+            "audit": partial(staff.get, f"/api/v1/cases/{case.id}/audit"),
+            "read": partial(colleague.get, f"/api/v1/cases/{case.id}"),
+        }
+
+    # Then every answer is one the contract documents, none a 5xx (a step no longer possible
+    # from the state another request left is a 409), and PostgreSQL detected no deadlock
+    seen = rounds_answered(mix)
+    assert seen[200] + seen[201] >= 6 * ROUNDS, seen
+    assert deadlocks_detected() == before
+    # And the trail those writers appended to is whole
+    assert staff.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is True

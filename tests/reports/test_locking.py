@@ -69,6 +69,11 @@ def statuses(answers: dict[str, Any]) -> dict[str, int | str]:
     }
 
 
+def sent(method: Callable[..., Any], path: str, body: dict[str, Any]) -> Callable[[], Any]:
+    """A JSON request to send later (``at_once``): ``sent(client.post, path, body)``."""
+    return partial(method, path, body, format="json")
+
+
 def rounds_answered(
     requests_of_round: Callable[[int], dict[str, Callable[[], Any]]],
 ) -> Counter[int | str]:
@@ -97,30 +102,18 @@ def test_consents_reporter_and_staff_messages_and_notes_at_once_never_deadlock_i
     # writes to them and adds a note, all at the same moment
     def mix(round_number: int) -> dict[str, Callable[[], Any]]:
         return {
-            "consent": partial(
+            "consent": sent(
                 consents_tab.post,
                 "/api/v1/reporter/consents",
                 {"action": "mediation", "granted": round_number % 2 == 0},
-                format="json",
             ),
-            "reporter_message": partial(
-                messages_tab.post,
-                "/api/v1/reporter/messages",
-                {"body": "Are you there?"},
-                format="json",
+            "reporter_message": sent(
+                messages_tab.post, "/api/v1/reporter/messages", {"body": "Are you there?"}
             ),
-            "staff_message": partial(
-                staff.post,
-                f"/api/v1/cases/{case.id}/messages",
-                {"body": "Yes, I read it."},
-                format="json",
+            "staff_message": sent(
+                staff.post, f"/api/v1/cases/{case.id}/messages", {"body": "Yes, I read it."}
             ),
-            "note": partial(
-                staff.post,
-                f"/api/v1/cases/{case.id}/notes",
-                {"body": "Called back."},
-                format="json",
-            ),
+            "note": sent(staff.post, f"/api/v1/cases/{case.id}/notes", {"body": "Called back."}),
         }
 
     # Then every request is answered as the contract documents, none with a 5xx...
@@ -147,21 +140,15 @@ def test_withdrawing_case_review_while_staff_write_and_read_gives_no_500_issue_1
 
     def mix(round_number: int) -> dict[str, Callable[[], Any]]:
         return {
-            "consent": partial(
+            "consent": sent(
                 reporter.post,
                 "/api/v1/reporter/consents",
                 {"action": "case_review", "granted": round_number % 2 == 1},
-                format="json",
             ),
-            "staff_message": partial(
-                staff.post,
-                f"/api/v1/cases/{case.id}/messages",
-                {"body": "Still here."},
-                format="json",
+            "staff_message": sent(
+                staff.post, f"/api/v1/cases/{case.id}/messages", {"body": "Still here."}
             ),
-            "note": partial(
-                staff.post, f"/api/v1/cases/{case.id}/notes", {"body": "Waiting."}, format="json"
-            ),
+            "note": sent(staff.post, f"/api/v1/cases/{case.id}/notes", {"body": "Waiting."}),
             "read": partial(staff.get, f"/api/v1/cases/{case.id}"),
         }
 
@@ -189,11 +176,10 @@ def test_a_consent_sent_while_the_reporter_signs_out_is_done_or_401_never_500_is
             client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
         answers = at_once(
             {
-                "consent": partial(
+                "consent": sent(
                     reporter.post,
                     "/api/v1/reporter/consents",
                     {"action": "mediation", "granted": round_number % 2 == 0},
-                    format="json",
                 ),
                 "sign_out": partial(leaving.delete, "/api/v1/reporter/session"),
             }
@@ -232,44 +218,34 @@ def test_every_kind_of_writer_on_one_case_at_once_never_deadlocks_issue_10(
     # the case, label it, refer it, share it, export its audit trail and read it
     def mix(round_number: int) -> dict[str, Callable[[], Any]]:
         return {
-            "route": partial(
+            "route": sent(
                 reporter.post,
                 "/api/v1/reporter/route",
                 {"route": "informal", "informal_channel": "ombudsperson"}
                 if round_number % 2
                 else {"route": "formal"},
-                format="json",
             ),
-            "consent": partial(
+            "consent": sent(
                 reporter.post,
                 "/api/v1/reporter/consents",
                 {"action": "statistics", "granted": round_number % 2 == 0},
-                format="json",
             ),
-            "transition": partial(
+            "transition": sent(
                 staff.post,
                 f"/api/v1/cases/{case.id}/transitions/"
                 + ("resume" if round_number % 2 else "put_on_hold"),
                 {},
-                format="json",
             ),
-            "labels": partial(
-                staff.put,
-                f"/api/v1/cases/{case.id}/labels",
-                {"labels": [f"round {round_number}"]},
-                format="json",
+            "labels": sent(
+                staff.put, f"/api/v1/cases/{case.id}/labels", {"labels": [f"round {round_number}"]}
             ),
-            "referral": partial(
-                colleague.post,
-                f"/api/v1/cases/{case.id}/referrals",
-                {"service": "medical"},
-                format="json",
+            "referral": sent(
+                colleague.post, f"/api/v1/cases/{case.id}/referrals", {"service": "medical"}
             ),
-            "share": partial(
+            "share": sent(
                 staff.post,
                 f"/api/v1/cases/{case.id}/assignment",
                 {"username": second_focal_point.username, "mode": "share"},
-                format="json",
             ),
             "audit": partial(staff.get, f"/api/v1/cases/{case.id}/audit"),
             "read": partial(colleague.get, f"/api/v1/cases/{case.id}"),

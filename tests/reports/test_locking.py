@@ -7,14 +7,17 @@ Whether PostgreSQL detected a deadlock is read from its own statistics for the t
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 import pytest
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from cases.models import Case, InternalNote
@@ -258,3 +261,130 @@ def test_every_kind_of_writer_on_one_case_at_once_never_deadlocks_issue_10(
     assert deadlocks_detected() == before
     # And the trail those writers appended to is whole
     assert staff.get(f"/api/v1/cases/{case.id}/audit").json()["chain_valid"] is True
+
+
+# --- The first row each writer locks or writes is its report's ---------------------------------
+
+# A statement that locks or writes rows; the first one inside a writer's transaction must be
+# ``reports.locking.report_lock``.
+_LOCKS_OR_WRITES = re.compile(r"^(INSERT|UPDATE|DELETE)\b|\bFOR (NO KEY )?UPDATE\b|\bFOR SHARE\b")
+
+
+def first_lock_inside_the_transaction(queries: list[dict[str, str]]) -> str:
+    """The first statement that locks or writes rows once the request's first transaction (a
+    savepoint inside the test's) has begun: what a reporter session's sliding expiry writes
+    before it, in autocommit, is not part of any writer's transaction."""
+    started = next(i for i, query in enumerate(queries) if query["sql"].startswith("SAVEPOINT"))
+    return next(
+        query["sql"] for query in queries[started:] if _LOCKS_OR_WRITES.search(query["sql"])
+    )
+
+
+WRITERS: dict[str, Callable[[Any], Any]] = {
+    "reporter consent": lambda w: w.reporter.post(
+        "/api/v1/reporter/consents", {"action": "mediation", "granted": True}, format="json"
+    ),
+    "reporter message": lambda w: w.reporter.post(
+        "/api/v1/reporter/messages", {"body": "Hello"}, format="json"
+    ),
+    "route change": lambda w: w.reporter.post(
+        "/api/v1/reporter/route", {"route": "formal"}, format="json"
+    ),
+    "transition": lambda w: w.staff.post(
+        f"/api/v1/cases/{w.case.id}/transitions/put_on_hold", {}, format="json"
+    ),
+    "staff message": lambda w: w.staff.post(
+        f"/api/v1/cases/{w.case.id}/messages", {"body": "Hello"}, format="json"
+    ),
+    "note": lambda w: w.staff.post(
+        f"/api/v1/cases/{w.case.id}/notes", {"body": "Hello"}, format="json"
+    ),
+    "labels": lambda w: w.staff.put(
+        f"/api/v1/cases/{w.case.id}/labels", {"labels": ["urgent"]}, format="json"
+    ),
+    "referral": lambda w: w.staff.post(
+        f"/api/v1/cases/{w.case.id}/referrals", {"service": "medical"}, format="json"
+    ),
+    "share": lambda w: w.staff.post(
+        f"/api/v1/cases/{w.case.id}/assignment",
+        {"username": w.colleague_name, "mode": "share"},
+        format="json",
+    ),
+    "assign": lambda w: w.staff.post(
+        f"/api/v1/cases/{w.case.id}/assignment",
+        {"username": w.colleague_name, "mode": "assign"},
+        format="json",
+    ),
+    "override request": lambda w: w.staff.post(
+        f"/api/v1/cases/{w.case.id}/overrides",
+        {"transition": "start_informal", "justification": "The reporter asked us by phone."},
+        format="json",
+    ),
+    "override approval": lambda w: w.colleague.post(
+        f"/api/v1/overrides/{w.override_id}/approve", {}, format="json"
+    ),
+    "decrypted read": lambda w: w.staff.get(f"/api/v1/cases/{w.case.id}"),
+    "audit export": lambda w: w.staff.get(f"/api/v1/cases/{w.case.id}/audit"),
+    "hand-over": lambda w: w.staff.post(
+        "/api/v1/staff/handover",
+        {"departing": w.staff_name, "successor": w.colleague_name},
+        format="json",
+    ),
+}
+
+
+@dataclass
+class Workplace:
+    case: Any
+    reporter: APIClient
+    staff: APIClient
+    staff_name: str
+    colleague: APIClient
+    colleague_name: str
+    override_id: str
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("writer", WRITERS)
+def test_each_writer_locks_the_report_before_any_other_row_issue_10(
+    writer: str,
+    case_in_state: Any,
+    focal_point: Any,
+    second_focal_point: Any,
+    staff_api: Any,
+    entity: Any,
+) -> None:
+    # Given a case in assessment whose reporter has not consented to mediation, with a pending
+    # override past that missing consent, and a directory to refer to
+    demo_directory_create(entities=[entity])
+    case = case_in_state(
+        "assessment",
+        channel="mediation",
+        consents={**WORKFLOW_CONSENTS, "contact_alleged_perpetrator": True},
+    )
+    staff: APIClient = staff_api(focal_point)
+    pending = staff.post(
+        f"/api/v1/cases/{case.id}/overrides",
+        {"transition": "start_informal", "justification": "The reporter asked us by phone."},
+        format="json",
+    )
+    assert pending.status_code == 202, pending.content
+    workplace = Workplace(
+        case=case,
+        reporter=sign_in(receipt_of(case)),
+        staff=staff,
+        staff_name=focal_point.username,
+        colleague=staff_api(second_focal_point),
+        colleague_name=second_focal_point.username,
+        override_id=pending.json()["id"],
+    )
+
+    # When the writer runs
+    with CaptureQueriesContext(connection) as queries:
+        answer = WRITERS[writer](workplace)
+
+    # Then it succeeded, and the first row it locked or wrote was its report's, locked
+    assert answer.status_code in {200, 201, 202}, answer.content
+    first = first_lock_inside_the_transaction(queries.captured_queries)
+    assert first.startswith('SELECT "reports_report"."id"'), first
+    assert first.endswith('FOR UPDATE OF "reports_report"'), first

@@ -200,21 +200,55 @@ def test_a_consent_sent_while_the_reporter_signs_out_is_done_or_401_never_500_is
     assert deadlocks_detected() == before
 
 
+@dataclass
+class Workplace:
+    case: Any
+    reporter: APIClient
+    staff: APIClient
+    staff_name: str
+    colleague: APIClient
+    colleague_name: str
+    override_id: str
+
+
+@pytest.fixture
+def workplace(
+    case_in_state: Any, focal_point: Any, second_focal_point: Any, staff_api: Any, entity: Any
+) -> Workplace:
+    """A case in assessment whose reporter (signed in) has not consented to mediation, with a
+    pending override past that missing consent, a directory to refer to, its focal point and a
+    colleague of the same entity (both signed in)."""
+    demo_directory_create(entities=[entity])
+    case = case_in_state(
+        "assessment",
+        channel="mediation",
+        consents={**WORKFLOW_CONSENTS, "contact_alleged_perpetrator": True},
+    )
+    staff: APIClient = staff_api(focal_point)
+    pending = staff.post(
+        f"/api/v1/cases/{case.id}/overrides",
+        {"transition": "start_informal", "justification": "The reporter asked us by phone."},
+        format="json",
+    )
+    assert pending.status_code == 202, pending.content
+    return Workplace(
+        case=case,
+        reporter=sign_in(receipt_of(case)),
+        staff=staff,
+        staff_name=focal_point.username,
+        colleague=staff_api(second_focal_point),
+        colleague_name=second_focal_point.username,
+        override_id=pending.json()["id"],
+    )
+
+
 @pytest.mark.django_db(transaction=True)
 def test_every_kind_of_writer_on_one_case_at_once_never_deadlocks_issue_10(
-    case_in_state: Any,
-    focal_point: Any,
-    second_focal_point: Any,
-    staff_api: Any,
-    entity: Any,
+    workplace: Workplace,
 ) -> None:
-    # Given a case in assessment, a directory to refer to, the reporter signed in, its focal
-    # point and a colleague of the same entity
-    demo_directory_create(entities=[entity])
-    case = case_in_state("assessment", consents=WORKFLOW_CONSENTS)
-    reporter = sign_in(receipt_of(case))
-    staff: APIClient = staff_api(focal_point)
-    colleague: APIClient = staff_api(second_focal_point)
+    # Given a case, its reporter, its focal point and a colleague, all signed in
+    case, reporter = workplace.case, workplace.reporter
+    staff, colleague = workplace.staff, workplace.colleague
     before = deadlocks_detected()
 
     # When, round after round, the reporter changes route and a consent while the staff move
@@ -248,7 +282,7 @@ def test_every_kind_of_writer_on_one_case_at_once_never_deadlocks_issue_10(
             "share": sent(
                 staff.post,
                 f"/api/v1/cases/{case.id}/assignment",
-                {"username": second_focal_point.username, "mode": "share"},
+                {"username": workplace.colleague_name, "mode": "share"},
             ),
             "audit": partial(staff.get, f"/api/v1/cases/{case.id}/audit"),
             "read": partial(colleague.get, f"/api/v1/cases/{case.id}"),
@@ -333,52 +367,11 @@ WRITERS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-@dataclass
-class Workplace:
-    case: Any
-    reporter: APIClient
-    staff: APIClient
-    staff_name: str
-    colleague: APIClient
-    colleague_name: str
-    override_id: str
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("writer", WRITERS)
 def test_each_writer_locks_the_report_before_any_other_row_issue_10(
-    writer: str,
-    case_in_state: Any,
-    focal_point: Any,
-    second_focal_point: Any,
-    staff_api: Any,
-    entity: Any,
+    writer: str, workplace: Workplace
 ) -> None:
-    # Given a case in assessment whose reporter has not consented to mediation, with a pending
-    # override past that missing consent, and a directory to refer to
-    demo_directory_create(entities=[entity])
-    case = case_in_state(
-        "assessment",
-        channel="mediation",
-        consents={**WORKFLOW_CONSENTS, "contact_alleged_perpetrator": True},
-    )
-    staff: APIClient = staff_api(focal_point)
-    pending = staff.post(
-        f"/api/v1/cases/{case.id}/overrides",
-        {"transition": "start_informal", "justification": "The reporter asked us by phone."},
-        format="json",
-    )
-    assert pending.status_code == 202, pending.content
-    workplace = Workplace(
-        case=case,
-        reporter=sign_in(receipt_of(case)),
-        staff=staff,
-        staff_name=focal_point.username,
-        colleague=staff_api(second_focal_point),
-        colleague_name=second_focal_point.username,
-        override_id=pending.json()["id"],
-    )
-
     # When the writer runs
     with CaptureQueriesContext(connection) as queries:
         answer = WRITERS[writer](workplace)

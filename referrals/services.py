@@ -16,7 +16,6 @@ from audit.services import audit_record
 from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError
 from referrals.models import Referral, ServiceEntry, ServiceKind
 from reports.locking import report_lock
-from reports.models import Report
 from reports.reading import REPORT_UNREADABLE, organisation_key
 from reports.vocabulary import ConsentAction
 from vault import envelope
@@ -70,11 +69,6 @@ class ReferredCase(policy.CaseFacts, Protocol):
 
     @property
     def report_id(self) -> uuid.UUID: ...
-
-    @property
-    def report(self) -> Report: ...
-
-    def forget_context(self) -> None: ...
 
 
 def _requested_kind(case: ReferredCase, service: Any) -> tuple[str, ServiceEntry | None]:

@@ -6,10 +6,12 @@ inside a transaction or while its row is locked (issue 10)."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from datetime import timedelta
@@ -356,3 +358,81 @@ def test_a_message_whose_delivery_kills_every_relay_gives_up_after_the_last_atte
     assert outbox_relay() == 0
     assert sends_per_reference(references) == {references[0]: 0}
     assert OutboxMessage.objects.get().attempts == MAX_ATTEMPTS
+
+
+RELAY_KILLED_AT_THE_THIRD_EMAIL = """
+import pathlib, sys, time
+import django
+django.setup()
+from django.conf import settings
+from django.core.mail.backends.base import BaseEmailBackend
+
+SENT_LOG = pathlib.Path(sys.argv[1])
+IN_FLIGHT = pathlib.Path(sys.argv[2])
+
+class MailServer(BaseEmailBackend):
+    # Accepts each email (its body goes to the log), and hangs once the third is accepted, as
+    # a relay does when the mail server stalls: the parent then kills this process.
+    def send_messages(self, email_messages):
+        for email in email_messages:
+            with SENT_LOG.open("a") as log:
+                log.write(email.body.replace("\\n", " ") + "\\n")
+        if len(SENT_LOG.read_text().splitlines()) == 3:
+            IN_FLIGHT.write_text("third email accepted")
+            time.sleep(600)
+        return len(email_messages)
+
+settings.EMAIL_BACKEND = "__main__.MailServer"
+from notifications.services import outbox_relay
+outbox_relay()
+"""
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_relay_process_killed_with_sigkill_mid_batch_resends_at_most_one_issue_10(
+    reachable_focal_point: Any, settings: Any, tmp_path: Any
+) -> None:
+    # Given five alerts due, and a relay in a process of its own
+    references = enqueue_alerts(5, reachable_focal_point.id)
+    database = settings.DATABASES["default"]
+    sent_log, in_flight = tmp_path / "sent.log", tmp_path / "in-flight"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "DATABASE_URL": f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
+    }
+    relay = subprocess.Popen(
+        [sys.executable, "-c", RELAY_KILLED_AT_THE_THIRD_EMAIL, str(sent_log), str(in_flight)],
+        cwd=settings.BASE_DIR,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        # When it is killed outright (SIGKILL: no handler runs, no transaction ends cleanly) while
+        # the mail server has accepted the third email
+        for _wait in range(600):
+            if in_flight.exists() or relay.poll() is not None:
+                break
+            time.sleep(0.1)
+        assert in_flight.exists(), relay.stderr.read().decode()[-2000:] if relay.stderr else ""
+    finally:
+        relay.kill()
+        relay.wait(timeout=30)
+    assert relay.returncode == -signal.SIGKILL
+    accepted_by_the_killed_relay = sent_log.read_text().splitlines()
+    assert len(accepted_by_the_killed_relay) == 3
+
+    # Then a relay run now sends the two the killed one never reached; once the lease of the
+    # one in flight has run out, that one too: every alert reached the server, and only the
+    # one in flight twice
+    assert outbox_relay() == 2
+    leases_run_out()
+    assert outbox_relay() == 1
+    sent_by_reference = {
+        reference: sum(reference in line for line in accepted_by_the_killed_relay)
+        + sum(reference in email.body for email in mail.outbox)
+        for reference in references
+    }
+    assert sent_by_reference == {**dict.fromkeys(references, 1), references[2]: 2}
+    assert not OutboxMessage.objects.filter(sent_on__isnull=True).exists()

@@ -60,7 +60,7 @@ def test_other_database_errors_are_not_lost_races() -> None:
     assert not lost_race(ValueError("not a database error"))
 
 
-def test_a_lost_race_on_the_api_is_a_409_conflict_and_writes_nothing(
+def test_a_lost_race_on_the_api_is_a_409_conflict_and_writes_nothing_issue_10(
     deadlock: DatabaseError, open_case: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Given a reporter whose consent loses a race in the database
@@ -85,7 +85,7 @@ def test_a_lost_race_on_the_api_is_a_409_conflict_and_writes_nothing(
     assert Consent.objects.count() == before
 
 
-def test_a_lost_race_on_a_page_says_to_try_again_with_a_409(
+def test_a_lost_race_on_a_page_says_to_try_again_with_a_409_issue_10(
     deadlock: DatabaseError, open_case: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     case = open_case(consents=WORKFLOW_CONSENTS)

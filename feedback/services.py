@@ -35,6 +35,7 @@ from core.throttling import submission_made, submissions_retry_after
 from feedback.models import NotReadyResponse, SurveyResponse
 from feedback.selectors import SurveyStatus, survey_status
 from feedback.vocabulary import NOT_READY_CATEGORIES, Agreement, HoldsBack, SurveyQuestion
+from reports.locking import report_lock
 from reports.models import Report
 from reports.vocabulary import ConsentAction
 
@@ -124,7 +125,7 @@ def survey_answer(*, report: Report, answers: Mapping[str, int | None]) -> Surve
     """
     cleaned = _survey_answers_clean(answers)
     # Locked: two answers sent at once give one answer and one refusal.
-    locked = Report.objects.select_for_update().get(pk=report.pk)
+    locked = report_lock(report.pk)
     status = survey_status(locked)
     if status in SURVEY_REFUSALS:
         raise SURVEY_REFUSALS[status]()

@@ -29,6 +29,12 @@ class OutboxMessage(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # The exception type of the last failed attempt (never its message, which may quote data).
     last_error = models.CharField(max_length=120, blank=True)
+    # The lease of the relay delivering it now (``services.outbox_relay``): claimed and committed
+    # before the email leaves, so no lock is held while the mail server is talked to. A relay
+    # killed mid-send leaves its lease to run out; then another may claim the message again.
+    # Both are cleared once the attempt ends, so no exact time stays on a sent message.
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True)
 
     class Meta:
         indexes = [

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
@@ -23,6 +24,9 @@ from notifications.models import OutboxMessage
 logger = logging.getLogger("upstander.notifications")
 
 MAX_ATTEMPTS = 10
+# Longer than one delivery can take (every exchange with the mail server times out after
+# EMAIL_TIMEOUT), so a live relay never loses a message to another while it is being sent.
+CLAIM_LEASE = timedelta(minutes=10)
 
 
 # How long an alert about a newly submitted report may wait, chosen at random each time.
@@ -65,36 +69,82 @@ def _kick_relay() -> None:
 
 
 def outbox_relay(*, limit: int = 100) -> int:
-    """Deliver pending messages; returns how many were delivered. Safe to run concurrently."""
+    """Deliver pending messages; returns how many were delivered. Safe to run concurrently.
+
+    Each message is claimed with a lease in a short transaction of its own, committed before
+    the email leaves; the email is sent outside any transaction, so no row stays locked while
+    the mail server answers (or does not); the message is then marked sent in its own
+    transaction, if this relay still holds the lease. A relay killed mid-batch (a deploy, the
+    out-of-memory killer) leaves the messages it had not reached unclaimed and the one in
+    flight claimed until its lease runs out: only that one can be sent twice. Call it outside
+    any transaction (a Celery task does), or the claim commits only with the caller.
+    """
     delivered = 0
-    with transaction.atomic():
-        pending = list(
-            OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(
-                sent_on__isnull=True, attempts__lt=MAX_ATTEMPTS, deliver_after__lte=timezone.now()
-            )
-            .order_by("deliver_after")[:limit]
-        )
-        for message in pending:
-            try:
-                DELIVERIES[message.topic](message.payload)
-            except Exception as error:
-                message.attempts += 1
-                message.last_error = type(error).__name__
-                message.save(update_fields=["attempts", "last_error"])
-                logger.warning(
-                    "outbox: %s #%s failed (%s)", message.topic, message.pk, type(error).__name__
-                )
-                continue
-            message.attempts += 1
-            message.sent_on = timezone.localdate()
-            # Once sent, the moment it was due is of no use and could date a submission.
-            message.deliver_after = message.deliver_after.replace(
-                hour=0, minute=0, second=0, microsecond=0
-            )
-            message.save(update_fields=["attempts", "sent_on", "deliver_after"])
+    # Each message is tried once per run: one that fails waits for the next run.
+    tried: list[uuid.UUID] = []
+    for _each in range(limit):
+        claimed = _claim_next(tried)
+        if claimed is None:
+            break
+        message, token = claimed
+        tried.append(message.pk)
+        try:
+            DELIVERIES[message.topic](message.payload)
+        except Exception as error:
+            _release_failed(message, token, error)
+            continue
+        if _mark_sent(message, token):
             delivered += 1
     return delivered
+
+
+def _claim_next(tried: list[uuid.UUID]) -> tuple[OutboxMessage, uuid.UUID] | None:
+    """Claim the next due message for this relay, committed at once; ``None`` when none is due.
+
+    Claiming counts the attempt: a message whose delivery kills the relay every time (it never
+    gets to say so) still gives up after ``MAX_ATTEMPTS``.
+    """
+    now = timezone.now()
+    token = uuid.uuid4()
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(sent_on__isnull=True, attempts__lt=MAX_ATTEMPTS, deliver_after__lte=now)
+            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
+            .exclude(pk__in=tried)
+            .order_by("deliver_after")
+            .first()
+        )
+        if message is None:
+            return None
+        message.claimed_until = now + CLAIM_LEASE
+        message.claim_token = token
+        message.attempts += 1
+        message.save(update_fields=["claimed_until", "claim_token", "attempts"])
+    return message, token
+
+
+def _mark_sent(message: OutboxMessage, token: uuid.UUID) -> bool:
+    """Record the delivery if the lease is still this relay's (one UPDATE: its own transaction)."""
+    marked = OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
+        sent_on=timezone.localdate(),
+        # Once sent, the moment it was due is of no use and could date a submission.
+        deliver_after=message.deliver_after.replace(hour=0, minute=0, second=0, microsecond=0),
+        claimed_until=None,
+        claim_token=None,
+    )
+    if not marked:
+        # The lease ran out during the delivery and another relay claimed the message.
+        logger.warning("outbox: %s #%s sent after its lease ran out", message.topic, message.pk)
+    return bool(marked)
+
+
+def _release_failed(message: OutboxMessage, token: uuid.UUID, error: Exception) -> None:
+    """The attempt failed: release the lease so the next relay tries again."""
+    OutboxMessage.objects.filter(pk=message.pk, claim_token=token).update(
+        last_error=type(error).__name__, claimed_until=None, claim_token=None
+    )
+    logger.warning("outbox: %s #%s failed (%s)", message.topic, message.pk, type(error).__name__)
 
 
 def outbox_purge_sent() -> int:

@@ -34,6 +34,7 @@ from core.errors import (
     InvalidInputError,
 )
 from reports.attachments import MAX_ATTACHMENTS, CleanAttachment, too_many_files_words
+from reports.locking import report_lock
 from reports.models import (
     Attachment,
     AttachmentContent,
@@ -387,7 +388,10 @@ def reporter_session_resolve(token: str) -> ReporterAccess | None:
     if key is None:
         return None
     session.expires_at = min(now + SESSION_IDLE, session.absolute_expiry)
-    session.save(update_fields=["expires_at"])
+    # The session may have ended since it was read (signed out in another tab, a quick exit, the
+    # purge): then nothing is updated and the request is answered as signed out (issue 10).
+    if not ReporterSession.objects.filter(pk=session.pk).update(expires_at=session.expires_at):
+        return None
     return ReporterAccess(report=session.report, data_key=key, session=session)
 
 
@@ -414,7 +418,7 @@ def _alert_staff(report: Report, kind: str) -> None:
 @transaction.atomic
 def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Consent:
     """The reporter grants or withdraws one consent; the history keeps every decision."""
-    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    report = report_lock(access.report.pk)
     if action not in ConsentAction.values:
         raise ValueError(f"unknown consent action {action!r}")
     consent = Consent.objects.create(
@@ -476,7 +480,7 @@ def _route_set(report: Report, route: str, informal_channel: str) -> None:
 
 @transaction.atomic
 def route_change(*, access: ReporterAccess, route: str, informal_channel: str = "") -> Report:
-    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    report = report_lock(access.report.pk)
     if route == Route.RECORD_ONLY and _case_of(report) is not None:
         raise RouteChangeRefusedError(
             _(
@@ -494,7 +498,7 @@ def route_change(*, access: ReporterAccess, route: str, informal_channel: str = 
 
 @transaction.atomic
 def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
-    report = access.report
+    report = report_lock(access.report.pk)
     if _case_of(report) is None or envelope.is_sealed(report.data_key):
         raise MessageToSealedReportError
     message = Message(report=report, sender=Message.Sender.REPORTER, sent_at=timezone.now())
@@ -502,12 +506,13 @@ def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
     message.save()
     audit_record(stream=report.id, action=AuditAction.MESSAGE_FROM_REPORTER, actor_kind=REPORTER)
     _alert_staff(report, "reporter_message")
+    access.report = report
     return message
 
 
 @transaction.atomic
 def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachment) -> Attachment:
-    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    report = report_lock(access.report.pk)
     if report.attachments.count() >= MAX_ATTACHMENTS:
         raise TooManyAttachmentsError
     record = _attachment_store(report, attachment, access.data_key)

@@ -15,7 +15,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError
 from referrals.models import Referral, ServiceEntry, ServiceKind
-from reports.models import Report
+from reports.locking import report_lock
 from reports.reading import REPORT_UNREADABLE, organisation_key
 from reports.vocabulary import ConsentAction
 from vault import envelope
@@ -70,11 +70,6 @@ class ReferredCase(policy.CaseFacts, Protocol):
     @property
     def report_id(self) -> uuid.UUID: ...
 
-    @property
-    def report(self) -> Report: ...
-
-    def forget_context(self) -> None: ...
-
 
 def _requested_kind(case: ReferredCase, service: Any) -> tuple[str, ServiceEntry | None]:
     """The service kind asked for, and the directory entry when a specific one was named."""
@@ -104,10 +99,10 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
     if not policy.may_refer(actor, case):
         raise ReferralForbiddenError
     kind, entry = _requested_kind(case, service)
-    # Lock the report so a consent withdrawn at this moment cannot be overtaken.
-    list(Report.objects.select_for_update().filter(pk=case.report_id).values_list("pk"))
-    case.forget_context()
-    consents = case.report.current_consents()
+    # Lock the report so a consent withdrawn at this moment cannot be overtaken, and read it
+    # as it stands under that lock (consents, the organisation's wrapping).
+    report = report_lock(case.report_id)
+    consents = report.current_consents()
     # Consent first: without it, nothing about the directory matters.
     # Case review underlies every referral, as it does every step of the case.
     needed = (ConsentAction.CASE_REVIEW, *REFERRAL_CONSENTS[kind])
@@ -121,7 +116,7 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
         if entry is None:
             raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
     try:
-        key = organisation_key(case.report)
+        key = organisation_key(report)
     except REPORT_UNREADABLE:
         raise ReferralReportUnreadableError from None
     # By id: the case model sits above this app, which knows the case by its protocol only.

@@ -7,6 +7,7 @@ from django.db import transaction
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
+from reports.locking import report_lock
 from reports.models import Report, ReporterSession
 from vault import envelope
 
@@ -14,6 +15,7 @@ from vault import envelope
 @transaction.atomic
 def report_shred(*, report: Report, actor: User | None) -> None:
     """Crypto-shredding: every wrapping of the data key, and every session copy, is destroyed."""
+    report_lock(report.pk)
     ReporterSession.objects.filter(report=report).delete()
     envelope.data_key_shred(data_key=report.data_key)
     audit_record(stream=report.id, action=AuditAction.REPORT_SHREDDED, actor=actor)

@@ -8,7 +8,8 @@ named ``<entity>_<action>``:
 - ``correspondence``: messages to the reporter and internal notes between staff;
 - ``assignment``: assigning, sharing, investigators and hand-over at staff turnover;
 - ``labels``: the staff's labels on a case;
-- ``overrides``: four eyes past a missing consent.
+- ``overrides``: four eyes past a missing consent;
+- ``locking``: every writer locks the case's report first (``reports.locking``).
 
 Import an action from its module; this package itself exports nothing.
 """

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from accounts import policy
@@ -20,8 +21,10 @@ from cases.errors import (
 )
 from cases.models import Case, Reassignment
 from cases.selectors import cases_visible_to
+from cases.services.locking import case_lock
 from cases.services.opening import staff_alert_send
 from cases.vocabulary import CaseState
+from reports.locking import report_lock
 from reports.vocabulary import ConsentAction
 
 
@@ -62,6 +65,7 @@ def _hand(case: Case, *, actor: User, assignee: User, detail: dict[str, object])
 def case_assign(*, case: Case, actor: User, assignee: User) -> Reassignment | None:
     """Give the case to ``assignee``; returns the pending ``Reassignment`` when a second person
     must approve first (the reporter withholds their identity), else ``None`` (done)."""
+    case_lock(case, reread_case=True)
     if not policy.may_assign(actor, case):
         raise CaseForbiddenError
     if not policy.may_be_assigned(assignee, case):
@@ -80,15 +84,22 @@ def case_assign(*, case: Case, actor: User, assignee: User) -> Reassignment | No
 @transaction.atomic
 def reassignment_approve(*, reassignment_id: uuid.UUID, actor: User) -> Case:
     """A second person approves a pending reassignment; it lapses if the case changed hands."""
-    request = (
-        Reassignment.objects.select_for_update(of=("self", "case"))
-        .select_related("case", "case__report", "assignee", "previous")
+    found = (
+        Reassignment.objects.select_related("case")
         .filter(pk=reassignment_id, case__in=cases_visible_to(actor))
         .first()
     )
-    if request is None:
+    if found is None:
         raise CaseNotFoundError
+    # The report first, then the request and its case as they stand under that lock.
+    case_lock(found.case)
+    request = (
+        Reassignment.objects.select_for_update(of=("self", "case"))
+        .select_related("case", "assignee", "previous")
+        .get(pk=found.pk)
+    )
     case = request.case
+    case.report = found.case.report
     if not policy.may_approve_reassignment(
         actor, case, requested_by_id=request.requested_by_id, assignee_id=request.assignee_id
     ):
@@ -116,6 +127,7 @@ def reassignment_approve(*, reassignment_id: uuid.UUID, actor: User) -> Case:
 
 @transaction.atomic
 def case_investigator_assign(*, case: Case, actor: User, investigator: User) -> Case:
+    case_lock(case, reread_case=True)
     if not policy.may_assign(actor, case):
         raise CaseForbiddenError
     if not policy.may_investigate(investigator):
@@ -137,6 +149,7 @@ def case_investigator_assign(*, case: Case, actor: User, investigator: User) -> 
 
 @transaction.atomic
 def case_share(*, case: Case, actor: User, colleague: User) -> Case:
+    case_lock(case)
     if not policy.may_assign(actor, case):
         raise CaseForbiddenError
     if not policy.may_be_assigned(colleague, case):
@@ -168,11 +181,20 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
             {"successor": [_("The successor must be an active focal point of the same entity.")]}
         )
     handover = {"from": departing.username, "to": successor.username}
+    # Every report touched is locked first, in one order (by id): two hand-overs at once, or
+    # a hand-over and a reporter's consent, queue instead of locking each other out.
+    touched = Case.objects.filter(
+        Q(assigned_to=departing) & ~Q(state=CaseState.CLOSED) | Q(shared_with=departing)
+    )
+    locked = sorted(set(touched.values_list("report_id", flat=True)))
+    for report_id in locked:
+        report_lock(report_id)
+    # A case given to the departing colleague after this point is not theirs to hand over.
     moved = 0
     for case in (
-        Case.objects.select_for_update()
+        Case.objects.select_for_update(of=("self",))
         .select_related("report")
-        .filter(assigned_to=departing)
+        .filter(assigned_to=departing, report_id__in=locked)
         .exclude(state=CaseState.CLOSED)
         .order_by("opened_at")
     ):
@@ -189,7 +211,9 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
         )
         moved += 1
     unshared = 0
-    for case in Case.objects.filter(shared_with=departing).order_by("opened_at"):
+    for case in Case.objects.filter(shared_with=departing, report_id__in=locked).order_by(
+        "opened_at"
+    ):
         case.shared_with.remove(departing)
         audit_record(
             stream=case.report_id,

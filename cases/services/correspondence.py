@@ -11,6 +11,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cases.errors import CaseForbiddenError
 from cases.models import Case, InternalNote
+from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
 from reports.models import Message
 from reports.timeline import timeline_add
@@ -21,6 +22,7 @@ from vault import envelope
 @transaction.atomic
 def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     """A message the reporter reads in their portal."""
+    case_lock(case)
     if not policy.may_write_to_reporter(actor, case):
         raise CaseForbiddenError
     message = Message(
@@ -35,6 +37,7 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
 
 @transaction.atomic
 def note_add(*, case: Case, actor: User, body: str) -> InternalNote:
+    case_lock(case)
     if not policy.may_write_note(actor, case):
         raise CaseForbiddenError
     note = note_store(case=case, actor=actor, body=body)

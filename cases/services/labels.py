@@ -10,10 +10,12 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cases.errors import CaseForbiddenError
 from cases.models import Case
+from cases.services.locking import case_lock
 
 
 @transaction.atomic
 def labels_set(*, case: Case, actor: User, labels: list[str]) -> Case:
+    case_lock(case, reread_case=True)
     if not policy.may_label(actor, case):
         raise CaseForbiddenError
     cleaned = sorted({label.strip()[:40] for label in labels if label.strip()})[:20]

@@ -23,6 +23,7 @@ from cases.errors import (
 )
 from cases.models import Case, Override
 from cases.selectors import cases_visible_to
+from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
 from cases.transitions import TRANSITIONS
 from reports.models import Message
@@ -42,6 +43,7 @@ def _missing_consents(case: Case, transition_name: str) -> list[str]:
 def override_request(
     *, case: Case, actor: User, transition_name: str, justification: str
 ) -> Override:
+    case_lock(case)
     if not policy.may_request_override(actor, case):
         raise CaseForbiddenError
     if len(justification.strip()) < 20:
@@ -77,15 +79,17 @@ def override_request(
 
 @transaction.atomic
 def override_approve(*, override_id: uuid.UUID, actor: User) -> Override:
-    override = (
-        Override.objects.select_for_update()
-        .select_related("case", "case__report", "case__report__data_key")
+    found = (
+        Override.objects.select_related("case")
         .filter(pk=override_id, case__in=cases_visible_to(actor))
         .first()
     )
-    if override is None:
+    if found is None:
         raise CaseNotFoundError
-    case = override.case
+    # The report first, then the override as it stands under that lock (decided meanwhile?).
+    case = case_lock(found.case)
+    override = Override.objects.select_for_update(of=("self",)).get(pk=found.pk)
+    override.case = case
     if not policy.may_decide_override(actor, case):
         raise CaseForbiddenError
     if override.requested_by_id == actor.id:

@@ -17,6 +17,7 @@ from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record, stream_entries, stream_is_valid
 from cases.errors import CaseForbiddenError, ReportUnreadableError
 from cases.models import Case
+from cases.services.locking import case_lock
 from reports.reading import (
     REPORT_UNREADABLE,
     attachment_file,
@@ -44,6 +45,7 @@ def case_data_key(case: Case) -> bytes:
 @transaction.atomic
 def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     """Decrypt what staff may read of a case. Every call is audited."""
+    case_lock(case)
     if not policy.may_read_narrative(actor, case):
         raise CaseForbiddenError
     report = case.report
@@ -117,6 +119,7 @@ def case_attachment_read(
     *, case: Case, actor: User, attachment_id: uuid.UUID
 ) -> tuple[str, str, bytes] | None:
     """(filename, content type, bytes) of one of the case's attachments; audited."""
+    case_lock(case)
     attachment = report_attachment_find(case.report, attachment_id)
     if attachment is None:
         return None
@@ -133,6 +136,7 @@ def case_attachment_read(
 @transaction.atomic
 def case_audit_export(*, case: Case, actor: User) -> tuple[list[AuditEntry], bool]:
     """The case's audit trail and whether its chain is intact; the export itself is audited."""
+    case_lock(case)
     if not policy.may_read_audit_trail(actor, case):
         raise CaseForbiddenError
     entries = stream_entries(case.report_id)

@@ -23,8 +23,8 @@ from cases.errors import (
 from cases.models import Case, Override
 from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
+from cases.services.locking import case_lock
 from cases.transitions import TRANSITIONS
-from reports.models import Report
 from reports.timeline import timeline_add
 
 
@@ -56,8 +56,8 @@ def case_transition(
                 raise CaseNotFoundError
             # Lock the report: a consent withdrawn at this moment either lands first and
             # blocks this step, or waits until it is done. Never a step on a stale consent.
-            list(Report.objects.select_for_update().filter(pk=case.report_id).values_list("pk"))
-            case.forget_context()
+            # The case's row is not read again: the save compares the state loaded above.
+            case_lock(case)
             step = TRANSITIONS.get(name)
             if step is not None and not step.may_run(actor, case):
                 raise CaseForbiddenError

@@ -91,6 +91,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.api_errors.ApiServerErrorMiddleware",
+    # Last, so it sees an exception first: a lost race is a 409, not a 500 (issue 10).
+    "core.concurrency.LostRaceMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"

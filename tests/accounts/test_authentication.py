@@ -12,7 +12,9 @@ from rest_framework.test import APIClient
 
 from accounts.models import Role, StaffToken
 from audit.models import AuditEntry
-from tests.helpers.reporter import sign_in
+from cases import api as cases_api
+from cases.services import correspondence
+from tests.helpers.reporter import WORKFLOW_CONSENTS, sign_in
 from tests.helpers.staff import PASSWORD, current_otp
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +93,29 @@ def test_a_totp_code_cannot_be_replayed(focal_point: Any) -> None:
     replay = APIClient().post("/api/v1/auth/token", body, format="json")
     assert replay.status_code == 401
     assert replay.json()["error"] == "otp_required"
+
+
+def test_a_token_revoked_while_its_request_runs_finishes_that_request_then_is_401_issue_10(
+    open_case: Any, focal_point: Any, staff_api: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a staff request already signed in when its token is revoked (the account
+    # deactivated, every token deleted) before its write runs
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    client = staff_api(focal_point)
+    real_note_add = correspondence.note_add
+
+    def revoked_meanwhile(**kwargs: Any) -> Any:
+        StaffToken.objects.all().delete()
+        return real_note_add(**kwargs)
+
+    monkeypatch.setattr(cases_api, "note_add", revoked_meanwhile)
+
+    # When it goes on, then it is answered as it was signed in (nothing of the token is saved
+    # again), and the next request is signed out: never a 500
+    assert (
+        client.post(f"/api/v1/cases/{case.id}/notes", {"body": "x"}, format="json").status_code
+        == 201
+    )
+    after = client.post(f"/api/v1/cases/{case.id}/notes", {"body": "y"}, format="json")
+    assert after.status_code == 401
+    assert after.json()["error"] == "not_authenticated"

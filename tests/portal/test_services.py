@@ -627,3 +627,38 @@ def test_reporter_sign_ins_and_portal_visits_leave_no_audit_entry() -> None:
     assert client.get("/api/v1/reporter/report").status_code == 200
 
     assert AuditEntry.objects.count() == before
+
+
+@pytest.mark.parametrize("ended_by", ["sign_out", "quick_exit", "purge"])
+def test_a_session_ended_while_its_request_resolves_it_is_signed_out_not_a_500_issue_10(
+    ended_by: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a signed-in reporter whose session ends (another tab signs out or leaves at once,
+    # or the purge runs) just after this request read it and before it slid its expiry
+    token, _session = services.reporter_session_start(receipt=submit()["receipt"])
+    real_unwrap = envelope.session_unwrap
+
+    def unwrap_then_end(**kwargs: Any) -> Any:
+        if ended_by == "purge":
+            ReporterSession.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+            services.reporter_sessions_purge()
+        else:
+            # Quick exit and sign-out end the session the same way.
+            services.reporter_session_end(token)
+        return real_unwrap(**kwargs)
+
+    monkeypatch.setattr(envelope, "session_unwrap", unwrap_then_end)
+
+    # When the request resolves it, then it is signed out: no access, nothing recreated
+    assert services.reporter_session_resolve(token) is None
+    assert not ReporterSession.objects.exists()
+
+    # And through the API the same race is a 401 the contract documents
+    token, _session = services.reporter_session_start(receipt=submit()["receipt"])
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    answer = client.post(
+        "/api/v1/reporter/consents", {"action": "mediation", "granted": True}, format="json"
+    )
+    assert answer.status_code == 401
+    assert answer.json()["error"] == "not_authenticated"

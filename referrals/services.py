@@ -13,7 +13,7 @@ from accounts import policy
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
-from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError
+from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError, ShreddedError
 from referrals.models import Referral, ServiceEntry, ServiceKind
 from reports.models import Report
 from reports.reading import REPORT_UNREADABLE, organisation_key
@@ -46,7 +46,7 @@ class ReferralConsentError(ConsentRequiredError):
 
 
 class ReferralReportUnreadableError(ReferralConsentError):
-    """The report is sealed or shredded: only the reporter's case review consent reopens it."""
+    """The report is sealed: only the reporter's case review consent reopens it."""
 
     default_message = gettext_lazy("The reporter has withdrawn case review: the report is sealed.")
 
@@ -103,6 +103,8 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
     ``{"service_id": ...}`` for one entry (the request's JSON, checked here)."""
     if not policy.may_refer(actor, case):
         raise ReferralForbiddenError
+    if case.report.is_shredded:
+        raise ShreddedError
     kind, entry = _requested_kind(case, service)
     # Lock the report so a consent withdrawn at this moment cannot be overtaken.
     list(Report.objects.select_for_update().filter(pk=case.report_id).values_list("pk"))
@@ -122,6 +124,8 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
             raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
     try:
         key = organisation_key(case.report)
+    except envelope.DataKeyShreddedError:
+        raise ShreddedError from None
     except REPORT_UNREADABLE:
         raise ReferralReportUnreadableError from None
     # By id: the case model sits above this app, which knows the case by its protocol only.

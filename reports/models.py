@@ -86,6 +86,11 @@ class Report(models.Model):
     def forget_consents(self) -> None:
         self.__dict__.pop("_current_consents", None)
 
+    @property
+    def is_shredded(self) -> bool:
+        """Whether its data key was destroyed on purpose: nothing it protected can be read."""
+        return self.data_key.shredded_at is not None
+
 
 class Consent(models.Model):
     """One decision by the reporter. Append-only: the history is the record of consent.

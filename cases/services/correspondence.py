@@ -12,6 +12,7 @@ from audit.services import audit_record
 from cases.errors import CaseForbiddenError
 from cases.models import Case, InternalNote
 from cases.services.reading import case_data_key
+from cases.transitions import REPORT_NOT_SHREDDED
 from reports.models import Message
 from reports.timeline import timeline_add
 from reports.vocabulary import TimelineEvent
@@ -23,6 +24,7 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     """A message the reporter reads in their portal."""
     if not policy.may_write_to_reporter(actor, case):
         raise CaseForbiddenError
+    REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     message = Message(
         report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
     )
@@ -37,6 +39,7 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
 def note_add(*, case: Case, actor: User, body: str) -> InternalNote:
     if not policy.may_write_note(actor, case):
         raise CaseForbiddenError
+    REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     note = note_store(case=case, actor=actor, body=body)
     audit_record(stream=case.report_id, action=AuditAction.NOTE_ADDED, actor=actor)
     return note

@@ -24,7 +24,7 @@ from cases.errors import (
 from cases.models import Case, Override
 from cases.selectors import cases_visible_to
 from cases.services.reading import case_data_key
-from cases.transitions import TRANSITIONS
+from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
 from reports.models import Message
 from reports.timeline import timeline_add
 from reports.vocabulary import ConsentAction, TimelineEvent
@@ -44,6 +44,7 @@ def override_request(
 ) -> Override:
     if not policy.may_request_override(actor, case):
         raise CaseForbiddenError
+    REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     if len(justification.strip()) < 20:
         raise CaseInputError(
             {"justification": [_("Write the justification in full (at least 20 characters).")]}
@@ -92,6 +93,7 @@ def override_approve(*, override_id: uuid.UUID, actor: User) -> Override:
         raise CaseForbiddenError(
             _("A different authorised person must approve an override; the requester cannot.")
         )
+    REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     if override.status != Override.Status.PENDING:
         raise OverrideDecidedError
     still_missing = set(_missing_consents(case, override.transition))

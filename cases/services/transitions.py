@@ -23,7 +23,7 @@ from cases.errors import (
 from cases.models import Case, Override
 from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
-from cases.transitions import TRANSITIONS
+from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
 from reports.models import Report
 from reports.timeline import timeline_add
 
@@ -42,9 +42,10 @@ def case_transition(
     ``closure_reason``, ``measures``); the transition takes those it declares.
 
     The refusals come in a fixed order: a case not seen (404), a transition this actor may not
-    run (403), one not possible from the case's state (409 with what is allowed), a missing
-    consent (409 with what is missing), bad arguments (400), then the declaration's other
-    conditions (409). The case is loaded once; one audit entry records the move.
+    run (403), a shredded report (409 ``shredded``, whatever the step: its case moves no more),
+    one not possible from the case's state (409 with what is allowed), a missing consent (409
+    with what is missing), bad arguments (400), then the declaration's other conditions (409).
+    The case is loaded once; one audit entry records the move.
 
     Optimistic concurrency: the state is compared on save; a concurrent change raises
     ``CaseConflictError`` and the whole transaction, audit entry included, rolls back.
@@ -56,11 +57,19 @@ def case_transition(
                 raise CaseNotFoundError
             # Lock the report: a consent withdrawn at this moment either lands first and
             # blocks this step, or waits until it is done. Never a step on a stale consent.
-            list(Report.objects.select_for_update().filter(pk=case.report_id).values_list("pk"))
+            # The same query reads whether the report was shredded: a shred that committed while
+            # this waited for the lock is seen, not the state of the key loaded before.
+            case.report.data_key.shredded_at = (
+                Report.objects.select_for_update(of=("self",))
+                .filter(pk=case.report_id)
+                .values_list("data_key__shredded_at", flat=True)
+                .get()
+            )
             case.forget_context()
             step = TRANSITIONS.get(name)
             if step is not None and not step.may_run(actor, case):
                 raise CaseForbiddenError
+            REPORT_NOT_SHREDDED.refuse_if_blocked(case)
             if step is None or not step.possible_from(case.state):
                 raise CaseTransitionNotAllowedError(allowed_and_blocked_transitions(case, actor)[0])
             gate = step.consent_gate

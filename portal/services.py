@@ -33,6 +33,7 @@ from core.errors import (
     DomainError,
     InvalidInputError,
 )
+from portal.resealing import report_rekey
 from reports.attachments import MAX_ATTACHMENTS, CleanAttachment, too_many_files_words
 from reports.models import (
     Attachment,
@@ -133,8 +134,10 @@ class ReporterAccess:
     """A signed-in reporter: their report and, for this request only, its data key."""
 
     report: Report
-    data_key: bytes
+    data_key: bytes = field(repr=False)
     session: ReporterSession
+    # The session's token, for this request only: re-sealing wraps the new key for it.
+    token: str = field(repr=False)
 
 
 def day_start(day: date) -> datetime:
@@ -302,12 +305,20 @@ def _attachment_store(report: Report, attachment: CleanAttachment, key: bytes) -
     return record
 
 
-def _sync_case_and_sealing(report: Report, key: bytes, *, at: datetime | None = None) -> None:
+def _sync_case_and_sealing(
+    report: Report,
+    key: bytes,
+    *,
+    at: datetime | None = None,
+    access: ReporterAccess | None = None,
+) -> None:
     """Keep the organisation's access in line with the reporter's consent to case review.
 
     Granted (and not a record only): the organisation's wrapping exists and so does a case.
-    Not granted: the report is sealed, unless a formal process already started, in which case
-    the organisation keeps access and every step that needs case review stays blocked.
+    Not granted: the report is sealed again under a new data key (``portal.resealing``; only
+    a signed-in reporter's ``access`` can, and at submission the report starts sealed), unless
+    a formal process already started, in which case the organisation keeps access and every
+    step that needs case review stays blocked.
     """
     report.forget_consents()
     review = report.current_consents()[ConsentAction.CASE_REVIEW]
@@ -317,14 +328,51 @@ def _sync_case_and_sealing(report: Report, key: bytes, *, at: datetime | None = 
         if case is None:
             case_open(report=report, at=at)
     elif (
-        not review
+        access is not None
+        and not review
         and (case is None or not case.formal_process_started)
         and not envelope.is_sealed(report.data_key)
     ):
-        envelope.organisation_wrap_remove(data_key=report.data_key)
+        _reseal(report, access)
         if case is not None:
             timeline_add(report, TimelineEvent.RESEALED)
-            audit_record(stream=report.id, action=AuditAction.REPORT_RESEALED, actor_kind=REPORTER)
+            audit_record(
+                stream=report.id,
+                action=AuditAction.REPORT_RESEALED,
+                actor_kind=REPORTER,
+                detail={"new_data_key": True},
+            )
+
+
+class SessionCannotResealError(ConflictError):
+    """The session holds no key derived from the receipt (it was opened before re-sealing
+    needed one): sealing again would be incomplete, so nothing is written."""
+
+    default_message = gettext_lazy(
+        "Please sign in again with your receipt, then withdraw your consent. Nothing was changed."
+    )
+
+    def page_message(self) -> str:
+        return self.message
+
+
+def _reseal(report: Report, access: ReporterAccess) -> None:
+    """Seal the report again under a new data key, wrapped under the receipt only."""
+    receipt_key = envelope.session_unwrap(
+        token=access.token,
+        wrapped=bytes(access.session.wrapped_receipt_key),
+        report_id=report.id,
+        column=envelope.SESSION_RECEIPT_KEY,
+    )
+    if receipt_key is None:
+        raise SessionCannotResealError
+    access.data_key = report_rekey(
+        report=report,
+        session=access.session,
+        token=access.token,
+        old_key=access.data_key,
+        receipt_key=receipt_key,
+    )
 
 
 # --- Reporter sessions ---------------------------------------------------------------------
@@ -344,7 +392,7 @@ def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
         envelope.receipt_key(canonical or "unknown", _DUMMY_SALT)
         raise InvalidReceiptError
     try:
-        key = envelope.open_with_receipt(report.data_key, canonical or "")
+        opened = envelope.receipt_open(report.data_key, canonical or "")
     except (envelope.WrongReceiptError, envelope.DataKeyShreddedError):
         raise InvalidReceiptError from None
 
@@ -355,7 +403,13 @@ def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
             token_index=envelope.blind_index("reporter-session", token),
             report=report,
             wrapped_data_key=envelope.session_wrap(
-                token=token, key_material=key, report_id=report.id
+                token=token, key_material=opened.key_material, report_id=report.id
+            ),
+            wrapped_receipt_key=envelope.session_wrap(
+                token=token,
+                key_material=opened.receipt_key,
+                report_id=report.id,
+                column=envelope.SESSION_RECEIPT_KEY,
             ),
             expires_at=now + SESSION_IDLE,
             # Rounded down to the hour: the first sign-in often follows the submission closely.
@@ -388,7 +442,7 @@ def reporter_session_resolve(token: str) -> ReporterAccess | None:
         return None
     session.expires_at = min(now + SESSION_IDLE, session.absolute_expiry)
     session.save(update_fields=["expires_at"])
-    return ReporterAccess(report=session.report, data_key=key, session=session)
+    return ReporterAccess(report=session.report, data_key=key, session=session, token=token)
 
 
 def reporter_session_end(token: str) -> None:
@@ -440,7 +494,7 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         # Asking for review is asking to leave "record only": the focal point helps decide.
         _route_set(report, Route.UNDECIDED, "")
     case_before = _case_of(report)
-    _sync_case_and_sealing(report, access.data_key)
+    _sync_case_and_sealing(report, access.data_key, access=access)
     if (
         action == ConsentAction.CASE_REVIEW
         and not granted
@@ -485,7 +539,7 @@ def route_change(*, access: ReporterAccess, route: str, informal_channel: str = 
             )
         )
     _route_set(report, route, informal_channel)
-    _sync_case_and_sealing(report, access.data_key)
+    _sync_case_and_sealing(report, access.data_key, access=access)
     if _case_of(report) is not None:
         _alert_staff(report, "route_changed")
     access.report = report

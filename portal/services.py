@@ -461,6 +461,27 @@ def reporter_sessions_purge() -> int:
 # --- What a signed-in reporter does ---------------------------------------------------------
 
 
+class ReportResealedMeanwhileError(ConflictError):
+    """The report was sealed again under a new key by another request of this reporter after
+    this one read its session: the key this request holds is the old one, and must seal
+    nothing (what it sealed nobody could read)."""
+
+    default_message = gettext_lazy(
+        "Your report was sealed again in the meantime. Nothing was changed; please try again."
+    )
+
+    def page_message(self) -> str:
+        return self.message
+
+
+def _report_locked(access: ReporterAccess) -> Report:
+    """The reporter's report, locked for this write, under the key this request holds."""
+    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    if report.data_key_id != access.report.data_key_id:
+        raise ReportResealedMeanwhileError
+    return report
+
+
 def _alert_staff(report: Report, kind: str) -> None:
     case_alert_staff(report=report, kind=kind)
 
@@ -468,7 +489,7 @@ def _alert_staff(report: Report, kind: str) -> None:
 @transaction.atomic
 def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Consent:
     """The reporter grants or withdraws one consent; the history keeps every decision."""
-    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    report = _report_locked(access)
     if action not in ConsentAction.values:
         raise ValueError(f"unknown consent action {action!r}")
     consent = Consent.objects.create(
@@ -530,7 +551,7 @@ def _route_set(report: Report, route: str, informal_channel: str) -> None:
 
 @transaction.atomic
 def route_change(*, access: ReporterAccess, route: str, informal_channel: str = "") -> Report:
-    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    report = _report_locked(access)
     if route == Route.RECORD_ONLY and _case_of(report) is not None:
         raise RouteChangeRefusedError(
             _(
@@ -561,7 +582,7 @@ def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
 
 @transaction.atomic
 def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachment) -> Attachment:
-    report = Report.objects.select_for_update().get(pk=access.report.pk)
+    report = _report_locked(access)
     if report.attachments.count() >= MAX_ATTACHMENTS:
         raise TooManyAttachmentsError
     record = _attachment_store(report, attachment, access.data_key)

@@ -21,9 +21,12 @@ from portal.resealing import (
     models_with_encrypted_columns,
 )
 from portal.services import (
+    ReportResealedMeanwhileError,
+    consent_record,
     reporter_attachment_add,
     reporter_session_resolve,
     reporter_session_start,
+    route_change,
 )
 from reports.attachments import CleanAttachment
 from reports.models import Report, ReporterSession
@@ -209,3 +212,30 @@ def test_a_session_that_cannot_open_the_receipt_key_reseals_nothing() -> None:
     assert Report.objects.get().data_key_id == report.data_key_id
     assert not envelope.is_sealed(report.data_key)
     assert reporter.get("/api/v1/reporter/report").json()["consents"]["case_review"] is True
+
+
+def test_a_request_still_holding_the_old_key_writes_nothing_after_resealing() -> None:
+    # Two requests of one reporter: this one read its session (the old key), then the other
+    # re-sealed. Granting with the old key would give the organisation a wrapping of a key
+    # that opens nothing; a file sealed with it could never be read. Both are refused.
+    receipt = submit()["receipt"]
+    reporter, token = _reporter(receipt)
+    stale = reporter_session_resolve(token)
+    assert stale is not None
+    consent_change(reporter, "case_review", granted=False)
+    report = Report.objects.get()
+
+    with pytest.raises(ReportResealedMeanwhileError):
+        consent_record(access=stale, action="case_review", granted=True)
+    with pytest.raises(ReportResealedMeanwhileError):
+        reporter_attachment_add(
+            access=stale,
+            attachment=CleanAttachment(filename="x.txt", content_type="text/plain", data=b"X"),
+        )
+    with pytest.raises(ReportResealedMeanwhileError):
+        route_change(access=stale, route="formal")
+
+    assert envelope.is_sealed(report.data_key)
+    assert not report.attachments.exists()
+    assert Report.objects.get().route == report.route
+    assert reporter.get("/api/v1/reporter/report").json()["consents"]["case_review"] is False

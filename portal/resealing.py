@@ -69,8 +69,8 @@ def report_rekey(
             continue
         columns = encrypted_columns(model)
         rows = model._default_manager.filter(**{path: report}).only("pk", *columns)
-        # One row at a time: attachment contents can be megabytes each.
-        for row in rows.iterator(chunk_size=20):
+        # A file's bytes one at a time (each can be megabytes): memory holds one file, not five.
+        for row in rows.iterator(chunk_size=1 if model is AttachmentContent else 100):
             for column in columns:
                 envelope.reseal(row, column, old_key=old_key, new_key=new_key)
             row.save(update_fields=columns)

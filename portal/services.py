@@ -344,16 +344,21 @@ def _sync_case_and_sealing(
             )
 
 
-class SessionCannotResealError(ConflictError):
-    """The session holds no key derived from the receipt (it was opened before re-sealing
-    needed one): sealing again would be incomplete, so nothing is written."""
+class ResealingConflictError(ConflictError):
+    """A write that re-sealing under a new key makes impossible just now; nothing is written.
+    The pages show its words, the API answers 409 ``conflict``."""
+
+    def page_message(self) -> str:
+        return self.message
+
+
+class SessionCannotResealError(ResealingConflictError):
+    """The session's key derived from the receipt does not open (it was tampered with):
+    sealing again would lock the reporter out, so nothing is written."""
 
     default_message = gettext_lazy(
         "Please sign in again with your receipt, then withdraw your consent. Nothing was changed."
     )
-
-    def page_message(self) -> str:
-        return self.message
 
 
 def _reseal(report: Report, access: ReporterAccess) -> None:
@@ -461,7 +466,7 @@ def reporter_sessions_purge() -> int:
 # --- What a signed-in reporter does ---------------------------------------------------------
 
 
-class ReportResealedMeanwhileError(ConflictError):
+class ReportResealedMeanwhileError(ResealingConflictError):
     """The report was sealed again under a new key by another request of this reporter after
     this one read its session: the key this request holds is the old one, and must seal
     nothing (what it sealed nobody could read)."""
@@ -469,9 +474,6 @@ class ReportResealedMeanwhileError(ConflictError):
     default_message = gettext_lazy(
         "Your report was sealed again in the meantime. Nothing was changed; please try again."
     )
-
-    def page_message(self) -> str:
-        return self.message
 
 
 def _report_locked(access: ReporterAccess) -> Report:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.test import Client
 from rest_framework.test import APIClient
 
 from cases.models import Case
@@ -239,3 +240,19 @@ def test_a_request_still_holding_the_old_key_writes_nothing_after_resealing() ->
     assert not report.attachments.exists()
     assert Report.objects.get().route == report.route
     assert reporter.get("/api/v1/reporter/report").json()["consents"]["case_review"] is False
+
+
+def test_the_portal_page_says_why_a_withdrawal_could_not_reseal() -> None:
+    # The same refusal through the reporter's page: words on the page, never a server error.
+    receipt = submit()["receipt"]
+    browser = Client()
+    assert browser.post("/access/", {"receipt": receipt}).status_code == 302
+    ReporterSession.objects.update(wrapped_receipt_key=b"\x01" + b"\x00" * 60)
+
+    response = browser.post(
+        "/my-report/consent", {"action": "case_review", "granted": "no"}, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "Please sign in again with your receipt" in response.content.decode()
+    assert not envelope.is_sealed(Report.objects.select_related("data_key").get().data_key)

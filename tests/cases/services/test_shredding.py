@@ -256,3 +256,25 @@ def test_the_staff_page_says_a_shredded_reports_case_takes_nothing_more(
         k: v for k, v in before.items() if k != "audit"
     }
     assert set(audit_actions_since(case, before["audit"])) == {"case.read_refused_sealed"}
+
+
+def test_staff_can_neither_run_the_services_closing_step_nor_give_its_reason(
+    case_in_state: Any, focal_point: Any, staff_api: Any
+) -> None:
+    # The shred closure is the service's alone: no staff member closes a case as "shredded".
+    case = case_in_state("assessment")
+    client = staff_api(focal_point)
+    before = audit_length(case)
+
+    by_step = client.post(f"/api/v1/cases/{case.id}/transitions/close_shredded", {}, format="json")
+    by_reason = client.post(
+        f"/api/v1/cases/{case.id}/transitions/close", {"closure_reason": "shredded"}, format="json"
+    )
+
+    assert by_step.status_code == 409
+    assert by_step.json()["error"] == "transition_not_allowed"
+    assert "close_shredded" not in by_step.json()["allowed"]
+    assert by_reason.status_code == 400
+    assert "closure_reason" in by_reason.json()["fields"]
+    assert Case.objects.get(pk=case.pk).state == "assessment"
+    assert audit_length(case) == before

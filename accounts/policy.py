@@ -203,6 +203,12 @@ def may_run_case_steps(user: User, case: CaseFacts) -> bool:
     return handles_case(user, case)
 
 
+def runs_only_by_the_service(user: User, case: CaseFacts) -> bool:
+    """Steps the service takes by itself (closing the case of a shredded report): no staff
+    member runs them, through the API or the staff pages."""
+    return False
+
+
 def may_record_findings(user: User, case: CaseFacts) -> bool:
     """The findings: the focal point, or the investigator assigned to the case."""
     return handles_case(user, case) or (

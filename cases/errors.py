@@ -14,6 +14,7 @@ from core.errors import (
     ForbiddenError,
     InvalidInputError,
     NotFoundError,
+    ShreddedError,
     TransitionNotAllowedError,
 )
 from reports.vocabulary import ConsentAction
@@ -37,7 +38,7 @@ class CaseConsentRequiredError(ConsentRequiredError):
 
 
 class ReportUnreadableError(CaseConsentRequiredError):
-    """The organisation cannot open the report: the reporter sealed it, or it was shredded.
+    """The organisation cannot open the report: the reporter sealed it.
 
     Raised where the vault's own errors are caught (``cases.services.reading.case_data_key``):
     to the API it is the case review consent that is missing, which only the reporter can give.
@@ -50,6 +51,12 @@ class ReportUnreadableError(CaseConsentRequiredError):
 
     def page_message(self) -> str:
         return self.message
+
+
+class CaseShreddedError(ShreddedError):
+    """The case's report was crypto-shredded: the case takes no step, message, note or override."""
+
+    page_words = _("This report was shredded and its case is closed: nothing more can be done.")
 
 
 class CaseConflictError(ConflictError):

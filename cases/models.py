@@ -21,8 +21,14 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
 
 from accounts.models import User
-from cases.transitions import TRANSITIONS
-from cases.vocabulary import CaseState, ClosureReason, Measure, Outcome
+from cases.transitions import DECLARED
+from cases.vocabulary import (
+    CLOSURE_REASON_CHOICES,
+    CaseState,
+    Measure,
+    Outcome,
+    SystemClosureReason,
+)
 from vault.fields import EncryptedField
 
 if TYPE_CHECKING:
@@ -38,7 +44,7 @@ def declared_transition(field: FSMField) -> Callable[[Any], Any]:
     """django-fsm's ``transition`` for the method of the same name in ``cases.transitions``."""
 
     def decorate(method: Callable[..., None]) -> Any:
-        step = TRANSITIONS[method.__name__]
+        step = DECLARED[method.__name__]
         # django-fsm types conditions and permissions as taking any model; these take a Case,
         # which is the only model they are ever given.
         return transition(
@@ -81,7 +87,7 @@ class Case(ConcurrentTransitionMixin, models.Model):
     labels = models.JSONField(default=list, blank=True)
     outcome = models.CharField(max_length=20, choices=Outcome.choices, blank=True, db_index=True)
     closure_reason = models.CharField(
-        max_length=40, choices=ClosureReason.choices, blank=True, db_index=True
+        max_length=40, choices=CLOSURE_REASON_CHOICES, blank=True, db_index=True
     )
     opened_at = models.DateTimeField(default=timezone.now, db_index=True)
     acknowledgement_due = models.DateField(db_index=True)
@@ -190,6 +196,13 @@ class Case(ConcurrentTransitionMixin, models.Model):
         self.closed_at = timezone.now()
         # ``measures`` is only given after substantiated findings (``cases.transitions``).
         self._record_measures(measures or [])
+
+    @declared_transition(state)
+    def close_shredded(self, **kwargs: Any) -> None:
+        # Not the ``close`` transition: that one is staff's, takes their reason and starts from
+        # fewer states. A shredded report's case closes from wherever it stood.
+        self.closure_reason = SystemClosureReason.SHREDDED
+        self.closed_at = timezone.now()
 
 
 class CaseMeasure(models.Model):

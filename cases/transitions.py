@@ -6,7 +6,8 @@ must hold, what it takes as arguments, how the reporter is told, and what the st
 is blocked. Everything else follows from it:
 
 - ``cases.models.Case`` builds its django-fsm transitions from it (sources, target, conditions,
-  permission), so the state machine cannot drift from it;
+  permission), so the state machine cannot drift from it; ``SYSTEM_TRANSITIONS`` adds the one
+  step the service takes by itself (closing the case of a shredded report);
 - ``cases.services.transitions.case_transition`` checks, validates and runs a transition by it;
 - ``cases.api.TransitionSerializer`` takes every declared argument (``ARGUMENTS``) from the body;
 - ``cases.selectors.allowed_and_blocked_transitions`` lists them by it (the API's
@@ -32,7 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts import policy
 from accounts.models import User
-from cases.errors import CaseInputError
+from cases.errors import CaseInputError, CaseShreddedError
 from cases.vocabulary import OPEN_STATES, CaseState, ClosureReason, Measure, Outcome
 from reports.models import Report
 from reports.vocabulary import ConsentAction, InformalChannel, TimelineEvent
@@ -151,6 +152,34 @@ class FindingsSubstantiated(TransitionCheck):
 
     def blocked_words(self, missing_labels: list[str]) -> str:
         return _("Blocked: the findings must be substantiated.")
+
+
+class ReportNotShredded(TransitionCheck):
+    """The report was not crypto-shredded.
+
+    Once it is, its case is closed (``close_shredded``) and takes nothing more: no step, and
+    no message, note, referral or override either (the services refuse those with the same
+    check). The refusal is the 409 ``shredded`` answer, ``refusal()``.
+    """
+
+    reason = "shredded"
+
+    def __init__(self) -> None:
+        self.__name__ = "report_not_shredded"
+
+    def blocks(self, case: TransitionCase) -> list[str] | None:
+        return [] if case.report.is_shredded else None
+
+    def blocked_words(self, missing_labels: list[str]) -> str:
+        return _("Blocked: the report was shredded.")
+
+    def refuse_if_blocked(self, case: TransitionCase) -> None:
+        """Raise the 409 ``shredded`` answer when the case's report was shredded."""
+        if self.blocks(case) is not None:
+            raise CaseShreddedError
+
+
+REPORT_NOT_SHREDDED = ReportNotShredded()
 
 
 # --- Arguments -------------------------------------------------------------------------------
@@ -295,11 +324,18 @@ class Transition:
     reporter_step: StrOrPromise | None = None
     # The reporter's timeline gets this event; its words are the new state's status label.
     timeline_event: TimelineEvent = TimelineEvent.TRANSITION
+    # Whether it needs a report that was not shredded: every step of the contract's table does;
+    # only the step that closes a shredded report's case does not.
+    needs_report: bool = True
 
     @property
     def conditions(self) -> list[TransitionCheck]:
         """The django-fsm conditions, in the order they are checked."""
-        return [*([self.consent_gate] if self.consent_gate else []), *self.checks]
+        return [
+            *([REPORT_NOT_SHREDDED] if self.needs_report else []),
+            *([self.consent_gate] if self.consent_gate else []),
+            *self.checks,
+        ]
 
     def permission(self, case: TransitionCase, user: User) -> bool:
         """The django-fsm permission (``has_transition_perm``): the policy's predicate."""
@@ -432,6 +468,20 @@ _DECLARED = (
 
 # In the contract's order, which is also the order steps are offered in.
 TRANSITIONS: dict[str, Transition] = {transition.name: transition for transition in _DECLARED}
+# Steps the service takes by itself, an extension of the contract's table: never offered to
+# staff, never run through the API or the staff pages (``case_transition`` knows only
+# ``TRANSITIONS``), audited like the others by the service that runs them.
+SYSTEM_TRANSITIONS: dict[str, Transition] = {
+    "close_shredded": Transition(
+        name="close_shredded",
+        sources=OPEN_STATES,
+        target=CaseState.CLOSED,
+        may_run=policy.runs_only_by_the_service,
+        needs_report=False,
+    ),
+}
+# Every transition of the state machine (``cases.models.Case`` is built from it).
+DECLARED: dict[str, Transition] = {**TRANSITIONS, **SYSTEM_TRANSITIONS}
 # Every argument some transition takes, by name: the API's body and the staff page's form.
 ARGUMENTS: dict[str, Argument] = {
     argument.name: argument for transition in _DECLARED for argument in transition.arguments

@@ -44,6 +44,17 @@ class ClosureReason(models.TextChoices):
     )
 
 
+class SystemClosureReason(models.TextChoices):
+    """Why the service itself closed a case: never given by staff, so not a code the ``close``
+    transition takes. An extension of the contract's ``closure_reason`` vocabulary."""
+
+    SHREDDED = "shredded", _("The report was shredded")
+
+
+# What a case's closure reason may be: staff's codes (the contract's), then the service's.
+CLOSURE_REASON_CHOICES = [*ClosureReason.choices, *SystemClosureReason.choices]
+
+
 class Measure(models.TextChoices):
     """What the organisation did about the person responsible, after substantiated findings."""
 

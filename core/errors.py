@@ -145,6 +145,22 @@ class ConflictError(DomainError):
     )
 
 
+class ShreddedError(DomainError):
+    """The report was crypto-shredded: its content is gone for good and its case is closed.
+
+    An extension of the contract's codes (409 ``shredded``): nothing can be written to such a
+    case any more (no step, message, note, referral or override), and it says so plainly
+    instead of pretending that a consent is missing.
+    """
+
+    code = "shredded"
+    status = 409
+    default_message = gettext_lazy(
+        "This report was shredded: its content was destroyed for good and its case is closed. "
+        "Nothing more can be added to it."
+    )
+
+
 class ServiceUnavailableError(DomainError):
     """A service this answer needs (the cache that counts guesses) is down for a moment.
 

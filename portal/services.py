@@ -33,6 +33,7 @@ from core.errors import (
     DomainError,
     InvalidInputError,
 )
+from portal.resealing import report_rekey
 from reports.attachments import MAX_ATTACHMENTS, CleanAttachment, too_many_files_words
 from reports.locking import report_lock
 from reports.models import (
@@ -134,8 +135,10 @@ class ReporterAccess:
     """A signed-in reporter: their report and, for this request only, its data key."""
 
     report: Report
-    data_key: bytes
+    data_key: bytes = field(repr=False)
     session: ReporterSession
+    # The session's token, for this request only: re-sealing wraps the new key for it.
+    token: str = field(repr=False)
 
 
 def day_start(day: date) -> datetime:
@@ -303,12 +306,20 @@ def _attachment_store(report: Report, attachment: CleanAttachment, key: bytes) -
     return record
 
 
-def _sync_case_and_sealing(report: Report, key: bytes, *, at: datetime | None = None) -> None:
+def _sync_case_and_sealing(
+    report: Report,
+    key: bytes,
+    *,
+    at: datetime | None = None,
+    access: ReporterAccess | None = None,
+) -> None:
     """Keep the organisation's access in line with the reporter's consent to case review.
 
     Granted (and not a record only): the organisation's wrapping exists and so does a case.
-    Not granted: the report is sealed, unless a formal process already started, in which case
-    the organisation keeps access and every step that needs case review stays blocked.
+    Not granted: the report is sealed again under a new data key (``portal.resealing``; only
+    a signed-in reporter's ``access`` can, and at submission the report starts sealed), unless
+    a formal process already started, in which case the organisation keeps access and every
+    step that needs case review stays blocked.
     """
     report.forget_consents()
     review = report.current_consents()[ConsentAction.CASE_REVIEW]
@@ -318,14 +329,56 @@ def _sync_case_and_sealing(report: Report, key: bytes, *, at: datetime | None = 
         if case is None:
             case_open(report=report, at=at)
     elif (
-        not review
+        access is not None
+        and not review
         and (case is None or not case.formal_process_started)
         and not envelope.is_sealed(report.data_key)
     ):
-        envelope.organisation_wrap_remove(data_key=report.data_key)
+        _reseal(report, access)
         if case is not None:
             timeline_add(report, TimelineEvent.RESEALED)
-            audit_record(stream=report.id, action=AuditAction.REPORT_RESEALED, actor_kind=REPORTER)
+            audit_record(
+                stream=report.id,
+                action=AuditAction.REPORT_RESEALED,
+                actor_kind=REPORTER,
+                detail={"new_data_key": True},
+            )
+
+
+class ResealingConflictError(ConflictError):
+    """A write that re-sealing under a new key makes impossible just now; nothing is written.
+    The pages show its words, the API answers 409 ``conflict``."""
+
+    def page_message(self) -> str:
+        return self.message
+
+
+class SessionCannotResealError(ResealingConflictError):
+    """The session's key derived from the receipt does not open (it was tampered with):
+    sealing again would lock the reporter out, so nothing is written."""
+
+    default_message = gettext_lazy(
+        "Please sign in again with your receipt, then withdraw your consent. Nothing was changed."
+    )
+
+
+def _reseal(report: Report, access: ReporterAccess) -> None:
+    """Seal the report again under a new data key, wrapped under the receipt only."""
+    receipt_key = envelope.session_unwrap(
+        token=access.token,
+        wrapped=bytes(access.session.wrapped_receipt_key),
+        report_id=report.id,
+        column=envelope.SESSION_RECEIPT_KEY,
+    )
+    if receipt_key is None:
+        raise SessionCannotResealError
+    access.data_key = report_rekey(
+        report=report,
+        session=access.session,
+        token=access.token,
+        old_key=access.data_key,
+        receipt_key=receipt_key,
+    )
 
 
 # --- Reporter sessions ---------------------------------------------------------------------
@@ -345,7 +398,7 @@ def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
         envelope.receipt_key(canonical or "unknown", _DUMMY_SALT)
         raise InvalidReceiptError
     try:
-        key = envelope.open_with_receipt(report.data_key, canonical or "")
+        opened = envelope.receipt_open(report.data_key, canonical or "")
     except (envelope.WrongReceiptError, envelope.DataKeyShreddedError):
         raise InvalidReceiptError from None
 
@@ -356,7 +409,13 @@ def reporter_session_start(*, receipt: str) -> tuple[str, ReporterSession]:
             token_index=envelope.blind_index("reporter-session", token),
             report=report,
             wrapped_data_key=envelope.session_wrap(
-                token=token, key_material=key, report_id=report.id
+                token=token, key_material=opened.key_material, report_id=report.id
+            ),
+            wrapped_receipt_key=envelope.session_wrap(
+                token=token,
+                key_material=opened.receipt_key,
+                report_id=report.id,
+                column=envelope.SESSION_RECEIPT_KEY,
             ),
             expires_at=now + SESSION_IDLE,
             # Rounded down to the hour: the first sign-in often follows the submission closely.
@@ -392,7 +451,7 @@ def reporter_session_resolve(token: str) -> ReporterAccess | None:
     # purge): then nothing is updated and the request is answered as signed out (issue 10).
     if not ReporterSession.objects.filter(pk=session.pk).update(expires_at=session.expires_at):
         return None
-    return ReporterAccess(report=session.report, data_key=key, session=session)
+    return ReporterAccess(report=session.report, data_key=key, session=session, token=token)
 
 
 def reporter_session_end(token: str) -> None:
@@ -411,6 +470,24 @@ def reporter_sessions_purge() -> int:
 # --- What a signed-in reporter does ---------------------------------------------------------
 
 
+class ReportResealedMeanwhileError(ResealingConflictError):
+    """The report was sealed again under a new key by another request of this reporter after
+    this one read its session: the key this request holds is the old one, and must seal
+    nothing (what it sealed nobody could read)."""
+
+    default_message = gettext_lazy(
+        "Your report was sealed again in the meantime. Nothing was changed; please try again."
+    )
+
+
+def _report_locked(access: ReporterAccess) -> Report:
+    """The reporter's report, locked for this write, under the key this request holds."""
+    report = report_lock(access.report.pk)
+    if report.data_key_id != access.report.data_key_id:
+        raise ReportResealedMeanwhileError
+    return report
+
+
 def _alert_staff(report: Report, kind: str) -> None:
     case_alert_staff(report=report, kind=kind)
 
@@ -418,7 +495,7 @@ def _alert_staff(report: Report, kind: str) -> None:
 @transaction.atomic
 def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Consent:
     """The reporter grants or withdraws one consent; the history keeps every decision."""
-    report = report_lock(access.report.pk)
+    report = _report_locked(access)
     if action not in ConsentAction.values:
         raise ValueError(f"unknown consent action {action!r}")
     consent = Consent.objects.create(
@@ -444,7 +521,7 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         # Asking for review is asking to leave "record only": the focal point helps decide.
         _route_set(report, Route.UNDECIDED, "")
     case_before = _case_of(report)
-    _sync_case_and_sealing(report, access.data_key)
+    _sync_case_and_sealing(report, access.data_key, access=access)
     if (
         action == ConsentAction.CASE_REVIEW
         and not granted
@@ -480,7 +557,7 @@ def _route_set(report: Report, route: str, informal_channel: str) -> None:
 
 @transaction.atomic
 def route_change(*, access: ReporterAccess, route: str, informal_channel: str = "") -> Report:
-    report = report_lock(access.report.pk)
+    report = _report_locked(access)
     if route == Route.RECORD_ONLY and _case_of(report) is not None:
         raise RouteChangeRefusedError(
             _(
@@ -489,7 +566,7 @@ def route_change(*, access: ReporterAccess, route: str, informal_channel: str = 
             )
         )
     _route_set(report, route, informal_channel)
-    _sync_case_and_sealing(report, access.data_key)
+    _sync_case_and_sealing(report, access.data_key, access=access)
     if _case_of(report) is not None:
         _alert_staff(report, "route_changed")
     access.report = report
@@ -498,7 +575,7 @@ def route_change(*, access: ReporterAccess, route: str, informal_channel: str = 
 
 @transaction.atomic
 def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
-    report = report_lock(access.report.pk)
+    report = _report_locked(access)
     if _case_of(report) is None or envelope.is_sealed(report.data_key):
         raise MessageToSealedReportError
     message = Message(report=report, sender=Message.Sender.REPORTER, sent_at=timezone.now())
@@ -512,7 +589,7 @@ def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
 
 @transaction.atomic
 def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachment) -> Attachment:
-    report = report_lock(access.report.pk)
+    report = _report_locked(access)
     if report.attachments.count() >= MAX_ATTACHMENTS:
         raise TooManyAttachmentsError
     record = _attachment_store(report, attachment, access.data_key)

@@ -457,7 +457,11 @@ def portal_consent(request: HttpRequest, access_: services.ReporterAccess) -> Ht
     if action not in ConsentAction.values or granted not in ("yes", "no"):
         messages.error(request, _("That choice was not understood; nothing was changed."))
         return redirect("portal:portal")
-    services.consent_record(access=access_, action=action, granted=granted == "yes")
+    try:
+        services.consent_record(access=access_, action=action, granted=granted == "yes")
+    except services.ResealingConflictError as refused:
+        messages.error(request, refused.page_message())
+        return redirect("portal:portal")
     messages.success(request, _("Your choice is recorded."))
     return redirect("portal:portal")
 
@@ -496,7 +500,7 @@ def portal_route(request: HttpRequest, access_: services.ReporterAccess) -> Http
         return redirect("portal:portal")
     try:
         services.route_change(access=access_, route=route, informal_channel=channel)
-    except services.RouteChangeRefusedError as refused:
+    except (services.RouteChangeRefusedError, services.ResealingConflictError) as refused:
         messages.error(request, refused.page_message())
         return redirect("portal:portal")
     messages.success(request, _("Your choice is recorded."))
@@ -513,7 +517,7 @@ def portal_attachment(request: HttpRequest, access_: services.ReporterAccess) ->
     if error is None:
         try:
             services.reporter_attachment_add(access=access_, attachment=attachments[0])
-        except services.TooManyAttachmentsError as refused:
+        except (services.TooManyAttachmentsError, services.ResealingConflictError) as refused:
             error = refused.page_message()
     if error:
         messages.error(request, error)

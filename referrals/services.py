@@ -13,7 +13,7 @@ from accounts import policy
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
-from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError
+from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError, ShreddedError
 from referrals.models import Referral, ServiceEntry, ServiceKind
 from reports.locking import report_lock
 from reports.reading import REPORT_UNREADABLE, organisation_key
@@ -46,7 +46,7 @@ class ReferralConsentError(ConsentRequiredError):
 
 
 class ReferralReportUnreadableError(ReferralConsentError):
-    """The report is sealed or shredded: only the reporter's case review consent reopens it."""
+    """The report is sealed: only the reporter's case review consent reopens it."""
 
     default_message = gettext_lazy("The reporter has withdrawn case review: the report is sealed.")
 
@@ -102,6 +102,8 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
     # Lock the report so a consent withdrawn at this moment cannot be overtaken, and read it
     # as it stands under that lock (consents, the organisation's wrapping).
     report = report_lock(case.report_id)
+    if report.is_shredded:
+        raise ShreddedError
     consents = report.current_consents()
     # Consent first: without it, nothing about the directory matters.
     # Case review underlies every referral, as it does every step of the case.
@@ -117,6 +119,8 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
             raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
     try:
         key = organisation_key(report)
+    except envelope.DataKeyShreddedError:
+        raise ShreddedError from None
     except REPORT_UNREADABLE:
         raise ReferralReportUnreadableError from None
     # By id: the case model sits above this app, which knows the case by its protocol only.

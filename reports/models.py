@@ -86,6 +86,11 @@ class Report(models.Model):
     def forget_consents(self) -> None:
         self.__dict__.pop("_current_consents", None)
 
+    @property
+    def is_shredded(self) -> bool:
+        """Whether its data key was destroyed on purpose: nothing it protected can be read."""
+        return self.data_key.shredded_at is not None
+
 
 class Consent(models.Model):
     """One decision by the reporter. Append-only: the history is the record of consent.
@@ -194,11 +199,14 @@ class ReporterSession(models.Model):
 
     The report's data key is kept for the session wrapped under a key derived from the token,
     so neither a database dump nor the server alone can use it; only the token's holder can.
+    So is the key the receipt derives: with it, withdrawing case review re-seals the report
+    under a new data key without asking for the receipt again (``portal.resealing``).
     """
 
     token_index = models.CharField(max_length=64, unique=True)
     report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sessions")
     wrapped_data_key = models.BinaryField()
+    wrapped_receipt_key = models.BinaryField()
     expires_at = models.DateTimeField(db_index=True)
     # Hard limit however active the session is.
     absolute_expiry = models.DateTimeField()

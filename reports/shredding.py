@@ -13,8 +13,12 @@ from vault import envelope
 
 
 @transaction.atomic
-def report_shred(*, report: Report, actor: User | None) -> None:
-    """Crypto-shredding: every wrapping of the data key, and every session copy, is destroyed."""
+def report_key_shred(*, report: Report, actor: User | None) -> None:
+    """Crypto-shredding: every wrapping of the data key, and every session copy, is destroyed.
+
+    The record's part only: ``cases.services.shredding.report_shred`` calls it and closes the
+    report's case as well, and is what everything else calls.
+    """
     report_lock(report.pk)
     ReporterSession.objects.filter(report=report).delete()
     envelope.data_key_shred(data_key=report.data_key)

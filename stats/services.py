@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts import policy
 from accounts.models import Entity, User
 from cases.models import Case, Override
+from cases.vocabulary import SystemClosureReason
 from core.errors import ForbiddenError, InvalidInputError
 from core.quarters import (
     current_quarter,
@@ -134,6 +135,10 @@ def _statistics_now() -> str:
 
 
 def _snapshot(quarter: str, *, until: datetime.date) -> None:
+    # A case closed because its report was shredded is not counted as a closure, neither how
+    # it ended nor how long it took: the organisation did not end it, the destruction of the
+    # report did, and its days would bend the medians of service. The report itself stays
+    # counted among those received (its state: closed).
     first, last = quarter_bounds(quarter)
     start = _midnight(first)
     end = _midnight(min(last, until) + datetime.timedelta(days=1))
@@ -155,8 +160,8 @@ def _snapshot(quarter: str, *, until: datetime.date) -> None:
             "SELECT r.id, %s, k.entity_id, r.route, k.closure_reason, "
             f"COALESCE(NULLIF(k.outcome, ''), 'none'), {_statistics_now()} "
             f"FROM {case} k JOIN {report} r ON r.id = k.report_id "
-            "WHERE k.closed_at >= %s AND k.closed_at < %s",
-            [quarter, start, end],
+            "WHERE k.closed_at >= %s AND k.closed_at < %s AND k.closure_reason <> %s",
+            [quarter, start, end, SystemClosureReason.SHREDDED],
         )
         cursor.execute(
             f"INSERT INTO {MeasureFact._meta.db_table} (report_id, quarter, entity_id, measure, "  # noqa: S608
@@ -190,7 +195,10 @@ def _snapshot_service(quarter: str, start: datetime.datetime, end: datetime.date
                 in_time=day <= due,
             )
         )
-    closed = Case.objects.filter(closed_at__gte=start, closed_at__lt=end)
+    # Not a shredded report's closure (``_snapshot`` says why).
+    closed = Case.objects.filter(closed_at__gte=start, closed_at__lt=end).exclude(
+        closure_reason=SystemClosureReason.SHREDDED
+    )
     for entity_id, at, submitted in closed.values_list(
         "entity_id", "closed_at", "report__submitted_on"
     ).iterator():

@@ -24,7 +24,11 @@ Threat model
     - Someone with the app server *and* the database (an operator, a full compromise) holds the
       KEKs and can read reports whose reporter has granted ``case_review``. Reports that are
       record-only, undecided, or whose ``case_review`` was withdrawn are *sealed*: only the
-      receipt opens them, so not even this attacker can read them.
+      receipt opens them, so not even this attacker can read them at rest. Withdrawing
+      ``case_review`` re-seals under a *new* data key, re-encrypting every ciphertext inside the
+      reporter's session, so a backup holding the organisation's wrapping of the old key reads
+      nothing afterwards, not even what was there before. What sealing cannot stop: an attacker
+      who changes the running code captures the key the next time the reporter signs in.
     - Someone with staff credentials reads only through the application, which applies role
       visibility and writes an audit entry for every decrypted read.
     - Tampering (a flipped byte, a swapped row) is detected by GCM authentication and raised as

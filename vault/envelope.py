@@ -7,7 +7,7 @@ never logged, never stored unwrapped and never put in a cache.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
@@ -132,18 +132,39 @@ def data_key_create(*, receipt: str) -> tuple[DataKey, bytes]:
     return data_key_store(prepared), prepared.key_material
 
 
+@dataclass(frozen=True)
+class ReceiptOpening:
+    """What a receipt opens: the data key, and the key derived from the receipt that wraps it.
+
+    The derived key is kept (wrapped for the reporter's session only) so that a re-sealed
+    report can get a new data key under the same receipt without asking for it again.
+    """
+
+    key_material: bytes = field(repr=False)
+    receipt_key: bytes = field(repr=False)
+
+
 def open_with_receipt(data_key: DataKey, receipt: str) -> bytes:
+    return receipt_open(data_key, receipt).key_material
+
+
+def receipt_open(data_key: DataKey, receipt: str) -> ReceiptOpening:
     wrap = _wrap_of(data_key, KeyWrap.Kind.RECEIPT)
     if wrap is None:
         raise DataKeyShreddedError(str(data_key.id))
+    derived = receipt_key(receipt, bytes(wrap.salt))
+    return ReceiptOpening(key_material=_open_receipt_wrap(wrap, derived), receipt_key=derived)
+
+
+def _open_receipt_wrap(wrap: KeyWrap, derived: bytes) -> bytes:
     try:
         return crypto.decrypt(
-            receipt_key(receipt, bytes(wrap.salt)),
+            derived,
             bytes(wrap.wrapped_key),
-            _wrap_aad(data_key.id, KeyWrap.Kind.RECEIPT, ""),
+            _wrap_aad(wrap.data_key_id, KeyWrap.Kind.RECEIPT, ""),
         )
     except crypto.DecryptionError:
-        raise WrongReceiptError(str(data_key.id)) from None
+        raise WrongReceiptError(str(wrap.data_key_id)) from None
 
 
 def open_with_organisation_key(data_key: DataKey) -> bytes:
@@ -187,6 +208,48 @@ def data_key_shred(*, data_key: DataKey) -> None:
     data_key.wraps.all().delete()
     data_key.shredded_at = timezone.now()
     data_key.save(update_fields=["shredded_at"])
+
+
+@transaction.atomic
+def data_key_replace(*, data_key: DataKey, receipt_key: bytes) -> tuple[DataKey, bytes]:
+    """A new data key under the same receipt, for a report its reporter sealed again.
+
+    Why a new key rather than only deleting the organisation's wrapping: a backup taken while
+    the report was shared holds that wrapping of the old key, and with the server's KEK it opens
+    the old key. Everything re-encrypted under the new key (and everything written later) is out
+    of that backup's reach. ``receipt_key`` is the key derived from the receipt
+    (``ReceiptOpening.receipt_key``, kept by the reporter's session), checked against the
+    current receipt wrapping first: a wrong one would lock the reporter out of their report.
+    The caller re-encrypts every ciphertext, points the report at the new key and retires the
+    old one (``data_key_retire``), all in one transaction.
+    """
+    wrap = (
+        KeyWrap.objects.select_for_update()
+        .filter(data_key=data_key, kind=KeyWrap.Kind.RECEIPT)
+        .first()
+    )
+    if wrap is None:
+        raise DataKeyShreddedError(str(data_key.id))
+    _open_receipt_wrap(wrap, receipt_key)
+    replacement = DataKey(id=uuid.uuid4())
+    replacement.save(force_insert=True)
+    key_material = crypto.new_data_key()
+    KeyWrap.objects.create(
+        data_key=replacement,
+        kind=KeyWrap.Kind.RECEIPT,
+        # The same salt: the receipt and what it derives do not change, only the key it opens.
+        salt=bytes(wrap.salt),
+        wrapped_key=crypto.encrypt(
+            receipt_key, key_material, _wrap_aad(replacement.id, KeyWrap.Kind.RECEIPT, "")
+        ),
+    )
+    return replacement, key_material
+
+
+def data_key_retire(*, data_key: DataKey) -> None:
+    """Delete a replaced data key with every wrapping of it, the organisation's included."""
+    data_key.wraps.all().delete()
+    data_key.delete()
 
 
 def _wrap_of(data_key: DataKey, kind: str) -> KeyWrap | None:
@@ -263,6 +326,11 @@ def seal(
     )
 
 
+def reseal(instance: models.Model, field_name: str, *, old_key: bytes, new_key: bytes) -> None:
+    """Re-encrypt ``instance.<field_name>`` from one data key to another (same row, column)."""
+    seal(instance, field_name, open_bytes(instance, field_name, old_key), new_key)
+
+
 def open_bytes(instance: models.Model, field_name: str, key: bytes) -> bytes | None:
     value: Any = getattr(instance, field_name)
     if value is None:
@@ -292,20 +360,31 @@ def _session_key(token: str) -> bytes:
     return crypto.derive_subkey(token.encode(), "reporter-session-key")
 
 
-def _session_aad(report_id: object) -> bytes:
-    return crypto.associated_data("reports_reportersession", "wrapped_data_key", report_id)
+# The columns of a reporter session that hold a key wrapped under its token.
+SESSION_DATA_KEY = "wrapped_data_key"
+SESSION_RECEIPT_KEY = "wrapped_receipt_key"
 
 
-def session_wrap(*, token: str, key_material: bytes, report_id: object) -> bytes:
-    """A report's data key wrapped for one reporter session: only the token's holder can use
-    it, so neither a database dump nor the server alone opens a signed-in reporter's report."""
-    return crypto.encrypt(_session_key(token), key_material, _session_aad(report_id))
+def _session_aad(report_id: object, column: str) -> bytes:
+    # Bound to the column too, so the two wrapped keys of a session cannot be swapped.
+    return crypto.associated_data("reports_reportersession", column, report_id)
 
 
-def session_unwrap(*, token: str, wrapped: bytes, report_id: object) -> bytes | None:
-    """The data key a session holds, or ``None`` if this token does not open it."""
+def session_wrap(
+    *, token: str, key_material: bytes, report_id: object, column: str = SESSION_DATA_KEY
+) -> bytes:
+    """A key wrapped for one reporter session (the report's data key, or with
+    ``SESSION_RECEIPT_KEY`` the key its receipt derives): only the token's holder can use it,
+    so neither a database dump nor the server alone opens a signed-in reporter's report."""
+    return crypto.encrypt(_session_key(token), key_material, _session_aad(report_id, column))
+
+
+def session_unwrap(
+    *, token: str, wrapped: bytes, report_id: object, column: str = SESSION_DATA_KEY
+) -> bytes | None:
+    """The key a session holds in ``column``, or ``None`` if this token does not open it."""
     try:
-        return crypto.decrypt(_session_key(token), wrapped, _session_aad(report_id))
+        return crypto.decrypt(_session_key(token), wrapped, _session_aad(report_id, column))
     except crypto.DecryptionError:
         return None
 

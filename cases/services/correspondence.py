@@ -13,6 +13,7 @@ from cases.errors import CaseForbiddenError
 from cases.models import Case, InternalNote
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
+from cases.transitions import REPORT_NOT_SHREDDED
 from reports.models import Message
 from reports.timeline import timeline_add
 from reports.vocabulary import TimelineEvent
@@ -25,6 +26,7 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     case_lock(case)
     if not policy.may_write_to_reporter(actor, case):
         raise CaseForbiddenError
+    REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     message = Message(
         report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
     )
@@ -40,6 +42,7 @@ def note_add(*, case: Case, actor: User, body: str) -> InternalNote:
     case_lock(case)
     if not policy.may_write_note(actor, case):
         raise CaseForbiddenError
+    REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     note = note_store(case=case, actor=actor, body=body)
     audit_record(stream=case.report_id, action=AuditAction.NOTE_ADDED, actor=actor)
     return note

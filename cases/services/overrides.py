@@ -25,7 +25,7 @@ from cases.models import Case, Override
 from cases.selectors import cases_visible_to
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
-from cases.transitions import TRANSITIONS
+from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
 from reports.models import Message
 from reports.timeline import timeline_add
 from reports.vocabulary import ConsentAction, TimelineEvent
@@ -46,6 +46,7 @@ def override_request(
     case_lock(case)
     if not policy.may_request_override(actor, case):
         raise CaseForbiddenError
+    REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     if len(justification.strip()) < 20:
         raise CaseInputError(
             {"justification": [_("Write the justification in full (at least 20 characters).")]}
@@ -96,6 +97,7 @@ def override_approve(*, override_id: uuid.UUID, actor: User) -> Override:
         raise CaseForbiddenError(
             _("A different authorised person must approve an override; the requester cannot.")
         )
+    REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     if override.status != Override.Status.PENDING:
         raise OverrideDecidedError
     still_missing = set(_missing_consents(case, override.transition))

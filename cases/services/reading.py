@@ -15,7 +15,7 @@ from accounts import policy
 from accounts.models import User
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record, stream_entries, stream_is_valid
-from cases.errors import CaseForbiddenError, ReportUnreadableError
+from cases.errors import CaseForbiddenError, CaseShreddedError, ReportUnreadableError
 from cases.models import Case
 from cases.services.locking import case_lock
 from reports.reading import (
@@ -34,10 +34,13 @@ from vault import envelope
 def case_data_key(case: Case) -> bytes:
     """The report's key through the organisation's wrapping.
 
-    Raises ``ReportUnreadableError`` when the reporter sealed the report or it was shredded.
+    Raises ``ReportUnreadableError`` when the reporter sealed the report, ``CaseShreddedError``
+    when it was shredded.
     """
     try:
         return organisation_key(case.report)
+    except envelope.DataKeyShreddedError:
+        raise CaseShreddedError from None
     except REPORT_UNREADABLE:
         raise ReportUnreadableError from None
 
@@ -51,11 +54,13 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     report = case.report
     try:
         key = case_data_key(case)
-    except ReportUnreadableError:
+    except (ReportUnreadableError, CaseShreddedError) as unreadable:
         audit_record(stream=report.id, action=AuditAction.CASE_READ_REFUSED_SEALED, actor=actor)
         return {
             "narrative": None,
             "sealed": True,
+            # Sealed for good: nobody, the reporter included, will read it again.
+            "shredded": isinstance(unreadable, CaseShreddedError),
             "messages": [],
             "notes": [],
             "incident_date": None,
@@ -69,6 +74,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     content = report_content(report, key, with_identity=identity_visible)
     result: dict[str, Any] = {
         "sealed": False,
+        "shredded": False,
         "narrative": content.narrative,
         "incident_date": content.incident_date,
         "identity": content.identity,

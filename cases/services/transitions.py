@@ -24,7 +24,7 @@ from cases.models import Case, Override
 from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
 from cases.services.locking import case_lock
-from cases.transitions import TRANSITIONS
+from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
 from reports.timeline import timeline_add
 
 
@@ -42,9 +42,10 @@ def case_transition(
     ``closure_reason``, ``measures``); the transition takes those it declares.
 
     The refusals come in a fixed order: a case not seen (404), a transition this actor may not
-    run (403), one not possible from the case's state (409 with what is allowed), a missing
-    consent (409 with what is missing), bad arguments (400), then the declaration's other
-    conditions (409). The case is loaded once; one audit entry records the move.
+    run (403), a shredded report (409 ``shredded``, whatever the step: its case moves no more),
+    one not possible from the case's state (409 with what is allowed), a missing consent (409
+    with what is missing), bad arguments (400), then the declaration's other conditions (409).
+    The case is loaded once; one audit entry records the move.
 
     Optimistic concurrency: the state is compared on save; a concurrent change raises
     ``CaseConflictError`` and the whole transaction, audit entry included, rolls back.
@@ -61,6 +62,7 @@ def case_transition(
             step = TRANSITIONS.get(name)
             if step is not None and not step.may_run(actor, case):
                 raise CaseForbiddenError
+            REPORT_NOT_SHREDDED.refuse_if_blocked(case)
             if step is None or not step.possible_from(case.state):
                 raise CaseTransitionNotAllowedError(allowed_and_blocked_transitions(case, actor)[0])
             gate = step.consent_gate

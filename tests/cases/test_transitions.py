@@ -17,6 +17,8 @@ from cases.models import Case
 from cases.services.assignment import case_investigator_assign
 from cases.transitions import (
     ARGUMENTS,
+    DECLARED,
+    SYSTEM_TRANSITIONS,
     TRANSITIONS,
     ConsentGate,
     FindingsSubstantiated,
@@ -135,12 +137,14 @@ def _fsm_transitions() -> dict[str, list[Any]]:
 
 
 def test_every_fsm_transition_is_declared_and_every_declared_one_is_in_the_fsm() -> None:
-    assert set(_fsm_transitions()) == set(TRANSITIONS)
+    assert set(_fsm_transitions()) == set(DECLARED)
+    # The contract's steps and the service's own are apart: none is both.
+    assert not set(TRANSITIONS) & set(SYSTEM_TRANSITIONS)
 
 
-@pytest.mark.parametrize("name", list(TRANSITIONS))
+@pytest.mark.parametrize("name", list(DECLARED))
 def test_the_state_machine_is_built_from_the_declaration(name: str) -> None:
-    declared = TRANSITIONS[name]
+    declared = DECLARED[name]
     by_source = {t.source: t for t in _fsm_transitions()[name]}
     assert set(by_source) == set(declared.sources)
     for fsm_transition in by_source.values():
@@ -179,7 +183,7 @@ def test_each_gate_asks_for_exactly_the_declared_consents(name: str) -> None:
 
 
 def test_who_may_run_each_transition_is_a_policy_predicate() -> None:
-    for declared in TRANSITIONS.values():
+    for declared in DECLARED.values():
         assert declared.may_run.__module__ == policy.__name__, declared.name
 
 
@@ -195,8 +199,17 @@ def test_the_reporter_has_words_for_every_transition() -> None:
 def test_every_declared_condition_says_why_it_blocks() -> None:
     for declared in TRANSITIONS.values():
         for check in declared.conditions:
-            assert check.reason in {"consent_required", "outcome_not_substantiated"}
+            assert check.reason in {"consent_required", "outcome_not_substantiated", "shredded"}
             assert check.blocked_words(["X"]).startswith("Blocked:")
+
+
+def test_every_step_of_the_contract_needs_a_report_that_was_not_shredded() -> None:
+    # Issue 10: a shredded report's case moves no more; only the service's own step, which
+    # closes it, runs on a shredded report.
+    for declared in TRANSITIONS.values():
+        assert declared.conditions[0].reason == "shredded", declared.name
+    for declared in SYSTEM_TRANSITIONS.values():
+        assert all(check.reason != "shredded" for check in declared.conditions), declared.name
 
 
 def test_the_case_page_template_names_no_transition() -> None:

@@ -9,8 +9,9 @@ from django.core.management import call_command
 
 from accounts.models import Entity
 from cases.models import Case
+from cases.services.shredding import report_shred
 from stats.families import REPORTS, count_groups, disclosure_threshold
-from stats.models import Release, ReleasedCell, ReportFact
+from stats.models import ClosureFact, Release, ReleasedCell, ReportFact, ServiceFact
 from stats.selectors import published_table
 from stats.services import release_due
 from tests.helpers.stats import file_report, withdraw_statistics
@@ -117,3 +118,21 @@ def test_entities_with_fewer_than_k_reports_are_counted_together_as_other(
     assert counted[("entity",)] == {(entity.code,): 6, ("other",): 3}
     keys = ReleasedCell.objects.filter(family="reports").values_list("key", flat=True)
     assert not any("TINY" in key or other_entity.code in key for key in keys)
+
+
+def test_a_case_closed_because_its_report_was_shredded_is_not_counted_as_a_closure(
+    entity: Entity, walk_case: Any
+) -> None:
+    # Issue 10: the organisation did not end that case, the destruction of the report did; its
+    # days would bend the medians of service. The report stays counted among those received.
+    resolved, shredded = (file_report(entity, quarter="2026Q4") for _ in range(2))
+    walk_case(Case.objects.get(report=resolved), "closed")
+    report_shred(report=shredded, actor=None)
+
+    call_command("release_stats", "--include-current-quarter")
+
+    assert list(ClosureFact.objects.values_list("report_id", "closure_reason")) == [
+        (resolved.pk, "resolved_informally")
+    ]
+    assert ServiceFact.objects.filter(kind=ServiceFact.Kind.CLOSED).count() == 1
+    assert ReportFact.objects.get(report=shredded).state == "closed"

@@ -18,8 +18,8 @@ from audit import services as audit_services
 from audit.models import AuditEntry
 from cases.models import Case, CaseMeasure
 from cases.services import transitions as transition_services
+from cases.services.shredding import report_shred
 from notifications.models import OutboxMessage
-from reports.shredding import report_shred
 from tests.helpers.audit import audit_actions_since, audit_length
 from tests.helpers.reporter import (
     ALL_CONSENTS,
@@ -235,14 +235,15 @@ def test_a_shredded_report_still_answers_cleanly(
     open_case: Any, focal_point: Any, staff_api: Any
 ) -> None:
     """Regression (case-workflow review, fixed in 080b1fb): a shredded report reads as sealed,
-    without a server error, and a step that needs no reading still runs."""
+    without a server error. Since issue 10 no step runs on it, not even one that needs no
+    reading: its case is closed and answers 409 ``shredded``."""
     case = open_case(consents=WORKFLOW_CONSENTS)
     report_shred(report=case.report, actor=None)
     client = staff_api(focal_point)
     assert client.get(f"/api/v1/cases/{case.id}").json()["sealed"] is True
     response = client.post(f"/api/v1/cases/{case.id}/transitions/put_on_hold", {}, format="json")
-    assert response.status_code == 200
-    assert response.json()["state"] == "on_hold"
+    assert response.status_code == 409
+    assert response.json()["error"] == "shredded"
 
 
 def test_transition_not_allowed_lists_what_the_case_page_allows(

@@ -1,11 +1,12 @@
-"""Crypto-shred one report: destroy its data key so nothing it protected can be read again."""
+"""Crypto-shred one report: destroy its data key so nothing it protected can be read again, and
+close its case (closure reason ``shredded``)."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from cases.services.shredding import report_shred
 from reports.models import Report
-from reports.shredding import report_shred
 
 
 class Command(BaseCommand):
@@ -21,5 +22,8 @@ class Command(BaseCommand):
             raise CommandError(f"No report with reference {options['reference']!r}.")
         if not options["yes"]:
             raise CommandError("Shredding cannot be undone. Run again with --yes to confirm.")
-        report_shred(report=report, actor=None)
-        self.stdout.write(f"Report {report.reference} shredded: its content can no longer be read.")
+        case = report_shred(report=report, actor=None)
+        closed = " Its case is closed." if case is not None else ""
+        self.stdout.write(
+            f"Report {report.reference} shredded: its content can no longer be read.{closed}"
+        )

@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.authentication import bearer_token
 from accounts.services import staff_token_resolve
 from core.api_errors import ApiError, validation_error
+from core.openapi import error_responses
 from core.throttling import attempt_failed, attempts_retry_after
 from feedback.selectors import survey_status
 from feedback.serializers import SurveySerializer
@@ -96,7 +97,7 @@ class ReportCreateApi(APIView):
 
     @extend_schema(
         request=ReportSubmissionSerializer,
-        responses={201: OpenApiResponse(description="receipt and report")},
+        responses={201: OpenApiResponse(description="receipt and report"), **error_responses(429)},
     )
     def post(self, request: Request) -> Response:
         intake_limit_check(request)
@@ -114,7 +115,10 @@ class ReporterSessionApi(APIView):
     authentication_classes: list[type] = []
     permission_classes: list[type] = []
 
-    @extend_schema(request=ReceiptSerializer, responses={200: OpenApiResponse(description="token")})
+    @extend_schema(
+        request=ReceiptSerializer,
+        responses={200: OpenApiResponse(description="token"), **error_responses(401, 429, 503)},
+    )
     def post(self, request: Request) -> Response:
         retry_after = attempts_retry_after(request, scope="receipt")
         if retry_after is not None:
@@ -181,7 +185,9 @@ class ReporterConsentApi(ReporterApi):
 
 class ReporterMessageApi(ReporterApi):
     @extend_schema(
-        request=MessageSerializer, responses={201: OpenApiResponse(description="message")}
+        request=MessageSerializer,
+        # 409: the reporter sealed the report (withdrew case review).
+        responses={201: OpenApiResponse(description="message"), **error_responses(409)},
     )
     def post(self, request: Request) -> Response:
         serializer = MessageSerializer(data=request.data)
@@ -231,7 +237,8 @@ class ReporterSurveyApi(ReporterApi):
         request=SurveySerializer,
         responses={
             201: OpenApiResponse(description="recorded, apart from the report"),
-            409: OpenApiResponse(description="already answered, not closed, or no consent"),
+            # Already answered, not closed, or no consent to statistics.
+            **error_responses(409),
         },
     )
     def post(self, request: Request) -> Response:

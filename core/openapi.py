@@ -78,6 +78,8 @@ ERROR_MEANINGS: dict[int, str] = {
     409: "`consent_required` (`missing`), `transition_not_allowed` (`allowed`) or `conflict`: "
     "the request is well formed but the case or report does not allow it now.",
     413: "`too_large`: the body (or a file) is over the limit.",
+    415: "`unsupported_media_type`: the body is not in the media type documented here (or a "
+    "multipart body that cannot be read).",
     429: "`rate_limited`: too many attempts or submissions from this client (`retry_after`).",
     503: "`service_unavailable`: a service the answer needs is down; try again after "
     "`Retry-After` seconds.",
@@ -104,8 +106,9 @@ def _implied_statuses(operation: dict[str, Any], path: str) -> list[int]:
     if "{" in path:
         statuses.append(404)
     if "requestBody" in operation:
-        # DATA_UPLOAD_MAX_MEMORY_SIZE, and the attachment limit.
-        statuses.append(413)
+        # DATA_UPLOAD_MAX_MEMORY_SIZE and the attachment limit; a body in another media type
+        # than the operation parses (DRF answers 415 before the view runs).
+        statuses += [413, 415]
     return statuses
 
 

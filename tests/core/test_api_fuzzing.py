@@ -36,7 +36,8 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from accounts.models import Role, User
-from cases.models import Case, Override
+from cases.models import Case, Override, Reassignment
+from cases.services.assignment import case_assign
 from cases.services.overrides import override_request
 from cases.transitions import TRANSITIONS
 from portal.services import (
@@ -58,9 +59,10 @@ ROLES = (ANONYMOUS, REPORTER, *Role.values)
 # (those are refused before the body is read, so more examples would find nothing new).
 OWN_EXAMPLES = 16
 FOREIGN_EXAMPLES = 4
-# Identity withheld and formal investigation not given: an override of escalate_to_formal can be
-# asked, and a reassignment waits for a second person.
+# A confidential report whose identity is not to be disclosed and without formal investigation:
+# an override of escalate_to_formal can be asked, and a reassignment waits for a second person.
 FUZZ_CONSENTS = {**WORKFLOW_CONSENTS, "formal_investigation": False}
+FUZZ_IDENTITY = {"name": "Amina Example", "email": "amina@example.org", "phone": ""}
 
 
 @dataclass
@@ -70,6 +72,7 @@ class FuzzWorld:
 
     case: Case
     override: Override
+    reassignment: Reassignment | None
     attachment: Attachment
     usernames: list[str]
     tokens: dict[str, str] = field(default_factory=dict)
@@ -78,6 +81,7 @@ class FuzzWorld:
         return {
             "case_id": [str(self.case.pk)],
             "override_id": [str(self.override.pk)],
+            "reassignment_id": [str(self.reassignment.pk)] if self.reassignment else [],
             "attachment_id": [str(self.attachment.pk)],
             "username": self.usernames,
             "name": list(TRANSITIONS),
@@ -95,13 +99,14 @@ def fuzz_world(
     admin: User,
     case_in_state: Any,
 ) -> FuzzWorld:
-    case = case_in_state("assessment", consents=FUZZ_CONSENTS)
+    case = case_in_state("assessment", consents=FUZZ_CONSENTS, identity=FUZZ_IDENTITY)
     override = override_request(
         case=case,
         actor=focal_point,
         transition_name="escalate_to_formal",
         justification=OVERRIDE_JUSTIFICATION,
     )
+    reassignment = case_assign(case=case, actor=focal_point, assignee=second_focal_point)
     token, _session = reporter_session_start(receipt=receipt_of(case))
     access = reporter_session_resolve(token)
     assert access is not None
@@ -114,6 +119,7 @@ def fuzz_world(
     world = FuzzWorld(
         case=case,
         override=override,
+        reassignment=reassignment,
         attachment=attachment,
         usernames=[focal_point.username, second_focal_point.username, admin.username],
         tokens={REPORTER: token},
@@ -156,7 +162,7 @@ def _strategy(operation: Any, world: FuzzWorld) -> st.SearchStrategy[Any]:
     ]
     names = [parameter.name for parameter in operation.path_parameters]
     known = world.path_values()
-    if names and all(name in known for name in names):
+    if names and all(known.get(name) for name in names):
         for values in itertools.product(*(known[name] for name in names)):
             strategies.append(
                 operation.as_strategy(

@@ -45,6 +45,7 @@ from portal.services import (
     reporter_session_resolve,
     reporter_session_start,
 )
+from referrals.models import ServiceKind
 from reports.attachments import clean_attachment
 from reports.models import Attachment
 from tests.conftest import OVERRIDE_JUSTIFICATION
@@ -85,6 +86,17 @@ class FuzzWorld:
             "attachment_id": [str(self.attachment.pk)],
             "username": self.usernames,
             "name": list(TRANSITIONS),
+        }
+
+    def body_values(self) -> dict[str, list[Any]]:
+        """Values of body fields that name something, as they exist here."""
+        return {
+            "entity": [self.case.report.entity.code],
+            "username": self.usernames,
+            "departing": self.usernames,
+            "successor": self.usernames,
+            "transition": list(TRANSITIONS),
+            "service": ServiceKind.values,
         }
 
     def headers(self, role: str) -> dict[str, str]:
@@ -155,21 +167,42 @@ def _is_own(operation: Any, role: str) -> bool:
 
 def _strategy(operation: Any, world: FuzzWorld) -> st.SearchStrategy[Any]:
     """Requests generated from the schema (valid and invalid), and valid ones naming what
-    exists (the case, its override...) so the fuzzing reaches past the 404."""
-    strategies = [
-        operation.as_strategy(GenerationMode.POSITIVE),
-        operation.as_strategy(GenerationMode.NEGATIVE),
-    ]
+    exists (the case, its override, the entity, a colleague...) so the fuzzing reaches past the
+    404 and the first validation."""
+    valid = operation.as_strategy(GenerationMode.POSITIVE)
+    naming = [valid]
     names = [parameter.name for parameter in operation.path_parameters]
     known = world.path_values()
     if names and all(known.get(name) for name in names):
-        for values in itertools.product(*(known[name] for name in names)):
-            strategies.append(
-                operation.as_strategy(
-                    GenerationMode.POSITIVE, path_parameters=dict(zip(names, values, strict=True))
-                )
+        naming = [
+            operation.as_strategy(
+                GenerationMode.POSITIVE, path_parameters=dict(zip(names, values, strict=True))
             )
-    return st.one_of(strategies)
+            for values in itertools.product(*(known[name] for name in names))
+        ]
+    return st.one_of(
+        valid,
+        operation.as_strategy(GenerationMode.NEGATIVE),
+        *(strategy.flatmap(lambda request: _naming(request, world)) for strategy in naming),
+    )
+
+
+def _naming(request: Any, world: FuzzWorld) -> st.SearchStrategy[Any]:
+    """The generated request with its body's naming fields set to what exists."""
+    body = request.body
+    if not isinstance(body, dict):
+        return st.just(request)
+    known = {name: values for name, values in world.body_values().items() if name in body}
+    if not known:
+        return st.just(request)
+
+    def named(values: dict[str, Any]) -> Any:
+        request.body = {**body, **values}
+        return request
+
+    return st.fixed_dictionaries(
+        {name: st.sampled_from(values) for name, values in known.items()}
+    ).map(named)
 
 
 @dataclass

@@ -29,6 +29,8 @@ test: $(STAMP)
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m tests.preflight
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) manage.py makemigrations --check --dry-run --settings=config.settings.test
 	$(VENV)/bin/mypy .
+# Static security scan; each finding left is justified on its line ([tool.bandit]).
+	$(VENV)/bin/bandit -c pyproject.toml -r . -q
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(VENV)/bin/pytest
 
 lint: $(STAMP)

@@ -28,6 +28,7 @@ from accounts.services import (
 )
 from core.api_errors import ApiError
 from core.errors import InvalidInputError, NotFoundError
+from core.openapi import error_responses
 from core.throttling import attempt_start, attempt_succeeded
 
 
@@ -62,7 +63,10 @@ class AuthTokenApi(APIView):
                 "otp": serializers.CharField(required=False),
             },
         ),
-        responses={200: OpenApiResponse(description="token, expires_in, role")},
+        responses={
+            200: OpenApiResponse(description="token, expires_in, role"),
+            **error_responses(401, 429, 503),
+        },
     )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
@@ -108,7 +112,10 @@ class StaffEnrolApi(APIView):
             "EnrolRequest",
             fields={"token": serializers.CharField(), "password": serializers.CharField()},
         ),
-        responses={200: OpenApiResponse(description="username and TOTP secret, shown once")},
+        responses={
+            200: OpenApiResponse(description="username and TOTP secret, shown once"),
+            **error_responses(401),
+        },
     )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}

@@ -42,6 +42,7 @@ from cases.services.reading import case_attachment_read, case_audit_export, case
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, Argument, CasePredicate
 from core.errors import InvalidInputError, NotFoundError
+from core.openapi import error_responses
 from referrals.services import referral_make
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
@@ -122,7 +123,8 @@ class CaseListApi(StaffApi):
 
 
 class CaseDetailApi(StaffApi):
-    @extend_schema(responses={200: OpenApiResponse(description="CASE")})
+    # 409: the report is sealed (the reporter withdrew case review) and cannot be read.
+    @extend_schema(responses={200: OpenApiResponse(description="CASE"), **error_responses(409)})
     def get(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
         return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
@@ -160,7 +162,8 @@ class TransitionSerializer(serializers.Serializer[Any]):
 
 class CaseTransitionApi(StaffApi):
     @extend_schema(
-        request=TransitionSerializer, responses={200: OpenApiResponse(description="CASE")}
+        request=TransitionSerializer,
+        responses={200: OpenApiResponse(description="CASE"), **error_responses(409)},
     )
     def post(self, request: Request, case_id: uuid.UUID, name: str) -> Response:
         user = self.case_worker(request)
@@ -182,7 +185,10 @@ class BodySerializer(serializers.Serializer[Any]):
 
 
 class CaseMessageApi(StaffApi):
-    @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="message")})
+    @extend_schema(
+        request=BodySerializer,
+        responses={201: OpenApiResponse(description="message"), **error_responses(409)},
+    )
     def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
         data = self.validated(BodySerializer, request)
@@ -199,7 +205,10 @@ class CaseMessageApi(StaffApi):
 
 
 class CaseNoteApi(StaffApi):
-    @extend_schema(request=BodySerializer, responses={201: OpenApiResponse(description="note")})
+    @extend_schema(
+        request=BodySerializer,
+        responses={201: OpenApiResponse(description="note"), **error_responses(409)},
+    )
     def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id, may=policy.may_write_note)
         data = self.validated(BodySerializer, request)
@@ -214,7 +223,8 @@ class ReferralSerializer(serializers.Serializer[Any]):
 
 class CaseReferralApi(StaffApi):
     @extend_schema(
-        request=ReferralSerializer, responses={201: OpenApiResponse(description="referral")}
+        request=ReferralSerializer,
+        responses={201: OpenApiResponse(description="referral"), **error_responses(409)},
     )
     def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id, may=policy.may_refer)
@@ -260,7 +270,7 @@ class OverrideRequestSerializer(serializers.Serializer[Any]):
 class CaseOverrideApi(StaffApi):
     @extend_schema(
         request=OverrideRequestSerializer,
-        responses={202: OpenApiResponse(description="pending override")},
+        responses={202: OpenApiResponse(description="pending override"), **error_responses(409)},
     )
     def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
@@ -277,7 +287,10 @@ class CaseOverrideApi(StaffApi):
 
 
 class OverrideApproveApi(StaffApi):
-    @extend_schema(request=None, responses={200: OpenApiResponse(description="approved override")})
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description="approved override"), **error_responses(409)},
+    )
     def post(self, request: Request, override_id: uuid.UUID) -> Response:
         override = override_approve(override_id=override_id, actor=self.case_worker(request))
         return Response(
@@ -292,7 +305,11 @@ class AssignSerializer(serializers.Serializer[Any]):
 
 class CaseAssignApi(StaffApi):
     @extend_schema(
-        request=AssignSerializer, responses={200: OpenApiResponse(description="CASE_SUMMARY")}
+        request=AssignSerializer,
+        responses={
+            200: OpenApiResponse(description="CASE_SUMMARY"),
+            202: OpenApiResponse(description="pending: a second person approves the reassignment"),
+        },
     )
     def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id, may=policy.may_assign)
@@ -313,7 +330,10 @@ class CaseAssignApi(StaffApi):
 
 
 class ReassignmentApproveApi(StaffApi):
-    @extend_schema(request=None, responses={200: OpenApiResponse(description="CASE_SUMMARY")})
+    @extend_schema(
+        request=None,
+        responses={200: OpenApiResponse(description="CASE_SUMMARY"), **error_responses(409)},
+    )
     def post(self, request: Request, reassignment_id: uuid.UUID) -> Response:
         case = reassignment_approve(
             reassignment_id=reassignment_id, actor=self.case_worker(request)
@@ -337,7 +357,7 @@ class CaseLabelsApi(StaffApi):
 
 
 class CaseAttachmentApi(StaffApi):
-    @extend_schema(responses={200: OpenApiResponse(description="the file")})
+    @extend_schema(responses={200: OpenApiResponse(description="the file"), **error_responses(409)})
     def get(
         self, request: Request, case_id: uuid.UUID, attachment_id: uuid.UUID
     ) -> HttpResponseBase:

@@ -46,7 +46,7 @@ def _consent_labels(actions: list[str]) -> list[str]:
 @staff_required
 def case_list_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     state = request.GET.get("state", "")
     due = request.GET.get("due", "")
     cases = [case_summary(case) for case in case_list(user, state=state, due=due)]
@@ -61,7 +61,7 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
 @staff_required
 def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     case = case_for(user, case_id)
     if case is None:
         return render(request, "errors/404.html", status=404)
@@ -96,7 +96,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @staff_required
 def case_transition_action(request: HttpRequest, case_id: uuid.UUID, name: str) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     try:
         case_transition(
             case_id=case_id,
@@ -119,7 +119,7 @@ def case_transition_action(request: HttpRequest, case_id: uuid.UUID, name: str) 
 @staff_required
 def case_message_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     case = case_for(user, case_id)
     if case is None:
         return render(request, "errors/404.html", status=404)
@@ -149,7 +149,7 @@ def case_attachment_download(
     request: HttpRequest, case_id: uuid.UUID, attachment_id: uuid.UUID
 ) -> HttpResponseBase:
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     case = case_for(user, case_id)
     if case is None:
         return render(request, "errors/404.html", status=404)

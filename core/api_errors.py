@@ -77,14 +77,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
             status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE,
         )
     if isinstance(exc, exceptions.ParseError):
-        return Response(
-            {
-                "error": "validation_error",
-                "detail": _("The request body is not valid JSON."),
-                "fields": {"body": [_("Send a JSON object.")]},
-            },
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+        return Response(_unreadable_body(context), status=status.HTTP_400_BAD_REQUEST)
     response = exception_handler(exc, context)
     if response is None:
         return None
@@ -107,6 +100,21 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if isinstance(exc, exceptions.Throttled):
         response.data["retry_after"] = int(getattr(exc, "wait", None) or 1)
     return response
+
+
+def _unreadable_body(context: dict[str, Any]) -> dict[str, Any]:
+    request = context.get("request")
+    if getattr(request, "content_type", "").startswith("multipart/"):
+        return {
+            "error": "validation_error",
+            "detail": _("The upload could not be read."),
+            "fields": {"file": [_("Send the file as multipart/form-data in the field 'file'.")]},
+        }
+    return {
+        "error": "validation_error",
+        "detail": _("The request body is not valid JSON."),
+        "fields": {"body": [_("Send a JSON object.")]},
+    }
 
 
 def _retry_header(exc: ApiError) -> dict[str, str] | None:

@@ -14,6 +14,7 @@ from urllib.parse import parse_qsl, unquote
 
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
@@ -42,7 +43,9 @@ def _in_body(request: HttpRequest) -> str | None:
         # at (their bytes may hold NULs), only the text fields.
         try:
             fields = request.POST
-        except RequestDataTooBig:
+        except (RequestDataTooBig, MultiPartParserError):
+            # Too large, or a multipart body that cannot be read (no boundary, say): answered
+            # further in, as 413 or as the API's (or the page's) 400, not here as an error page.
             return None
         for name, values in fields.lists():
             if NUL in name or any(NUL in value for value in values):

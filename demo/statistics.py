@@ -58,7 +58,7 @@ def demo_statistics_create(*, leadership: User) -> bool:
     """Files and releases the demo reports, once: ``False`` when reports exist already."""
     if Report.objects.exists():
         return False
-    randomness = random.Random(2026)  # noqa: S311 - demo data, not a secret
+    randomness = random.Random(2026)  # noqa: S311  # nosec B311  # demo data, not a secret
     entities = {entity.code: entity for entity in Entity.objects.all()}
     quarters = _past_quarters(QUARTERS_BACK)
     # The receipts of these demo reports are thrown away unseen: nobody can ever sign in with

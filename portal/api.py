@@ -19,6 +19,7 @@ from rest_framework.views import APIView
 from accounts.authentication import bearer_token
 from accounts.services import staff_token_resolve
 from core.api_errors import ApiError, validation_error
+from core.openapi import error_responses
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from feedback.serializers import SurveySerializer
@@ -93,7 +94,7 @@ class ReportCreateApi(APIView):
 
     @extend_schema(
         request=ReportSubmissionSerializer,
-        responses={201: OpenApiResponse(description="receipt and report")},
+        responses={201: OpenApiResponse(description="receipt and report"), **error_responses(429)},
     )
     def post(self, request: Request) -> Response:
         intake_limit_check(request)
@@ -111,7 +112,10 @@ class ReporterSessionApi(APIView):
     authentication_classes: list[type] = []
     permission_classes: list[type] = []
 
-    @extend_schema(request=ReceiptSerializer, responses={200: OpenApiResponse(description="token")})
+    @extend_schema(
+        request=ReceiptSerializer,
+        responses={200: OpenApiResponse(description="token"), **error_responses(401, 429, 503)},
+    )
     def post(self, request: Request) -> Response:
         # Counted as failed until it succeeds: a burst of guesses gets exactly the limit.
         attempt = attempt_start(request, scope="receipt")
@@ -175,7 +179,9 @@ class ReporterConsentApi(ReporterApi):
 
 class ReporterMessageApi(ReporterApi):
     @extend_schema(
-        request=MessageSerializer, responses={201: OpenApiResponse(description="message")}
+        request=MessageSerializer,
+        # 409: the reporter sealed the report (withdrew case review).
+        responses={201: OpenApiResponse(description="message"), **error_responses(409)},
     )
     def post(self, request: Request) -> Response:
         serializer = MessageSerializer(data=request.data)
@@ -225,7 +231,8 @@ class ReporterSurveyApi(ReporterApi):
         request=SurveySerializer,
         responses={
             201: OpenApiResponse(description="recorded, apart from the report"),
-            409: OpenApiResponse(description="already answered, not closed, or no consent"),
+            # Already answered, not closed, or no consent to statistics.
+            **error_responses(409),
         },
     )
     def post(self, request: Request) -> Response:
@@ -245,12 +252,9 @@ class ReporterAttachmentApi(ReporterApi):
                 "properties": {"file": {"type": "string", "format": "binary"}},
             }
         },
-        responses={
-            201: OpenApiResponse(description="attachment"),
-            400: OpenApiResponse(description="validation_error: the file is refused, and why"),
-            413: OpenApiResponse(description="too_large"),
-            429: OpenApiResponse(description="rate_limited: this client sent its files for today"),
-        },
+        # 400 says why the file is refused; 429: this client sent its files for today; 503: no
+        # process to open the file could be started (reports.file_cleaner).
+        responses={201: OpenApiResponse(description="attachment"), **error_responses(429, 503)},
     )
     def post(self, request: Request) -> Response:
         upload = request.FILES.get("file")

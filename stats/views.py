@@ -269,7 +269,7 @@ def _filters(released: Sequence[str]) -> dict[str, Any]:
 @staff_required
 def dashboard_page(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     if not policy.reads_statistics(user):
         return _problem(
             request,
@@ -438,7 +438,7 @@ def transparency_download(request: HttpRequest) -> HttpResponseBase:
 @staff_required
 def transparency_approve_action(request: HttpRequest) -> HttpResponse:
     user = request.user
-    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     back = reverse("transparency")
     try:
         year = year_asked(request.POST)

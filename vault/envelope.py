@@ -266,7 +266,7 @@ def kek_rotate(*, batch_size: int = 1000) -> int:
     current = server_keyring().current
     _remember_fingerprint(current)
     table = connection.ops.quote_name(KeyWrap._meta.db_table)
-    update = f"UPDATE {table} SET wrapped_key = %s, kek_version = %s WHERE id = %s"  # noqa: S608 - table name from the model, values bound
+    update = f"UPDATE {table} SET wrapped_key = %s, kek_version = %s WHERE id = %s"  # noqa: S608  # nosec B608  # table name from the model, values bound
     changed = 0
     last_id: uuid.UUID | None = None
     while True:

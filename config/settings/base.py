@@ -292,6 +292,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Confidential reporting and case workflow (contract version 1).",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # The enum hook is drf-spectacular's default; ours documents every operation's error answers.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "core.openapi.document_error_answers",
+    ],
 }
 
 # --- Upstander ------------------------------------------------------------------------------

@@ -13,6 +13,8 @@ from django.test import Client
 
 from accounts.models import User
 from audit.models import AuditEntry
+from portal.services import reporter_session_start
+from tests.helpers.reporter import receipt_of
 
 pytestmark = pytest.mark.django_db
 
@@ -85,3 +87,25 @@ def test_text_without_nul_passes_untouched(entity: Any) -> None:
     response = Client().get("/api/v1/entities?x=caf%C3%A9")
 
     assert response.status_code == 200
+
+
+def test_an_unreadable_multipart_body_on_the_api_is_a_json_validation_error_issue_10(
+    open_case: Any,
+) -> None:
+    # Found by the schema fuzzing: a multipart upload without its boundary was answered with
+    # the HTML error page, not the contract's JSON.
+    token, _session = reporter_session_start(receipt=receipt_of(open_case()))
+    response = Client().generic(
+        "POST",
+        "/api/v1/reporter/attachments",
+        b"--no boundary was declared--",
+        content_type="multipart/form-data",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["error"] == "validation_error"
+    assert response.json()["fields"] == {
+        "file": ["Send the file as multipart/form-data in the field 'file'."]
+    }

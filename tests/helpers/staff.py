@@ -24,20 +24,26 @@ def current_otp(user: Any) -> str:
     return authenticator_code(user.totp_secret)
 
 
-def api_for(user: Any) -> APIClient:
-    """An API client with a bearer token obtained the way a client does (password and TOTP).
+def staff_token(user: Any) -> str:
+    """A bearer token obtained the way a client does (password and TOTP).
 
     A TOTP code is accepted once (replay guard): sign a user in once per test, as the
     ``staff_api`` fixture does.
     """
-    client = APIClient()
-    response = client.post(
+    response = APIClient().post(
         "/api/v1/auth/token",
         {"username": user.username, "password": PASSWORD, "otp": current_otp(user)},
         format="json",
     )
     assert response.status_code == 200, response.content
-    client.credentials(HTTP_AUTHORIZATION=f"Bearer {response.json()['token']}")
+    token: str = response.json()["token"]
+    return token
+
+
+def api_for(user: Any) -> APIClient:
+    """An API client holding a bearer token (``staff_token``: once per user and test)."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {staff_token(user)}")
     return client
 
 

@@ -68,7 +68,7 @@ class Command(BaseCommand):
 
         demo_directory_create(entities=list(entities.values()))
         # Reports over the past quarters, released, for the dashboard and transparency report.
-        assert leader is not None  # noqa: S101 - DEMO_USERS has a leadership account
+        assert leader is not None  # noqa: S101 - DEMO_USERS has a leadership account  # nosec B101
         seeded = demo_statistics_create(leadership=leader)
 
         if options["json"]:

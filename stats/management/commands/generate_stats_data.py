@@ -495,7 +495,7 @@ class Generator:
 
     def __init__(self, *, seed: int, now: datetime, entities: list[EntityProfile]) -> None:
         # Not a secret: the same seed must give the same benchmark data.
-        self.rng = random.Random(seed)  # noqa: S311
+        self.rng = random.Random(seed)  # noqa: S311  # nosec B311  # reproducible data, not a secret
         self.now = now
         self.entities = entities
         self.entity_picker = Weighted({index: e.share for index, e in enumerate(entities)})
@@ -944,7 +944,7 @@ class Command(BaseCommand):
         Entity.objects.filter(name__startswith=ENTITY_NAME_PREFIX).delete()
 
     def _entities(self, count: int, reports: int, years: int, seed: int) -> list[EntityProfile]:
-        rng = random.Random(f"entities-{seed}")  # noqa: S311 (reproducible, not a secret)
+        rng = random.Random(f"entities-{seed}")  # noqa: S311  # nosec B311  # reproducible data, not a secret
         today = self._today()
         last = quarter_index(today)
         first = last - years * 4 + 1

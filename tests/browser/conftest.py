@@ -157,6 +157,17 @@ def phone(phone_context: BrowserContext) -> Page:
 
 
 @pytest.fixture
+def accessible_phone(browser: Browser, app_server: AppServer) -> Iterator[Page]:
+    """A reporter's phone with JavaScript on, for axe (``tests.browser.accessibility``)."""
+    context = browser.new_context(
+        base_url=app_server.url, viewport=PHONE, is_mobile=True, has_touch=True, locale="en-GB"
+    )
+    context.set_default_timeout(15_000)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
 def staff_browser(browser: Browser, app_server: AppServer) -> Iterator[Page]:
     """A focal point's browser: a second, separate profile (no cookie shared with the reporter)."""
     context = browser.new_context(base_url=app_server.url, viewport={"width": 1280, "height": 900})

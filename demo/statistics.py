@@ -54,8 +54,13 @@ ENDINGS = [
 ]
 
 
-def demo_statistics_create(*, leadership: User) -> bool:
-    """Files and releases the demo reports, once: ``False`` when reports exist already."""
+def demo_statistics_create() -> bool:
+    """Files the demo reports, once: ``False`` when reports exist already.
+
+    They are released by ``demo_statistics_release``, once every other back-dated demo report
+    (``demo.cases``) is filed too: a released quarter's numbers are a snapshot, and a report
+    dated into it afterwards would never be counted.
+    """
     if Report.objects.exists():
         return False
     randomness = random.Random(2026)  # noqa: S311  # nosec B311  # demo data, not a secret
@@ -71,12 +76,17 @@ def demo_statistics_create(*, leadership: User) -> bool:
                     offset = randomness.randint(0, (last - first).days)
                     _file(entities[code], first + datetime.timedelta(days=offset), age, randomness)
             _feedback(quarter, randomness)
+    return True
+
+
+def demo_statistics_release(*, leadership: User) -> None:
+    """Releases the demo's past quarters and approves the first complete year of them."""
+    quarters = _past_quarters(QUARTERS_BACK)
     release_due()
     year = int(quarters[0][:4])
     if all(f"{year}Q{n}" in quarters for n in range(1, 5)):
         transparency_report_approve(year=year, actor=leadership)
     Entity.objects.filter(code="UNW").update(publishes_transparency_report=True)
-    return True
 
 
 def _past_quarters(count: int) -> list[str]:

@@ -1,4 +1,5 @@
-"""Demo entities, their service directories and one staff user per role (demo installations)."""
+"""Demo entities, their service directories, staff users (one per role, and a second focal point
+for the four-eyes steps) and demonstration cases (demo installations)."""
 
 from __future__ import annotations
 
@@ -11,8 +12,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Entity, Role
 from accounts.services import staff_user_provision
+from demo.cases import demo_cases_create
 from demo.directory import demo_directory_create
-from demo.statistics import demo_statistics_create
+from demo.statistics import demo_statistics_create, demo_statistics_release
 
 DEMO_ENTITIES = [
     ("UNW", "UN Women"),
@@ -22,6 +24,9 @@ DEMO_ENTITIES = [
 
 DEMO_USERS = [
     ("focal_point", Role.FOCAL_POINT, "UNW"),
+    # A second focal point of the same entity: overrides and reassignments of a case whose
+    # reporter withheld their identity need a second person to approve.
+    ("focal_point_2", Role.FOCAL_POINT, "UNW"),
     ("ombudsperson", Role.OMBUDSPERSON, "UNW"),
     ("investigator", Role.INVESTIGATOR, "UNW"),
     ("leadership", Role.LEADERSHIP, "UNW"),
@@ -30,7 +35,10 @@ DEMO_USERS = [
 
 
 class Command(BaseCommand):
-    help = "Create demo entities and one staff user per role; print their credentials."
+    help = (
+        "Create demo entities, one staff user per role (two focal points) and demonstration "
+        "cases; print the users' credentials."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print credentials as JSON")
@@ -47,18 +55,16 @@ class Command(BaseCommand):
             entities[code], _ = Entity.objects.update_or_create(code=code, defaults={"name": name})
 
         credentials: list[dict[str, str | None]] = []
-        leader = None
+        users = {}
         for suffix, role, entity_code in DEMO_USERS:
             password = secrets.token_urlsafe(12)
             entity = entities[entity_code] if entity_code else None
-            user, totp_secret = staff_user_provision(
+            users[suffix], totp_secret = staff_user_provision(
                 username=f"demo_{suffix}", role=role, entity=entity, password=password
             )
-            if role == Role.LEADERSHIP:
-                leader = user
             credentials.append(
                 {
-                    "username": user.username,
+                    "username": users[suffix].username,
                     "password": password,
                     "role": role.value,
                     "entity": entity_code,
@@ -67,15 +73,27 @@ class Command(BaseCommand):
             )
 
         demo_directory_create(entities=list(entities.values()))
-        # Reports over the past quarters, released, for the dashboard and transparency report.
-        assert leader is not None  # noqa: S101 - DEMO_USERS has a leadership account  # nosec B101
-        seeded = demo_statistics_create(leadership=leader)
+        # Reports over the past quarters, for the dashboard and transparency report; then the
+        # demonstration cases, which are back-dated too: both are filed before the quarters are
+        # released, so the released numbers count them all.
+        seeded = demo_statistics_create()
+        cases_seeded = demo_cases_create(
+            entity=entities[DEMO_ENTITIES[0][0]],
+            focal_point=users["focal_point"],
+            investigator=users["investigator"],
+        )
+        if seeded:
+            demo_statistics_release(leadership=users["leadership"])
 
         if options["json"]:
             self.stdout.write(json.dumps({"users": credentials}, indent=2))
             return
         if seeded:
             self.stdout.write("Demo reports filed over the past quarters, and released statistics.")
+        if cases_seeded:
+            self.stdout.write(
+                "Demonstration cases filed in UNW, labelled 'demo' (narratives start with [Demo])."
+            )
         self.stdout.write("Demo staff accounts (password / TOTP secret for an authenticator app):")
         for row in credentials:
             self.stdout.write(

@@ -85,10 +85,14 @@ def demo_cases() -> list[DemoCase]:
             quarters_ago=0,
             day_of_quarter=-2,
         ),
+        # Confidential, the name not to be shared: the case to try a reassignment on (the
+        # second focal point asks to take it over, the one holding it approves).
         DemoCase(
             route=Route.INFORMAL,
             informal_channel="ombudsperson",
             consents=OMBUDSPERSON,
+            identity_disclosure="confidential",
+            identity={"name": _("[Demo] Alex Example"), "email": "alex@example.org", "phone": ""},
             narrative=_(
                 "[Demo] A colleague sends me messages late at night that I did not ask for."
             ),
@@ -198,6 +202,7 @@ def _demo_case_file(
             reporter_role=demo.reporter_role,
             location_type=demo.location_type,
             identity_disclosure=demo.identity_disclosure,
+            identity=dict(demo.identity) or None,
             consents=dict(demo.consents),
         )
     )

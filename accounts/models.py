@@ -66,6 +66,9 @@ class User(AbstractUser):
         blank=True,
         related_name="staff",
     )
+    # Dates and times on staff pages are shown in this zone (an IANA name, "Africa/Nairobi");
+    # the staff member chooses it on their settings page.
+    time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
 
     objects: ClassVar[StaffManager] = StaffManager()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
@@ -253,3 +254,18 @@ def staff_user_deactivate(*, actor: User, user: User) -> User:
         detail={"username": user.username},
     )
     return user
+
+
+def time_zone_choices() -> list[str]:
+    """The IANA time zones a staff member may choose, sorted for the settings page's select."""
+    return sorted(zoneinfo.available_timezones())
+
+
+def staff_time_zone_set(*, actor: User, time_zone: str) -> User:
+    """The signed-in staff member chooses the zone their pages show dates in (their own only)."""
+    if time_zone not in zoneinfo.available_timezones():
+        raise StaffUserInputError({"time_zone": [_("Choose a time zone from the list.")]})
+    with transaction.atomic():
+        User.objects.filter(pk=actor.pk).update(time_zone=time_zone)
+    actor.time_zone = time_zone
+    return actor

@@ -7,4 +7,5 @@ urlpatterns = [
     path("login/", views.staff_login, name="login"),
     path("logout/", views.staff_logout, name="logout"),
     path("enrol/", views.staff_enrol_page, name="enrol"),
+    path("settings/", views.staff_settings_page, name="settings"),
 ]

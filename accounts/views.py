@@ -3,19 +3,23 @@ from the emailed invitation, and ``staff_required``, the door every staff page g
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
 from accounts import policy
+from accounts.models import User
 from accounts.policy import is_staff_member
 from accounts.services import (
     InvalidEnrolmentError,
@@ -24,7 +28,9 @@ from accounts.services import (
     StaffUserInputError,
     staff_enrol,
     staff_login_audit,
+    staff_time_zone_set,
     staff_verify_credentials,
+    time_zone_choices,
 )
 from core.errors import ServiceUnavailableError
 from core.throttling import attempt_start, attempt_succeeded
@@ -42,13 +48,32 @@ def staff_permissions(request: HttpRequest) -> dict[str, bool]:
     }
 
 
+def _zone(name: str) -> zoneinfo.ZoneInfo:
+    """The member's chosen zone; UTC if the name is no longer one this system knows."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def staff_landing(user: User) -> str:
+    """Where a staff member starts: the cases their role reaches (the focal point's queue, the
+    ombudsperson's referred cases, the investigator's assigned ones), or, for those who reach
+    no case (leadership, administrators), the statistics dashboard."""
+    if policy.case_reach(user) is not policy.CaseReach.NONE:
+        return "staff:cases"
+    return "dashboard" if policy.reads_statistics(user) else "staff:settings"
+
+
 def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         user = request.user
         if not (is_staff_member(user) and getattr(user, "is_verified", lambda: False)()):
             return redirect("staff:login")
-        response = view(request, *args, **kwargs)
+        # Every date a staff page shows, and its "today" (what is overdue), is the member's own.
+        with timezone.override(_zone(user.time_zone)):
+            response = view(request, *args, **kwargs)
         response["Cache-Control"] = "no-store"
         return response
 
@@ -88,8 +113,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         login(request, user)
         otp_login(request, device)
         staff_login_audit(user=user, via="web")
-        # Leadership and administrators reach no case: they start on the statistics.
-        return redirect("dashboard" if policy.reads_statistics(user) else "staff:cases")
+        return redirect(staff_landing(user))
     return render(request, "accounts/login.html", context)
 
 
@@ -123,3 +147,23 @@ def staff_enrol_page(request: HttpRequest) -> HttpResponse:
         response["Cache-Control"] = "no-store"
         return response
     return render(request, "accounts/enrol.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def staff_settings_page(request: HttpRequest) -> HttpResponse:
+    """The staff member's own settings: the time zone their pages show dates in."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
+    context: dict[str, Any] = {"staff": user, "zones": time_zone_choices(), "errors": {}}
+    if request.method == "POST":
+        try:
+            staff_time_zone_set(actor=user, time_zone=request.POST.get("time_zone", "")[:64])
+        except StaffUserInputError as error:
+            context["errors"] = error.fields
+            return render(request, "accounts/settings.html", context, status=error.status)
+        messages.success(
+            request, _("Saved. Dates are now shown in %(zone)s.") % {"zone": user.time_zone}
+        )
+        return redirect("staff:settings")
+    return render(request, "accounts/settings.html", context)

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db import models
+from django.db.models import DateField, F, OuterRef, Q, QuerySet, Subquery, TextChoices, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from accounts.policy import CaseReach, case_reach
@@ -27,8 +29,8 @@ from cases.transitions import BlockedTransition, transitions_from
 from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
 from referrals.models import ServiceKind
-from reports.models import Consent
-from reports.vocabulary import ConsentAction
+from reports.models import Consent, Message
+from reports.vocabulary import Category, ConsentAction, InformalChannel, Route
 
 DUE_SOON_DAYS = 3
 
@@ -99,7 +101,8 @@ def allowed_and_blocked_transitions(
 
 
 def deadlines(case: Case, today: date | None = None) -> dict[str, Any]:
-    today = today or timezone.now().date()
+    # "Today" in the zone the request runs in: a staff page activates the member's own.
+    today = today or timezone.localdate()
     acknowledged = case.acknowledged_at is not None
     ack_due = case.acknowledgement_due
     feedback_due = case.feedback_due
@@ -128,7 +131,7 @@ def case_list(user: User, *, state: str = "", due: str = "") -> QuerySet[Case]:
     )
     if state:
         query = query.filter(state=state)
-    today = timezone.now().date()
+    today = timezone.localdate()
     if due == "overdue":
         query = query.exclude(state=CaseState.CLOSED).filter(
             Q(acknowledged_at__isnull=True, acknowledgement_due__lt=today)
@@ -199,3 +202,127 @@ def case_summary(case: Case) -> dict[str, Any]:
         "labels": case.labels,
         "formal": case.state in FORMAL_STATES or case.formal_process_started,
     }
+
+
+# --- The staff's list page: a focal point's queue, an ombudsperson's or investigator's cases ---
+
+
+class QueueSection(TextChoices):
+    """The parts of the list a focal point works through, each a filter of the same list."""
+
+    NEW = "new", gettext_lazy("New (not acknowledged)")
+    DUE_SOON = "soon", gettext_lazy("Due soon")
+    OVERDUE = "overdue", gettext_lazy("Overdue")
+    WAITING = "waiting", gettext_lazy("Waiting for the reporter")
+
+
+class QueueSort(TextChoices):
+    DEADLINE = "deadline", gettext_lazy("Next deadline first")
+    RECEIVED_NEWEST = "-received", gettext_lazy("Newest received first")
+    RECEIVED_OLDEST = "received", gettext_lazy("Oldest received first")
+
+
+QUEUE_ORDER: dict[QueueSort, tuple[Any, ...]] = {
+    QueueSort.DEADLINE: (F("next_deadline").asc(nulls_last=True), "report__submitted_on", "id"),
+    QueueSort.RECEIVED_NEWEST: ("-report__submitted_on", "-opened_at", "id"),
+    QueueSort.RECEIVED_OLDEST: ("report__submitted_on", "opened_at", "id"),
+}
+REFERENCE_SEARCH_MAX = 16
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One case as the list page shows it: translated labels and days, never codes."""
+
+    id: uuid.UUID
+    reference: str
+    received_on: date
+    category: str
+    route: str
+    channel: str
+    state: str
+    deadline: date | None
+    deadline_kind: str
+    overdue: bool
+    due_soon: bool
+    waiting: bool
+    labels: list[str]
+
+
+def _choice(raw: str, allowed: type[QueueSection] | type[QueueSort], field: str) -> Any:
+    try:
+        return allowed(raw)
+    except ValueError:
+        raise InvalidInputError({field: [_("Choose one of the options in the list.")]}) from None
+
+
+def case_queue(
+    user: User, *, section: str = "", sort: str = "", reference: str = "", state: str = ""
+) -> QuerySet[Case]:
+    """The cases this user reaches (``cases_visible_to``, nothing else), narrowed to a section,
+    a state or a reference, in the chosen order; one query whatever its length.
+
+    ``InvalidInputError`` for a section, sort or state that is not one of the page's options."""
+    if state and state not in CaseState.values:
+        raise InvalidInputError({"state": [_("Choose one of the options in the list.")]})
+    chosen = _choice(section, QueueSection, "show") if section else None
+    order = _choice(sort, QueueSort, "sort") if sort else QueueSort.DEADLINE
+    due = (
+        {QueueSection.DUE_SOON: "soon", QueueSection.OVERDUE: "overdue"}.get(chosen, "")
+        if chosen
+        else ""
+    )
+    last_sender = (
+        Message.objects.filter(report=OuterRef("report_id"))
+        .order_by("-sent_at")
+        .values("sender")[:1]
+    )
+    query = case_list(user, state=state, due=due).annotate(
+        next_deadline=models.Case(
+            When(acknowledged_at__isnull=True, then=F("acknowledgement_due")),
+            default=F("feedback_due"),
+            output_field=DateField(),
+        ),
+        last_sender=Subquery(last_sender),
+    )
+    if chosen is QueueSection.NEW:
+        query = query.filter(state=CaseState.RECEIVED, acknowledged_at__isnull=True)
+    elif chosen is QueueSection.WAITING:
+        query = query.exclude(state=CaseState.CLOSED).filter(last_sender=Message.Sender.STAFF)
+    wanted = reference.strip().upper()[:REFERENCE_SEARCH_MAX]
+    if wanted:
+        query = query.filter(report__reference__contains=wanted)
+    return query.order_by(*QUEUE_ORDER[order])
+
+
+def queue_rows(cases: QuerySet[Case]) -> list[QueueRow]:
+    """The rows of ``case_queue``'s cases, with each code turned into its translated label."""
+    rows = []
+    for case in cases:
+        report = case.report
+        timing = deadlines(case)
+        acknowledged = case.acknowledged_at is not None
+        open_case = case.state != CaseState.CLOSED
+        rows.append(
+            QueueRow(
+                id=case.id,
+                reference=report.reference,
+                received_on=report.submitted_on,
+                category=str(Category(report.category).label),
+                route=str(Route(report.route).label),
+                channel=str(InformalChannel(report.informal_channel).label)
+                if report.informal_channel
+                else "",
+                state=str(CaseState(case.state).label),
+                # A closed case has no deadline left to meet.
+                deadline=(case.feedback_due if acknowledged else case.acknowledgement_due)
+                if open_case
+                else None,
+                deadline_kind=str(_("Feedback due") if acknowledged else _("Acknowledge by")),
+                overdue=timing["acknowledgement_overdue"] or timing["feedback_overdue"],
+                due_soon=timing["due_soon"],
+                waiting=open_case and getattr(case, "last_sender", None) == Message.Sender.STAFF,
+                labels=list(case.labels),
+            )
+        )
+    return rows

@@ -11,19 +11,28 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policy
 from accounts.models import User
-from accounts.views import staff_required
+from accounts.views import staff_landing, staff_required
 from audit.services import stream_entries, stream_is_valid
-from cases.selectors import allowed_and_blocked_transitions, case_for, case_list, case_summary
+from cases.selectors import (
+    QueueSection,
+    QueueSort,
+    allowed_and_blocked_transitions,
+    case_for,
+    case_queue,
+    case_summary,
+    queue_rows,
+)
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.reading import case_attachment_read, case_read
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, TRANSITIONS
 from cases.vocabulary import CaseState
-from core.errors import DomainError, NotFoundError
+from core.errors import DomainError, InvalidInputError, NotFoundError
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX, characters
 from reports.vocabulary import ConsentAction
@@ -42,19 +51,47 @@ def _consent_labels(actions: list[str]) -> list[str]:
     return [str(ConsentAction(action).label) for action in actions]
 
 
+# The list page's heading, by what the member's role reaches (``accounts.policy.case_reach``).
+LIST_TITLES = {
+    policy.CaseReach.ENTITY: gettext_lazy("Case queue"),
+    policy.CaseReach.REFERRED: gettext_lazy("Cases referred to you"),
+    policy.CaseReach.ASSIGNED_FORMAL: gettext_lazy("Cases assigned to you"),
+}
+
+
 @require_http_methods(["GET"])
 @staff_required
 def case_list_page(request: HttpRequest) -> HttpResponse:
+    """/staff/: the cases the member's role reaches, as a queue; those who reach no case
+    (leadership, administrators) start elsewhere (``staff_landing``)."""
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
-    state = request.GET.get("state", "")
-    due = request.GET.get("due", "")
-    cases = [case_summary(case) for case in case_list(user, state=state, due=due)]
-    return render(
-        request,
-        "cases/list.html",
-        {"cases": cases, "states": CaseState.choices, "state": state, "due": due, "staff": user},
-    )
+    reach = policy.case_reach(user)
+    if reach not in LIST_TITLES:
+        return redirect(staff_landing(user))
+    chosen = {name: request.GET.get(name, "")[:40] for name in ("show", "sort", "state", "q")}
+    context: dict[str, object] = {
+        "title": LIST_TITLES[reach],
+        "sections": QueueSection.choices,
+        "sorts": QueueSort.choices,
+        "states": CaseState.choices,
+        "chosen": chosen,
+        "staff": user,
+        "errors": {},
+    }
+    try:
+        queue = case_queue(
+            user,
+            section=chosen["show"],
+            sort=chosen["sort"],
+            state=chosen["state"],
+            reference=chosen["q"],
+        )
+        context["rows"] = queue_rows(queue)
+    except InvalidInputError as error:
+        context["errors"] = error.fields
+        return render(request, "cases/list.html", context, status=error.status)
+    return render(request, "cases/list.html", context)
 
 
 @require_http_methods(["GET"])

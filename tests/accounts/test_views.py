@@ -13,7 +13,7 @@ from audit.models import AuditEntry
 from cases import views as cases_views
 from cases.services import correspondence
 from tests.helpers.reporter import WORKFLOW_CONSENTS
-from tests.helpers.staff import PASSWORD, signed_in
+from tests.helpers.staff import PASSWORD, current_otp, signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -61,3 +61,47 @@ def test_a_staff_session_ended_while_its_request_runs_is_signed_out_after_never_
     assert done.status_code == 302
     assert done["Location"] == f"/staff/cases/{case.id}/"
     assert browser.get(done["Location"])["Location"] == "/staff/login/"
+
+
+@pytest.mark.parametrize(
+    ("role", "landing"),
+    [
+        ("focal_point", "/staff/"),
+        ("ombudsperson", "/staff/"),
+        ("investigator", "/staff/"),
+        ("leadership", "/dashboard/"),
+        ("admin", "/dashboard/"),
+    ],
+)
+def test_each_role_lands_on_the_page_made_for_its_job_issue_11(
+    role: str, landing: str, request: pytest.FixtureRequest
+) -> None:
+    user = request.getfixturevalue(role)
+    response = Client().post(
+        "/staff/login/", {"username": user.username, "password": PASSWORD, "otp": current_otp(user)}
+    )
+    assert response.status_code == 302
+    assert response["Location"] == landing
+
+
+def test_a_staff_member_chooses_the_time_zone_their_pages_show_issue_11(focal_point: Any) -> None:
+    client = signed_in(focal_point)
+    page = client.get("/staff/settings/").content.decode()
+    assert '<option value="UTC" selected>' in page
+    saved = client.post("/staff/settings/", {"time_zone": "Africa/Nairobi"}, follow=True)
+    assert "Dates are now shown in Africa/Nairobi" in saved.content.decode()
+    focal_point.refresh_from_db()
+    assert focal_point.time_zone == "Africa/Nairobi"
+    assert "(Africa/Nairobi)" in client.get("/staff/").content.decode()
+
+
+def test_a_time_zone_not_in_the_list_is_refused_and_changes_nothing_issue_11(
+    focal_point: Any,
+) -> None:
+    response = signed_in(focal_point).post("/staff/settings/", {"time_zone": "Mars/Olympus"})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose a time zone from the list." in page
+    assert 'aria-invalid="true"' in page
+    focal_point.refresh_from_db()
+    assert focal_point.time_zone == "UTC"

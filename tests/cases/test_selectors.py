@@ -15,6 +15,7 @@ from cases.models import Case
 from cases.services.assignment import case_investigator_assign
 from referrals.models import Referral, ServiceEntry
 from tests.helpers.reporter import WORKFLOW_CONSENTS, consent_change, receipt_of, sign_in
+from tests.helpers.staff import signed_in
 
 pytestmark = pytest.mark.django_db
 
@@ -332,3 +333,18 @@ def test_overdue_and_due_soon_filters(open_case: Any, focal_point: Any, staff_ap
     assert isinstance(
         date.fromisoformat(listed[str(later.id)]["deadlines"]["acknowledgement_due"]), date
     )
+
+
+@pytest.mark.parametrize("who", list(VISIBLE))
+def test_each_roles_list_page_lists_exactly_the_cases_its_reach_covers_issue_11(
+    who: str, world: dict[str, Any]
+) -> None:
+    response = signed_in(world["staff"][who]).get("/staff/")
+    if who in REACHES_NO_CASE:
+        # Leadership and administrators start on the statistics, never on a case list.
+        assert response.status_code == 302
+        assert response["Location"] == "/dashboard/"
+        return
+    page = response.content.decode()
+    listed = {name for name, case in world["cases"].items() if case.report.reference in page}
+    assert listed == VISIBLE[who]

@@ -6,12 +6,16 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from accounts.services import staff_time_zone_set
 from audit.models import AuditEntry
 from cases.models import Case
+from cases.services.correspondence import staff_message_send
+from reports.models import Report
 from tests.helpers.reporter import ALL_CONSENTS
 from tests.helpers.staff import signed_in
 
@@ -40,7 +44,7 @@ def test_case_list_filters_by_state_and_deadline(
     assert on_hold.report.reference in page
     assert "overdue" in page
     assert_no_inline_code(page)
-    overdue_only = client.get("/staff/?due=overdue").content.decode()
+    overdue_only = client.get("/staff/?show=overdue").content.decode()
     assert overdue.report.reference in overdue_only
     assert on_hold.report.reference not in overdue_only
     held = client.get("/staff/?state=on_hold").content.decode()
@@ -188,3 +192,130 @@ def test_reporter_text_shows_its_invisible_characters_and_is_isolated(
     assert "\u202e" not in page
     assert "\u200b" not in page
     assert "<bdi>Amina[U+202E]XYZ</bdi>" in page
+
+
+# --- The list page as each role's workspace (issue 11) ---------------------------------------
+
+
+def test_the_queue_shows_labels_and_days_never_codes_or_timestamps_issue_11(
+    open_case: Any, focal_point: Any
+) -> None:
+    case = open_case()
+    page = signed_in(focal_point).get("/staff/").content.decode()
+    assert "<h1>Case queue</h1>" in page
+    row = page[page.index(case.report.reference) :]
+    row = row[: row.index("</tr>")]
+    assert "Physical (unwanted touching)" in row
+    assert "Informal resolution" in row
+    assert "Talk to the ombudsperson" in row
+    assert "Received" in row
+    assert f"{case.report.submitted_on:%-d %B %Y}" in row
+    assert f"Acknowledge by {case.acknowledgement_due:%-d %B %Y}" in row
+    for code in ("physical", "informal", "ombudsperson", "received"):
+        assert f">{code}<" not in row
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", row)
+    assert_no_inline_code(page)
+
+
+def test_the_queue_sections_new_due_soon_overdue_and_waiting_issue_11(
+    open_case: Any, walk_case: Any, focal_point: Any
+) -> None:
+    today = timezone.localdate()
+    new = open_case()
+    overdue = open_case()
+    Case.objects.filter(pk=overdue.pk).update(acknowledgement_due=today - timedelta(days=2))
+    due_soon = walk_case(open_case(), "acknowledged")
+    Case.objects.filter(pk=due_soon.pk).update(feedback_due=today + timedelta(days=1))
+    waiting = walk_case(open_case(), "acknowledged")
+    staff_message_send(case=waiting, actor=focal_point, body="Could you tell us when it began?")
+    client = signed_in(focal_point)
+
+    def listed(show: str) -> set[str]:
+        page = client.get(f"/staff/?show={show}").content.decode()
+        cases = (new, overdue, due_soon, waiting)
+        return {case.report.reference for case in cases if case.report.reference in page}
+
+    assert listed("new") == {new.report.reference, overdue.report.reference}
+    assert listed("overdue") == {overdue.report.reference}
+    assert listed("soon") == {due_soon.report.reference}
+    assert listed("waiting") == {waiting.report.reference}
+    assert "waiting for the reporter" in client.get("/staff/?show=waiting").content.decode()
+
+
+def test_the_queue_searches_by_reference_and_sorts_by_received_day_or_deadline_issue_11(
+    open_case: Any, focal_point: Any
+) -> None:
+    today = timezone.localdate()
+    older, newer = open_case(), open_case()
+    Report.objects.filter(pk=older.report_id).update(submitted_on=today - timedelta(days=5))
+    # The newer one is due first, so the two orders differ.
+    Case.objects.filter(pk=older.pk).update(acknowledgement_due=today + timedelta(days=9))
+    client = signed_in(focal_point)
+
+    def order(query: str) -> list[str]:
+        page = client.get(f"/staff/{query}").content.decode()
+        references = (older.report.reference, newer.report.reference)
+        return sorted(references, key=page.index)
+
+    assert order("?sort=deadline") == [newer.report.reference, older.report.reference]
+    assert order("?sort=received") == [older.report.reference, newer.report.reference]
+    assert order("?sort=-received") == [newer.report.reference, older.report.reference]
+    part = older.report.reference[2:6].lower()
+    found = client.get(f"/staff/?q={part}").content.decode()
+    assert older.report.reference in found
+    assert newer.report.reference not in found
+
+
+@pytest.mark.parametrize("query", ["?show=everything", "?sort=severity", "?state=lost"])
+def test_the_queue_refuses_an_option_it_does_not_offer_with_a_clear_error_issue_11(
+    query: str, open_case: Any, focal_point: Any
+) -> None:
+    case = open_case()
+    response = signed_in(focal_point).get(f"/staff/{query}")
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose one of the options in the list." in page
+    assert 'aria-invalid="true"' in page
+    assert case.report.reference not in page
+
+
+def test_overdue_follows_the_day_in_the_staff_members_time_zone_issue_11(
+    open_case: Any, focal_point: Any
+) -> None:
+    utc_today = timezone.now().date()
+    # Far east or far west of UTC, one of the two is on another day whatever the hour.
+    zone = next(
+        name
+        for name in ("Pacific/Kiritimati", "Pacific/Niue")
+        if timezone.localdate(timezone=ZoneInfo(name)) != utc_today
+    )
+    local_today = timezone.localdate(timezone=ZoneInfo(zone))
+    due = min(utc_today, local_today)
+    case = open_case()
+    Case.objects.filter(pk=case.pk).update(acknowledgement_due=due)
+    staff_time_zone_set(actor=focal_point, time_zone=zone)
+    overdue_here = due < local_today
+    assert overdue_here != (due < utc_today)
+    page = signed_in(focal_point).get("/staff/?show=overdue").content.decode()
+    assert (case.report.reference in page) is overdue_here
+    assert f"({zone})" in page
+
+
+@pytest.mark.parametrize("count", [3, 30])
+def test_the_list_page_costs_the_same_queries_for_3_or_30_cases_issue_11(
+    count: int,
+    open_case: Any,
+    walk_case: Any,
+    focal_point: Any,
+    django_assert_max_num_queries: Any,
+) -> None:
+    for number in range(count):
+        case = open_case()
+        if number % 3 == 0:
+            staff_message_send(
+                case=walk_case(case, "acknowledged"), actor=focal_point, body="A question."
+            )
+    client = signed_in(focal_point)
+    with django_assert_max_num_queries(8):
+        page = client.get("/staff/?sort=-received").content.decode()
+    assert page.count("<tr>") == count + 1

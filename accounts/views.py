@@ -35,8 +35,9 @@ def staff_permissions(request: HttpRequest) -> dict[str, bool]:
     # A page refused before authentication ran (a NUL byte in the request) has no user.
     user = getattr(request, "user", None)
     if user is None or not is_staff_member(user):
-        return {"reads_statistics": False, "reaches_cases": False}
+        return {"reads_statistics": False, "reaches_cases": False, "manages_users": False}
     return {
+        "manages_users": policy.manages_users(user),
         "reads_statistics": policy.reads_statistics(user),
         "reaches_cases": policy.case_reach(user) is not policy.CaseReach.NONE,
     }
@@ -88,7 +89,9 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         login(request, user)
         otp_login(request, device)
         staff_login_audit(user=user, via="web")
-        # Leadership and administrators reach no case: they start on the statistics.
+        # Administrators start on their workspace; leadership reaches no case: the statistics.
+        if policy.manages_users(user):
+            return redirect("accounts:admin_home")
         return redirect("dashboard" if policy.reads_statistics(user) else "staff:cases")
     return render(request, "accounts/login.html", context)
 

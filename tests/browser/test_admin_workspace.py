@@ -106,3 +106,26 @@ def test_an_administrator_invites_a_colleague_and_hands_over_a_departing_ones_ca
     assert Case.objects.get(pk=case.pk).assigned_to == second_focal_point
     focal_point.refresh_from_db()
     assert not focal_point.is_active
+
+
+def test_the_workspace_and_its_confirmations_work_without_javascript(
+    phone: Page, transactional_db: Any, make_staff: Any, investigator: User
+) -> None:
+    # Runs with JavaScript on and off (``phone``): every action is a form the server answers.
+    administrator = make_staff(Role.ADMIN, username="unw_admin")
+    staff_sign_in(phone, administrator)
+    expect(phone).to_have_url(re.compile(r"/staff/admin/$"))
+    phone.get_by_label(f"Role of {investigator.username}").select_option(label="Ombudsperson")
+    phone.get_by_role("row", name=re.compile(investigator.username)).get_by_role(
+        "button", name="Change role"
+    ).click()
+    expect(phone.locator(".notices")).to_contain_text(
+        f"{investigator.username} is now: Ombudsperson"
+    )
+    phone.get_by_role("link", name=f"Deactivate {investigator.username}…").click()
+    phone.get_by_role("button", name=f"Deactivate {investigator.username}").click()
+    expect(phone.locator(".notices")).to_contain_text(
+        f"{investigator.username} can no longer sign in"
+    )
+    investigator.refresh_from_db()
+    assert (investigator.role, investigator.is_active) == (Role.OMBUDSPERSON, False)

@@ -272,8 +272,6 @@ def staff_role_change(*, actor: User, user: User, role: str) -> User:
             {"role": [_("Every role except administrator belongs to an entity.")]}
         )
     previous = user.role
-    if previous == role:
-        return user
     user.role = role
     user.save(update_fields=["role"])
     audit_record(

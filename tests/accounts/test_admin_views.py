@@ -3,6 +3,7 @@ open it, and what each staff and entity action changes and audits."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def entity_admin(make_staff: Any) -> User:
+def entity_admin(make_staff: Callable[..., User]) -> User:
     """An administrator of ``entity`` only."""
     return make_staff(Role.ADMIN, username="unw_admin")
 

@@ -3,6 +3,7 @@ colleague leaves, their open cases go to a successor, their account closes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def entity_admin(make_staff: Any) -> User:
+def entity_admin(make_staff: Callable[..., User]) -> User:
     return make_staff(Role.ADMIN, username="unw_admin")
 
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 import pytest
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def entity_admin(make_staff: Any) -> User:
+def entity_admin(make_staff: Callable[..., User]) -> User:
     return make_staff(Role.ADMIN, username="unw_admin")
 
 

@@ -104,6 +104,16 @@ def manages_staff_of(user: User, entity_id: int | None) -> bool:
     return manages_users(user) and _works_for(user, entity_id)
 
 
+def manages_entity(user: User, entity_id: int | None) -> bool:
+    """An entity's settings and service directory: the administrators who manage its staff."""
+    return entity_id is not None and manages_staff_of(user, entity_id)
+
+
+def creates_entities(user: User) -> bool:
+    """A new entity belongs to no administrator yet: only a system-wide one adds it."""
+    return manages_users(user) and _works_for(user, None)
+
+
 class StaffReach(StrEnum):
     """Which staff accounts someone manages; ``accounts.selectors`` turns it into a query."""
 

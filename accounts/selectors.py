@@ -57,3 +57,24 @@ def entity_case_handler_ids(entity_id: int) -> list[int]:
             entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
         ).values_list("id", flat=True)
     )
+
+
+def successors_for(admin: User, departing: User) -> list[User]:
+    """The colleagues an administrator may hand a departing member's cases to."""
+    colleagues = staff_managed_by(admin).filter(is_active=True).exclude(pk=departing.pk)
+    return [user for user in colleagues if policy.may_take_over(user, departing)]
+
+
+def entities_managed_by(admin: User) -> QuerySet[Entity]:
+    """The entities whose settings and directory an administrator keeps."""
+    reach = policy.staff_reach(admin)
+    if reach == policy.StaffReach.EVERY_ENTITY:
+        return Entity.objects.order_by("code")
+    if reach == policy.StaffReach.OWN_ENTITY and admin.entity_id is not None:
+        return Entity.objects.filter(pk=admin.entity_id)
+    return Entity.objects.none()
+
+
+def entity_managed_by(admin: User, code: str) -> Entity | None:
+    """One entity the administrator keeps; ``None`` for any other (as if unknown)."""
+    return entities_managed_by(admin).filter(code=code).first()

@@ -269,3 +269,108 @@ def staff_time_zone_set(*, actor: User, time_zone: str) -> User:
         User.objects.filter(pk=actor.pk).update(time_zone=time_zone)
     actor.time_zone = time_zone
     return actor
+
+
+@transaction.atomic
+def staff_role_change(*, actor: User, user: User, role: str) -> User:
+    """An administrator gives a colleague another role, within the entity they already serve."""
+    if role not in Role.values:
+        raise StaffUserInputError({"role": [_("Choose one of the roles offered.")]})
+    if not policy.manages_staff_of(actor, user.entity_id):
+        raise StaffUserInputError(
+            {"username": [_("You manage the staff of your own entity only.")]}
+        )
+    if user.pk == actor.pk:
+        # Nobody widens or gives up their own administration unseen by a second administrator.
+        raise StaffUserInputError({"role": [_("You cannot change your own role.")]})
+    if policy.role_belongs_to_entity(role) and user.entity_id is None:
+        raise StaffUserInputError(
+            {"role": [_("Every role except administrator belongs to an entity.")]}
+        )
+    previous = user.role
+    user.role = role
+    user.save(update_fields=["role"])
+    audit_record(
+        stream=SYSTEM_STREAM,
+        action=AuditAction.STAFF_ROLE_CHANGED,
+        actor=actor,
+        detail={"username": user.username, "from": previous, "to": role},
+    )
+    return user
+
+
+class EntityInputError(InvalidInputError):
+    """An entity cannot be created or changed as asked; ``fields`` says why."""
+
+
+# Feedback within a year at most: the reporter is told this promise, and none longer is kept.
+FEEDBACK_DUE_MONTHS = range(1, 13)
+
+
+def _entity_save(entity: Entity) -> None:
+    if entity.feedback_due_months not in FEEDBACK_DUE_MONTHS:
+        raise EntityInputError(
+            {"feedback_due_months": [_("Choose a number of months from 1 to 12.")]}
+        )
+    try:
+        entity.full_clean()
+        with transaction.atomic():
+            entity.save()
+    except DjangoValidationError as error:
+        raise EntityInputError(error.message_dict) from None
+    except IntegrityError:
+        raise EntityInputError({"code": [_("An entity with this code exists.")]}) from None
+
+
+def _entity_audit(action: AuditAction, *, actor: User, entity: Entity) -> None:
+    detail = {
+        "code": entity.code,
+        "name": entity.name,
+        "publishes_transparency_report": entity.publishes_transparency_report,
+        "feedback_due_months": entity.feedback_due_months,
+    }
+    audit_record(stream=SYSTEM_STREAM, action=action, actor=actor, detail=detail)
+
+
+@transaction.atomic
+def entity_create(
+    *,
+    actor: User,
+    code: str,
+    name: str,
+    publishes_transparency_report: bool,
+    feedback_due_months: int,
+) -> Entity:
+    """A system-wide administrator adds an organisation that accepts reports."""
+    if not policy.creates_entities(actor):
+        raise EntityInputError({"code": [_("Only a system-wide administrator adds entities.")]})
+    entity = Entity(
+        code=code,
+        name=name,
+        publishes_transparency_report=publishes_transparency_report,
+        feedback_due_months=feedback_due_months,
+    )
+    _entity_save(entity)
+    _entity_audit(AuditAction.ENTITY_CREATED, actor=actor, entity=entity)
+    return entity
+
+
+@transaction.atomic
+def entity_change(
+    *,
+    actor: User,
+    entity: Entity,
+    name: str,
+    publishes_transparency_report: bool,
+    feedback_due_months: int,
+) -> Entity:
+    """An entity's administrator renames it, publishes its transparency report or not, and sets
+    how many months after acknowledgement feedback is due to its reporters."""
+    if not policy.manages_entity(actor, entity.pk):
+        raise EntityInputError({"name": [_("You manage your own entity only.")]})
+    entity.name = name
+    entity.publishes_transparency_report = publishes_transparency_report
+    entity.feedback_due_months = feedback_due_months
+    _entity_save(entity)
+    _entity_audit(AuditAction.ENTITY_CHANGED, actor=actor, entity=entity)
+    return entity

@@ -41,8 +41,9 @@ def staff_permissions(request: HttpRequest) -> dict[str, bool]:
     # A page refused before authentication ran (a NUL byte in the request) has no user.
     user = getattr(request, "user", None)
     if user is None or not is_staff_member(user):
-        return {"reads_statistics": False, "reaches_cases": False}
+        return {"reads_statistics": False, "reaches_cases": False, "manages_users": False}
     return {
+        "manages_users": policy.manages_users(user),
         "reads_statistics": policy.reads_statistics(user),
         "reaches_cases": policy.case_reach(user) is not policy.CaseReach.NONE,
     }
@@ -59,7 +60,10 @@ def _zone(name: str) -> zoneinfo.ZoneInfo:
 def staff_landing(user: User) -> str:
     """Where a staff member starts: the cases their role reaches (the focal point's queue, the
     ombudsperson's referred cases, the investigator's assigned ones), or, for those who reach
-    no case (leadership, administrators), the statistics dashboard."""
+    no case, the administrators' workspace or the statistics dashboard (leadership)."""
+    # Administrators start on their workspace; leadership reaches no case: the statistics.
+    if policy.manages_users(user):
+        return "accounts:admin_home"
     if policy.case_reach(user) is not policy.CaseReach.NONE:
         return "staff:cases"
     return "dashboard" if policy.reads_statistics(user) else "staff:settings"

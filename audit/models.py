@@ -58,6 +58,13 @@ class AuditAction(StrEnum):
     STAFF_ENROLLED = "staff.enrolled"
     STAFF_USER_DEACTIVATED = "staff.user_deactivated"
     STAFF_CASES_HANDED_OVER = "staff.cases_handed_over"
+    STAFF_ROLE_CHANGED = "staff.role_changed"
+    # Entities and their service directory (stream: system)
+    ENTITY_CREATED = "entity.created"
+    ENTITY_CHANGED = "entity.changed"
+    SERVICE_ENTRY_ADDED = "service_entry.added"
+    SERVICE_ENTRY_CHANGED = "service_entry.changed"
+    SERVICE_ENTRY_REMOVED = "service_entry.removed"
 
 
 class AuditEntry(models.Model):

@@ -1,10 +1,13 @@
 from django.urls import URLPattern, URLResolver, include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 
+from accounts import admin_urls as accounts_admin_urls
 from accounts import urls as accounts_urls
+from cases import admin_urls as cases_admin_urls
 from cases import urls as cases_urls
 from core import pages
 from core.health import healthz
+from referrals import admin_urls as referrals_admin_urls
 
 api_v1: list[URLPattern | URLResolver] = [
     path("", include("portal.api_urls")),
@@ -18,6 +21,19 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("portal.urls")),
     path("", include("stats.urls")),
+    # The administrator's workspace: staff and entities (accounts), departures (cases) and the
+    # service directory (referrals), each written by the app that owns it.
+    path(
+        "staff/admin/",
+        include(
+            (
+                accounts_admin_urls.urlpatterns
+                + cases_admin_urls.urlpatterns
+                + referrals_admin_urls.urlpatterns,
+                "accounts",
+            )
+        ),
+    ),
     # One "staff" namespace: the staff-account pages (accounts) and the case pages (cases).
     path("staff/", include((accounts_urls.urlpatterns + cases_urls.urlpatterns, "staff"))),
     path("api/v1/", include(api_v1)),

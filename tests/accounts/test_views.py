@@ -70,7 +70,7 @@ def test_a_staff_session_ended_while_its_request_runs_is_signed_out_after_never_
         ("ombudsperson", "/staff/"),
         ("investigator", "/staff/"),
         ("leadership", "/dashboard/"),
-        ("admin", "/dashboard/"),
+        ("admin", "/staff/admin/"),
     ],
 )
 def test_each_role_lands_on_the_page_made_for_its_job_issue_11(

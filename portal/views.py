@@ -246,9 +246,10 @@ def intake(request: HttpRequest) -> HttpResponse:
     if index == len(STEPS) - 1:
         return _intake_send(request, index, forms_by_step)
     following = min(i for i in shown if i > index)
-    if request.POST.get("returning") == "1":
+    if request.POST.get("returning") == "1" and STEPS[index][0] not in ("route", "channel"):
         # Back from a change: straight to the check page, unless the change opened a step
-        # that still needs an answer (a new route's channel).
+        # that still needs an answer. A new route or channel always goes on through its
+        # consents, which may not be the ones asked before.
         following = next(
             (i for i in shown if i > index and not STEPS[i][1](request.POST).is_valid()),
             len(STEPS) - 1,

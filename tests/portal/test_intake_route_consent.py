@@ -163,19 +163,25 @@ def test_a_change_from_the_check_page_returns_to_it_with_the_new_answer() -> Non
     assert SEALED in again.content.decode()
 
 
-def test_a_change_of_route_from_the_check_page_asks_the_new_route_s_channel() -> None:
+def test_a_change_of_route_from_the_check_page_asks_the_new_route_s_channel_and_consents() -> None:
     client = Client()
-    data = dict(
-        parse(
-            walk_intake(client, _answers(route=[("route", "formal")]), last_step="person")[
-                -1
-            ].content
-        ).hidden_fields()
-    )
+    formal = walk_intake(client, _answers(route=[("route", "formal")]), last_step="person")
+    data = dict(parse(formal[-1].content).hidden_fields())
     route_page = client.post("/report/", {**data, "change": "route"})
     carried = dict(parse(route_page.content).hidden_fields())
-    following = client.post("/report/", {**carried, "route": "informal", "next": "1"})
-    assert current_step(following.content) == "channel"
+
+    channel_page = client.post("/report/", {**carried, "route": "informal", "next": "1"})
+    assert current_step(channel_page.content) == "channel"
+    carried = dict(parse(channel_page.content).hidden_fields())
+    consent_page = client.post(
+        "/report/", {**carried, "informal_channel": "mediation", "next": "1"}
+    )
+    assert current_step(consent_page.content) == "consent"
+    assert _consent_questions(consent_page.content) == set(route_consents("informal", "mediation"))
+    carried = dict(parse(consent_page.content).hidden_fields())
+    check = client.post("/report/", {**carried, "consent_case_review": "yes", "next": "1"})
+    assert current_step(check.content) == "check"
+    assert escape(str(CONSENT_WITHOUT[ConsentAction.MEDIATION])) in check.content.decode()
 
 
 def test_a_witness_reads_questions_written_for_a_witness() -> None:

@@ -6,6 +6,7 @@ so an abandoned report leaves no trace on the server.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -14,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Entity
+from portal.route_needs import route_consents
 from reports.limits import NARRATIVE_MAX
 from reports.vocabulary import (
     CONSENT_EXPLANATIONS,
@@ -64,6 +66,44 @@ class WhatForm(forms.Form):
         choices=[("", _("I prefer not to say")), *LocationType.choices],
         required=False,
     )
+
+    # A witness tells what they saw or heard: the questions say so (issue 11).
+    WITNESS_WORDING = {
+        "category": _("What kind of behaviour did you see or hear?"),
+        "narrative": _("What did you see or hear?"),
+        "incident_date": _("When did you see or hear it? (optional)"),
+    }
+    WITNESS_HELP = {
+        "narrative": _(
+            "In your own words: what you saw or heard, and who it happened to if you wish. "
+            "Share only what you are comfortable sharing."
+        ),
+    }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if _answer(self, "reporter_role") == ReporterRole.WITNESS:
+            for name, label in self.WITNESS_WORDING.items():
+                self.fields[name].label = label
+            for name, help_text in self.WITNESS_HELP.items():
+                self.fields[name].help_text = help_text
+
+    def clean_narrative(self) -> str:
+        narrative: str = self.cleaned_data["narrative"]
+        if not narrative.strip():
+            raise forms.ValidationError(_("Please describe what happened, in your own words."))
+        return narrative
+
+    def clean_incident_date(self) -> date | None:
+        value: date | None = self.cleaned_data.get("incident_date")
+        if value and value > timezone.now().date():
+            raise forms.ValidationError(_("The date cannot be in the future."))
+        return value
+
+
+class PersonForm(forms.Form):
+    """Who was responsible: asked only on the routes where a case may act on it."""
+
     perpetrator_name = forms.CharField(
         label=_("Name of the person responsible (optional)"), max_length=200, required=False
     )
@@ -77,17 +117,15 @@ class WhatForm(forms.Form):
         required=False,
     )
 
-    def clean_narrative(self) -> str:
-        narrative: str = self.cleaned_data["narrative"]
-        if not narrative.strip():
-            raise forms.ValidationError(_("Please describe what happened, in your own words."))
-        return narrative
-
-    def clean_incident_date(self) -> date | None:
-        value: date | None = self.cleaned_data.get("incident_date")
-        if value and value > timezone.now().date():
-            raise forms.ValidationError(_("The date cannot be in the future."))
-        return value
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if _answer(self, "reporter_role") == ReporterRole.WITNESS:
+            self.fields["perpetrator_relationship"].label = _(
+                "How do they know the person they behaved this way towards? (optional)"
+            )
+            self.fields["perpetrator_relationship"].help_text = _(
+                "For example: her supervisor, a colleague, a contractor."
+            )
 
 
 class IdentityForm(forms.Form):
@@ -125,17 +163,28 @@ class RouteForm(forms.Form):
     route = forms.ChoiceField(
         label=_("What would you like to happen?"), choices=Route.choices, widget=forms.RadioSelect
     )
+
+
+class ChannelForm(forms.Form):
+    """Asked only on the informal route: the channel decides which consents are needed."""
+
     informal_channel = forms.ChoiceField(
-        label=_("If informal: how?"),
-        choices=[("", _("Not applicable")), *InformalChannel.choices],
-        required=False,
+        label=_("How would you like it resolved informally?"),
+        choices=InformalChannel.choices,
         widget=forms.RadioSelect,
     )
 
+
+class ConsentForm(forms.Form):
+    """The consents the chosen route needs, then the ones it may use; none preselected."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        # One question per action, none preselected: an unanswered question is a "no".
-        for action in ConsentAction:
+        route = _answer(self, "route")
+        channel = _answer(self, "informal_channel") if route == Route.INFORMAL else ""
+        # Without a route (a form built only to list its field names) every question exists.
+        actions = route_consents(route, channel) if route in Route.values else list(ConsentAction)
+        for action in actions:
             self.fields[f"consent_{action.value}"] = forms.ChoiceField(
                 label=action.label,
                 help_text=CONSENT_EXPLANATIONS[action],
@@ -144,27 +193,26 @@ class RouteForm(forms.Form):
                 widget=forms.RadioSelect,
             )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        route, channel = data.get("route"), data.get("informal_channel")
-        if route == Route.INFORMAL and not channel:
-            self.add_error(
-                "informal_channel", _("Choose how you would like it resolved informally.")
-            )
-        if route and route != Route.INFORMAL:
-            data["informal_channel"] = ""
-        return data
-
     def consents(self) -> dict[str, bool]:
         answers = {}
-        for action in ConsentAction.values:
-            answer = self.cleaned_data.get(f"consent_{action}")
+        for name, answer in self.cleaned_data.items():
             if answer in ("yes", "no"):
-                answers[action] = answer == "yes"
+                answers[name.removeprefix("consent_")] = answer == "yes"
         return answers
 
     def consent_fields(self) -> list[forms.BoundField]:
-        return [self[f"consent_{action}"] for action in ConsentAction.values]
+        return [self[name] for name in self.fields]
+
+
+class CheckForm(forms.Form):
+    """The last page: every answer shown to be checked; only the files are asked here."""
+
+
+def _answer(form: forms.Form, name: str) -> str:
+    """An answer given on an earlier step, carried with the form (bound) or as initial data."""
+    source = form.data if form.is_bound else form.initial
+    value = source.get(name, "")
+    return value if isinstance(value, str) else ""
 
 
 STEPS: list[tuple[str, type[forms.Form], Any]] = [
@@ -172,4 +220,22 @@ STEPS: list[tuple[str, type[forms.Form], Any]] = [
     ("what", WhatForm, _("What happened")),
     ("identity", IdentityForm, _("Your identity")),
     ("route", RouteForm, _("What happens next")),
+    ("channel", ChannelForm, _("How to resolve it informally")),
+    ("consent", ConsentForm, _("Your consent")),
+    ("person", PersonForm, _("The person responsible")),
+    ("check", CheckForm, _("Check your answers")),
 ]
+
+
+def step_applies(name: str, answers: Mapping[str, Any]) -> bool:
+    """Progressive disclosure without JavaScript: a step is shown only when its answers matter.
+
+    The informal channel only for the informal route; the person responsible not for support
+    only, which takes no action about them (issue 11).
+    """
+    route = str(answers.get("route", ""))
+    if name == "channel":
+        return route == Route.INFORMAL
+    if name == "person":
+        return route != Route.SUPPORT_ONLY
+    return True

@@ -7,7 +7,7 @@ never cached.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from functools import wraps
 from typing import Any, cast
@@ -34,8 +34,16 @@ from core.errors import DomainError, ServiceUnavailableError
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from portal import services
-from portal.forms import STEPS, RouteForm
+from portal.forms import STEPS, ConsentForm, step_applies
 from portal.intake_limit import IntakeLimitError, intake_counted, intake_limit_check
+from portal.intake_pages import (
+    WITNESS_WHAT_TITLE,
+    channel_choices,
+    check_answers,
+    consent_questions,
+    consent_shortfall,
+    route_choices,
+)
 from portal.receipt_handoff import COOKIE as RECEIPT_COOKIE
 from portal.receipt_handoff import COOKIE_PATH as RECEIPT_COOKIE_PATH
 from portal.receipt_handoff import LIFETIME as RECEIPT_LIFETIME
@@ -59,11 +67,11 @@ from reports.attachments import (
 )
 from reports.limits import ACKNOWLEDGEMENT_DAYS, MESSAGE_MAX, characters
 from reports.vocabulary import (
-    CHANNEL_EXPLANATIONS,
     CONSENT_EXPLANATIONS,
     ROUTE_EXPLANATIONS,
     ConsentAction,
     InformalChannel,
+    ReporterRole,
     Route,
 )
 
@@ -86,36 +94,71 @@ def _step_index(name: str) -> int:
     return 0
 
 
+def _applicable(answers: Mapping[str, Any]) -> list[int]:
+    """The steps the answers so far call for, in order (the route decides some)."""
+    return [index for index, (name, _f, _t) in enumerate(STEPS) if step_applies(name, answers)]
+
+
 def _hidden_carry(data: QueryDict, current: int) -> list[tuple[str, str]]:
     """Answers from the other steps, carried as hidden fields (nothing is kept server-side)."""
     carried: list[tuple[str, str]] = []
+    own = set(STEPS[current][1]().fields)
     for index, (_name, form_class, _title) in enumerate(STEPS):
         if index == current:
             continue
         for field_name in form_class().fields:
-            carried.extend((field_name, value) for value in data.getlist(field_name))
+            if field_name not in own:
+                carried.extend((field_name, value) for value in data.getlist(field_name))
     return carried
 
 
+def _error_links(form: forms.Form) -> list[tuple[str, str]]:
+    """Each error with the id of the control it is about: the error summary links to them."""
+    links: list[tuple[str, str]] = []
+    for name, errors in form.errors.items():
+        if name not in form.fields:  # the form's own errors are listed without a link
+            continue
+        bound = form[name]
+        is_radio = getattr(bound.field.widget, "input_type", "") == "radio"
+        target = f"{bound.auto_id}_0" if is_radio else bound.id_for_label
+        links.extend((str(error), target) for error in errors)
+    return links
+
+
 def _render_step(
-    request: HttpRequest, index: int, form: forms.Form, status: int = 200
+    request: HttpRequest,
+    index: int,
+    form: forms.Form,
+    status: int = 200,
+    *,
+    check: dict[str, Any] | None = None,
+    returning: bool = False,
 ) -> HttpResponse:
     name, _form_class, title = STEPS[index]
+    answers = request.POST if request.method == "POST" else QueryDict()
+    shown = _applicable(answers)
+    if name == "what" and answers.get("reporter_role") == ReporterRole.WITNESS:
+        title = WITNESS_WHAT_TITLE
     context = {
         "form": form,
         "step": name,
-        "step_number": index + 1,
-        "step_count": len(STEPS),
-        "steps": [(step_title, i == index) for i, (_n, _f, step_title) in enumerate(STEPS)],
+        "step_number": shown.index(index) + 1 if index in shown else index + 1,
+        "step_count": len(shown),
+        "is_last": index == len(STEPS) - 1,
         "title": title,
+        "error_links": _error_links(form),
+        "returning": returning or (answers.get("returning") == "1" and name != "check"),
+        "steps": [(STEPS[i][2], i == index) for i in shown],
         "carried": _hidden_carry(request.POST, index) if request.method == "POST" else [],
-        "route_help": [(Route(code).label, text) for code, text in ROUTE_EXPLANATIONS.items()],
-        "channel_help": [
-            (InformalChannel(code).label, text) for code, text in CHANNEL_EXPLANATIONS.items()
-        ],
+        "route_choices": route_choices(form) if name == "route" else [],
+        "channel_choices": channel_choices(form) if name == "channel" else [],
+        "consent_questions": (
+            consent_questions(cast("ConsentForm", form), answers) if name == "consent" else []
+        ),
         "max_attachments": MAX_ATTACHMENTS,
         "max_attachment_megabytes": MAX_ATTACHMENT_MEGABYTES,
         "intake_form_key": _intake_form_key(request),
+        **(check or {}),
     }
     response = render(request, "portal/intake.html", context, status=status)
     response["Cache-Control"] = "no-store"
@@ -129,7 +172,13 @@ def _intake_form_key(request: HttpRequest) -> str:
 
 
 def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
-    about, what, identity, route = (forms_by_step[name].cleaned_data for name, _f, _t in STEPS)
+    about = forms_by_step["about"].cleaned_data
+    what = forms_by_step["what"].cleaned_data
+    identity = forms_by_step["identity"].cleaned_data
+    route = forms_by_step["route"].cleaned_data["route"]
+    # Steps the route skipped have no form: their answers are not asked, so none is sent.
+    channel = forms_by_step["channel"].cleaned_data if "channel" in forms_by_step else {}
+    person = forms_by_step["person"].cleaned_data if "person" in forms_by_step else {}
     return {
         "entity": about["entity"].code,
         "reporter_role": about["reporter_role"],
@@ -138,9 +187,9 @@ def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
         "incident_date": what.get("incident_date"),
         "location_type": what.get("location_type") or "",
         "alleged_perpetrator": {
-            "name": what.get("perpetrator_name", ""),
-            "role": what.get("perpetrator_role", ""),
-            "relationship": what.get("perpetrator_relationship", ""),
+            "name": person.get("perpetrator_name", ""),
+            "role": person.get("perpetrator_role", ""),
+            "relationship": person.get("perpetrator_relationship", ""),
         },
         "identity_disclosure": identity["identity_disclosure"],
         "identity": {
@@ -148,9 +197,9 @@ def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
             "email": identity.get("email", ""),
             "phone": identity.get("phone", ""),
         },
-        "route": route["route"],
-        "informal_channel": route.get("informal_channel") or "",
-        "consents": cast("RouteForm", forms_by_step["route"]).consents(),
+        "route": route,
+        "informal_channel": channel.get("informal_channel") or "",
+        "consents": cast("ConsentForm", forms_by_step["consent"]).consents(),
     }
 
 
@@ -176,19 +225,64 @@ def intake(request: HttpRequest) -> HttpResponse:
         return _render_step(request, 0, STEPS[0][1]())
 
     index = _step_index(request.POST.get("step", ""))
+    shown = _applicable(request.POST)
     if "back" in request.POST and index > 0:
-        previous = index - 1
+        previous = max((i for i in shown if i < index), default=0)
         return _render_step(request, previous, STEPS[previous][1](initial=request.POST.dict()))
+    change = request.POST.get("change", "")
+    if index == len(STEPS) - 1 and change:
+        # "Change" on the check page: that step again, its answers filled in; Continue then
+        # comes back to the check page.
+        target = _step_index(change)
+        return _render_step(
+            request, target, STEPS[target][1](initial=request.POST.dict()), returning=True
+        )
 
-    forms_by_step = {name: form_class(request.POST) for name, form_class, _t in STEPS[: index + 1]}
-    for step_index, (name, _form_class, _title) in enumerate(STEPS[: index + 1]):
-        if not forms_by_step[name].is_valid():
-            return _render_step(request, step_index, forms_by_step[name], status=400)
+    forms_by_step = {STEPS[i][0]: STEPS[i][1](request.POST) for i in shown if i <= index}
+    for step_index in (i for i in shown if i <= index):
+        if not forms_by_step[STEPS[step_index][0]].is_valid():
+            return _render_step(request, step_index, forms_by_step[STEPS[step_index][0]], 400)
 
-    if index < len(STEPS) - 1:
-        following = index + 1
-        return _render_step(request, following, STEPS[following][1](initial=request.POST.dict()))
-    return _intake_send(request, index, forms_by_step)
+    if index == len(STEPS) - 1:
+        return _intake_send(request, index, forms_by_step)
+    following = min(i for i in shown if i > index)
+    if request.POST.get("returning") == "1" and STEPS[index][0] not in ("route", "channel"):
+        # Back from a change: straight to the check page, unless the change opened a step
+        # that still needs an answer. A new route or channel always goes on through its
+        # consents, which may not be the ones asked before.
+        following = next(
+            (i for i in shown if i > index and not STEPS[i][1](request.POST).is_valid()),
+            len(STEPS) - 1,
+        )
+    if following == len(STEPS) - 1:
+        return _render_check(request, following, forms_by_step)
+    return _render_step(request, following, STEPS[following][1](initial=request.POST.dict()))
+
+
+def _render_check(
+    request: HttpRequest,
+    index: int,
+    forms_by_step: dict[str, forms.Form],
+    form: forms.Form | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Every answer, each with a way to change it, and what the route cannot do as answered."""
+    full = {
+        STEPS[i][0]: forms_by_step.get(STEPS[i][0]) or STEPS[i][1](request.POST)
+        for i in _applicable(request.POST)
+    }
+    for bound in full.values():
+        bound.is_valid()
+    consents = cast("ConsentForm", full["consent"]).consents()
+    check = {
+        "answers": check_answers(
+            [(STEPS[i][0], STEPS[i][2], full[STEPS[i][0]]) for i in _applicable(request.POST)]
+        ),
+        "missing_consents": consent_shortfall(
+            request.POST.get("route", ""), request.POST.get("informal_channel", ""), consents
+        ),
+    }
+    return _render_step(request, index, form or STEPS[index][1](), status, check=check)
 
 
 def _intake_send(
@@ -196,12 +290,14 @@ def _intake_send(
 ) -> HttpResponse:
     """The last step, every step valid: check the files and the report as a whole, then file
     it. A refusal is shown on the last step, with everything the reporter wrote kept."""
-    form = forms_by_step["route"]
+    form = forms_by_step["check"]
     attachments, refused = _clean_uploads(request)
     if refused is not None:
         form.add_error(None, refused.page_message())
         too_large = getattr(request, "upload_rejected", "") == "too_large"
-        response = _render_step(request, index, form, status=413 if too_large else refused.status)
+        response = _render_check(
+            request, index, forms_by_step, form, 413 if too_large else refused.status
+        )
         retry_after = getattr(refused, "retry_after", None)
         if retry_after is not None:
             response["Retry-After"] = str(retry_after)
@@ -212,19 +308,19 @@ def _intake_send(
         for messages_ in serializer.errors.values():
             for message in messages_ if isinstance(messages_, list) else [messages_]:
                 form.add_error(None, str(message))
-        return _render_step(request, index, form, status=400)
+        return _render_check(request, index, forms_by_step, form, 400)
 
     intake_form_key = request.POST.get("intake_form_key", "")
     if not services.intake_form_key_valid(intake_form_key):
         form.add_error(None, _("This form is incomplete. Please open it again from the start."))
-        return _render_step(request, index, form, status=400)
+        return _render_check(request, index, forms_by_step, form, 400)
     try:
         intake_limit_check(request)
     except IntakeLimitError as limited:
         # A resent copy of a form that was filed goes on to its receipt: it files nothing.
         if not services.intake_form_already_sent(intake_form_key):
             form.add_error(None, limited.page_message())
-            response = _render_step(request, index, form, status=limited.status)
+            response = _render_check(request, index, forms_by_step, form, limited.status)
             response["Retry-After"] = str(limited.retry_after)
             return response
     return _intake_file(request, serializer.submission(), attachments, intake_form_key)

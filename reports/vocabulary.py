@@ -187,3 +187,31 @@ CONSENT_EXPLANATIONS: dict[ConsentAction, StrOrPromise] = {
     ),
     ConsentAction.STATISTICS: lazy(statistics_explanation, str)(),
 }
+
+# What will not happen while a consent is not given: shown beside each question of the intake
+# and, for the ones the chosen route needs, on the page that checks the answers (issue 11).
+CONSENT_WITHOUT: dict[ConsentAction, StrOrPromise] = {
+    ConsentAction.CASE_REVIEW: _(
+        "Without it, nobody will be told: your report will be kept sealed as a dated record."
+    ),
+    ConsentAction.OMBUDSPERSON_REFERRAL: _(
+        "Without it, the ombudsperson will not see your report."
+    ),
+    ConsentAction.MEDIATION: _("Without it, no mediation will be arranged."),
+    ConsentAction.FORMAL_INVESTIGATION: _(
+        "Without it, no investigation will be opened and your report stays with the focal point."
+    ),
+    ConsentAction.IDENTITY_DISCLOSURE: _("Without it, your name stays with the focal point only."),
+    ConsentAction.CONTACT_ALLEGED_PERPETRATOR: _(
+        "Without it, nobody will contact the person responsible, so no mediation, manager "
+        "intervention or investigation can go ahead."
+    ),
+    ConsentAction.INTERIM_MEASURES: _("Without it, no protective measures will be put in place."),
+    ConsentAction.SUPPORT_REFERRAL: _(
+        "Without it, the focal point cannot refer you to support services."
+    ),
+    ConsentAction.STATISTICS: _(
+        "Without it, your report is still counted in the organisation's totals, never in finer "
+        "figures."
+    ),
+}

@@ -18,6 +18,7 @@ def file_report(
     narrative: str,
     route: str = "Formal complaint and investigation",
     consents: tuple[str, ...] = ("A focal point reviews my report",),
+    channel: str = "",
 ) -> str:
     """From the home page to the receipt; returns the receipt the page shows."""
     page.goto("/")
@@ -37,11 +38,8 @@ def file_report(
     page.get_by_label("No, stay anonymous").check()
     page.get_by_role("button", name="Continue").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("What happens next")
-    page.get_by_role("group", name="What would you like to happen?").get_by_label(route).check()
-    for consent in consents:
-        page.get_by_role("group", name=consent).get_by_label("Yes").check()
-    page.get_by_role("button", name="Send my report").click()
+    answer_route_step(page, route=route, consents=consents, channel=channel)
+    send_checked_report(page)
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Your report is safely stored")
     receipt = page.get_by_label("Receipt").inner_text().strip()
@@ -54,11 +52,27 @@ def answer_route_step(
     *,
     route: str = "Formal complaint and investigation",
     consents: tuple[str, ...] = ("A focal point reviews my report",),
+    channel: str = "",
 ) -> None:
+    """The route, its channel if informal, its consents, then on to the check page."""
     expect(page.get_by_role("heading", level=1)).to_have_text("What happens next")
     page.get_by_role("group", name="What would you like to happen?").get_by_label(route).check()
+    page.get_by_role("button", name="Continue").click()
+    if channel:
+        expect(page.get_by_role("heading", level=1)).to_have_text("How to resolve it informally")
+        page.get_by_label(channel).check()
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Your consent")
     for consent in consents:
         page.get_by_role("group", name=consent).get_by_label("Yes").check()
+    page.get_by_role("button", name="Continue").click()
+    if page.get_by_role("heading", level=1).inner_text().strip() == "The person responsible":
+        page.get_by_role("button", name="Continue").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
+
+
+def send_checked_report(page: Page) -> None:
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check your answers")
     page.get_by_role("button", name="Send my report").click()
 
 

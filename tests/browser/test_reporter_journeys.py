@@ -15,7 +15,7 @@ from cases.models import Case
 from cases.services.correspondence import staff_message_send
 from reports.models import Report, ReporterSession
 from tests.browser.conftest import PHONE, AppServer, NeutralSite, console_errors
-from tests.browser.journeys import answer_route_step, file_report, open_portal, staff_sign_in
+from tests.browser.journeys import file_report, open_portal, send_checked_report, staff_sign_in
 
 
 def go_back_allowing_a_refused_resubmission(page: Page) -> None:
@@ -70,8 +70,7 @@ def test_reloading_or_going_back_from_the_receipt_files_nothing_twice_and_shows_
 
     # Confirming the resubmission brings the last step back; sending it again files nothing.
     phone.reload()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("What happens next")
-    answer_route_step(phone)
+    send_checked_report(phone)
     expect(phone.get_by_role("heading", level=1)).to_have_text("Your report was already sent")
     assert receipt not in phone.content()
     assert NARRATIVE not in phone.content()

@@ -123,9 +123,6 @@ WIZARD_ANSWERS: dict[str, list[tuple[str, str]]] = {
         ("narrative", 'Line one.\nLine two with <b>tags</b> & "quotes".'),
         ("incident_date", "2024-03-01"),
         ("location_type", "headquarters"),
-        ("perpetrator_name", "Pat Example"),
-        ("perpetrator_role", "Team lead"),
-        ("perpetrator_relationship", "my supervisor"),
     ],
     "identity": [
         ("identity_disclosure", "confidential"),
@@ -133,13 +130,19 @@ WIZARD_ANSWERS: dict[str, list[tuple[str, str]]] = {
         ("email", "amina@example.org"),
         ("phone", ""),
     ],
-    "route": [
-        ("route", "informal"),
-        ("informal_channel", "ombudsperson"),
+    "route": [("route", "informal")],
+    "channel": [("informal_channel", "ombudsperson")],
+    "consent": [
         ("consent_case_review", "yes"),
         ("consent_ombudsperson_referral", "yes"),
         ("consent_statistics", "no"),
     ],
+    "person": [
+        ("perpetrator_name", "Pat Example"),
+        ("perpetrator_role", "Team lead"),
+        ("perpetrator_relationship", "my supervisor"),
+    ],
+    "check": [],
 }
 
 
@@ -156,49 +159,47 @@ def current_step(html: bytes | str) -> str:
     return steps[0] or ""
 
 
-STEP_NAMES = ("about", "what", "identity", "route")
-
-
 def walk_intake(
     client: Client,
     answers: dict[str, list[tuple[str, str]]] | None = None,
     *,
-    last_step: str = "route",
+    last_step: str = "check",
     uploads: dict[str, list[Any]] | None = None,
 ) -> list[Any]:
-    """GET /report/ then post each step up to ``last_step`` with the page's own hidden fields
-    plus that step's answers, as a browser without JavaScript does; returns every response,
-    the last being the answer to ``last_step`` (the receipt page after "route"). ``uploads``
-    are files sent with the last step, as the route step's file input sends them."""
+    """GET /report/ then post each step the pages ask, up to ``last_step``, with the page's own
+    hidden fields plus that step's answers, as a browser without JavaScript does; returns every
+    response, the last being the answer to ``last_step`` (the receipt page after "check").
+    Which steps come depends on the answers (the route decides some). ``uploads`` are files
+    sent with the last step, as the check page's file input sends them."""
     answers = answers or WIZARD_ANSWERS
     responses = [client.get("/report/")]
-    for step in STEP_NAMES[: STEP_NAMES.index(last_step) + 1]:
+    while True:
         page = responses[-1]
         assert page.status_code == 200, page.content.decode()[:2000]
-        assert current_step(page.content) == step
+        step = current_step(page.content)
         # The carried answers of the other steps and this step's own, as the browser sends them.
         carried = [(n, v) for n, v in parse(page.content).hidden_fields() if n != "step"]
-        own = {name for name, _ in answers[step]}
+        own = {name for name, _ in answers.get(step, [])}
         pairs = [("step", step), *[(n, v) for n, v in carried if n not in own]]
-        pairs += [*answers[step], ("next", "1")]
+        pairs += [*answers.get(step, []), ("next", "1")]
         data: dict[str, list[Any]] = dict(_as_post_data(pairs))
-        if step == "route" and uploads:
+        if step == "check" and uploads:
             data.update(uploads)
         response = client.post("/report/", data)
         if response.status_code == 303:
             # The last step redirects to the one-time receipt page, which the browser then gets.
             response = client.get(response["Location"])
         responses.append(response)
-    return responses
+        if step == last_step:
+            return responses
 
 
 def final_step_data(client: Client) -> dict[str, list[str]]:
-    """Walk the wizard up to the route step; the last step's post, as the browser sends it."""
-    route_page = walk_intake(client, last_step="identity")[-1]
-    assert current_step(route_page.content) == "route"
-    own = {name for name, _value in WIZARD_ANSWERS["route"]}
-    pairs = [(n, v) for n, v in parse(route_page.content).hidden_fields() if n not in own]
-    pairs += [*WIZARD_ANSWERS["route"], ("next", "1")]
+    """Walk the wizard up to the check page; the last step's post, as the browser sends it."""
+    check_page = walk_intake(client, last_step="person")[-1]
+    assert current_step(check_page.content) == "check"
+    pairs = [(n, v) for n, v in parse(check_page.content).hidden_fields()]
+    pairs += [("next", "1")]
     return _as_post_data(pairs)
 
 

@@ -11,6 +11,7 @@ from django.utils.html import escape
 
 from audit.models import AuditEntry
 from cases.models import Case
+from portal.route_needs import route_consents
 from reports.models import Consent, Report
 from reports.vocabulary import (
     CHANNEL_EXPLANATIONS,
@@ -67,9 +68,11 @@ def test_html_wizard_walkthrough_creates_the_report_and_shows_a_receipt() -> Non
 
 def test_html_wizard_stores_nothing_before_the_last_step() -> None:
     client = Client()
-    responses = walk_intake(client, last_step="identity")
+    responses = walk_intake(client, last_step="person")
 
-    assert [current_step(r.content) for r in responses] == ["about", "what", "identity", "route"]
+    assert [current_step(r.content) for r in responses] == [
+        *("about", "what", "identity", "route", "channel", "consent", "person", "check")
+    ]
     assert Report.objects.count() == 0
     assert Consent.objects.count() == 0
     assert DataKey.objects.count() == 0
@@ -92,47 +95,55 @@ def test_html_wizard_keeps_no_answer_server_side_between_steps() -> None:
     assert carried["entity"] == "UNW"
 
 
-def test_route_step_consent_radios_start_unchecked() -> None:
+def test_consent_step_radios_start_unchecked() -> None:
     client = Client()
-    responses = walk_intake(client)
-    route_page = responses[3]
-    assert current_step(route_page.content) == "route"
-    page = parse(route_page.content)
+    responses = walk_intake(client, last_step="channel")
+    consent_page = responses[-1]
+    assert current_step(consent_page.content) == "consent"
+    page = parse(consent_page.content)
     consent_radios = [
         attrs
         for attrs in page.inputs(type="radio")
         if (attrs.get("name") or "").startswith("consent_")
     ]
-    # One yes/no question per consent action, and no answer given on the reporter's behalf.
+    # One yes/no question per consent of the route, and no answer given on the reporter's behalf.
     assert {attrs["name"] for attrs in consent_radios} == {
-        f"consent_{action}" for action in ConsentAction.values
+        f"consent_{action}" for action in route_consents("informal", "ombudsperson")
     }
-    assert len(consent_radios) == 2 * len(ConsentAction.values)
+    assert len(consent_radios) == 2 * len(route_consents("informal", "ombudsperson"))
     assert [a for a in consent_radios if "checked" in a] == []
 
 
+def _page_after(step: str, **answers: str) -> str:
+    base = {
+        "reporter_role": "witness",
+        "entity": "UNW",
+        "category": "verbal",
+        "narrative": "n",
+        "identity_disclosure": "anonymous",
+    }
+    response = Client().post("/report/", {"step": step, **base, **answers})
+    assert response.status_code == 200, response.content.decode()[:2000]
+    return response.content.decode()
+
+
 def test_every_route_channel_and_consent_is_explained_in_plain_words(entity: Any) -> None:
-    # Informed choice: the last step of the wizard says what each choice means.
-    response = Client().post(
-        "/report/",
-        {
-            "step": "identity",
-            "reporter_role": "witness",
-            "entity": "UNW",
-            "category": "verbal",
-            "narrative": "n",
-            "identity_disclosure": "anonymous",
-        },
+    # Informed choice: each question says what each choice means, on the page that asks it.
+    route_page = _page_after("identity")
+    assert 'name="step" value="route"' in route_page
+    for text in ROUTE_EXPLANATIONS.values():
+        assert escape(str(text)) in route_page, text
+    channel_page = _page_after("route", route="informal")
+    assert 'name="step" value="channel"' in channel_page
+    for text in CHANNEL_EXPLANATIONS.values():
+        assert escape(str(text)) in channel_page, text
+    consent_pages = "".join(
+        _page_after("channel", route=route, informal_channel=channel)
+        for route, channel in [("formal", ""), ("informal", "mediation"), ("support_only", "")]
     )
-    page = response.content.decode()
-    assert response.status_code == 200
-    assert 'name="step" value="route"' in page
-    for text in [
-        *ROUTE_EXPLANATIONS.values(),
-        *CHANNEL_EXPLANATIONS.values(),
-        *CONSENT_EXPLANATIONS.values(),
-    ]:
-        assert escape(str(text)) in page, text
+    for action, explanation in CONSENT_EXPLANATIONS.items():
+        if action != ConsentAction.OMBUDSPERSON_REFERRAL:  # asked on the ombudsperson channel
+            assert escape(str(explanation)) in consent_pages, explanation
 
 
 def test_html_wizard_with_an_unknown_entity_stays_on_the_step_and_saves_nothing() -> None:

@@ -85,7 +85,7 @@ def test_the_form_past_the_limit_explains_kindly_and_keeps_every_answer() -> Non
     assert "another device or network" in page
     # Still the last step, with what the reporter wrote carried in the form.
     kept = dict(parse(page).hidden_fields())
-    assert kept["step"] == "route"
+    assert kept["step"] == "check"
     assert kept["narrative"] == data["narrative"][0]
     assert Report.objects.count() == 2
 

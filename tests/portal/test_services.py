@@ -488,7 +488,7 @@ def test_a_last_step_without_a_valid_form_key_is_a_400_that_saves_nothing(
 
     assert response.status_code == 400
     assert "no-store" in response["Cache-Control"]
-    assert current_step(response.content) == "route"
+    assert current_step(response.content) == "check"
     assert "This form is incomplete" in response.content.decode()
     assert "upstander_receipt" not in response.cookies
     assert Report.objects.count() == 0

@@ -14,6 +14,7 @@ from cases.models import Case
 from reports.models import Message, Report, ReporterSession
 from tests.helpers.html import content_policy_violations, quick_exit_links
 from tests.helpers.reporter import (
+    current_step,
     expire_reporter_sessions,
     receipt_on_page,
     record_only_payload,
@@ -27,14 +28,10 @@ pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("entity")]
 def _reporter_pages(client: Client) -> dict[str, Any]:
     pages = {"/": client.get("/")}
     responses = walk_intake(client)
-    for name, response in zip(
-        ["/report/ (about)", "/report/ (what)", "/report/ (identity)", "/report/ (route)"],
-        responses[:4],
-        strict=True,
-    ):
-        pages[name] = response
-    pages["/report/ (receipt)"] = responses[4]
-    receipt = receipt_on_page(responses[4].content)
+    for response in responses[:-1]:
+        pages[f"/report/ ({current_step(response.content)})"] = response
+    pages["/report/ (receipt)"] = responses[-1]
+    receipt = receipt_on_page(responses[-1].content)
     pages["/access/"] = client.get("/access/")
     pages["/access/?expired=1"] = client.get("/access/?expired=1")
     signed_in = client.post("/access/", {"receipt": receipt})

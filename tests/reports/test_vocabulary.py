@@ -43,11 +43,12 @@ def test_the_intake_and_the_portal_both_explain_statistics_in_these_words() -> N
     browser = portal_browser(submit()["receipt"])
 
     assert explanation in browser.get("/my-report/").content.decode()
-    # The intake's last step shows each consent's explanation beside its question.
+    # The intake's consent step shows each consent's explanation beside its question.
     intake = Client().post(
         "/report/",
         {
-            "step": "identity",
+            "step": "route",
+            "route": "undecided",
             "reporter_role": "witness",
             "entity": "UNW",
             "category": "verbal",

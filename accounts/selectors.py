@@ -57,3 +57,21 @@ def entity_case_handler_ids(entity_id: int) -> list[int]:
             entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
         ).values_list("id", flat=True)
     )
+
+
+def case_handlers_of(entity_id: int) -> list[User]:
+    """The active staff of an entity a case may be assigned to or shared with."""
+    return list(
+        User.objects.filter(
+            entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
+        ).order_by("username")
+    )
+
+
+def investigators_of(entity_id: int) -> list[User]:
+    """The active investigators of an entity, who may be put on its formal cases."""
+    return [
+        user
+        for user in User.objects.filter(entity_id=entity_id, is_active=True).order_by("username")
+        if policy.may_investigate(user)
+    ]

@@ -20,6 +20,7 @@ from accounts.selectors import case_handlers_of, investigators_of, staff_member
 from accounts.views import staff_required
 from audit.services import stream_entries, stream_is_valid
 from audit.vocabulary import audit_action_label
+from cases.errors import CaseInputError
 from cases.models import Case
 from cases.selectors import (
     allowed_and_blocked_transitions,
@@ -179,9 +180,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             if policy.may_refer(user, case)
             else [],
             "may_assign": policy.may_assign(user, case),
-            "colleagues": [c for c in case_handlers_of(case.entity_id) if c.id != user.id]
-            if policy.may_assign(user, case)
-            else [],
+            "colleagues": case_handlers_of(case.entity_id) if policy.may_assign(user, case) else [],
             "investigators": investigators_of(case.entity_id)
             if policy.may_assign(user, case) and case.formal_started_at is not None
             else [],
@@ -214,26 +213,29 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 @require_POST
 @staff_required
 def case_transition_action(request: HttpRequest, case_id: uuid.UUID, name: str) -> HttpResponse:
-    user, case = _case_worker(request, case_id)
-    if case is None:
-        return _not_found(request)
-    step = TRANSITIONS.get(name)
-    if step is not None and step.page_needs_confirmation(case.report.route):
-        # The page's "are you sure?": closing needs a written note, and every such step a
-        # ticked confirmation. Refused before anything runs; the API has its own contract.
-        note = request.POST.get("note", "").strip()
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
+    note = request.POST.get("note", "").strip()
+    confirmed = request.POST.get("confirm") == "yes"
+
+    def confirmation(case: Case, step: Transition) -> None:
+        """The page's "are you sure?": closing needs a written note, and every step that asks
+        (closing, a step against the reporter's route) a ticked box. The API has its own
+        contract and does not ask."""
+        if not step.page_needs_confirmation(case.report.route):
+            return
         if step.page_confirms and not note:
-            messages.error(request, _("Write a note saying why the case is closed."))
-            return redirect("staff:case", case_id=case_id)
-        if request.POST.get("confirm") != "yes":
-            messages.error(request, _("Tick the box to confirm this step."))
-            return redirect("staff:case", case_id=case_id)
+            raise CaseInputError({"note": [_("Write a note saying why the case is closed.")]})
+        if not confirmed:
+            raise CaseInputError({"confirm": [_("Tick the box to confirm this step.")]})
+
     try:
         case_transition(
             case_id=case_id,
             name=name,
             actor=user,
-            note=request.POST.get("note", "")[:MESSAGE_MAX],
+            note=note[:MESSAGE_MAX],
+            confirmation=confirmation,
             # Each declared argument from its form field(s); the declaration checks the codes.
             arguments={
                 name: request.POST.getlist(name) if argument.many else request.POST.get(name, "")

@@ -92,7 +92,7 @@ def _audit_rows(case: Case) -> list[dict[str, object]]:
         words = audit_action_label(entry.action)
         transition = entry.detail.get("transition") if isinstance(entry.detail, dict) else None
         if isinstance(transition, str):
-            words = f"{words}: {_step_label(transition)}"
+            words = _("%(action)s: %(step)s") % {"action": words, "step": _step_label(transition)}
         rows.append(
             {"at": entry.at, "who": entry.actor_username or entry.actor_kind, "what": words}
         )

@@ -78,3 +78,21 @@ def entities_managed_by(admin: User) -> QuerySet[Entity]:
 def entity_managed_by(admin: User, code: str) -> Entity | None:
     """One entity the administrator keeps; ``None`` for any other (as if unknown)."""
     return entities_managed_by(admin).filter(code=code).first()
+
+
+def case_handlers_of(entity_id: int) -> list[User]:
+    """The active staff of an entity a case may be assigned to or shared with."""
+    return list(
+        User.objects.filter(
+            entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
+        ).order_by("username")
+    )
+
+
+def investigators_of(entity_id: int) -> list[User]:
+    """The active investigators of an entity, who may be put on its formal cases."""
+    return [
+        user
+        for user in User.objects.filter(entity_id=entity_id, is_active=True).order_by("username")
+        if policy.may_investigate(user)
+    ]

@@ -22,9 +22,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts import policy
 from accounts.models import User
 from accounts.policy import CaseReach, case_reach
-from cases.models import Case
+from cases.models import Case, Reassignment
 from cases.transitions import BlockedTransition, transitions_from
 from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
@@ -326,3 +327,16 @@ def queue_rows(cases: QuerySet[Case]) -> list[QueueRow]:
             )
         )
     return rows
+
+
+def reassignments_pending(case: Case, user: User) -> list[Reassignment]:
+    """The case's pending reassignments this user may approve (a second person)."""
+    return [
+        request
+        for request in case.reassignments.filter(status=Reassignment.Status.PENDING)
+        .select_related("assignee", "requested_by")
+        .order_by("requested_at")
+        if policy.may_approve_reassignment(
+            user, case, requested_by_id=request.requested_by_id, assignee_id=request.assignee_id
+        )
+    ]

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol, TypeAlias
 
 from django.db import models
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -36,7 +37,7 @@ from accounts.models import User
 from cases.errors import CaseInputError, CaseShreddedError
 from cases.vocabulary import OPEN_STATES, CaseState, ClosureReason, Measure, Outcome
 from reports.models import Report
-from reports.vocabulary import ConsentAction, InformalChannel, TimelineEvent
+from reports.vocabulary import ConsentAction, InformalChannel, Route, TimelineEvent
 
 if TYPE_CHECKING:
     # Type-checking only: django-stubs-ext is a development dependency.
@@ -81,6 +82,15 @@ class TransitionCheck:
     def blocked_words(self, missing_labels: list[str]) -> str:
         """What the staff page says when this check blocks the transition."""
         raise NotImplementedError
+
+
+def consent_needed_words(purposes: list[str]) -> str:
+    """The staff pages' one sentence for missing consents; ``purposes`` are the consents'
+    purposes (``reports.vocabulary.consent_purposes``), which read as the object of "consent
+    to"."""
+    return _("This step needs the reporter's consent to %(what)s.") % {
+        "what": get_text_list(purposes, _("and"))
+    }
 
 
 class ConsentGate(TransitionCheck):
@@ -134,9 +144,7 @@ class ConsentGate(TransitionCheck):
         return self.missing(case) or None
 
     def blocked_words(self, missing_labels: list[str]) -> str:
-        return _("Blocked: the reporter has not consented to %(what)s.") % {
-            "what": ", ".join(missing_labels)
-        }
+        return consent_needed_words(missing_labels)
 
 
 class FindingsSubstantiated(TransitionCheck):
@@ -309,6 +317,8 @@ class BlockedTransition:
 @dataclass(frozen=True)
 class Transition:
     name: str
+    # What staff pages call it (never the code).
+    label: StrOrPromise
     sources: tuple[CaseState, ...]
     target: CaseState
     # Who may run it: a predicate of accounts.policy, the only place roles are named.
@@ -327,6 +337,18 @@ class Transition:
     # Whether it needs a report that was not shredded: every step of the contract's table does;
     # only the step that closes a shredded report's case does not.
     needs_report: bool = True
+    # The reporter's routes this step goes against (starting formal when they chose informal):
+    # the staff page says so, and asks for a confirmation, before it runs.
+    against_routes: tuple[str, ...] = ()
+    # The staff page asks for a written note and a confirmation before it runs (closing).
+    page_confirms: bool = False
+
+    def goes_against(self, route: str) -> bool:
+        return route in self.against_routes
+
+    def page_needs_confirmation(self, route: str) -> bool:
+        """Whether the staff page asks "are you sure?" before running it for this route."""
+        return self.page_confirms or self.goes_against(route)
 
     @property
     def conditions(self) -> list[TransitionCheck]:
@@ -369,6 +391,10 @@ class Transition:
         return None
 
 
+# The routes a step goes against: what the reporter asked for is not what it starts.
+NOT_INFORMAL = (Route.FORMAL, Route.SUPPORT_ONLY, Route.RECORD_ONLY)
+NOT_FORMAL = (Route.INFORMAL, Route.SUPPORT_ONLY, Route.RECORD_ONLY)
+
 CHANNEL_CONSENTS: dict[str, tuple[str, ...]] = {
     InformalChannel.OMBUDSPERSON: (ConsentAction.OMBUDSPERSON_REFERRAL,),
     InformalChannel.MEDIATION: (ConsentAction.MEDIATION, ConsentAction.CONTACT_ALLEGED_PERPETRATOR),
@@ -378,6 +404,7 @@ CHANNEL_CONSENTS: dict[str, tuple[str, ...]] = {
 _DECLARED = (
     Transition(
         name="acknowledge",
+        label=gettext_lazy("Acknowledge the report"),
         sources=(CaseState.RECEIVED,),
         target=CaseState.ACKNOWLEDGED,
         may_run=policy.may_run_case_steps,
@@ -386,6 +413,7 @@ _DECLARED = (
     ),
     Transition(
         name="begin_assessment",
+        label=gettext_lazy("Begin the assessment"),
         sources=(CaseState.ACKNOWLEDGED,),
         target=CaseState.ASSESSMENT,
         may_run=policy.may_run_case_steps,
@@ -394,6 +422,7 @@ _DECLARED = (
     ),
     Transition(
         name="start_informal",
+        label=gettext_lazy("Start an informal resolution"),
         sources=(CaseState.ASSESSMENT, CaseState.ON_HOLD),
         target=CaseState.INFORMAL_RESOLUTION,
         may_run=policy.may_run_case_steps,
@@ -402,17 +431,21 @@ _DECLARED = (
             "start_informal", (ConsentAction.OMBUDSPERSON_REFERRAL,), by_channel=CHANNEL_CONSENTS
         ),
         reporter_step=gettext_lazy("an informal resolution"),
+        against_routes=NOT_INFORMAL,
     ),
     Transition(
         name="escalate_to_formal",
+        label=gettext_lazy("Escalate to a formal review"),
         sources=(CaseState.ASSESSMENT, CaseState.INFORMAL_RESOLUTION, CaseState.ON_HOLD),
         target=CaseState.FORMAL_REVIEW,
         may_run=policy.may_run_case_steps,
         consent_gate=ConsentGate("escalate_to_formal", (ConsentAction.FORMAL_INVESTIGATION,)),
         reporter_step=gettext_lazy("a formal review"),
+        against_routes=NOT_FORMAL,
     ),
     Transition(
         name="open_investigation",
+        label=gettext_lazy("Open an investigation"),
         sources=(CaseState.FORMAL_REVIEW,),
         target=CaseState.INVESTIGATION,
         may_run=policy.may_run_case_steps,
@@ -421,9 +454,11 @@ _DECLARED = (
             (ConsentAction.FORMAL_INVESTIGATION, ConsentAction.CONTACT_ALLEGED_PERPETRATOR),
         ),
         reporter_step=gettext_lazy("an investigation"),
+        against_routes=NOT_FORMAL,
     ),
     Transition(
         name="record_findings",
+        label=gettext_lazy("Record the findings"),
         sources=(CaseState.INVESTIGATION,),
         target=CaseState.FINDINGS,
         may_run=policy.may_record_findings,
@@ -431,6 +466,7 @@ _DECLARED = (
     ),
     Transition(
         name="start_disciplinary",
+        label=gettext_lazy("Start a disciplinary process"),
         sources=(CaseState.FINDINGS,),
         target=CaseState.DISCIPLINARY,
         may_run=policy.may_run_case_steps,
@@ -439,12 +475,14 @@ _DECLARED = (
     ),
     Transition(
         name="put_on_hold",
+        label=gettext_lazy("Put on hold"),
         sources=tuple(state for state in OPEN_STATES if state != CaseState.ON_HOLD),
         target=CaseState.ON_HOLD,
         may_run=policy.may_run_case_steps,
     ),
     Transition(
         name="resume",
+        label=gettext_lazy("Resume"),
         sources=(CaseState.ON_HOLD,),
         target=CaseState.ASSESSMENT,
         may_run=policy.may_run_case_steps,
@@ -453,6 +491,7 @@ _DECLARED = (
     ),
     Transition(
         name="close",
+        label=gettext_lazy("Close the case"),
         sources=(
             CaseState.ASSESSMENT,
             CaseState.INFORMAL_RESOLUTION,
@@ -463,6 +502,7 @@ _DECLARED = (
         target=CaseState.CLOSED,
         may_run=policy.may_run_case_steps,
         arguments=(CLOSURE_REASON, MEASURES),
+        page_confirms=True,
     ),
 )
 
@@ -474,6 +514,7 @@ TRANSITIONS: dict[str, Transition] = {transition.name: transition for transition
 SYSTEM_TRANSITIONS: dict[str, Transition] = {
     "close_shredded": Transition(
         name="close_shredded",
+        label=gettext_lazy("Close the case of a shredded report"),
         sources=OPEN_STATES,
         target=CaseState.CLOSED,
         may_run=policy.runs_only_by_the_service,

@@ -18,4 +18,18 @@ urlpatterns = [
         views.case_attachment_download,
         name="case-attachment",
     ),
+    path("cases/<uuid:case_id>/referral", views.case_referral_action, name="case-referral"),
+    path("cases/<uuid:case_id>/assignment", views.case_assignment_action, name="case-assignment"),
+    path(
+        "cases/<uuid:case_id>/reassignments/<uuid:reassignment_id>/approve",
+        views.reassignment_approve_action,
+        name="case-reassignment-approve",
+    ),
+    path("cases/<uuid:case_id>/overrides", views.override_request_action, name="case-override"),
+    path(
+        "cases/<uuid:case_id>/overrides/<uuid:override_id>/approve",
+        views.override_approve_action,
+        name="case-override-approve",
+    ),
+    path("cases/<uuid:case_id>/labels", views.case_labels_action, name="case-labels"),
 ]

@@ -10,14 +10,19 @@ import uuid
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policy
 from accounts.models import User
+from accounts.selectors import case_handlers_of, investigators_of, staff_member
 from accounts.views import staff_landing, staff_required
 from audit.services import stream_entries, stream_is_valid
+from audit.vocabulary import audit_action_label
+from cases.errors import CaseInputError
+from cases.models import Case
 from cases.selectors import (
     QueueSection,
     QueueSort,
@@ -26,16 +31,31 @@ from cases.selectors import (
     case_queue,
     case_summary,
     queue_rows,
+    reassignments_pending,
+)
+from cases.services.assignment import (
+    case_assign,
+    case_investigator_assign,
+    case_share,
+    reassignment_approve,
 )
 from cases.services.correspondence import note_add, staff_message_send
+from cases.services.labels import labels_set
+from cases.services.overrides import override_approve, override_request, overrides_pending
 from cases.services.reading import case_attachment_read, case_read
 from cases.services.transitions import case_transition
-from cases.transitions import ARGUMENTS, TRANSITIONS
+from cases.transitions import ARGUMENTS, DECLARED, TRANSITIONS, Transition, consent_needed_words
 from cases.vocabulary import CaseState
 from core.errors import DomainError, InvalidInputError, NotFoundError
+from referrals.services import referral_choices, referral_make
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX, characters
-from reports.vocabulary import ConsentAction
+from reports.vocabulary import (
+    REPORTER_ROLE_STAFF_LABELS,
+    ConsentAction,
+    Route,
+    consent_purposes,
+)
 
 
 def _refused(request: HttpRequest, error: DomainError, case_id: uuid.UUID) -> HttpResponse:
@@ -57,6 +77,48 @@ LIST_TITLES = {
     policy.CaseReach.REFERRED: gettext_lazy("Cases referred to you"),
     policy.CaseReach.ASSIGNED_FORMAL: gettext_lazy("Cases assigned to you"),
 }
+
+
+def _needs_consent_words(actions: list[str]) -> str:
+    """ "This step needs the reporter's consent to …": the one sentence for a missing consent."""
+    return consent_needed_words(consent_purposes(actions))
+
+
+def _step_label(name: str) -> str:
+    step = DECLARED.get(name)
+    return str(step.label) if step is not None else name
+
+
+def _against_route_words(step: Transition, case: Case) -> str:
+    if not step.goes_against(case.report.route):
+        return ""
+    return _(
+        "The reporter chose “%(route)s”. This step goes against that choice: make sure they "
+        "were told and agree."
+    ) % {"route": Route(case.report.route).label}
+
+
+def _audit_rows(case: Case) -> list[dict[str, object]]:
+    rows = []
+    for entry in stream_entries(case.report_id):
+        words = audit_action_label(entry.action)
+        transition = entry.detail.get("transition") if isinstance(entry.detail, dict) else None
+        if isinstance(transition, str):
+            words = _("%(action)s: %(step)s") % {"action": words, "step": _step_label(transition)}
+        rows.append(
+            {"at": entry.at, "who": entry.actor_username or entry.actor_kind, "what": words}
+        )
+    return rows
+
+
+def _case_worker(request: HttpRequest, case_id: uuid.UUID) -> tuple[User, Case | None]:
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
+    return user, case_for(user, case_id)
+
+
+def _not_found(request: HttpRequest) -> HttpResponse:
+    return render(request, "errors/404.html", status=404)
 
 
 @require_http_methods(["GET"])
@@ -105,24 +167,75 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     decrypted = case_read(case=case, actor=user)
     allowed, blocked = allowed_and_blocked_transitions(case, user)
     consents = case.report.current_consents()
+    report = case.report
     return render(
         request,
         "cases/detail.html",
         {
             "case": case_summary(case),
+            "case_obj": case,
+            "state_label": CaseState(case.state).label,
+            "route_label": report.get_route_display(),
+            "channel_label": report.get_informal_channel_display(),
+            "category_label": report.get_category_display(),
+            "location_label": report.get_location_type_display(),
+            "reporter_role_label": REPORTER_ROLE_STAFF_LABELS.get(report.reporter_role, ""),
             "decrypted": decrypted,
-            # Each allowed step with the arguments it takes now: the form draws their fields.
+            # Each allowed step with the arguments it takes now (the form draws their fields),
+            # and whether the page asks for a confirmation first, with the warning it shows.
             "allowed": [
-                (TRANSITIONS[name], TRANSITIONS[name].arguments_for(case)) for name in allowed
+                {
+                    "step": TRANSITIONS[name],
+                    "arguments": TRANSITIONS[name].arguments_for(case),
+                    "confirms": TRANSITIONS[name].page_needs_confirmation(report.route),
+                    "warning": _against_route_words(TRANSITIONS[name], case),
+                }
+                for name in allowed
             ],
             "blocked": [
-                {"name": item.name, "words": item.words(_consent_labels(item.missing))}
+                {
+                    "name": item.name,
+                    "label": _step_label(item.name),
+                    "words": item.words(consent_purposes(item.missing)),
+                }
                 for item in blocked
             ],
             "consents": [(str(ConsentAction(a).label), consents[a]) for a in ConsentAction.values],
-            "audit": stream_entries(case.report_id)
-            if policy.may_read_audit_trail(user, case)
+            "may_refer": policy.may_refer(user, case),
+            "referral_choices": [
+                {
+                    "choice": choice,
+                    "words": _needs_consent_words(choice.missing) if choice.missing else "",
+                }
+                for choice in referral_choices(case, consents)
+            ]
+            if policy.may_refer(user, case)
             else [],
+            "may_assign": policy.may_assign(user, case),
+            "colleagues": case_handlers_of(case.entity_id) if policy.may_assign(user, case) else [],
+            "investigators": investigators_of(case.entity_id)
+            if policy.may_assign(user, case) and case.formal_started_at is not None
+            else [],
+            "may_label": policy.may_label(user, case),
+            "may_request_override": policy.may_request_override(user, case),
+            "overridable": [
+                {"name": item.name, "label": _step_label(item.name)}
+                for item in blocked
+                if item.check.reason == "consent_required"
+            ],
+            "overrides": [
+                {
+                    "override": pending,
+                    "label": _step_label(pending.transition),
+                    "words": _(
+                        "It lets this step go ahead without the reporter's consent to %(what)s."
+                    )
+                    % {"what": get_text_list(consent_purposes(pending.consents), _("and"))},
+                }
+                for pending in overrides_pending(case=case, actor=user)
+            ],
+            "reassignments": reassignments_pending(case, user),
+            "audit": _audit_rows(case) if policy.may_read_audit_trail(user, case) else [],
             "chain_valid": stream_is_valid(case.report_id),
             "staff": user,
         },
@@ -134,12 +247,27 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
 def case_transition_action(request: HttpRequest, case_id: uuid.UUID, name: str) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
+    note = request.POST.get("note", "").strip()
+    confirmed = request.POST.get("confirm") == "yes"
+
+    def confirmation(case: Case, step: Transition) -> None:
+        """The page's "are you sure?": closing needs a written note, and every step that asks
+        (closing, a step against the reporter's route) a ticked box. The API has its own
+        contract and does not ask."""
+        if not step.page_needs_confirmation(case.report.route):
+            return
+        if step.page_confirms and not note:
+            raise CaseInputError({"note": [_("Write a note saying why the case is closed.")]})
+        if not confirmed:
+            raise CaseInputError({"confirm": [_("Tick the box to confirm this step.")]})
+
     try:
         case_transition(
             case_id=case_id,
             name=name,
             actor=user,
-            note=request.POST.get("note", "")[:MESSAGE_MAX],
+            note=note[:MESSAGE_MAX],
+            confirmation=confirmation,
             # Each declared argument from its form field(s); the declaration checks the codes.
             arguments={
                 name: request.POST.getlist(name) if argument.many else request.POST.get(name, "")
@@ -197,3 +325,135 @@ def case_attachment_download(
     if found is None:
         return render(request, "errors/404.html", status=404)
     return attachment_response(*found)
+
+
+def _redirect_to(case_id: uuid.UUID) -> HttpResponse:
+    return redirect("staff:case", case_id=case_id)
+
+
+@require_POST
+@staff_required
+def case_referral_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    try:
+        referral = referral_make(
+            case=case,
+            actor=user,
+            service={"service_id": request.POST.get("service_id", "")},
+            note=request.POST.get("note", "")[:MESSAGE_MAX],
+        )
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(
+        request, _("Case referred to %(service)s.") % {"service": referral.service.name}
+    )
+    return _redirect_to(case_id)
+
+
+@require_POST
+@staff_required
+def case_assignment_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    mode = request.POST.get("mode", "")
+    colleague = staff_member(request.POST.get("username", ""))
+    if mode not in {"assign", "share", "investigator"} or colleague is None:
+        messages.error(request, _("Choose a colleague from the list."))
+        return _redirect_to(case_id)
+    try:
+        if mode == "share":
+            case_share(case=case, actor=user, colleague=colleague)
+            done = _("Case shared with %(name)s.")
+        elif mode == "investigator":
+            case_investigator_assign(case=case, actor=user, investigator=colleague)
+            done = _("%(name)s is now the case's investigator.")
+        elif case_assign(case=case, actor=user, assignee=colleague) is not None:
+            # The reporter withholds their name: the API's 202, in words.
+            done = _(
+                "Waiting for a second person's approval: the reporter has not agreed to share "
+                "their name, so another focal point must approve giving the case to %(name)s."
+            )
+        else:
+            done = _("Case assigned to %(name)s.")
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(request, done % {"name": colleague.username})
+    return _redirect_to(case_id)
+
+
+@require_POST
+@staff_required
+def reassignment_approve_action(
+    request: HttpRequest, case_id: uuid.UUID, reassignment_id: uuid.UUID
+) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    try:
+        reassignment_approve(reassignment_id=reassignment_id, actor=user)
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(request, _("Reassignment approved."))
+    return _redirect_to(case_id)
+
+
+@require_POST
+@staff_required
+def override_request_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    try:
+        override_request(
+            case=case,
+            actor=user,
+            transition_name=request.POST.get("transition", ""),
+            justification=request.POST.get("justification", "")[:5000],
+        )
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(
+        request, _("Override requested. A second focal point must read and approve it.")
+    )
+    return _redirect_to(case_id)
+
+
+@require_POST
+@staff_required
+def override_approve_action(
+    request: HttpRequest, case_id: uuid.UUID, override_id: uuid.UUID
+) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, _("Tick the box to confirm you read the justification."))
+        return _redirect_to(case_id)
+    try:
+        override = override_approve(override_id=override_id, actor=user)
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(
+        request,
+        _("Override approved: “%(step)s” can now go ahead. The reporter is told why.")
+        % {"step": _step_label(override.transition)},
+    )
+    return _redirect_to(case_id)
+
+
+@require_POST
+@staff_required
+def case_labels_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    labels = request.POST.get("labels", "")[:1000].split(",")
+    try:
+        labels_set(case=case, actor=user, labels=labels)
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(request, _("Labels saved."))
+    return _redirect_to(case_id)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from django.db import transaction
@@ -31,6 +32,12 @@ REFERRAL_CONSENTS: dict[str, tuple[str, ...]] = {
     ServiceKind.SECURITY: (ConsentAction.SUPPORT_REFERRAL,),
     ServiceKind.EXTERNAL: (ConsentAction.SUPPORT_REFERRAL,),
 }
+
+
+def _missing_consents(kind: str, consents: dict[str, bool]) -> list[str]:
+    # Case review underlies every referral, as it does every step of the case.
+    needed = (ConsentAction.CASE_REVIEW, *REFERRAL_CONSENTS[kind])
+    return [action for action in needed if not consents.get(action, False)]
 
 
 class ReferralInputError(InvalidInputError):
@@ -106,9 +113,7 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
         raise ShreddedError
     consents = report.current_consents()
     # Consent first: without it, nothing about the directory matters.
-    # Case review underlies every referral, as it does every step of the case.
-    needed = (ConsentAction.CASE_REVIEW, *REFERRAL_CONSENTS[kind])
-    missing = [action for action in needed if not consents.get(action, False)]
+    missing = _missing_consents(kind, consents)
     if missing:
         raise ReferralConsentError(missing)
     if entry is None:
@@ -134,3 +139,32 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
         detail={"service": entry.kind, "service_id": entry.pk},
     )
     return referral
+
+
+@dataclass(frozen=True)
+class ReferralChoice:
+    """A service of the case's entity's directory, with the consents a referral to it lacks."""
+
+    service_id: int
+    name: str
+    kind: str
+    kind_label: str
+    missing: list[str]
+
+
+def referral_choices(case: ReferredCase, consents: dict[str, bool]) -> list[ReferralChoice]:
+    """The directory's active services for ``case``, each with the reporter's consents
+    (``consents``, as they stand) a referral to it still needs: the rule ``referral_make``
+    enforces, shown before anyone tries."""
+    return [
+        ReferralChoice(
+            service_id=entry.pk,
+            name=entry.name,
+            kind=entry.kind,
+            kind_label=str(ServiceKind(entry.kind).label),
+            missing=_missing_consents(entry.kind, consents),
+        )
+        for entry in ServiceEntry.objects.filter(entity_id=case.entity_id, active=True).order_by(
+            "kind", "name"
+        )
+    ]

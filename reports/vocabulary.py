@@ -215,3 +215,30 @@ CONSENT_WITHOUT: dict[ConsentAction, StrOrPromise] = {
         "figures."
     ),
 }
+
+
+# Each consent as staff read it after "the reporter's consent to …" (the labels above are the
+# reporter's own first-person words, which do not fit that sentence).
+CONSENT_PURPOSES: dict[str, StrOrPromise] = {
+    ConsentAction.CASE_REVIEW: _("a focal point reviewing the report"),
+    ConsentAction.OMBUDSPERSON_REFERRAL: _("sharing the report with the ombudsperson"),
+    ConsentAction.MEDIATION: _("mediation"),
+    ConsentAction.FORMAL_INVESTIGATION: _("a formal investigation"),
+    ConsentAction.IDENTITY_DISCLOSURE: _("sharing their name beyond the focal point"),
+    ConsentAction.CONTACT_ALLEGED_PERPETRATOR: _("contacting the person responsible"),
+    ConsentAction.INTERIM_MEASURES: _("protective measures"),
+    ConsentAction.SUPPORT_REFERRAL: _("a referral to support services"),
+    ConsentAction.STATISTICS: _("counting the report in finer anonymous statistics"),
+}
+
+
+def consent_purposes(actions: list[str] | tuple[str, ...]) -> list[str]:
+    """The consents' purposes, for "the reporter's consent to …"."""
+    return [str(CONSENT_PURPOSES[action]) for action in actions]
+
+
+# Who the reporter is, as staff read it (``ReporterRole``'s labels are the reporter's words).
+REPORTER_ROLE_STAFF_LABELS: dict[str, StrOrPromise] = {
+    ReporterRole.AFFECTED_PERSON: _("The affected person"),
+    ReporterRole.WITNESS: _("A witness"),
+}

@@ -4,7 +4,9 @@ one transition it was approved for may then pass exactly the consents it named."
 
 from __future__ import annotations
 
+import datetime
 import uuid
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -19,7 +21,9 @@ from cases.errors import (
     CaseForbiddenError,
     CaseInputError,
     CaseNotFoundError,
+    CaseShreddedError,
     OverrideDecidedError,
+    ReportUnreadableError,
 )
 from cases.models import Case, Override
 from cases.selectors import cases_visible_to
@@ -137,3 +141,49 @@ def override_approve(*, override_id: uuid.UUID, actor: User) -> Override:
         },
     )
     return override
+
+
+@dataclass(frozen=True)
+class PendingOverride:
+    """A pending override as the second person reads it before approving."""
+
+    id: uuid.UUID
+    transition: str
+    consents: list[str]
+    justification: str
+    requested_by: str
+    requested_at: datetime.datetime
+    # Whether the reader may approve it (never the person who asked).
+    approvable: bool
+
+
+def overrides_pending(*, case: Case, actor: User) -> list[PendingOverride]:
+    """The case's pending overrides, justification decrypted, for whoever may decide them.
+
+    Shown on the case page, whose read of the case is audited (``case_read``) in the same
+    request; a sealed or shredded report shows none (no override can pass those)."""
+    if not policy.may_decide_override(actor, case):
+        return []
+    pending = list(
+        case.overrides.filter(status=Override.Status.PENDING)
+        .select_related("requested_by")
+        .order_by("requested_at")
+    )
+    if not pending:
+        return []
+    try:
+        key = case_data_key(case)
+    except (ReportUnreadableError, CaseShreddedError):
+        return []
+    return [
+        PendingOverride(
+            id=override.id,
+            transition=override.transition,
+            consents=list(override.consents),
+            justification=envelope.open_text(override, "justification", key) or "",
+            requested_by=override.requested_by.username,
+            requested_at=override.requested_at,
+            approvable=override.requested_by_id != actor.id,
+        )
+        for override in pending
+    ]

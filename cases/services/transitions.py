@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.db import transaction
@@ -24,7 +24,7 @@ from cases.models import Case, Override
 from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
 from cases.services.locking import case_lock
-from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
+from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS, Transition
 from reports.timeline import timeline_add
 
 
@@ -35,11 +35,16 @@ def case_transition(
     actor: User,
     note: str = "",
     arguments: Mapping[str, object] | None = None,
+    confirmation: Callable[[Case, Transition], None] | None = None,
 ) -> Case:
     """Run one transition of the contract's table, or raise an error that says why not.
 
     ``arguments`` are the codes given by name (``cases.transitions.ARGUMENTS``: ``outcome``,
     ``closure_reason``, ``measures``); the transition takes those it declares.
+
+    ``confirmation`` is the staff page's "are you sure?" (``cases.views``): called with the
+    case and the step once the step could run, it raises ``CaseInputError`` to refuse. It runs
+    here so the page loads the case once, and only a case its reader sees.
 
     The refusals come in a fixed order: a case not seen (404), a transition this actor may not
     run (403), a shredded report (409 ``shredded``, whatever the step: its case moves no more),
@@ -70,6 +75,8 @@ def case_transition(
             if missing:
                 raise CaseConsentRequiredError(missing)
             cleaned = step.clean_arguments(arguments or {}, case)
+            if confirmation is not None:
+                confirmation(case, step)
             method = getattr(case, step.name)
             if not can_proceed(method):
                 raise CaseTransitionNotAllowedError(allowed_and_blocked_transitions(case, actor)[0])

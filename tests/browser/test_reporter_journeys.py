@@ -127,9 +127,9 @@ def test_a_focal_point_signs_in_acknowledges_moves_the_case_and_writes_to_the_re
     phone.get_by_role("link", name=reference).click()
     expect(phone.get_by_text(NARRATIVE)).to_be_visible()
 
-    phone.get_by_role("button", name="acknowledge").click()
+    phone.get_by_role("button", name="Acknowledge the report").click()
     expect(phone.get_by_text("Done.")).to_be_visible()
-    phone.get_by_role("button", name="begin_assessment").click()
+    phone.get_by_role("button", name="Begin the assessment").click()
     expect(phone.get_by_text("Done.")).to_be_visible()
     assert Case.objects.get().state == "assessment"
 

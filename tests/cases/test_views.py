@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from accounts.services import staff_time_zone_set
 from audit.models import AuditEntry
@@ -63,8 +63,11 @@ def test_case_page_shows_the_narrative_audits_the_read_and_explains_blocks(
     assert AuditEntry.objects.filter(action="case.decrypted_read").count() == reads_before + 1
     # Allowed steps are buttons in forms; blocked ones are disabled and say which consent is missing
     assert f'action="/staff/cases/{case.id}/transitions/put_on_hold"' in page
+    # Issue 11: the step by its label, the missing consent in a sentence.
     assert re.search(
-        r"<button type=\"button\" disabled>start_informal</button>\s*<span class=\"blocked-reason\">[^<]*ombudsperson",
+        r"<button type=\"button\" disabled>Start an informal resolution</button>\s*"
+        r"<span class=\"blocked-reason\">This step needs the reporter&#x27;s consent to sharing "
+        r"the report with the ombudsperson\.</span>",
         page,
     )
     assert_no_inline_code(page)
@@ -83,7 +86,12 @@ def test_transition_buttons_work_without_javascript(
     assert Case.objects.get(pk=case.pk).state == "assessment"
     assert "has not consented" in refused.content.decode()
     closed = client.post(
-        f"/staff/cases/{case.id}/transitions/close", {"closure_reason": "referred_elsewhere"}
+        f"/staff/cases/{case.id}/transitions/close",
+        {
+            "closure_reason": "referred_elsewhere",
+            "note": "Sent to the right office.",
+            "confirm": "yes",
+        },
     )
     assert closed.status_code == 302
     assert Case.objects.get(pk=case.pk).state == "closed"
@@ -124,12 +132,15 @@ def test_case_page_shows_deadlines_consents_and_the_audit_trail(
 ) -> None:
     case = open_case(consents={"case_review": True, "statistics": True})
     page = signed_in(focal_point).get(f"/staff/cases/{case.id}/").content.decode()
-    assert case.acknowledgement_due.isoformat() in page
+    # Issue 11: dates in words, never ISO.
+    assert case.acknowledgement_due.isoformat() not in page
+    assert formats.date_format(case.acknowledgement_due, "DATE_FORMAT") in page
     assert "A focal point reviews my report: yes" in page
     assert "My report is shared with the ombudsperson: no" in page
     assert "Audit trail" in page
     assert "Chain intact." in page
-    assert "case.opened" in page
+    assert "case.opened" not in page
+    assert "Case opened" in page
 
 
 def test_the_case_page_posts_measures_after_substantiated_findings(
@@ -154,7 +165,12 @@ def test_the_case_page_posts_measures_after_substantiated_findings(
     # And "none" with another is refused on the page too, with nothing changed
     refused = client.post(
         f"/staff/cases/{case.id}/transitions/close",
-        {"closure_reason": "substantiated_measures_taken", "measures": ["none", "fine"]},
+        {
+            "closure_reason": "substantiated_measures_taken",
+            "measures": ["none", "fine"],
+            "note": "Measures decided.",
+            "confirm": "yes",
+        },
         follow=True,
     )
     assert "cannot be given with other measures" in refused.content.decode()

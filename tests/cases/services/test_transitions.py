@@ -382,7 +382,11 @@ def test_a_transition_through_the_page_loads_the_case_once_and_audits_the_move_o
     with case_loads_counted(django_assert_max_num_queries(21)) as case_loads:
         response = client.post(
             f"/staff/cases/{case.id}/transitions/close",
-            {"closure_reason": "referred_elsewhere", "note": "Referred to the staff union."},
+            {
+                "closure_reason": "referred_elsewhere",
+                "note": "Referred to the staff union.",
+                "confirm": "yes",  # closing asks for a confirmation on the page (issue 11)
+            },
         )
     assert response.status_code == 302
     assert Case.objects.get(pk=case.pk).state == "closed"

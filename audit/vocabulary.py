@@ -1,0 +1,54 @@
+"""What staff pages call each audit action: the codes stay in the trail, people read words."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.utils.translation import gettext_lazy as _
+
+from audit.models import AuditAction
+
+if TYPE_CHECKING:
+    # Type-checking only: django-stubs-ext is a development dependency.
+    from django_stubs_ext import StrOrPromise
+
+AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
+    AuditAction.REPORT_SUBMITTED: _("Report submitted"),
+    AuditAction.REPORT_ROUTE_CHANGED: _("The reporter changed the route"),
+    AuditAction.REPORT_RESEALED: _("Report sealed again"),
+    AuditAction.REPORT_SHREDDED: _("Report shredded"),
+    AuditAction.CONSENT_GRANTED: _("Consent given"),
+    AuditAction.CONSENT_WITHDRAWN: _("Consent withdrawn"),
+    AuditAction.MESSAGE_FROM_REPORTER: _("Message from the reporter"),
+    AuditAction.ATTACHMENT_ADDED: _("File added"),
+    AuditAction.CASE_OPENED: _("Case opened"),
+    AuditAction.CASE_TRANSITION: _("Case moved on"),
+    AuditAction.CASE_ASSIGNED: _("Case assigned"),
+    AuditAction.CASE_REASSIGNMENT_REQUESTED: _("Reassignment requested"),
+    AuditAction.CASE_INVESTIGATOR_ASSIGNED: _("Investigator assigned"),
+    AuditAction.CASE_SHARED: _("Case shared"),
+    AuditAction.CASE_UNSHARED: _("Case no longer shared"),
+    AuditAction.CASE_HANDED_OVER: _("Case handed over"),
+    AuditAction.CASE_LABELS_SET: _("Labels changed"),
+    AuditAction.CASE_DECRYPTED_READ: _("Report read"),
+    AuditAction.CASE_READ_REFUSED_SEALED: _("Reading refused: the report is sealed"),
+    AuditAction.ATTACHMENT_DECRYPTED_READ: _("File opened"),
+    AuditAction.AUDIT_EXPORTED: _("Audit trail exported"),
+    AuditAction.MESSAGE_FROM_STAFF: _("Message to the reporter"),
+    AuditAction.NOTE_ADDED: _("Internal note added"),
+    AuditAction.OVERRIDE_REQUESTED: _("Override requested"),
+    AuditAction.OVERRIDE_APPROVED: _("Override approved"),
+    AuditAction.REFERRAL_MADE: _("Case referred"),
+    AuditAction.STAFF_LOGIN: _("Staff sign-in"),
+    AuditAction.STAFF_USER_CREATED: _("Staff account created"),
+    AuditAction.STAFF_INVITATION_RESENT: _("Invitation sent again"),
+    AuditAction.STAFF_ENROLLED: _("Staff member enrolled"),
+    AuditAction.STAFF_USER_DEACTIVATED: _("Staff account deactivated"),
+    AuditAction.STAFF_CASES_HANDED_OVER: _("A colleague's cases handed over"),
+}
+
+
+def audit_action_label(code: str) -> str:
+    """The action in words; an unknown code (none should exist) is shown as it is."""
+    label = AUDIT_ACTION_LABELS.get(code)
+    return str(label) if label is not None else code

@@ -1,0 +1,46 @@
+"""Dates on staff pages in words, in the staff member's time zone (the active one).
+
+The case's decrypted content carries ISO strings (the API's shape); these filters turn them, or
+a date or datetime, into the locale's words, so no page shows a raw timestamp."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import template
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+register = template.Library()
+
+
+def _parsed(value: object) -> datetime.date | None:
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, str):
+        return parse_datetime(value) or parse_date(value)
+    return None
+
+
+@register.filter
+def day_in_words(value: object) -> str:
+    """The day only (``DATE_FORMAT``), as it falls in the active time zone."""
+    parsed = _parsed(value)
+    if parsed is None:
+        return ""
+    if isinstance(parsed, datetime.datetime):
+        parsed = timezone.localtime(parsed) if timezone.is_aware(parsed) else parsed
+    return formats.date_format(parsed, "DATE_FORMAT")
+
+
+@register.filter
+def moment_in_words(value: object) -> str:
+    """Day and time (``DATETIME_FORMAT``) in the active time zone; a date alone stays a day."""
+    parsed = _parsed(value)
+    if parsed is None:
+        return ""
+    if not isinstance(parsed, datetime.datetime):
+        return formats.date_format(parsed, "DATE_FORMAT")
+    if timezone.is_aware(parsed):
+        parsed = timezone.localtime(parsed)
+    return formats.date_format(parsed, "DATETIME_FORMAT")

@@ -199,3 +199,20 @@ def case_summary(case: Case) -> dict[str, Any]:
         "labels": case.labels,
         "formal": case.state in FORMAL_STATES or case.formal_process_started,
     }
+
+
+def formal_consent_withdrawn_midway(case: Case) -> bool:
+    """Whether the reporter withdrew consent to a formal investigation once the formal process
+    had begun (issue 11): staff and reporter are both told what that means for the case.
+
+    Only a consent that was given and then withdrawn counts: a formal step taken under an
+    approved override never had it, and saying it was withdrawn would be untrue.
+    """
+    if case.state not in FORMAL_STATES:
+        return False
+    decisions = list(
+        case.report.consents.filter(action=ConsentAction.FORMAL_INVESTIGATION)
+        .order_by("recorded_at", "position")
+        .values_list("granted", flat=True)
+    )
+    return bool(decisions) and not decisions[-1] and any(decisions)

@@ -17,7 +17,13 @@ from accounts import policy
 from accounts.models import User
 from accounts.views import staff_required
 from audit.services import stream_entries, stream_is_valid
-from cases.selectors import allowed_and_blocked_transitions, case_for, case_list, case_summary
+from cases.selectors import (
+    allowed_and_blocked_transitions,
+    case_for,
+    case_list,
+    case_summary,
+    formal_consent_withdrawn_midway,
+)
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.reading import case_attachment_read, case_read
 from cases.services.transitions import case_transition
@@ -87,6 +93,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             if policy.may_read_audit_trail(user, case)
             else [],
             "chain_valid": stream_is_valid(case.report_id),
+            "formal_withdrawn_midway": formal_consent_withdrawn_midway(case),
             "staff": user,
         },
     )

@@ -485,7 +485,9 @@ def _report_locked(access: ReporterAccess) -> Report:
 
 
 def _alert_staff(report: Report, kind: str) -> None:
-    case_alert_staff(report=report, kind=kind)
+    # The email waits a random while, as a new report's does: its arrival would otherwise tell
+    # staff the minute the reporter wrote or changed a choice, which nothing else keeps (issue 11).
+    case_alert_staff(report=report, kind=kind, obscure_time=True)
 
 
 @transaction.atomic

@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from audit.models import AuditEntry
+from notifications.models import OutboxMessage
+from notifications.services import NEW_REPORT_DELAY
 from reports.models import Consent, Message, TimelineEntry
 from tests.helpers.reporter import midnight_utc, receipt_of
 from tests.helpers.staff import signed_in
@@ -88,3 +91,20 @@ def test_staff_and_reporter_see_the_day_of_a_reporter_message_in_words(
         assert re.search(rf"{in_words}</time>\s*<p>(<bdi>)?About the dinner\.", html)
     # The portal shows no raw timestamp anywhere.
     assert "T00:00:00" not in portal
+
+
+def test_the_staff_alert_of_a_reporter_message_leaves_after_a_random_while(
+    open_case: Any, settings: Any
+) -> None:
+    """Issue 11: the alert email left at once, so its arrival dated the reporter's message."""
+    case = open_case()
+    browser = _reporter(receipt_of(case))
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    before = timezone.now()
+
+    browser.post("/my-report/message", {"body": "One more thing."})
+
+    alert = OutboxMessage.objects.filter(topic="staff_alert").latest("deliver_after")
+    assert alert.payload["kind"] == "reporter_message"
+    low, _high = NEW_REPORT_DELAY
+    assert alert.deliver_after >= before + low

@@ -13,6 +13,7 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from audit.days import today_start
 from audit.models import AuditAction, AuditEntry, AuditStreamHead
 from vault.envelope import audit_chain_digest, audit_head_digest
 
@@ -53,6 +54,11 @@ def _new_head_fields(stream: str) -> dict[str, Any]:
     return {"last_hash": last.entry_hash, "length": last.position, "head_mac": ""}
 
 
+def _stamp(actor_kind: str) -> datetime:
+    """Staff and system actions keep their time; a reporter's keeps the day only (issue 11)."""
+    return today_start() if actor_kind == AuditEntry.ActorKind.REPORTER else timezone.now()
+
+
 @transaction.atomic
 def audit_record(
     *,
@@ -77,7 +83,7 @@ def audit_record(
     entry = AuditEntry(
         stream=stream_key,
         position=head.length + 1,
-        at=at or timezone.now(),
+        at=at or _stamp(actor_kind),
         actor_kind=actor_kind,
         # The staff user model (AUTH_USER_MODEL) is accounts', above this app: typed here as
         # Django's base user, which the foreign key's declared type cannot see it is.

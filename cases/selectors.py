@@ -340,3 +340,20 @@ def reassignments_pending(case: Case, user: User) -> list[Reassignment]:
             user, case, requested_by_id=request.requested_by_id, assignee_id=request.assignee_id
         )
     ]
+
+
+def formal_consent_withdrawn_midway(case: Case) -> bool:
+    """Whether the reporter withdrew consent to a formal investigation once the formal process
+    had begun (issue 11): staff and reporter are both told what that means for the case.
+
+    Only a consent that was given and then withdrawn counts: a formal step taken under an
+    approved override never had it, and saying it was withdrawn would be untrue.
+    """
+    if case.state not in FORMAL_STATES:
+        return False
+    decisions = list(
+        case.report.consents.filter(action=ConsentAction.FORMAL_INVESTIGATION)
+        .order_by("recorded_at", "position")
+        .values_list("granted", flat=True)
+    )
+    return bool(decisions) and not decisions[-1] and any(decisions)

@@ -30,6 +30,7 @@ from cases.selectors import (
     case_for,
     case_queue,
     case_summary,
+    formal_consent_withdrawn_midway,
     queue_rows,
     reassignments_pending,
 )
@@ -237,6 +238,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "reassignments": reassignments_pending(case, user),
             "audit": _audit_rows(case) if policy.may_read_audit_trail(user, case) else [],
             "chain_valid": stream_is_valid(case.report_id),
+            "formal_withdrawn_midway": formal_consent_withdrawn_midway(case),
             "staff": user,
         },
     )

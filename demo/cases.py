@@ -24,13 +24,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Entity, User
+from audit.days import day_start
 from cases.models import Case
 from cases.services.assignment import case_investigator_assign
 from cases.services.labels import labels_set
 from cases.services.transitions import case_transition
 from core.quarters import current_quarter, previous_quarter, quarter_bounds
 from demo.statistics import DEMO_RECEIPT_KDF
-from portal.services import ReportSubmission, day_start, report_submit
+from portal.services import ReportSubmission, report_submit
 from reports.limits import ACKNOWLEDGEMENT_DAYS
 from reports.models import Consent, Report, TimelineEntry
 from reports.vocabulary import ConsentAction, Route

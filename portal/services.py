@@ -14,7 +14,7 @@ import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Entity
+from audit.days import day_start, today_start
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
 from cases.models import Case
@@ -139,11 +140,6 @@ class ReporterAccess:
     session: ReporterSession
     # The session's token, for this request only: re-sealing wraps the new key for it.
     token: str = field(repr=False)
-
-
-def day_start(day: date) -> datetime:
-    """Midnight UTC: the only time recorded for anything that happens at submission."""
-    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def _unique_reference() -> str:
@@ -489,7 +485,9 @@ def _report_locked(access: ReporterAccess) -> Report:
 
 
 def _alert_staff(report: Report, kind: str) -> None:
-    case_alert_staff(report=report, kind=kind)
+    # The email waits a random while, as a new report's does: its arrival would otherwise tell
+    # staff the minute the reporter wrote or changed a choice, which nothing else keeps (issue 11).
+    case_alert_staff(report=report, kind=kind, obscure_time=True)
 
 
 @transaction.atomic
@@ -503,7 +501,7 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         action=action,
         granted=granted,
         source=Consent.Source.PORTAL,
-        recorded_at=timezone.now(),
+        recorded_at=today_start(),
         position=next_position(report.consents.all()),
     )
     timeline_add(
@@ -578,7 +576,12 @@ def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
     report = _report_locked(access)
     if _case_of(report) is None or envelope.is_sealed(report.data_key):
         raise MessageToSealedReportError
-    message = Message(report=report, sender=Message.Sender.REPORTER, sent_at=timezone.now())
+    message = Message(
+        report=report,
+        sender=Message.Sender.REPORTER,
+        sent_at=today_start(),
+        position=next_position(report.messages.all()),
+    )
     envelope.seal(message, "body", body, access.data_key)
     message.save()
     audit_record(stream=report.id, action=AuditAction.MESSAGE_FROM_REPORTER, actor_kind=REPORTER)

@@ -1,16 +1,22 @@
 from django.urls import path
 
-from portal import feedback_views, views
+from portal import feedback_views, safety_views, views
 
 app_name = "portal"
 
 urlpatterns = [
     path("report/", views.intake, name="intake"),
     path("report/receipt/", views.receipt, name="receipt"),
+    path("report/receipt/file", views.receipt_file, name="receipt-file"),
     path("access/", views.access, name="access"),
     path("my-report/", views.portal, name="portal"),
     path("my-report/stay", views.portal_stay, name="portal-stay"),
     path("my-report/consent", views.portal_consent, name="portal-consent"),
+    path(
+        "my-report/consent/withdraw",
+        views.portal_consent_withdraw,
+        name="portal-consent-withdraw",
+    ),
     path("my-report/message", views.portal_message, name="portal-message"),
     path("my-report/route", views.portal_route, name="portal-route"),
     path("my-report/survey", feedback_views.portal_survey, name="portal-survey"),
@@ -23,4 +29,7 @@ urlpatterns = [
     path("not-ready/", feedback_views.not_ready, name="not-ready"),
     path("not-ready/thanks/", feedback_views.not_ready_thanks, name="not-ready-thanks"),
     path("exit/", views.quick_exit, name="quick-exit"),
+    path("staying-safe/", safety_views.staying_safe, name="staying-safe"),
+    path("support/", safety_views.support_entities, name="support-entities"),
+    path("support/<str:entity_code>/", safety_views.support, name="support"),
 ]

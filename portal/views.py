@@ -30,6 +30,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases.models import Case
+from cases.selectors import formal_consent_withdrawn_midway
+from cases.vocabulary import FORMAL_STATES
 from core.errors import DomainError, ServiceUnavailableError
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
@@ -66,6 +69,8 @@ from reports.attachments import (
     too_many_files_words,
 )
 from reports.limits import ACKNOWLEDGEMENT_DAYS, MESSAGE_MAX, characters
+from reports.receipts import normalise_receipt
+from reports.timeline import withdrawal_effect
 from reports.vocabulary import (
     CONSENT_EXPLANATIONS,
     ROUTE_EXPLANATIONS,
@@ -384,7 +389,13 @@ def _redirect_to_receipt(ticket: str, *, query: str = "") -> HttpResponse:
 def _render_receipt(
     request: HttpRequest, shown: ReceiptToShow | None, **extra: Any
 ) -> HttpResponse:
-    context = {"shown": shown, "acknowledgement_days": ACKNOWLEDGEMENT_DAYS, **extra}
+    context = {
+        "shown": shown,
+        "receipt_groups": shown.receipt.split("-") if shown else [],
+        "access_url": request.build_absolute_uri(reverse("portal:access")),
+        "acknowledgement_days": ACKNOWLEDGEMENT_DAYS,
+        **extra,
+    }
     response = render(request, "portal/receipt.html", context)
     response["Cache-Control"] = "no-store"
     return response
@@ -397,6 +408,32 @@ def receipt(request: HttpRequest) -> HttpResponse:
     shown = receipt_handoff_take(request.COOKIES.get(RECEIPT_COOKIE, ""))
     response = _render_receipt(request, shown, already_filed=request.GET.get("already") == "1")
     response.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_COOKIE_PATH, samesite="Strict")
+    return response
+
+
+@never_cache
+@require_POST
+def receipt_file(request: HttpRequest) -> HttpResponse:
+    """The receipt the page just showed, sent back as a small text file to keep.
+
+    The page posts it back because nothing on the server holds it any more; it is checked to
+    be a receipt's shape only (no lookup, so this answers no question about any report), and
+    the file's name says nothing about this site, for whoever looks through the device.
+    """
+    receipt = normalise_receipt(request.POST.get("receipt", "")[:100])
+    if receipt is None:
+        message = _("That is not a receipt; no file was made.")
+        return render(request, "errors/400.html", {"message": message}, status=400)
+    access_url = request.build_absolute_uri(reverse("portal:access"))
+    text = _(
+        "Your receipt: %(receipt)s\n\n"
+        "Where to use it: open %(url)s and enter this receipt to read messages, answer them "
+        "and change your choices. Nobody can recover it for you: keep this file where only you "
+        "can find it.\n"
+    ) % {"receipt": receipt, "url": access_url}
+    response = HttpResponse(text, content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="receipt.txt"'
+    response["Cache-Control"] = "no-store"
     return response
 
 
@@ -501,12 +538,18 @@ def _render_portal(
         (action, ConsentAction(action).label, report["consents"][action])
         for action in ConsentAction.values
     ]
+    consent_history = [
+        (item["at"], ConsentAction(item["action"]).label, item["granted"])
+        for item in report["consent_history"]
+    ]
     response = render(
         request,
         "portal/portal.html",
         {
             "report": report,
             "consent_rows": consent_rows,
+            "consent_history": consent_history,
+            "formal_withdrawn_midway": _formal_withdrawn_midway(access_),
             "routes": Route.choices,
             "channels": InformalChannel.choices,
             "route_help": [(Route(code).label, text) for code, text in ROUTE_EXPLANATIONS.items()],
@@ -528,6 +571,11 @@ def _render_portal(
     return response
 
 
+def _formal_withdrawn_midway(access_: services.ReporterAccess) -> bool:
+    case = Case.objects.filter(report=access_.report).first()
+    return case is not None and formal_consent_withdrawn_midway(case)
+
+
 def _seconds_left(access_: services.ReporterAccess) -> int:
     return max(0, int((access_.session.expires_at - timezone.now()).total_seconds()))
 
@@ -545,6 +593,34 @@ def portal_stay(request: HttpRequest, access_: services.ReporterAccess) -> JsonR
     return JsonResponse({"seconds_left": _seconds_left(access_)})
 
 
+@require_GET
+@reporter_required
+def portal_consent_withdraw(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    """Withdrawing asks first, and says what will stop (issue 11); it works without JavaScript."""
+    action = request.GET.get("action", "")
+    if action not in ConsentAction.values:
+        messages.error(request, _("That choice was not understood; nothing was changed."))
+        return redirect("portal:portal")
+    if not access_.report.current_consents()[action]:
+        messages.info(
+            request, _("You have not given this consent, so there is nothing to withdraw.")
+        )
+        return redirect("portal:portal")
+    case = Case.objects.filter(report=access_.report).first()
+    return render(
+        request,
+        "portal/consent_withdraw.html",
+        {
+            "action": action,
+            "label": ConsentAction(action).label,
+            "effect": withdrawal_effect(action),
+            "formal_under_way": action == ConsentAction.FORMAL_INVESTIGATION
+            and case is not None
+            and case.state in FORMAL_STATES,
+        },
+    )
+
+
 @require_POST
 @reporter_required
 def portal_consent(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
@@ -553,6 +629,9 @@ def portal_consent(request: HttpRequest, access_: services.ReporterAccess) -> Ht
     if action not in ConsentAction.values or granted not in ("yes", "no"):
         messages.error(request, _("That choice was not understood; nothing was changed."))
         return redirect("portal:portal")
+    if granted == "no" and request.POST.get("confirmed") != "yes":
+        # A withdrawal that has not been through the confirmation page goes there first.
+        return redirect(reverse("portal:portal-consent-withdraw") + f"?action={action}")
     try:
         services.consent_record(access=access_, action=action, granted=granted == "yes")
     except services.ResealingConflictError as refused:

@@ -132,10 +132,14 @@ class Message(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     body = EncryptedField()
+    # A reporter's message carries the day only (midnight UTC), a staff member's its time;
+    # ``position`` keeps the conversation in order all the same (issue 11).
     sent_at = models.DateTimeField(db_index=True)
+    position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        ordering = ["sent_at"]
+        ordering = ["position"]
+        indexes = [models.Index(fields=["report", "position"])]
 
     def __str__(self) -> str:
         return f"message from {self.sender}"

@@ -70,7 +70,7 @@ def report_messages(
 
     ``with_authors`` loads each staff author in the same query, for readers shown who wrote.
     """
-    messages = report.messages.order_by("sent_at")
+    messages = report.messages.order_by("position")
     if with_authors:
         messages = messages.select_related("author")
     return [

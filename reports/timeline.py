@@ -10,9 +10,9 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.days import today_start
 from reports.limits import ACKNOWLEDGEMENT_DAYS
 from reports.models import Report, TimelineEntry, next_position
 from reports.vocabulary import ConsentAction, InformalChannel, Route, TimelineEvent
@@ -25,7 +25,9 @@ def timeline_add(
         report=report,
         event=event,
         params=params,
-        at=at or timezone.now(),
+        # The day only, for every entry: the reporter reads this timeline, and most of it is
+        # what they did (issue 11). Entries keep their order by ``position``.
+        at=at or today_start(),
         position=next_position(report.timeline.all()),
     )
 

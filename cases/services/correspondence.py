@@ -14,7 +14,7 @@ from cases.models import Case, InternalNote
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
 from cases.transitions import REPORT_NOT_SHREDDED
-from reports.models import Message
+from reports.models import Message, next_position
 from reports.timeline import timeline_add
 from reports.vocabulary import TimelineEvent
 from vault import envelope
@@ -28,7 +28,11 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
         raise CaseForbiddenError
     REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     message = Message(
-        report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
+        report=case.report,
+        sender=Message.Sender.STAFF,
+        author=actor,
+        sent_at=timezone.now(),
+        position=next_position(case.report.messages.all()),
     )
     envelope.seal(message, "body", body, case_data_key(case))
     message.save()

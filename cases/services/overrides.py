@@ -30,7 +30,7 @@ from cases.selectors import cases_visible_to
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
 from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
-from reports.models import Message
+from reports.models import Message, next_position
 from reports.timeline import timeline_add
 from reports.vocabulary import ConsentAction, TimelineEvent
 from vault import envelope
@@ -124,7 +124,11 @@ def override_approve(*, override_id: uuid.UUID, actor: User) -> Override:
         "(%(consents)s). Their reason: %(justification)s"
     ) % {"step": str(step), "consents": names, "justification": justification}
     message = Message(
-        report=case.report, sender=Message.Sender.STAFF, author=actor, sent_at=timezone.now()
+        report=case.report,
+        sender=Message.Sender.STAFF,
+        author=actor,
+        sent_at=timezone.now(),
+        position=next_position(case.report.messages.all()),
     )
     envelope.seal(message, "body", body, key)
     message.save()

@@ -11,6 +11,8 @@ from django import template
 from django.utils import formats, timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from core.templatetags.days import day_in_words as day_as_stamped
+
 register = template.Library()
 
 
@@ -44,3 +46,10 @@ def moment_in_words(value: object) -> str:
     if timezone.is_aware(parsed):
         parsed = timezone.localtime(parsed)
     return formats.date_format(parsed, "DATETIME_FORMAT")
+
+
+@register.filter
+def reporter_day(value: object) -> str:
+    """What a reporter did is stamped with its day only, at midnight UTC (issue 11): that day as
+    stamped, never moved into the reader's zone, where it would fall on the day before."""
+    return day_as_stamped(value if isinstance(value, str | datetime.date) else None)

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django import Settings
 
 from accounts.models import Entity, Role, User
+from audit.days import day_start
 from audit.models import AuditAction, AuditEntry
 from cases.errors import CaseConsentRequiredError, CaseForbiddenError
 from cases.models import Case
@@ -31,7 +32,6 @@ from core.quarters import current_quarter, quarter_of
 from demo import statistics
 from demo.cases import DEMO_LABEL, TO_INVESTIGATION, demo_cases
 from demo.management.commands import seed_demo
-from portal.services import day_start
 from reports.limits import ACKNOWLEDGEMENT_DAYS
 from reports.models import Report
 from reports.vocabulary import InformalChannel, Route, TimelineEvent

@@ -205,6 +205,8 @@ def final_step_data(client: Client) -> dict[str, list[str]]:
 
 def receipt_on_page(html: bytes | str) -> str:
     text = html.decode() if isinstance(html, bytes) else html
-    found = re.search(r'class="receipt"[^>]*>\s*([^<\s]+)\s*<', text)
+    # The receipt is drawn group by group (each kept whole, breaks only between): its text is
+    # the groups and separators without the markup.
+    found = re.search(r'class="receipt"[^>]*>(.*?)</p>', text, re.S)
     assert found, "no receipt on the page"
-    return found.group(1)
+    return re.sub(r"<[^>]+>|\s", "", found.group(1))

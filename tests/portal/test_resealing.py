@@ -250,7 +250,10 @@ def test_the_portal_page_says_why_a_withdrawal_could_not_reseal() -> None:
     ReporterSession.objects.update(wrapped_receipt_key=b"\x01" + b"\x00" * 60)
 
     response = browser.post(
-        "/my-report/consent", {"action": "case_review", "granted": "no"}, follow=True
+        "/my-report/consent",
+        # Confirmed, as the confirmation page sends it (issue 11).
+        {"action": "case_review", "granted": "no", "confirmed": "yes"},
+        follow=True,
     )
 
     assert response.status_code == 200

@@ -37,6 +37,12 @@ def _reporter_pages(client: Client) -> dict[str, Any]:
     signed_in = client.post("/access/", {"receipt": receipt})
     assert signed_in.status_code == 302
     pages["/my-report/"] = client.get("/my-report/")
+    pages["/my-report/consent/withdraw"] = client.get(
+        "/my-report/consent/withdraw?action=case_review"
+    )
+    # Issue 11: safety and support pages, readable without a report.
+    for path in ("/staying-safe/", "/support/", "/support/UNW/"):
+        pages[path] = client.get(path)
     for name, response in pages.items():
         assert response.status_code == 200, name
     return pages

@@ -25,7 +25,29 @@ from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
 from cases.services.locking import case_lock
 from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS, Transition
+from referrals.models import ServiceKind
+from referrals.services import ReferralConsentError, ReferralInputError, referral_make
 from reports.timeline import timeline_add
+from reports.vocabulary import InformalChannel
+
+
+def _refer_to_the_chosen_ombudsperson(case: Case, step: Transition, actor: User) -> None:
+    """The informal route with the ombudsperson channel starts with the case referred to the
+    entity's ombudsperson, so it appears in her list at once (issue 11) rather than after a
+    second step nobody may remember. Without the reporter's consent to that referral (a step
+    passed on an approved override) or an ombudsperson in the entity's directory, nobody may
+    receive it: the step still runs, and the case page offers the referral when it can be made."""
+    if (
+        step.name != "start_informal"
+        or case.report.informal_channel != InformalChannel.OMBUDSPERSON
+    ):
+        return
+    if case.referrals.filter(kind=ServiceKind.OMBUDSPERSON).exists():
+        return
+    try:
+        referral_make(case=case, actor=actor, service=ServiceKind.OMBUDSPERSON)
+    except (ReferralConsentError, ReferralInputError):
+        return
 
 
 def case_transition(
@@ -118,6 +140,7 @@ def case_transition(
             )
             # The reporter reads the new state's status label in their timeline.
             timeline_add(case.report, step.timeline_event, state=step.target, transition=step.name)
+            _refer_to_the_chosen_ombudsperson(case, step, actor)
             return case
     except ConcurrentTransition:
         raise CaseConflictError from None

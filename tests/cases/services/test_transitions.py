@@ -17,9 +17,11 @@ from django.test.utils import CaptureQueriesContext
 from audit import services as audit_services
 from audit.models import AuditEntry
 from cases.models import Case, CaseMeasure
+from cases.selectors import cases_visible_to
 from cases.services import transitions as transition_services
 from cases.services.shredding import report_shred
 from notifications.models import OutboxMessage
+from referrals.models import ServiceEntry
 from tests.helpers.audit import audit_actions_since, audit_length
 from tests.helpers.reporter import (
     ALL_CONSENTS,
@@ -647,3 +649,51 @@ def test_an_empty_list_of_measures_is_no_measure_wherever_it_is_sent(
     )
     assert response.status_code == 200, response.content
     assert response.json()["measures"] == []
+
+
+# --- The informal route with the ombudsperson channel reaches her (issue 11) ---------------------
+
+
+def test_starting_the_informal_route_with_the_ombudsperson_refers_the_case_to_her_issue_11(
+    open_case: Any, walk_case: Any, focal_point: Any, ombudsperson: Any
+) -> None:
+    # Given an ombudsperson in the entity's directory and a reporter who chose her and agreed
+    ServiceEntry.objects.create(
+        entity=focal_point.entity, kind="ombudsperson", name="Ombudsperson", staff_user=ombudsperson
+    )
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    assert case not in cases_visible_to(ombudsperson)
+    before = audit_length(case)
+    # When the focal point starts the informal route
+    walk_case(case, "informal_resolution", by=focal_point)
+    # Then the case is referred to her, recorded, and in her list
+    assert case in cases_visible_to(ombudsperson)
+    assert "referral.made" in audit_actions_since(case, before)
+    # And one referral records it
+    assert case.referrals.count() == 1
+
+
+def test_without_an_ombudsperson_in_the_directory_the_informal_route_still_starts_issue_11(
+    open_case: Any, walk_case: Any, focal_point: Any, ombudsperson: Any
+) -> None:
+    case = open_case(consents=WORKFLOW_CONSENTS)
+
+    walk_case(case, "informal_resolution", by=focal_point)
+
+    case.refresh_from_db()
+    assert case.state == "informal_resolution"
+    assert not case.referrals.exists()
+    assert case not in cases_visible_to(ombudsperson)
+
+
+def test_another_informal_channel_refers_nobody_to_the_ombudsperson_issue_11(
+    open_case: Any, walk_case: Any, focal_point: Any, ombudsperson: Any
+) -> None:
+    ServiceEntry.objects.create(
+        entity=focal_point.entity, kind="ombudsperson", name="Ombudsperson", staff_user=ombudsperson
+    )
+    case = open_case(consents={**WORKFLOW_CONSENTS, "mediation": True}, channel="mediation")
+
+    walk_case(case, "informal_resolution", by=focal_point)
+
+    assert not case.referrals.exists()

@@ -45,6 +45,12 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.STAFF_ENROLLED: _("Staff member enrolled"),
     AuditAction.STAFF_USER_DEACTIVATED: _("Staff account deactivated"),
     AuditAction.STAFF_CASES_HANDED_OVER: _("A colleague's cases handed over"),
+    AuditAction.STAFF_ROLE_CHANGED: _("Staff role changed"),
+    AuditAction.ENTITY_CREATED: _("Entity added"),
+    AuditAction.ENTITY_CHANGED: _("Entity settings changed"),
+    AuditAction.SERVICE_ENTRY_ADDED: _("Service added to the directory"),
+    AuditAction.SERVICE_ENTRY_CHANGED: _("Service in the directory changed"),
+    AuditAction.SERVICE_ENTRY_REMOVED: _("Service taken out of the directory"),
 }
 
 

@@ -1,6 +1,7 @@
 """Each staff role's workspace in the browser (issue 11): after sign-in the focal point is on
-their queue and works it (overdue, a reference), the ombudsperson and the investigator on the
-cases referred or assigned to them, leadership on the statistics dashboard.
+their queue and works it (overdue, a reference), the ombudsperson on the cases referred to her,
+which she works (reads and answers the reporter), the investigator on the cases assigned to
+them, whose findings they record, leadership on the statistics dashboard.
 
 Cases are made through the services, as the focal point's steps would make them."""
 
@@ -89,7 +90,7 @@ def test_the_queue_page_has_no_axe_violation(
     assert_accessible(staff_browser)
 
 
-def test_an_ombudsperson_sees_the_case_started_on_the_informal_route_with_her(
+def test_an_ombudsperson_sees_the_case_started_on_the_informal_route_with_her_and_works_it(
     staff_browser: Page,
     open_case: Any,
     walk_case: Any,
@@ -113,9 +114,18 @@ def test_an_ombudsperson_sees_the_case_started_on_the_informal_route_with_her(
     expect(table).to_contain_text("Talk to the ombudsperson")
     expect(table).not_to_contain_text(not_hers.report.reference)
     assert_accessible(staff_browser)
+    # And she works it: reads the report and answers the reporter
+    table.get_by_role("link", name=hers.report.reference).click()
+    expect(staff_browser.get_by_role("heading", level=1)).to_contain_text("Informal resolution")
+    expect(staff_browser.get_by_text("He followed me to my car")).to_be_visible()
+    assert_accessible(staff_browser)
+    staff_browser.get_by_label("Write").fill("I have read your report. When can we talk?")
+    staff_browser.get_by_role("button", name="Send", exact=True).click()
+    expect(staff_browser.get_by_text("I have read your report. When can we talk?")).to_be_visible()
+    assert hers.report.messages.filter(sender="staff", author=ombudsperson).count() == 1
 
 
-def test_an_investigator_sees_the_case_assigned_to_them(
+def test_an_investigator_sees_the_case_assigned_to_them_and_records_the_findings(
     staff_browser: Page,
     case_in_state: Any,
     open_case: Any,
@@ -134,6 +144,14 @@ def test_an_investigator_sees_the_case_assigned_to_them(
     expect(table).to_contain_text(assigned.report.reference)
     expect(table).to_contain_text("Investigation")
     expect(table).not_to_contain_text(unassigned.report.reference)
+    # And they record the findings on the case's page
+    table.get_by_role("link", name=assigned.report.reference).click()
+    assert_accessible(staff_browser)
+    staff_browser.get_by_label("Outcome").select_option("unsubstantiated")
+    staff_browser.get_by_role("button", name="Record the findings").click()
+    expect(staff_browser.get_by_role("heading", level=1)).to_contain_text("Findings")
+    assigned.refresh_from_db()
+    assert (assigned.state, assigned.outcome) == ("findings", "unsubstantiated")
 
 
 def test_leadership_lands_on_the_dashboard_never_a_case_list(

@@ -124,8 +124,6 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
             raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
     try:
         key = organisation_key(report)
-    except envelope.DataKeyShreddedError:
-        raise ShreddedError from None
     except REPORT_UNREADABLE:
         raise ReferralReportUnreadableError from None
     # By id: the case model sits above this app, which knows the case by its protocol only.

@@ -35,6 +35,7 @@ from accounts.services import (
     entity_create,
     staff_invitation_resend,
     staff_role_change,
+    staff_senior_focal_point_set,
     staff_user_create,
 )
 from accounts.views import staff_required
@@ -151,6 +152,30 @@ def staff_role_action(request: HttpRequest, admin: User, username: str) -> HttpR
             request,
             _("%(username)s is now: %(role)s.")
             % {"username": member.username, "role": member.get_role_display()},
+        )
+    return redirect("accounts:admin_home")
+
+
+@require_POST
+@admin_required
+def staff_senior_action(request: HttpRequest, admin: User, username: str) -> HttpResponse:
+    member = staff_member_managed_by(admin, username)
+    if member is None:
+        return not_found(request)
+    senior = request.POST.get("senior") == "yes"
+    try:
+        staff_senior_focal_point_set(actor=admin, user=member, senior=senior)
+    except StaffUserInputError as error:
+        messages.error(request, error.page_message())
+    else:
+        messages.success(
+            request,
+            (
+                _("%(username)s is now a senior focal point: reports of retaliation reach them.")
+                if senior
+                else _("%(username)s is no longer a senior focal point.")
+            )
+            % {"username": member.username},
         )
     return redirect("accounts:admin_home")
 

@@ -202,6 +202,31 @@ def case_summary(case: Case) -> dict[str, Any]:
         "deadlines": deadlines(case),
         "labels": case.labels,
         "formal": case.state in FORMAL_STATES or case.formal_process_started,
+        "kind": case.report.kind,
+        "retaliation_risk": case.retaliation_risk or None,
+    }
+
+
+def retaliation_links(case: Case, user: User) -> dict[str, Any]:
+    """The cases tied by retaliation to this one (issue 12): the original a report of
+    retaliation follows, and the reports of retaliation that followed this one. Each names its
+    reference; its case id only when this user may open it."""
+    visible = cases_visible_to(user)
+    report = case.report
+
+    def link(reference: str, report_id: uuid.UUID) -> dict[str, Any]:
+        found = visible.filter(report_id=report_id).values_list("id", flat=True).first()
+        return {"reference": reference, "case_id": str(found) if found else None}
+
+    original = report.retaliation_of
+    return {
+        "retaliation_of": link(original.reference, original.id) if original else None,
+        "retaliation_reports": [
+            link(reference, report_id)
+            for reference, report_id in report.retaliation_reports.order_by(
+                "submitted_on", "reference"
+            ).values_list("reference", "id")
+        ],
     }
 
 

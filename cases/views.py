@@ -23,6 +23,7 @@ from audit.services import stream_entries, stream_is_valid
 from audit.vocabulary import audit_action_label
 from cases.errors import CaseInputError
 from cases.models import Case
+from cases.retaliation_views import retaliation_panel
 from cases.selectors import (
     QueueSection,
     QueueSort,
@@ -240,6 +241,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "chain_valid": stream_is_valid(case.report_id),
             "formal_withdrawn_midway": formal_consent_withdrawn_midway(case),
             "staff": user,
+            "retaliation": retaliation_panel(case, user),
         },
     )
 

@@ -13,7 +13,9 @@ from django.utils import timezone
 from accounts.models import Role, User
 from audit.models import AuditEntry
 from cases.deadlines import working_days_after
+from cases.errors import CaseConsentRequiredError
 from cases.models import Case
+from cases.services.transitions import case_transition
 from core.errors import InvalidInputError
 from notifications.models import OutboxMessage
 from portal.retaliation import (
@@ -132,9 +134,6 @@ def test_without_case_review_the_report_of_retaliation_stays_sealed_and_nobody_i
 def test_the_retaliation_case_is_gated_by_its_own_consents(
     case_in_state: Callable[..., Case], focal_point: User
 ) -> None:
-    from cases.errors import CaseConsentRequiredError
-    from cases.services.transitions import case_transition
-
     # The original reporter consented to everything; the report of retaliation only to review.
     original = case_in_state("assessment", consents=WORKFLOW_CONSENTS)
     submitted = file_retaliation(original)

@@ -69,12 +69,17 @@ def refusal_on_form(form: forms.Form, error: InvalidInputError) -> None:
 def _home(
     request: HttpRequest, admin: User, invitation: InvitationForm, status: int = 200
 ) -> HttpResponse:
+    members = list(staff_managed_by(admin))
     return render(
         request,
         "accounts/admin/home.html",
         {
             "staff": admin,
-            "members": staff_managed_by(admin),
+            "members": members,
+            # Who may be named senior focal point (issue 12): the policy's, not the template's.
+            "senior_candidates": {
+                member.pk for member in members if policy.may_be_senior_focal_point(member)
+            },
             "invitation": invitation,
             "roles": Role.choices,
             "entities": entities_managed_by(admin),

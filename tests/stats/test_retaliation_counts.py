@@ -13,6 +13,7 @@ from accounts.models import Entity, User
 from stats.models import ReportFact
 from stats.services import release_due
 from stats.transparency import transparency_report
+from tests.helpers.staff import signed_in
 from tests.helpers.stats import file_report
 
 pytestmark = pytest.mark.django_db
@@ -91,3 +92,12 @@ def test_the_transparency_report_shows_reports_of_retaliation_with_the_same_with
 
     rows = {code: count for code, _label, count in section.rows()}
     assert rows == {"harassment": None, "retaliation": None}
+
+
+def test_the_dashboard_charts_reports_of_retaliation(entity: Entity, leadership: User) -> None:
+    file_quarter(entity, harassment=7, retaliation=6)
+
+    page = signed_in(leadership).get("/dashboard/").content.decode()
+
+    assert 'id="chart-reports-by-kind-table"' in page
+    assert "Retaliation after a report" in page

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import retaliation_views, views
+from cases import views
 
 # The case pages of the "staff" URL namespace, which config/urls.py assembles from
 # accounts.urls (sign-in, enrolment) and these.
@@ -34,7 +34,7 @@ urlpatterns = [
     path("cases/<uuid:case_id>/labels", views.case_labels_action, name="case-labels"),
     path(
         "cases/<uuid:case_id>/retaliation-risk",
-        retaliation_views.retaliation_risk_action,
+        views.retaliation_risk_action,
         name="case-retaliation-risk",
     ),
 ]

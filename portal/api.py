@@ -90,6 +90,12 @@ class ReporterApi(APIView):
         return request.auth
 
 
+def _filed(submitted: services.SubmittedReport) -> Response:
+    """201 with the receipt, shown this once, and the report as its reporter sees it."""
+    body = reporter_report_view(report=submitted.report, data_key=submitted.data_key)
+    return Response({"receipt": submitted.receipt, "report": body}, status=status.HTTP_201_CREATED)
+
+
 class ReportCreateApi(APIView):
     authentication_classes: list[type] = []
     permission_classes: list[type] = []
@@ -104,10 +110,7 @@ class ReportCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         submitted = services.report_submit(submission=serializer.submission())
         intake_counted(request)
-        body = reporter_report_view(report=submitted.report, data_key=submitted.data_key)
-        return Response(
-            {"receipt": submitted.receipt, "report": body}, status=status.HTTP_201_CREATED
-        )
+        return _filed(submitted)
 
 
 class ReporterSessionApi(APIView):
@@ -304,10 +307,7 @@ class ReporterRetaliationApi(ReporterApi):
             account=retaliation.RetaliationAccount(**serializer.validated_data),
         )
         intake_counted(request)
-        body = reporter_report_view(report=submitted.report, data_key=submitted.data_key)
-        return Response(
-            {"receipt": submitted.receipt, "report": body}, status=status.HTTP_201_CREATED
-        )
+        return _filed(submitted)
 
 
 class ReporterCheckInApi(ReporterApi):

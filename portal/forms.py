@@ -175,6 +175,17 @@ class ChannelForm(forms.Form):
     )
 
 
+def consent_question(action: ConsentAction) -> forms.ChoiceField:
+    """One consent asked as yes or no, with what it means; never preselected."""
+    return forms.ChoiceField(
+        label=action.label,
+        help_text=CONSENT_EXPLANATIONS[action],
+        choices=YES_NO,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
 class ConsentForm(forms.Form):
     """The consents the chosen route needs, then the ones it may use; none preselected."""
 
@@ -185,13 +196,7 @@ class ConsentForm(forms.Form):
         # Without a route (a form built only to list its field names) every question exists.
         actions = route_consents(route, channel) if route in Route.values else list(ConsentAction)
         for action in actions:
-            self.fields[f"consent_{action.value}"] = forms.ChoiceField(
-                label=action.label,
-                help_text=CONSENT_EXPLANATIONS[action],
-                choices=YES_NO,
-                required=False,
-                widget=forms.RadioSelect,
-            )
+            self.fields[f"consent_{action.value}"] = consent_question(action)
 
     def consents(self) -> dict[str, bool]:
         answers = {}
@@ -272,13 +277,7 @@ class RetaliationForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for action in ConsentAction:
-            self.fields[f"consent_{action.value}"] = forms.ChoiceField(
-                label=action.label,
-                help_text=CONSENT_EXPLANATIONS[action],
-                choices=YES_NO,
-                required=False,
-                widget=forms.RadioSelect,
-            )
+            self.fields[f"consent_{action.value}"] = consent_question(action)
 
     def consent_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields if name.startswith("consent_")]

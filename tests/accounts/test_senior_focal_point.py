@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from accounts.models import Role, User
+from accounts.models import Entity, Role, User
 from accounts.selectors import senior_focal_point_ids
 from accounts.services import (
     StaffUserInputError,
@@ -28,11 +28,11 @@ def entity_admin(make_staff: Callable[..., User]) -> User:
 
 
 def test_an_administrator_names_a_focal_point_senior_and_it_is_audited(
-    entity_admin: User, focal_point: User
+    entity_admin: User, focal_point: User, entity: Entity
 ) -> None:
     staff_senior_focal_point_set(actor=entity_admin, user=focal_point, senior=True)
 
-    assert senior_focal_point_ids(focal_point.entity_id) == [focal_point.id]
+    assert senior_focal_point_ids(entity.pk) == [focal_point.id]
     entry = AuditEntry.objects.filter(
         stream=SYSTEM_STREAM, action="staff.senior_focal_point_set"
     ).get()
@@ -47,23 +47,25 @@ def test_only_a_focal_point_can_be_senior(entity_admin: User, ombudsperson: User
 
 
 def test_another_entitys_administrator_cannot_name_one(
-    make_staff: Callable[..., User], other_entity: object, focal_point: User
+    make_staff: Callable[..., User], other_entity: Entity, focal_point: User, entity: Entity
 ) -> None:
     elsewhere = make_staff(Role.ADMIN, username="undp_admin", entity_obj=other_entity)
 
     with pytest.raises(StaffUserInputError):
         staff_senior_focal_point_set(actor=elsewhere, user=focal_point, senior=True)
 
-    assert senior_focal_point_ids(focal_point.entity_id) == []
+    assert senior_focal_point_ids(entity.pk) == []
 
 
-def test_a_new_role_ends_being_senior_focal_point(entity_admin: User, focal_point: User) -> None:
+def test_a_new_role_ends_being_senior_focal_point(
+    entity_admin: User, focal_point: User, entity: Entity
+) -> None:
     staff_senior_focal_point_set(actor=entity_admin, user=focal_point, senior=True)
 
     staff_role_change(actor=entity_admin, user=focal_point, role=Role.INVESTIGATOR)
 
     assert User.objects.get(pk=focal_point.pk).senior_focal_point is False
-    assert senior_focal_point_ids(focal_point.entity_id) == []
+    assert senior_focal_point_ids(entity.pk) == []
 
 
 def test_the_workspace_names_and_unnames_the_senior_focal_point(

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -25,6 +26,10 @@ WITH_MEASURES = {**WORKFLOW_CONSENTS, "interim_measures": True}
 
 def risk_url(case: Case) -> str:
     return f"/api/v1/cases/{case.id}/retaliation-risk"
+
+
+def record_through_api(client: APIClient, case: Case, **body: object) -> Any:
+    return client.post(risk_url(case), body, format="json")
 
 
 # --- The API -----------------------------------------------------------------------------------
@@ -53,10 +58,11 @@ def test_the_api_records_the_risk_and_measures_and_answers_the_case(
 ) -> None:
     case = case_in_state("acknowledged", consents=WITH_MEASURES)
 
-    response = staff_api(focal_point).post(
-        risk_url(case),
-        {"retaliation_risk": "medium", "interim_measures": ["no_contact_instruction"]},
-        format="json",
+    response = record_through_api(
+        staff_api(focal_point),
+        case,
+        retaliation_risk="medium",
+        interim_measures=["no_contact_instruction"],
     )
 
     assert response.status_code == 200, response.content
@@ -76,10 +82,8 @@ def test_measures_without_consent_are_409_consent_required_and_nothing_is_record
 ) -> None:
     case = case_in_state("acknowledged", consents=WORKFLOW_CONSENTS)
 
-    response = staff_api(focal_point).post(
-        risk_url(case),
-        {"retaliation_risk": "high", "interim_measures": ["special_leave"]},
-        format="json",
+    response = record_through_api(
+        staff_api(focal_point), case, retaliation_risk="high", interim_measures=["special_leave"]
     )
 
     assert response.status_code == 409
@@ -120,9 +124,7 @@ def test_before_acknowledgement_the_risk_is_409_transition_not_allowed(
 ) -> None:
     case = open_case(consents=WITH_MEASURES)
 
-    response = staff_api(focal_point).post(
-        risk_url(case), {"retaliation_risk": "low"}, format="json"
-    )
+    response = record_through_api(staff_api(focal_point), case, retaliation_risk="low")
 
     assert response.status_code == 409
     assert response.json()["error"] == "transition_not_allowed"

@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from cases.models import Case
+from core.logging_filters import is_reporter_path
 from portal.retaliation import check_ins_schedule
 from reports.models import Report
 from tests.helpers.feedback import portal_browser
@@ -242,3 +243,16 @@ def test_signed_out_the_form_goes_to_the_sign_in_page() -> None:
 
     assert response.status_code == 302
     assert response["Location"].startswith("/access/")
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/my-report/something-happened",
+        "/my-report/check-in",
+        "/api/v1/reporter/retaliation",
+        "/api/v1/reporter/check-ins/00000000-0000-0000-0000-000000000000",
+    ],
+)
+def test_the_new_reporter_doors_are_never_access_logged(path: str) -> None:
+    assert is_reporter_path(path)

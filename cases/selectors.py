@@ -31,7 +31,7 @@ from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
 from referrals.models import ServiceKind
 from reports.models import Consent, Message
-from reports.vocabulary import Category, ConsentAction, InformalChannel, Route
+from reports.vocabulary import Category, ConsentAction, InformalChannel, ReportKind, Route
 
 DUE_SOON_DAYS = 3
 
@@ -273,6 +273,8 @@ class QueueRow:
     due_soon: bool
     waiting: bool
     labels: list[str]
+    # A report of retaliation (issue 12): the queue marks it, its deadline is in working days.
+    retaliation: bool = False
 
 
 def _choice(raw: str, allowed: type[QueueSection] | type[QueueSort], field: str) -> Any:
@@ -349,6 +351,7 @@ def queue_rows(cases: QuerySet[Case]) -> list[QueueRow]:
                 due_soon=timing["due_soon"],
                 waiting=open_case and getattr(case, "last_sender", None) == Message.Sender.STAFF,
                 labels=list(case.labels),
+                retaliation=report.kind == ReportKind.RETALIATION,
             )
         )
     return rows

@@ -248,3 +248,17 @@ def test_the_page_of_a_report_of_retaliation_links_to_the_original(
     assert "This is a report of retaliation" in page
     assert f'href="/staff/cases/{original.id}/"' in page
     assert f'href="/staff/cases/{follow_up.id}/"' in page_of(client, original)
+
+
+def test_the_queue_marks_a_report_of_retaliation_with_its_working_day_deadline(
+    case_in_state: Callable[..., Case], focal_point: User
+) -> None:
+    original = case_in_state("assessment", consents=WORKFLOW_CONSENTS)
+    follow_up = Case.objects.get(report=file_retaliation(original).report)
+
+    queue = html.unescape(signed_in(focal_point).get("/staff/?section=new").content.decode())
+
+    row = queue[queue.index(follow_up.report.reference) :]
+    row = row[: row.index("</tr>")]
+    assert '<span class="tag tag-overdue">retaliation</span>' in row
+    assert f"Acknowledge by {follow_up.acknowledgement_due:%-d %B %Y}" in row

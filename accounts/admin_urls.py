@@ -13,6 +13,7 @@ urlpatterns = [
         name="staff_invitation_resend",
     ),
     path("staff/<str:username>/role", admin_views.staff_role_action, name="staff_role"),
+    path("staff/<str:username>/senior", admin_views.staff_senior_action, name="staff_senior"),
     path("entities/", admin_views.entity_list_page, name="entities"),
     path("entities/<str:code>/", admin_views.entity_page, name="entity"),
 ]

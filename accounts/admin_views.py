@@ -35,6 +35,7 @@ from accounts.services import (
     entity_create,
     staff_invitation_resend,
     staff_role_change,
+    staff_senior_focal_point_set,
     staff_user_create,
 )
 from accounts.views import staff_required
@@ -68,12 +69,17 @@ def refusal_on_form(form: forms.Form, error: InvalidInputError) -> None:
 def _home(
     request: HttpRequest, admin: User, invitation: InvitationForm, status: int = 200
 ) -> HttpResponse:
+    members = list(staff_managed_by(admin))
     return render(
         request,
         "accounts/admin/home.html",
         {
             "staff": admin,
-            "members": staff_managed_by(admin),
+            "members": members,
+            # Who may be named senior focal point (issue 12): the policy's, not the template's.
+            "senior_candidates": {
+                member.pk for member in members if policy.may_be_senior_focal_point(member)
+            },
             "invitation": invitation,
             "roles": Role.choices,
             "entities": entities_managed_by(admin),
@@ -151,6 +157,30 @@ def staff_role_action(request: HttpRequest, admin: User, username: str) -> HttpR
             request,
             _("%(username)s is now: %(role)s.")
             % {"username": member.username, "role": member.get_role_display()},
+        )
+    return redirect("accounts:admin_home")
+
+
+@require_POST
+@admin_required
+def staff_senior_action(request: HttpRequest, admin: User, username: str) -> HttpResponse:
+    member = staff_member_managed_by(admin, username)
+    if member is None:
+        return not_found(request)
+    senior = request.POST.get("senior") == "yes"
+    try:
+        staff_senior_focal_point_set(actor=admin, user=member, senior=senior)
+    except StaffUserInputError as error:
+        messages.error(request, error.page_message())
+    else:
+        messages.success(
+            request,
+            (
+                _("%(username)s is now a senior focal point: reports of retaliation reach them.")
+                if senior
+                else _("%(username)s is no longer a senior focal point.")
+            )
+            % {"username": member.username},
         )
     return redirect("accounts:admin_home")
 

@@ -69,6 +69,9 @@ class User(AbstractUser):
     # Dates and times on staff pages are shown in this zone (an IANA name, "Africa/Nairobi");
     # the staff member chooses it on their settings page.
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # The entity's senior focal point: every report of retaliation reaches them (issue 12).
+    # Named by the entity's administrator; only a focal point can hold it.
+    senior_focal_point = models.BooleanField(_("senior focal point"), default=False)
 
     objects: ClassVar[StaffManager] = StaffManager()
 

@@ -264,6 +264,21 @@ def may_approve_reassignment(
     return handles_case(user, case) and user.id not in (requested_by_id, assignee_id)
 
 
+def may_be_senior_focal_point(user: User) -> bool:
+    """Only a focal point of an entity can be its senior focal point (issue 12)."""
+    return _has_role(user, *ENTITY_CASE_HANDLER_ROLES) and user.entity_id is not None
+
+
+def names_senior_focal_point(user: User, member: User) -> bool:
+    """Naming or un-naming a senior focal point: the administrator of the member's entity."""
+    return manages_staff_of(user, member.entity_id)
+
+
+def may_record_retaliation_risk(user: User, case: CaseFacts) -> bool:
+    """The retaliation risk and the interim measures: whoever runs the case's steps."""
+    return may_run_case_steps(user, case)
+
+
 def may_investigate(user: User) -> bool:
     return _has_role(user, Role.INVESTIGATOR)
 

@@ -59,6 +59,17 @@ def entity_case_handler_ids(entity_id: int) -> list[int]:
     )
 
 
+def senior_focal_point_ids(entity_id: int) -> list[int]:
+    """The entity's active senior focal points, whom every report of retaliation reaches."""
+    return [
+        user.id
+        for user in User.objects.filter(
+            entity_id=entity_id, is_active=True, senior_focal_point=True
+        )
+        if policy.may_be_senior_focal_point(user)
+    ]
+
+
 def successors_for(admin: User, departing: User) -> list[User]:
     """The colleagues an administrator may hand a departing member's cases to."""
     colleagues = staff_managed_by(admin).filter(is_active=True).exclude(pk=departing.pk)

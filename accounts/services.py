@@ -289,12 +289,40 @@ def staff_role_change(*, actor: User, user: User, role: str) -> User:
         )
     previous = user.role
     user.role = role
-    user.save(update_fields=["role"])
+    # Only a focal point is a senior focal point: another role ends it (issue 12).
+    user.senior_focal_point = user.senior_focal_point and policy.may_be_senior_focal_point(user)
+    user.save(update_fields=["role", "senior_focal_point"])
     audit_record(
         stream=SYSTEM_STREAM,
         action=AuditAction.STAFF_ROLE_CHANGED,
         actor=actor,
         detail={"username": user.username, "from": previous, "to": role},
+    )
+    return user
+
+
+@transaction.atomic
+def staff_senior_focal_point_set(*, actor: User, user: User, senior: bool) -> User:
+    """An administrator names a focal point the entity's senior focal point, or stops it.
+
+    Every report of retaliation in the entity reaches its senior focal points (issue 12); an
+    entity may name more than one (absence cover).
+    """
+    if not policy.names_senior_focal_point(actor, user):
+        raise StaffUserInputError(
+            {"username": [_("You manage the staff of your own entity only.")]}
+        )
+    if senior and not (user.is_active and policy.may_be_senior_focal_point(user)):
+        raise StaffUserInputError(
+            {"senior_focal_point": [_("Only an active focal point can be the senior focal point.")]}
+        )
+    user.senior_focal_point = senior
+    user.save(update_fields=["senior_focal_point"])
+    audit_record(
+        stream=SYSTEM_STREAM,
+        action=AuditAction.STAFF_SENIOR_FOCAL_POINT_SET,
+        actor=actor,
+        detail={"username": user.username, "senior_focal_point": senior},
     )
     return user
 

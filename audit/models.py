@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     CONSENT_WITHDRAWN = "consent.withdrawn"
     MESSAGE_FROM_REPORTER = "message.from_reporter"
     ATTACHMENT_ADDED = "attachment.added"
+    RETALIATION_REPORTED = "report.retaliation_reported"
+    CHECK_IN_ANSWERED = "report.check_in_answered"
     # The case (stream: its report)
     CASE_OPENED = "case.opened"
     CASE_TRANSITION = "case.transition"
@@ -51,6 +53,7 @@ class AuditAction(StrEnum):
     OVERRIDE_REQUESTED = "override.requested"
     OVERRIDE_APPROVED = "override.approved"
     REFERRAL_MADE = "referral.made"
+    CASE_RETALIATION_RISK_RECORDED = "case.retaliation_risk_recorded"
     # Staff accounts (stream: system)
     STAFF_LOGIN = "staff.login"
     STAFF_USER_CREATED = "staff.user_created"
@@ -59,6 +62,7 @@ class AuditAction(StrEnum):
     STAFF_USER_DEACTIVATED = "staff.user_deactivated"
     STAFF_CASES_HANDED_OVER = "staff.cases_handed_over"
     STAFF_ROLE_CHANGED = "staff.role_changed"
+    STAFF_SENIOR_FOCAL_POINT_SET = "staff.senior_focal_point_set"
     # Entities and their service directory (stream: system)
     ENTITY_CREATED = "entity.created"
     ENTITY_CHANGED = "entity.changed"

@@ -27,6 +27,7 @@ from cases.selectors import (
     case_for,
     case_page,
     case_summary,
+    retaliation_links,
 )
 from cases.services.assignment import (
     case_assign,
@@ -39,6 +40,7 @@ from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
 from cases.services.overrides import override_approve, override_request
 from cases.services.reading import case_attachment_read, case_audit_export, case_read
+from cases.services.retaliation import interim_measure_codes, retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, Argument, CasePredicate
 from core.errors import InvalidInputError, NotFoundError
@@ -61,6 +63,8 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
         "location_type": case.report.location_type or None,
         "reporter_role": case.report.reporter_role,
         "identity_disclosure": case.report.identity_disclosure,
+        "interim_measures": interim_measure_codes(case),
+        **retaliation_links(case, user),
         **decrypted,
     }
 
@@ -176,6 +180,34 @@ class CaseTransitionApi(StaffApi):
         note = arguments.pop("note")
         case = case_transition(
             case_id=case_id, name=name, actor=user, note=note, arguments=arguments
+        )
+        return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
+
+
+class RetaliationRiskSerializer(serializers.Serializer[Any]):
+    """Only the shape; the codes are the service's to check (the page and the API refuse alike)."""
+
+    retaliation_risk = serializers.CharField(max_length=16)
+    interim_measures = serializers.ListField(
+        child=serializers.CharField(max_length=64), required=False, default=list, max_length=20
+    )
+
+
+class CaseRetaliationRiskApi(StaffApi):
+    """``POST /api/v1/cases/{id}/retaliation-risk``: the risk and the interim measures (issue 12)."""
+
+    @extend_schema(
+        request=RetaliationRiskSerializer,
+        responses={200: OpenApiResponse(description="CASE"), **error_responses(409)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
+        user, case = self.case(request, case_id, may=policy.may_record_retaliation_risk)
+        data = self.validated(RetaliationRiskSerializer, request)
+        case = retaliation_risk_record(
+            case=case,
+            actor=user,
+            risk=data["retaliation_risk"],
+            interim_measures=data["interim_measures"],
         )
         return Response(case_detail(case, user, decrypted=case_read(case=case, actor=user)))
 

@@ -22,6 +22,11 @@ urlpatterns = [
     path(
         "cases/<uuid:case_id>/assignment", api.CaseAssignApi.as_view(), name="api-case-assignment"
     ),
+    path(
+        "cases/<uuid:case_id>/retaliation-risk",
+        api.CaseRetaliationRiskApi.as_view(),
+        name="api-case-retaliation-risk",
+    ),
     path("cases/<uuid:case_id>/labels", api.CaseLabelsApi.as_view(), name="api-case-labels"),
     path(
         "reassignments/<uuid:reassignment_id>/approve",

@@ -84,3 +84,12 @@ class ReassignmentDecidedError(ConflictError):
 
 class CaseInputError(InvalidInputError):
     """A case action's input is wrong; ``fields`` says which and why."""
+
+
+class RetaliationRiskNotNowError(TransitionNotAllowedError):
+    """The retaliation risk is recorded at acknowledgement or later, and not on a closed case."""
+
+    default_message = _(
+        "The retaliation risk is recorded once the case is acknowledged, while it is open."
+    )
+    page_words = default_message

@@ -25,8 +25,10 @@ from cases.transitions import DECLARED
 from cases.vocabulary import (
     CLOSURE_REASON_CHOICES,
     CaseState,
+    InterimMeasureKind,
     Measure,
     Outcome,
+    RetaliationRisk,
     SystemClosureReason,
 )
 from vault.fields import EncryptedField
@@ -95,6 +97,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
     feedback_due = models.DateField(null=True, blank=True, db_index=True)
     formal_started_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # The handler's assessment at acknowledgement (issue 12); blank until recorded.
+    retaliation_risk = models.CharField(
+        max_length=10, choices=RetaliationRisk.choices, blank=True, db_index=True
+    )
 
     class Meta:
         indexes = [models.Index(fields=["entity", "state"])]
@@ -224,6 +230,23 @@ class CaseMeasure(models.Model):
             models.UniqueConstraint(fields=["case", "measure"], name="case_measure_once"),
         ]
         indexes = [models.Index(fields=["measure"], name="case_measure_code")]
+
+    def __str__(self) -> str:
+        return f"{self.measure} on {self.case_id}"
+
+
+class InterimMeasure(models.Model):
+    """A protective measure in place while the case runs, one row per measure, recorded only
+    with the reporter's ``interim_measures`` consent (``cases.services.retaliation``)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="interim_measures")
+    measure = models.CharField(max_length=32, choices=InterimMeasureKind.choices, db_index=True)
+    recorded_on = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "measure"], name="interim_measure_once"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.measure} on {self.case_id}"

@@ -41,7 +41,7 @@ from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
 from referrals.models import ServiceKind
 from reports.models import Consent, Message
-from reports.vocabulary import Category, ConsentAction, InformalChannel, Route
+from reports.vocabulary import Category, ConsentAction, InformalChannel, ReportKind, Route
 
 DUE_SOON_DAYS = 3
 
@@ -212,6 +212,31 @@ def case_summary(case: Case) -> dict[str, Any]:
         "deadlines": deadlines(case),
         "labels": case.labels,
         "formal": case.state in FORMAL_STATES or case.formal_process_started,
+        "kind": case.report.kind,
+        "retaliation_risk": case.retaliation_risk or None,
+    }
+
+
+def retaliation_links(case: Case, user: User) -> dict[str, Any]:
+    """The cases tied by retaliation to this one (issue 12): the original a report of
+    retaliation follows, and the reports of retaliation that followed this one. Each names its
+    reference; its case id only when this user may open it."""
+    visible = cases_visible_to(user)
+    report = case.report
+
+    def link(reference: str, report_id: uuid.UUID) -> dict[str, Any]:
+        found = visible.filter(report_id=report_id).values_list("id", flat=True).first()
+        return {"reference": reference, "case_id": str(found) if found else None}
+
+    original = report.retaliation_of
+    return {
+        "retaliation_of": link(original.reference, original.id) if original else None,
+        "retaliation_reports": [
+            link(reference, report_id)
+            for reference, report_id in report.retaliation_reports.order_by(
+                "submitted_on", "reference"
+            ).values_list("reference", "id")
+        ],
     }
 
 
@@ -258,6 +283,8 @@ class QueueRow:
     due_soon: bool
     waiting: bool
     labels: list[str]
+    # A report of retaliation (issue 12): the queue marks it, its deadline is in working days.
+    retaliation: bool = False
 
 
 def _choice(raw: str, allowed: type[QueueSection] | type[QueueSort], field: str) -> Any:
@@ -336,6 +363,7 @@ def queue_rows(cases: QuerySet[Case]) -> list[QueueRow]:
                 due_soon=timing["due_soon"],
                 waiting=open_case and getattr(case, "last_sender", None) == Message.Sender.STAFF,
                 labels=list(case.labels),
+                retaliation=report.kind == ReportKind.RETALIATION,
             )
         )
     return rows

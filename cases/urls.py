@@ -32,4 +32,9 @@ urlpatterns = [
         name="case-override-approve",
     ),
     path("cases/<uuid:case_id>/labels", views.case_labels_action, name="case-labels"),
+    path(
+        "cases/<uuid:case_id>/retaliation-risk",
+        views.retaliation_risk_action,
+        name="case-retaliation-risk",
+    ),
 ]

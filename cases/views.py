@@ -21,8 +21,9 @@ from accounts.selectors import case_handlers_of, investigators_of, staff_member
 from accounts.views import staff_landing, staff_required
 from audit.services import stream_entries, stream_is_valid
 from audit.vocabulary import audit_action_label
-from cases.errors import CaseInputError
+from cases.errors import CaseConsentRequiredError, CaseInputError
 from cases.models import Case
+from cases.retaliation_views import retaliation_panel
 from cases.selectors import (
     QueueSection,
     QueueSort,
@@ -44,6 +45,7 @@ from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
 from cases.services.overrides import override_approve, override_request, overrides_pending
 from cases.services.reading import case_attachment_read, case_read
+from cases.services.retaliation import retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, DECLARED, TRANSITIONS, Transition, consent_needed_words
 from cases.vocabulary import CaseState
@@ -240,6 +242,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "chain_valid": stream_is_valid(case.report_id),
             "formal_withdrawn_midway": formal_consent_withdrawn_midway(case),
             "staff": user,
+            "retaliation": retaliation_panel(case, user),
         },
     )
 
@@ -458,4 +461,34 @@ def case_labels_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse
     except DomainError as error:
         return _refused(request, error, case_id)
     messages.success(request, _("Labels saved."))
+    return _redirect_to(case_id)
+
+
+@require_POST
+@staff_required
+def retaliation_risk_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    """The retaliation risk and the interim measures (issue 12)."""
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    try:
+        retaliation_risk_record(
+            case=case,
+            actor=user,
+            risk=request.POST.get("retaliation_risk", ""),
+            interim_measures=request.POST.getlist("interim_measures"),
+        )
+    except CaseConsentRequiredError as refused:
+        messages.error(
+            request,
+            _(
+                "Nothing was recorded: interim measures need the reporter's consent to %(what)s. "
+                "Record the risk without new measures, or ask the reporter."
+            )
+            % {"what": get_text_list(consent_purposes(refused.missing), _("and"))},
+        )
+        return _redirect_to(case_id)
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(request, _("The retaliation risk and interim measures are recorded."))
     return _redirect_to(case_id)

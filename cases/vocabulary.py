@@ -68,6 +68,27 @@ class Measure(models.TextChoices):
     NONE = "none", _("No measure")
 
 
+class RetaliationRisk(models.TextChoices):
+    """The handler's assessment, at acknowledgement, of the risk that the reporter suffers
+    retaliation for reporting."""
+
+    LOW = "low", _("Low")
+    MEDIUM = "medium", _("Medium")
+    HIGH = "high", _("High")
+
+
+class InterimMeasureKind(models.TextChoices):
+    """Protective measures while a case runs; each needs the reporter's ``interim_measures``
+    consent."""
+
+    NO_CONTACT_INSTRUCTION = "no_contact_instruction", _("An instruction not to make contact")
+    CHANGE_OF_REPORTING_LINE = "change_of_reporting_line", _("A change of reporting line")
+    CHANGE_OF_WORKPLACE = "change_of_workplace", _("A change of workplace or office")
+    FLEXIBLE_WORK = "flexible_work", _("Flexible or remote working")
+    SPECIAL_LEAVE = "special_leave", _("Special leave with full pay")
+    OTHER = "other", _("Another protective measure")
+
+
 OPEN_STATES = tuple(state for state in CaseState if state != CaseState.CLOSED)
 # Once one of these has been reached, a formal process has started: withdrawing case review
 # no longer re-seals the report (the organisation has duties it must be able to discharge).

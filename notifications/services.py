@@ -191,6 +191,9 @@ def _deliver_staff_alert(payload: dict[str, Any]) -> None:
         "case_reassigned": _(
             "The case %(reference)s was reassigned to a colleague. Please sign in to Upstander if you need to hand anything over."
         ),
+        "retaliation_reported": _(
+            "A report of retaliation was received (reference %(reference)s): someone who reported harassment says something happened to them since. Please sign in to Upstander to acknowledge it; its deadline is counted in working days."
+        ),
         "route_changed": _(
             "The reporter of %(reference)s changed the route they want. Please sign in to Upstander."
         ),

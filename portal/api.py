@@ -24,14 +24,16 @@ from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from feedback.serializers import SurveySerializer
 from feedback.services import survey_answer
-from portal import services
+from portal import retaliation, services
 from portal.intake_limit import intake_counted, intake_limit_check
 from portal.selectors import reporter_attachment, reporter_report_view
 from portal.serializers import (
+    CheckInAnswerSerializer,
     ConsentSerializer,
     MessageSerializer,
     ReceiptSerializer,
     ReportSubmissionSerializer,
+    RetaliationReportSerializer,
     RouteSerializer,
 )
 from portal.upload_limit import upload_clean
@@ -88,6 +90,12 @@ class ReporterApi(APIView):
         return request.auth
 
 
+def _filed(submitted: services.SubmittedReport) -> Response:
+    """201 with the receipt, shown this once, and the report as its reporter sees it."""
+    body = reporter_report_view(report=submitted.report, data_key=submitted.data_key)
+    return Response({"receipt": submitted.receipt, "report": body}, status=status.HTTP_201_CREATED)
+
+
 class ReportCreateApi(APIView):
     authentication_classes: list[type] = []
     permission_classes: list[type] = []
@@ -102,10 +110,7 @@ class ReportCreateApi(APIView):
         serializer.is_valid(raise_exception=True)
         submitted = services.report_submit(submission=serializer.submission())
         intake_counted(request)
-        body = reporter_report_view(report=submitted.report, data_key=submitted.data_key)
-        return Response(
-            {"receipt": submitted.receipt, "report": body}, status=status.HTTP_201_CREATED
-        )
+        return _filed(submitted)
 
 
 class ReporterSessionApi(APIView):
@@ -283,3 +288,48 @@ class ReporterAttachmentDownloadApi(ReporterApi):
         if found is None:
             raise ApiError(status_code=404, code="not_found", detail=_("Not found."))
         return attachment_response(*found)
+
+
+class ReporterRetaliationApi(ReporterApi):
+    """``POST /api/v1/reporter/retaliation``: "something happened since" (issue 12). A new report
+    linked to the signed-in reporter's one, with its own receipt, shown once."""
+
+    @extend_schema(
+        request=RetaliationReportSerializer,
+        responses={201: OpenApiResponse(description="receipt and report"), **error_responses(429)},
+    )
+    def post(self, request: Request) -> Response:
+        intake_limit_check(request)
+        serializer = RetaliationReportSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        submitted = retaliation.retaliation_report_submit(
+            access=self.access(request),
+            account=retaliation.RetaliationAccount(**serializer.validated_data),
+        )
+        intake_counted(request)
+        return _filed(submitted)
+
+
+class ReporterCheckInApi(ReporterApi):
+    """``POST /api/v1/reporter/check-ins/{id}``: the reporter answers a check-in (issue 12)."""
+
+    @extend_schema(
+        request=CheckInAnswerSerializer,
+        responses={200: OpenApiResponse(description="answered check-in"), **error_responses(404)},
+    )
+    def post(self, request: Request, check_in_id: uuid.UUID) -> Response:
+        serializer = CheckInAnswerSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        answered = retaliation.check_in_answer(
+            access=self.access(request),
+            check_in_id=check_in_id,
+            answer=serializer.validated_data["answer"],
+        )
+        return Response(
+            {
+                "id": str(answered.id),
+                "months": answered.months,
+                "answer": answered.answer,
+                "answered_on": answered.answered_on.isoformat() if answered.answered_on else None,
+            }
+        )

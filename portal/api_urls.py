@@ -11,6 +11,16 @@ urlpatterns = [
     path("reporter/route", api.ReporterRouteApi.as_view(), name="api-reporter-route"),
     path("reporter/survey", api.ReporterSurveyApi.as_view(), name="api-reporter-survey"),
     path(
+        "reporter/retaliation",
+        api.ReporterRetaliationApi.as_view(),
+        name="api-reporter-retaliation",
+    ),
+    path(
+        "reporter/check-ins/<uuid:check_in_id>",
+        api.ReporterCheckInApi.as_view(),
+        name="api-reporter-check-in",
+    ),
+    path(
         "reporter/attachments", api.ReporterAttachmentApi.as_view(), name="api-reporter-attachments"
     ),
     path(

@@ -175,6 +175,17 @@ class ChannelForm(forms.Form):
     )
 
 
+def consent_question(action: ConsentAction) -> forms.ChoiceField:
+    """One consent asked as yes or no, with what it means; never preselected."""
+    return forms.ChoiceField(
+        label=action.label,
+        help_text=CONSENT_EXPLANATIONS[action],
+        choices=YES_NO,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+
 class _ConsentQuestionsForm(forms.Form):
     """Yes/no consent questions, none preselected; an unanswered one counts as no."""
 
@@ -186,13 +197,7 @@ class _ConsentQuestionsForm(forms.Form):
         # ever ask exists; the two consent steps never share a question.
         actions = self.asked(route, channel) if route in Route.values else self.ever_asked()
         for action in actions:
-            self.fields[f"consent_{action.value}"] = forms.ChoiceField(
-                label=action.label,
-                help_text=CONSENT_EXPLANATIONS[action],
-                choices=YES_NO,
-                required=False,
-                widget=forms.RadioSelect,
-            )
+            self.fields[f"consent_{action.value}"] = consent_question(action)
 
     @staticmethod
     def asked(route: str, channel: str) -> list[ConsentAction]:
@@ -290,3 +295,47 @@ def step_applies(name: str, answers: Mapping[str, Any]) -> bool:
     if name == "person":
         return route != Route.SUPPORT_ONLY
     return True
+
+
+class RetaliationForm(forms.Form):
+    """ "Something happened since" (issue 12): what happened, what the reporter would like, and
+    each consent asked afresh (none preselected): a report of retaliation proceeds only with
+    consent, like any report."""
+
+    narrative = forms.CharField(
+        label=_("What happened since your report?"),
+        help_text=_(
+            "For example: being left out, a worse assignment or evaluation, threats, rumours, or "
+            "contact from the person responsible. Say when it happened, as far as you know."
+        ),
+        max_length=NARRATIVE_MAX,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 8}),
+    )
+    route = forms.ChoiceField(
+        label=_("What would you like to happen?"),
+        choices=Route.choices,
+        initial=Route.UNDECIDED,
+        widget=forms.RadioSelect,
+    )
+    informal_channel = forms.ChoiceField(
+        label=_("For the informal route: how?"),
+        choices=InformalChannel.choices,
+        required=False,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for action in ConsentAction:
+            self.fields[f"consent_{action.value}"] = consent_question(action)
+
+    def consent_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.fields if name.startswith("consent_")]
+
+    def consents(self) -> dict[str, bool]:
+        return {
+            name.removeprefix("consent_"): answer == "yes"
+            for name, answer in self.cleaned_data.items()
+            if name.startswith("consent_") and answer in ("yes", "no")
+        }

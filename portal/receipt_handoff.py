@@ -36,6 +36,8 @@ class ReceiptToShow:
     receipt: str
     reference: str
     case_opened: bool
+    # A report of retaliation (issue 12): acknowledged within working days.
+    retaliation: bool = False
 
 
 def receipt_handoff_ticket(intake_form_key: str) -> str:
@@ -47,7 +49,12 @@ def receipt_handoff_put(shown: ReceiptToShow, *, intake_form_key: str) -> str | 
     """A ticket for the browser, or ``None`` if the cache is unavailable (then show it now)."""
     sealed = tickets.ticket_seal(
         json.dumps(
-            {"receipt": shown.receipt, "reference": shown.reference, "case": shown.case_opened}
+            {
+                "receipt": shown.receipt,
+                "reference": shown.reference,
+                "case": shown.case_opened,
+                "retaliation": shown.retaliation,
+            }
         ).encode(),
         purpose=_PURPOSE,
         ticket=receipt_handoff_ticket(intake_form_key),
@@ -84,5 +91,8 @@ def receipt_handoff_take(ticket: str) -> ReceiptToShow | None:
         return None
     fields = json.loads(plaintext)
     return ReceiptToShow(
-        receipt=fields["receipt"], reference=fields["reference"], case_opened=fields["case"]
+        receipt=fields["receipt"],
+        reference=fields["reference"],
+        case_opened=fields["case"],
+        retaliation=fields.get("retaliation", False),
     )

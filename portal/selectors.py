@@ -11,6 +11,8 @@ from datetime import UTC, datetime, time
 from typing import Any
 
 from cases.models import Case
+from cases.vocabulary import CaseState
+from portal.retaliation import check_in_open
 from portal.services import ReporterAccess
 from reports.models import Report
 from reports.reading import (
@@ -21,6 +23,7 @@ from reports.reading import (
     report_messages,
 )
 from reports.timeline import status_label, timeline_label
+from reports.vocabulary import ReportKind
 from vault import envelope
 
 
@@ -28,20 +31,32 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def reporter_state(case: Case | None, *, sealed: bool) -> tuple[str, str]:
+def reporter_state(
+    case: Case | None, *, sealed: bool, kind: str = ReportKind.HARASSMENT
+) -> tuple[str, str]:
     """The contract's ``state`` and the humane ``status_label`` for the reporter."""
     if case is None:
         return "recorded", status_label("recorded")
     if sealed:
         return case.state, status_label("resealed")
+    if case.state == CaseState.RECEIVED and kind == ReportKind.RETALIATION:
+        return case.state, status_label("received_retaliation")
     return case.state, status_label(case.state)
+
+
+def reporter_check_in(report: Report) -> dict[str, Any] | None:
+    """The check-in the portal shows now (issue 12), or ``None``."""
+    due = check_in_open(report)
+    if due is None:
+        return None
+    return {"id": str(due.id), "months": due.months, "due_on": due.due_on.isoformat()}
 
 
 def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
     """The REPORT object of the contract, with what the reporter submitted, for them only."""
     case = Case.objects.filter(report=report).first()
     sealed = envelope.is_sealed(report.data_key)
-    state, label = reporter_state(case, sealed=sealed)
+    state, label = reporter_state(case, sealed=sealed, kind=report.kind)
     report.forget_consents()
     consents = report.current_consents()
     content = report_content(report, data_key)
@@ -94,6 +109,16 @@ def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
             "acknowledgement_due": case.acknowledgement_due.isoformat() if case else None,
             "feedback_due": case.feedback_due.isoformat() if case and case.feedback_due else None,
         },
+        # Issue 12: what this report is, the reports of retaliation filed from it (their
+        # references only: each opens with its own receipt), and a check-in that is due.
+        "kind": report.kind,
+        "retaliation_of": report.retaliation_of.reference if report.retaliation_of else None,
+        "retaliation_reports": list(
+            report.retaliation_reports.order_by("submitted_on", "reference").values_list(
+                "reference", flat=True
+            )
+        ),
+        "check_in": reporter_check_in(report),
     }
 
 

@@ -17,6 +17,7 @@ from portal.services import ReportSubmission
 from reports.limits import MESSAGE_MAX, NARRATIVE_MAX, characters
 from reports.vocabulary import (
     Category,
+    CheckInAnswer,
     ConsentAction,
     IdentityDisclosure,
     InformalChannel,
@@ -191,3 +192,19 @@ class RouteSerializer(serializers.Serializer[Any]):
             )
         attrs["informal_channel"] = channel
         return attrs
+
+
+class RetaliationReportSerializer(serializers.Serializer[Any]):
+    """ "Something happened since" (issue 12). Only the shape here: what the words and codes
+    must be is ``portal.retaliation.RetaliationAccount``'s to say, for the page and the API."""
+
+    narrative = serializers.CharField(max_length=NARRATIVE_MAX, trim_whitespace=False)
+    route = serializers.CharField(max_length=24, required=False, default=Route.UNDECIDED)
+    informal_channel = serializers.CharField(
+        max_length=32, required=False, allow_blank=True, default=""
+    )
+    consents = serializers.DictField(child=StrictBooleanField(), required=False, default=dict)
+
+
+class CheckInAnswerSerializer(serializers.Serializer[Any]):
+    answer = serializers.ChoiceField(choices=CheckInAnswer.choices)

@@ -49,7 +49,13 @@ from reports.models import (
 )
 from reports.receipts import normalise_receipt, receipt_new, reference_new
 from reports.timeline import timeline_add
-from reports.vocabulary import ConsentAction, IdentityDisclosure, Route, TimelineEvent
+from reports.vocabulary import (
+    ConsentAction,
+    IdentityDisclosure,
+    ReportKind,
+    Route,
+    TimelineEvent,
+)
 from vault import envelope
 
 if TYPE_CHECKING:
@@ -121,6 +127,9 @@ class ReportSubmission:
     identity: dict[str, str] | None = None
     alleged_perpetrator: dict[str, str] | None = None
     consents: dict[str, bool] = field(default_factory=dict)
+    # A report of retaliation names the report whose reporter suffered it (issue 12).
+    kind: str = ReportKind.HARASSMENT
+    retaliation_of: Report | None = None
 
 
 @dataclass(frozen=True)
@@ -241,6 +250,8 @@ def _report_store(
         reporter_role=submission.reporter_role,
         identity_disclosure=submission.identity_disclosure,
         submitted_on=timezone.now().date(),
+        kind=submission.kind,
+        retaliation_of=submission.retaliation_of,
     )
     envelope.seal(report, "narrative", submission.narrative, key)
     if submission.incident_date is not None:
@@ -252,7 +263,7 @@ def _report_store(
         envelope.seal(
             report, "alleged_perpetrator", json.dumps(submission.alleged_perpetrator), key
         )
-    report.full_clean(exclude=["data_key", "entity"])
+    report.full_clean(exclude=["data_key", "entity", "retaliation_of"])
     report.save()
 
     # Everything written at submission carries the day, never the time (it could be matched
@@ -281,6 +292,11 @@ def _report_store(
             "route": report.route,
             "consents_granted": sorted(a for a, granted in submission.consents.items() if granted),
             "attachments": len(attachments),
+            **(
+                {"kind": report.kind, "retaliation_of": submission.retaliation_of.reference}
+                if submission.retaliation_of is not None
+                else {}
+            ),
         },
     )
     _sync_case_and_sealing(report, key, at=submitted_at)
@@ -476,7 +492,7 @@ class ReportResealedMeanwhileError(ResealingConflictError):
     )
 
 
-def _report_locked(access: ReporterAccess) -> Report:
+def report_locked_for(access: ReporterAccess) -> Report:
     """The reporter's report, locked for this write, under the key this request holds."""
     report = report_lock(access.report.pk)
     if report.data_key_id != access.report.data_key_id:
@@ -493,7 +509,7 @@ def _alert_staff(report: Report, kind: str) -> None:
 @transaction.atomic
 def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Consent:
     """The reporter grants or withdraws one consent; the history keeps every decision."""
-    report = _report_locked(access)
+    report = report_locked_for(access)
     if action not in ConsentAction.values:
         raise ValueError(f"unknown consent action {action!r}")
     consent = Consent.objects.create(
@@ -555,7 +571,7 @@ def _route_set(report: Report, route: str, informal_channel: str) -> None:
 
 @transaction.atomic
 def route_change(*, access: ReporterAccess, route: str, informal_channel: str = "") -> Report:
-    report = _report_locked(access)
+    report = report_locked_for(access)
     if route == Route.RECORD_ONLY and _case_of(report) is not None:
         raise RouteChangeRefusedError(
             _(
@@ -573,7 +589,7 @@ def route_change(*, access: ReporterAccess, route: str, informal_channel: str = 
 
 @transaction.atomic
 def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
-    report = _report_locked(access)
+    report = report_locked_for(access)
     if _case_of(report) is None or envelope.is_sealed(report.data_key):
         raise MessageToSealedReportError
     message = Message(
@@ -592,7 +608,7 @@ def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
 
 @transaction.atomic
 def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachment) -> Attachment:
-    report = _report_locked(access)
+    report = report_locked_for(access)
     if report.attachments.count() >= MAX_ATTACHMENTS:
         raise TooManyAttachmentsError
     record = _attachment_store(report, attachment, access.data_key)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import feedback_views, safety_views, views
+from portal import feedback_views, retaliation_views, safety_views, views
 
 app_name = "portal"
 
@@ -20,6 +20,12 @@ urlpatterns = [
     path("my-report/message", views.portal_message, name="portal-message"),
     path("my-report/route", views.portal_route, name="portal-route"),
     path("my-report/survey", feedback_views.portal_survey, name="portal-survey"),
+    path(
+        "my-report/something-happened",
+        retaliation_views.something_happened,
+        name="something-happened",
+    ),
+    path("my-report/check-in", retaliation_views.check_in, name="portal-check-in"),
     path("my-report/attachments", views.portal_attachment, name="portal-attachment"),
     path(
         "my-report/attachments/<uuid:attachment_id>",

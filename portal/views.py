@@ -68,7 +68,12 @@ from reports.attachments import (
     file_too_large_words,
     too_many_files_words,
 )
-from reports.limits import ACKNOWLEDGEMENT_DAYS, MESSAGE_MAX, characters
+from reports.limits import (
+    ACKNOWLEDGEMENT_DAYS,
+    MESSAGE_MAX,
+    RETALIATION_ACKNOWLEDGEMENT_WORKING_DAYS,
+    characters,
+)
 from reports.receipts import normalise_receipt
 from reports.timeline import withdrawal_effect
 from reports.vocabulary import (
@@ -385,15 +390,15 @@ def _intake_file(
     except services.IntakeFormAlreadySentError:
         # Back then Send again, or a double tap whose first answer the browser dropped: the
         # report exists once, and its receipt is still shown if nobody has seen it yet.
-        return _redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
+        return redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
     intake_counted(request)
     if tickets[0] is None:
         # The cache is down: the receipt must still reach the reporter, so it is shown now.
-        return _render_receipt(request, _receipt_to_show(submitted))
-    return _redirect_to_receipt(tickets[0])
+        return render_receipt(request, _receipt_to_show(submitted))
+    return redirect_to_receipt(tickets[0])
 
 
-def _redirect_to_receipt(ticket: str, *, query: str = "") -> HttpResponse:
+def redirect_to_receipt(ticket: str, *, query: str = "") -> HttpResponse:
     # 303: the browser fetches the receipt with a GET, so a reload never posts the form again.
     response = HttpResponseRedirect(reverse("portal:receipt") + query, status=303)
     response.set_cookie(
@@ -408,14 +413,13 @@ def _redirect_to_receipt(ticket: str, *, query: str = "") -> HttpResponse:
     return response
 
 
-def _render_receipt(
-    request: HttpRequest, shown: ReceiptToShow | None, **extra: Any
-) -> HttpResponse:
+def render_receipt(request: HttpRequest, shown: ReceiptToShow | None, **extra: Any) -> HttpResponse:
     context = {
         "shown": shown,
         "receipt_groups": shown.receipt.split("-") if shown else [],
         "access_url": request.build_absolute_uri(reverse("portal:access")),
         "acknowledgement_days": ACKNOWLEDGEMENT_DAYS,
+        "retaliation_working_days": RETALIATION_ACKNOWLEDGEMENT_WORKING_DAYS,
         **extra,
     }
     response = render(request, "portal/receipt.html", context)
@@ -428,7 +432,7 @@ def _render_receipt(
 def receipt(request: HttpRequest) -> HttpResponse:
     """The receipt, shown once; afterwards the page says it was shown and opens nothing."""
     shown = receipt_handoff_take(request.COOKIES.get(RECEIPT_COOKIE, ""))
-    response = _render_receipt(request, shown, already_filed=request.GET.get("already") == "1")
+    response = render_receipt(request, shown, already_filed=request.GET.get("already") == "1")
     response.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_COOKIE_PATH, samesite="Strict")
     return response
 

@@ -21,3 +21,8 @@ ACKNOWLEDGEMENT_DAYS = 7
 def characters(count: int) -> str:
     """A number of characters as the reader's language writes it ("10,000" in English)."""
     return number_format(count, force_grouping=True)
+
+
+# Working days (Monday to Friday) after submission within which a focal point acknowledges a
+# report of retaliation (issue 12): it may be going on now, so it cannot wait a week.
+RETALIATION_ACKNOWLEDGEMENT_WORKING_DAYS = 2

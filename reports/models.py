@@ -18,11 +18,13 @@ from django.utils.translation import gettext_lazy as _
 
 from reports.vocabulary import (
     Category,
+    CheckInAnswer,
     ConsentAction,
     IdentityDisclosure,
     InformalChannel,
     LocationType,
     ReporterRole,
+    ReportKind,
     Route,
 )
 from vault.fields import EncryptedField
@@ -53,6 +55,18 @@ class Report(models.Model):
     # Whether the reporter answered the closing survey: once per report, while the answer
     # itself is stored apart (feedback.SurveyResponse) with nothing that leads back here.
     survey_answered = models.BooleanField(default=False)
+    # A report of retaliation points at the report whose reporter suffered it (issue 12); the
+    # kind is a plain column because statistics count it.
+    kind = models.CharField(
+        max_length=20, choices=ReportKind.choices, default=ReportKind.HARASSMENT, db_index=True
+    )
+    retaliation_of = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="retaliation_reports",
+    )
 
     narrative = EncryptedField()
     incident_date = EncryptedField()
@@ -196,6 +210,32 @@ class TimelineEntry(models.Model):
 
     def __str__(self) -> str:
         return self.event
+
+
+class CheckIn(models.Model):
+    """The portal asks the reporter how things are, 1, 3, 6 and 12 months after their case was
+    closed (``CHECK_IN_MONTHS``): retaliation often comes after a case ends.
+
+    Created once each by the beat task (the unique constraint makes it idempotent), shown in
+    the portal from ``due_on``; nothing is ever sent to the reporter. Days only, like every
+    other trace of what the reporter does.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="check_ins")
+    months = models.PositiveSmallIntegerField()
+    due_on = models.DateField(db_index=True)
+    answer = models.CharField(max_length=20, choices=CheckInAnswer.choices, blank=True)
+    answered_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["months"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "months"], name="check_in_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"check-in after {self.months} months"
 
 
 class ReporterSession(models.Model):

@@ -13,7 +13,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from audit.days import today_start
-from reports.limits import ACKNOWLEDGEMENT_DAYS
+from reports.limits import ACKNOWLEDGEMENT_DAYS, RETALIATION_ACKNOWLEDGEMENT_WORKING_DAYS
 from reports.models import Report, TimelineEntry, next_position
 from reports.vocabulary import ConsentAction, InformalChannel, Route, TimelineEvent
 
@@ -40,6 +40,13 @@ STATUS_LABELS: dict[str, Callable[[], str]] = {
     "received": lambda: (
         _("Your report has arrived. A focal point will acknowledge it within %(days)s days.")
         % {"days": ACKNOWLEDGEMENT_DAYS}
+    ),
+    "received_retaliation": lambda: (
+        _(
+            "Your report of what happened since has arrived. A focal point will acknowledge it "
+            "within %(days)s working days."
+        )
+        % {"days": RETALIATION_ACKNOWLEDGEMENT_WORKING_DAYS}
     ),
     "acknowledged": lambda: _(
         "A focal point has acknowledged your report and will look at it with you."
@@ -155,6 +162,16 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
         % {"what": _consent_name(p)}
     ),
     TimelineEvent.ATTACHMENT_ADDED: lambda p: _("You added a file."),
+    # The reference of the new report is the reporter's own; it opens nothing without its receipt.
+    TimelineEvent.RETALIATION_REPORTED: lambda p: (
+        _("You reported something that happened since: report %(reference)s.")
+        % {"reference": p.get("reference", "")}
+    ),
+    TimelineEvent.CHECK_IN_ANSWERED: lambda p: (
+        _("You told us all is fine.")
+        if p.get("answer") == "all_fine"
+        else _("You told us something happened since.")
+    ),
 }
 
 

@@ -75,6 +75,24 @@ class ConsentAction(models.TextChoices):
     STATISTICS = "statistics", _("My report also counts in finer anonymous statistics")
 
 
+class ReportKind(models.TextChoices):
+    """What a report is about: harassment, or retaliation against someone who reported it."""
+
+    HARASSMENT = "harassment", _("Harassment")
+    RETALIATION = "retaliation", _("Retaliation after a report")
+
+
+class CheckInAnswer(models.TextChoices):
+    """The reporter's answer to a check-in after their case was closed."""
+
+    ALL_FINE = "all_fine", _("All is fine")
+    SOMETHING_HAPPENED = "something_happened", _("Something happened since")
+
+
+# Months after a case is closed at which the portal asks the reporter how things are.
+CHECK_IN_MONTHS = (1, 3, 6, 12)
+
+
 class TimelineEvent(StrEnum):
     """What a timeline entry records. Stored with the entry: never change a code, add one.
 
@@ -93,6 +111,8 @@ class TimelineEvent(StrEnum):
     TRANSITION = "transition"
     OVERRIDE = "override"
     ATTACHMENT_ADDED = "attachment_added"
+    RETALIATION_REPORTED = "retaliation_reported"
+    CHECK_IN_ANSWERED = "check_in_answered"
 
 
 ROUTE_EXPLANATIONS = {

@@ -34,7 +34,7 @@ from feedback.vocabulary import (
     HoldsBack,
     SurveyQuestion,
 )
-from reports.vocabulary import Category, LocationType, ReporterRole, Route
+from reports.vocabulary import Category, LocationType, ReporterRole, ReportKind, Route
 from stats.models import ClosureFact, MeasureFact, ReportFact, ServiceFact
 
 if TYPE_CHECKING:
@@ -54,6 +54,8 @@ REPORT_DIMENSIONS = (
     "outcome",
     "location_type",
     "reporter_role",
+    # Harassment, or retaliation after a report (issue 12): an extension of the contract's list.
+    "kind",
 )
 API_DIMENSIONS = (*REPORT_DIMENSIONS, "quarter")
 
@@ -75,6 +77,7 @@ VALUES: dict[str, list[tuple[str, StrOrPromise]]] = {
     ],
     "location_type": [*LocationType.choices, (NOT_STATED, _NOT_STATED_LABEL)],
     "reporter_role": [*ReporterRole.choices, (NOT_STATED, _NOT_STATED_LABEL)],
+    "kind": list(ReportKind.choices),
     "closure_reason": [*ClosureReason.choices, (NOT_STATED, _NOT_STATED_LABEL)],
     "measure": list(Measure.choices),
     "in_time": [("yes", _("Within the promised days")), ("no", _("Later"))],

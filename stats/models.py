@@ -33,6 +33,8 @@ class ReportFact(models.Model):
     outcome = models.CharField(max_length=20, db_index=True)
     location_type = models.CharField(max_length=20, db_index=True)
     reporter_role = models.CharField(max_length=20, db_index=True)
+    # Harassment, or retaliation after a report (issue 12).
+    kind = models.CharField(max_length=20, default="harassment", db_index=True)
     # The reporter's statistics consent as last applied; only ever turns off.
     statistics = models.BooleanField(db_index=True)
 

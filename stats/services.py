@@ -147,9 +147,9 @@ def _snapshot(quarter: str, *, until: datetime.date) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {ReportFact._meta.db_table} (report_id, quarter, entity_id, category, "  # noqa: S608  # nosec B608  # table names from the models, values bound
-            "route, state, outcome, location_type, reporter_role, statistics) "
+            "route, state, outcome, location_type, reporter_role, kind, statistics) "
             f"SELECT r.id, %s, r.entity_id, r.category, r.route, COALESCE(k.state, 'sealed'), "
-            "COALESCE(NULLIF(k.outcome, ''), 'none'), r.location_type, r.reporter_role, "
+            "COALESCE(NULLIF(k.outcome, ''), 'none'), r.location_type, r.reporter_role, r.kind, "
             f"{_statistics_now()} FROM {report} r LEFT JOIN {case} k ON k.report_id = r.id "
             "WHERE r.submitted_on >= %s AND r.submitted_on <= %s",
             [quarter, first, min(last, until)],

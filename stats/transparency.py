@@ -97,6 +97,12 @@ SECTIONS: list[tuple[str, str, list[str], StrOrPromise]] = [
         gettext_lazy("Reports received, by category and route"),
     ),
     (
+        "by_kind",
+        "reports",
+        ["kind"],
+        gettext_lazy("Reports received: harassment, and retaliation after a report"),
+    ),
+    (
         "closures",
         "closures",
         ["closure_reason"],

@@ -105,6 +105,12 @@ REPORT_CHARTS: list[ChartSpec] = [
         "reporter_role",
         gettext_lazy("Reports received, by who reported"),
     ),
+    (
+        "reports-by-kind",
+        "reports",
+        "kind",
+        gettext_lazy("Reports received: harassment, and retaliation after a report"),
+    ),
 ]
 OUTCOME_CHARTS: list[ChartSpec] = [
     (

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.selectors import entity_case_handler_ids
+from accounts import policy
+from accounts.models import User
+from accounts.selectors import entity_case_handler_ids, senior_focal_point_ids
 from audit.models import AuditAction
 from audit.services import audit_record
+from cases.deadlines import acknowledgement_due_for
 from cases.models import Case
 from notifications.services import outbox_enqueue
-from reports.limits import ACKNOWLEDGEMENT_DAYS
 from reports.models import Report
 from reports.timeline import timeline_add
-from reports.vocabulary import TimelineEvent
+from reports.vocabulary import ReportKind, TimelineEvent
 
 
 def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -> None:
@@ -42,20 +44,50 @@ def staff_alert_send(
     )
 
 
+def _original_handler(report: Report) -> User | None:
+    """The focal point who holds the case a report of retaliation follows, if they still may."""
+    if report.retaliation_of_id is None:
+        return None
+    original = Case.objects.filter(report_id=report.retaliation_of_id).first()
+    if original is None or original.assigned_to is None or not original.assigned_to.is_active:
+        return None
+    handler = original.assigned_to
+    return handler if policy.may_be_assigned(handler, original) else None
+
+
 @transaction.atomic
 def case_open(*, report: Report, at: datetime | None = None) -> Case:
-    """Open the case for a report whose reporter granted case review (state ``received``)."""
+    """Open the case for a report whose reporter granted case review (state ``received``).
+
+    The case of a report of retaliation is due within working days, goes to the focal point who
+    holds the original case, and reaches the entity's senior focal points as well (issue 12).
+    """
+    retaliation = report.kind == ReportKind.RETALIATION
+    handler = _original_handler(report) if retaliation else None
     case = Case(
         report=report,
         entity_id=report.entity_id,
-        acknowledgement_due=report.submitted_on + timedelta(days=ACKNOWLEDGEMENT_DAYS),
+        acknowledgement_due=acknowledgement_due_for(report),
         opened_at=at or timezone.now(),
+        assigned_to=handler,
     )
     case.save()
     timeline_add(report, TimelineEvent.CASE_OPENED, at=at)
-    audit_record(
-        stream=report.id, action=AuditAction.CASE_OPENED, detail={"state": case.state}, at=at
-    )
+    detail: dict[str, object] = {"state": case.state}
+    if retaliation:
+        detail |= {"kind": report.kind, "assigned_to_original_handler": handler is not None}
+    audit_record(stream=report.id, action=AuditAction.CASE_OPENED, detail=detail, at=at)
     # Opened at submission (``at`` given): the alert must not date the submission.
-    case_alert_staff(report=report, kind="case_opened", obscure_time=at is not None)
+    if retaliation:
+        recipients = {*senior_focal_point_ids(report.entity_id)}
+        if handler is not None:
+            recipients.add(handler.id)
+        staff_alert_send(
+            kind="retaliation_reported",
+            reference=report.reference,
+            user_ids=sorted(recipients or entity_case_handler_ids(report.entity_id)),
+            obscure_time=at is not None,
+        )
+    else:
+        case_alert_staff(report=report, kind="case_opened", obscure_time=at is not None)
     return case

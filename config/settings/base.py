@@ -173,6 +173,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "release-stats": {"task": "stats.tasks.release_stats", "schedule": 86400.0},
     # Pins the whole audit trail outside the database: a cut or a restored copy shows (issue 10).
     "audit-checkpoint": {"task": "audit.tasks.audit_checkpoint", "schedule": 300.0},
+    # Daily: the check-ins due 1, 3, 6 and 12 months after a case closed, each once (issue 12).
+    "schedule-check-ins": {"task": "portal.tasks.schedule_check_ins", "schedule": 86400.0},
 }
 # Where each audit checkpoint is appended: a file (best on storage the database's
 # administrators cannot rewrite) and/or syslog, a socket path or HOST:PORT over UDP.

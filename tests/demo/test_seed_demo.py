@@ -195,6 +195,14 @@ def test_the_first_entity_has_two_focal_points_for_the_four_eyes_steps_issue_11(
         assert authenticate(username=user["username"], password=user["password"]) is not None
 
 
+def test_the_second_focal_point_is_the_senior_focal_point_issue_12(
+    demo_seeded: list[dict[str, Any]],
+) -> None:
+    seniors = User.objects.filter(senior_focal_point=True)
+
+    assert [user.username for user in seniors] == ["demo_focal_point_2"]
+
+
 def test_demonstration_cases_span_the_states_routes_and_quarters_issue_11(
     demo_seeded: list[dict[str, Any]],
 ) -> None:

@@ -49,6 +49,8 @@ PLACES = ["field"] * 4 + ["headquarters"] * 2 + ["remote_or_online"] + ["offsite
 ROLES = ["affected_person"] * 6 + ["witness"]
 STATES = ["received"] * 3 + ["acknowledged"] * 2 + ["assessment", "investigation", "closed"]
 OUTCOMES = {"closed": "substantiated", "investigation": ""}
+# Reports of retaliation (issue 12), few as they are in life: the attack covers their counts.
+KINDS = ["harassment"] * 5 + ["retaliation"]
 
 
 def _fixture_reports(main: Entity, second: Entity, tiny: Entity) -> None:
@@ -66,6 +68,7 @@ def _fixture_reports(main: Entity, second: Entity, tiny: Entity) -> None:
                 route=ROUTES[(i * 3 + offset) % len(ROUTES)],
                 location_type=PLACES[(i * 5 + offset) % len(PLACES)],
                 reporter_role=ROLES[(i + 2 * offset) % len(ROLES)],
+                kind=KINDS[(i * 5 + 2 * offset) % len(KINDS)],
                 statistics=i % 6 != 5,
                 state=state,
                 outcome=OUTCOMES.get(state, ""),

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Entity, Role
-from accounts.services import staff_user_provision
+from accounts.services import staff_senior_focal_point_set, staff_user_provision
 from demo.cases import demo_cases_create
 from demo.directory import demo_directory_create
 from demo.statistics import demo_statistics_create, demo_statistics_release
@@ -72,6 +72,8 @@ class Command(BaseCommand):
                 }
             )
 
+        # The second focal point is UNW's senior focal point: reports of retaliation reach her.
+        staff_senior_focal_point_set(actor=users["admin"], user=users["focal_point_2"], senior=True)
         demo_directory_create(entities=list(entities.values()))
         # Reports over the past quarters, for the dashboard and transparency report; then the
         # demonstration cases, which are back-dated too: both are filed before the quarters are

@@ -23,6 +23,9 @@ class Entity(models.Model):
     publishes_transparency_report = models.BooleanField(
         _("publishes its transparency report"), default=False
     )
+    # How a bystander or a reporter reaches the entity's focal point outside this service (an
+    # office address, a phone line, a shared mailbox): shown on public pages, so never a name.
+    focal_point_contact = models.CharField(_("focal point contact"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["code"]

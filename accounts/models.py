@@ -42,6 +42,8 @@ class Role(models.TextChoices):
     INVESTIGATOR = "investigator", _("Investigator")
     LEADERSHIP = "leadership", _("Leadership")
     ADMIN = "admin", _("Administrator")
+    # Issue 12: follows a case only while its reporter consents to it (``accounts.policy``).
+    VICTIMS_RIGHTS_ADVOCATE = "victims_rights_advocate", _("Victims' rights advocate")
 
 
 class StaffManager(UserManager["User"]):
@@ -60,7 +62,7 @@ class StaffManager(UserManager["User"]):
 class User(AbstractUser):
     """A staff member with exactly one role, bound to one entity (an admin may be system-wide)."""
 
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, db_index=True)
     entity = models.ForeignKey(
         Entity,
         verbose_name=_("entity"),
@@ -72,6 +74,9 @@ class User(AbstractUser):
     # Dates and times on staff pages are shown in this zone (an IANA name, "Africa/Nairobi");
     # the staff member chooses it on their settings page.
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # A focal point whom concerns about the process itself reach (a victims' rights advocate's
+    # rights concern, issue 12): the entity's senior focal point.
+    is_senior_focal_point = models.BooleanField(_("senior focal point"), default=False)
 
     objects: ClassVar[StaffManager] = StaffManager()
 

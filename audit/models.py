@@ -51,6 +51,7 @@ class AuditAction(StrEnum):
     OVERRIDE_REQUESTED = "override.requested"
     OVERRIDE_APPROVED = "override.approved"
     REFERRAL_MADE = "referral.made"
+    RIGHTS_CONCERN_RAISED = "rights_concern.raised"
     # Staff accounts (stream: system)
     STAFF_LOGIN = "staff.login"
     STAFF_USER_CREATED = "staff.user_created"

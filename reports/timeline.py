@@ -114,6 +114,12 @@ WITHDRAWAL_EFFECTS: dict[str, Callable[[], str]] = {
         "Your details leave the finer statistics at the next quarterly release; your report "
         "stays in the organisation's anonymous totals."
     ),
+    ConsentAction.VICTIMS_RIGHTS_ADVOCATE: lambda: _(
+        "The victims' rights advocate no longer sees your case, from now on."
+    ),
+    ConsentAction.SHARE_WITH_ADVOCATE: lambda: _(
+        "The advocate no longer reads your report, your messages or your files."
+    ),
 }
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from accounts.models import Entity, Role
+from accounts.models import Entity, Role, User
 from accounts.services import staff_user_provision
 from demo.cases import demo_cases_create
 from demo.directory import demo_directory_create
@@ -31,7 +31,11 @@ DEMO_USERS = [
     ("investigator", Role.INVESTIGATOR, "UNW"),
     ("leadership", Role.LEADERSHIP, "UNW"),
     ("admin", Role.ADMIN, None),
+    # Follows the investigated demonstration case, whose reporter brought them in (issue 12).
+    ("advocate", Role.VICTIMS_RIGHTS_ADVOCATE, "UNW"),
 ]
+# Public contact of each demo entity's focal point (the support and upstander pages show it).
+FOCAL_POINT_CONTACTS = {"UNW": "Focal point office, room 3.14; +1 212 000 0000 (demo)"}
 
 
 class Command(BaseCommand):
@@ -52,7 +56,10 @@ class Command(BaseCommand):
             )
         entities = {}
         for code, name in DEMO_ENTITIES:
-            entities[code], _ = Entity.objects.update_or_create(code=code, defaults={"name": name})
+            entities[code], _ = Entity.objects.update_or_create(
+                code=code,
+                defaults={"name": name, "focal_point_contact": FOCAL_POINT_CONTACTS.get(code, "")},
+            )
 
         credentials: list[dict[str, str | None]] = []
         users = {}
@@ -72,6 +79,8 @@ class Command(BaseCommand):
                 }
             )
 
+        # Rights concerns raised by the demo advocate reach the first focal point.
+        User.objects.filter(pk=users["focal_point"].pk).update(is_senior_focal_point=True)
         demo_directory_create(entities=list(entities.values()))
         # Reports over the past quarters, for the dashboard and transparency report; then the
         # demonstration cases, which are back-dated too: both are filed before the quarters are

@@ -151,7 +151,11 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
         "need that consent have stopped; the organisation keeps what it already holds, as the "
         "policy requires, and will explain what happens next."
     ),
-    TimelineEvent.MESSAGE_FROM_STAFF: lambda p: _("The focal point sent you a message."),
+    TimelineEvent.MESSAGE_FROM_STAFF: lambda p: (
+        _("The victims' rights advocate sent you a message.")
+        if p.get("from_advocate")
+        else _("The focal point sent you a message.")
+    ),
     TimelineEvent.TRANSITION: lambda p: status_label(p.get("state", "")),
     TimelineEvent.OVERRIDE: lambda p: (
         _(

@@ -185,6 +185,9 @@ def test_the_advocate_writes_to_the_reporter_who_reads_it(
     assert [m["body"] for m in seen["messages"]] == [
         "I follow your case as advocate; write to me here."
     ]
+    assert "The victims' rights advocate sent you a message." in [
+        entry["label"] for entry in seen["timeline"]
+    ]
 
 
 def test_the_advocate_runs_no_step_and_writes_no_note_label_assignment_referral_or_override(

@@ -359,8 +359,9 @@ def test_a_transition_through_the_api_loads_the_case_once_and_audits_the_move_on
     before = audit_length(case)
     # When the focal point acknowledges it through the API (the answer's decrypted read locks
     # the report and reads its consents under that lock, as every writer does: issue 10; each
-    # lock reads the data key after it, never joined into the locking query: reports.locking)
-    with case_loads_counted(django_assert_max_num_queries(35)) as case_loads:
+    # lock reads the data key after it, never joined into the locking query: reports.locking;
+    # and the CASE it answers lists the advocate's rights concerns: issue 12)
+    with case_loads_counted(django_assert_max_num_queries(36)) as case_loads:
         response = client.post(
             f"/api/v1/cases/{case.id}/transitions/acknowledge", {}, format="json"
         )

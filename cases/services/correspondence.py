@@ -37,8 +37,10 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     envelope.seal(message, "body", body, case_data_key(case))
     message.save()
     # The reporter's timeline says who wrote: the advocate is not the one handling the case.
-    from_advocate = {"from_advocate": True} if policy.advocates_case(actor, case) else {}
-    timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF, **from_advocate)
+    if policy.advocates_case(actor, case):
+        timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF, from_advocate=True)
+    else:
+        timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF)
     audit_record(stream=case.report_id, action=AuditAction.MESSAGE_FROM_STAFF, actor=actor)
     return message
 

@@ -276,3 +276,16 @@ def test_a_focal_point_may_not_raise_a_rights_concern(
     )
     assert refused.status_code == 403
     assert not case.rights_concerns.exists()
+
+
+def test_the_advocate_s_case_list_costs_the_same_queries_however_long(
+    open_case: Any, advocate: User, staff_api: Any, django_assert_max_num_queries: Any
+) -> None:
+    client = staff_api(advocate)
+    _advocated_case(open_case)
+    with django_assert_max_num_queries(100) as few:
+        assert len(client.get("/api/v1/cases").json()) == 1
+    for _ in range(4):
+        _advocated_case(open_case)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(client.get("/api/v1/cases").json()) == 5

@@ -223,6 +223,7 @@ def entity_page(request: HttpRequest, admin: User, code: str) -> HttpResponse:
         "name": entity.name,
         "publishes_transparency_report": entity.publishes_transparency_report,
         "feedback_due_months": entity.feedback_due_months,
+        "focal_point_contact": entity.focal_point_contact,
     }
     form = EntityForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():

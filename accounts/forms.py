@@ -48,6 +48,15 @@ class EntityForm(forms.Form):
         max_value=12,
         initial=3,
     )
+    focal_point_contact = forms.CharField(
+        label=_("How to reach the focal point (optional)"),
+        help_text=_(
+            "Shown on the public support and upstander pages: an office, a phone line or a "
+            "shared mailbox, never a person's name."
+        ),
+        max_length=300,
+        required=False,
+    )
 
 
 class NewEntityForm(EntityForm):
@@ -57,4 +66,10 @@ class NewEntityForm(EntityForm):
         max_length=20,
         error_messages={"invalid": _("Use 2 to 20 capital letters, digits or hyphens.")},
     )
-    field_order = ["code", "name", "publishes_transparency_report", "feedback_due_months"]
+    field_order = [
+        "code",
+        "name",
+        "publishes_transparency_report",
+        "feedback_due_months",
+        "focal_point_contact",
+    ]

@@ -23,6 +23,9 @@ class Entity(models.Model):
     publishes_transparency_report = models.BooleanField(
         _("publishes its transparency report"), default=False
     )
+    # How a bystander or a reporter reaches the entity's focal point outside this service (an
+    # office address, a phone line, a shared mailbox): shown on public pages, so never a name.
+    focal_point_contact = models.CharField(_("focal point contact"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["code"]
@@ -39,6 +42,8 @@ class Role(models.TextChoices):
     INVESTIGATOR = "investigator", _("Investigator")
     LEADERSHIP = "leadership", _("Leadership")
     ADMIN = "admin", _("Administrator")
+    # Issue 12: follows a case only while its reporter consents to it (``accounts.policy``).
+    VICTIMS_RIGHTS_ADVOCATE = "victims_rights_advocate", _("Victims' rights advocate")
 
 
 class StaffManager(UserManager["User"]):
@@ -57,7 +62,7 @@ class StaffManager(UserManager["User"]):
 class User(AbstractUser):
     """A staff member with exactly one role, bound to one entity (an admin may be system-wide)."""
 
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, db_index=True)
+    role = models.CharField(_("role"), max_length=32, choices=Role.choices, db_index=True)
     entity = models.ForeignKey(
         Entity,
         verbose_name=_("entity"),

@@ -11,6 +11,11 @@ one sitting:
 - an **ombudsperson** reads and answers the cases referred to them, while the reporter's consent
   to that referral stands;
 - an **investigator** reads the formal cases assigned to them and records their findings;
+- a **victims' rights advocate** follows the cases of their entity whose reporter consents to
+  it (``victims_rights_advocate``), only while that consent stands: the state, deadlines,
+  consents and audit trail, never what the reporter wrote unless the reporter also shares it
+  (``share_with_advocate``); writes to the reporter, and raises rights concerns that reach the
+  entity's senior focal point. They run no step and see no internal note;
 - **leadership** reads aggregate statistics only, never a case;
 - an **administrator** manages staff accounts (of their entity, or of all when system-wide) and
   reads statistics, never a case.
@@ -139,6 +144,7 @@ class CaseReach(StrEnum):
     ENTITY = "entity"  # every case of their entity
     REFERRED = "referred"  # cases referred to them, while the reporter's consent to it stands
     ASSIGNED_FORMAL = "assigned_formal"  # formal cases they are assigned to investigate
+    ADVOCATED = "advocated"  # their entity's cases, while the reporter consents to an advocate
     NONE = "none"  # no case at all
 
 
@@ -147,6 +153,7 @@ _REACH_OF_ROLE: dict[str, CaseReach] = {
     Role.FOCAL_POINT: CaseReach.ENTITY,
     Role.OMBUDSPERSON: CaseReach.REFERRED,
     Role.INVESTIGATOR: CaseReach.ASSIGNED_FORMAL,
+    Role.VICTIMS_RIGHTS_ADVOCATE: CaseReach.ADVOCATED,
 }
 
 
@@ -168,9 +175,24 @@ def handles_case(user: User, case: CaseFacts) -> bool:
     return _has_role(user, *ENTITY_CASE_HANDLER_ROLES) and user.entity_id == case.entity_id
 
 
+def advocates_case(user: User, case: CaseFacts) -> bool:
+    """The victims' rights advocate of the case's entity (the selector has already checked
+    that the reporter's consent to an advocate stands)."""
+    return may_advocate(user) and user.entity_id == case.entity_id
+
+
 def may_read_narrative(user: User, case: CaseFacts) -> bool:
-    """Whoever may see the case reads what the reporter wrote (the read is audited)."""
+    """Whoever may see the case opens it (the read is audited); what it shows of the report
+    is ``reads_report_content``'s answer."""
     return case_reach(user) is not CaseReach.NONE
+
+
+def reads_report_content(user: User, case: CaseFacts, *, shared_with_advocate: bool) -> bool:
+    """The narrative, messages and files: everyone who sees the case, except an advocate to
+    whom the reporter has not shared the report."""
+    if advocates_case(user, case):
+        return shared_with_advocate
+    return may_read_narrative(user, case)
 
 
 def sees_identity(user: User, case: CaseFacts, *, disclosure_consented: bool) -> bool:
@@ -196,7 +218,21 @@ def may_refer(user: User, case: CaseFacts) -> bool:
 
 
 def may_read_audit_trail(user: User, case: CaseFacts) -> bool:
-    return handles_case(user, case)
+    """The focal point, and the advocate, who checks that the process respects the reporter."""
+    return handles_case(user, case) or advocates_case(user, case)
+
+
+def may_raise_rights_concern(user: User, case: CaseFacts) -> bool:
+    return advocates_case(user, case)
+
+
+def receives_rights_concerns(user: User, entity_id: int) -> bool:
+    """A rights concern reaches the entity's senior focal points."""
+    return (
+        _has_role(user, *ENTITY_CASE_HANDLER_ROLES)
+        and user.entity_id == entity_id
+        and user.senior_focal_point
+    )
 
 
 def may_assign(user: User, case: CaseFacts) -> bool:
@@ -277,6 +313,11 @@ def names_senior_focal_point(user: User, member: User) -> bool:
 def may_record_retaliation_risk(user: User, case: CaseFacts) -> bool:
     """The retaliation risk and the interim measures: whoever runs the case's steps."""
     return may_run_case_steps(user, case)
+
+
+def may_advocate(user: User) -> bool:
+    """A victims' rights advocate, whom a reporter may bring into their case."""
+    return _has_role(user, Role.VICTIMS_RIGHTS_ADVOCATE)
 
 
 def may_investigate(user: User) -> bool:

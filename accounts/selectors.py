@@ -100,6 +100,25 @@ def case_handlers_of(entity_id: int) -> list[User]:
     )
 
 
+def rights_concern_recipients(entity_id: int) -> list[int]:
+    """Whom a rights concern reaches: the entity's active senior focal points; while the entity
+    has named none, every active focal point of it, so that no concern goes unread."""
+    handlers = User.objects.filter(
+        entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
+    ).order_by("username")
+    senior = [user.pk for user in handlers if policy.receives_rights_concerns(user, entity_id)]
+    return senior or [user.pk for user in handlers]
+
+
+def advocates_of(entity_id: int) -> list[int]:
+    """The entity's active victims' rights advocates, told when a reporter brings one in."""
+    return [
+        user.pk
+        for user in User.objects.filter(entity_id=entity_id, is_active=True).order_by("username")
+        if policy.may_advocate(user)
+    ]
+
+
 def investigators_of(entity_id: int) -> list[User]:
     """The active investigators of an entity, who may be put on its formal cases."""
     return [

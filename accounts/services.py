@@ -356,6 +356,7 @@ def _entity_audit(action: AuditAction, *, actor: User, entity: Entity) -> None:
         "name": entity.name,
         "publishes_transparency_report": entity.publishes_transparency_report,
         "feedback_due_months": entity.feedback_due_months,
+        "focal_point_contact": entity.focal_point_contact,
     }
     audit_record(stream=SYSTEM_STREAM, action=action, actor=actor, detail=detail)
 
@@ -368,6 +369,7 @@ def entity_create(
     name: str,
     publishes_transparency_report: bool,
     feedback_due_months: int,
+    focal_point_contact: str = "",
 ) -> Entity:
     """A system-wide administrator adds an organisation that accepts reports."""
     if not policy.creates_entities(actor):
@@ -377,6 +379,7 @@ def entity_create(
         name=name,
         publishes_transparency_report=publishes_transparency_report,
         feedback_due_months=feedback_due_months,
+        focal_point_contact=focal_point_contact,
     )
     _entity_save(entity)
     _entity_audit(AuditAction.ENTITY_CREATED, actor=actor, entity=entity)
@@ -391,6 +394,7 @@ def entity_change(
     name: str,
     publishes_transparency_report: bool,
     feedback_due_months: int,
+    focal_point_contact: str = "",
 ) -> Entity:
     """An entity's administrator renames it, publishes its transparency report or not, and sets
     how many months after acknowledgement feedback is due to its reporters."""
@@ -399,6 +403,7 @@ def entity_change(
     entity.name = name
     entity.publishes_transparency_report = publishes_transparency_report
     entity.feedback_due_months = feedback_due_months
+    entity.focal_point_contact = focal_point_contact
     _entity_save(entity)
     _entity_audit(AuditAction.ENTITY_CHANGED, actor=actor, entity=entity)
     return entity

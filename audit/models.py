@@ -54,6 +54,7 @@ class AuditAction(StrEnum):
     OVERRIDE_APPROVED = "override.approved"
     REFERRAL_MADE = "referral.made"
     CASE_RETALIATION_RISK_RECORDED = "case.retaliation_risk_recorded"
+    RIGHTS_CONCERN_RAISED = "rights_concern.raised"
     # Staff accounts (stream: system)
     STAFF_LOGIN = "staff.login"
     STAFF_USER_CREATED = "staff.user_created"

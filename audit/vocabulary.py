@@ -42,6 +42,7 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.OVERRIDE_APPROVED: _("Override approved"),
     AuditAction.REFERRAL_MADE: _("Case referred"),
     AuditAction.CASE_RETALIATION_RISK_RECORDED: _("Retaliation risk and interim measures recorded"),
+    AuditAction.RIGHTS_CONCERN_RAISED: _("Rights concern raised by the advocate"),
     AuditAction.STAFF_LOGIN: _("Staff sign-in"),
     AuditAction.STAFF_USER_CREATED: _("Staff account created"),
     AuditAction.STAFF_INVITATION_RESENT: _("Invitation sent again"),

@@ -19,7 +19,7 @@ from accounts.api import StaffApi as AccountStaffApi
 from accounts.models import User
 from accounts.selectors import staff_member
 from cases.errors import CaseForbiddenError, CaseNotFoundError
-from cases.models import Case
+from cases.models import Case, RightsConcern
 from cases.selectors import (
     CASE_PAGE_DEFAULT,
     CASE_PAGE_MAX,
@@ -29,6 +29,7 @@ from cases.selectors import (
     case_summary,
     retaliation_links,
 )
+from cases.services.advocacy import rights_concern_raise
 from cases.services.assignment import (
     case_assign,
     case_investigator_assign,
@@ -43,6 +44,7 @@ from cases.services.reading import case_attachment_read, case_audit_export, case
 from cases.services.retaliation import interim_measure_codes, retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, Argument, CasePredicate
+from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
 from referrals.services import referral_make
@@ -65,7 +67,20 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
         "identity_disclosure": case.report.identity_disclosure,
         "interim_measures": interim_measure_codes(case),
         **retaliation_links(case, user),
+        "rights_concerns": [
+            rights_concern_entry(concern)
+            for concern in case.rights_concerns.select_related("raised_by")
+        ],
         **decrypted,
+    }
+
+
+def rights_concern_entry(concern: RightsConcern) -> dict[str, Any]:
+    return {
+        "id": str(concern.id),
+        "kind": concern.kind,
+        "raised_by": concern.raised_by.username,
+        "raised_at": concern.raised_at.isoformat(),
     }
 
 
@@ -270,6 +285,32 @@ class CaseReferralApi(StaffApi):
                 "service_name": referral.service.name,
             },
             status=status.HTTP_201_CREATED,
+        )
+
+
+class RightsConcernSerializer(serializers.Serializer[Any]):
+    kind = serializers.ChoiceField(choices=RightsConcernKind.choices)
+
+
+class CaseRightsConcernApi(StaffApi):
+    """A victims' rights advocate's rights concern: 201 when raised, 200 with the concern
+    already raised of that kind (nothing is sent twice)."""
+
+    @extend_schema(
+        request=RightsConcernSerializer,
+        responses={
+            201: OpenApiResponse(description="rights concern raised"),
+            200: OpenApiResponse(description="rights concern of this kind raised before"),
+            **error_responses(409),
+        },
+    )
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
+        user, case = self.case(request, case_id, may=policy.may_raise_rights_concern)
+        data = self.validated(RightsConcernSerializer, request)
+        concern, new = rights_concern_raise(case=case, kind=data["kind"], actor=user)
+        return Response(
+            rights_concern_entry(concern),
+            status=status.HTTP_201_CREATED if new else status.HTTP_200_OK,
         )
 
 

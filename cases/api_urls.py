@@ -15,6 +15,11 @@ urlpatterns = [
     path(
         "cases/<uuid:case_id>/referrals", api.CaseReferralApi.as_view(), name="api-case-referrals"
     ),
+    path(
+        "cases/<uuid:case_id>/rights-concerns",
+        api.CaseRightsConcernApi.as_view(),
+        name="api-case-rights-concerns",
+    ),
     path("cases/<uuid:case_id>/audit", api.CaseAuditApi.as_view(), name="api-case-audit"),
     path(
         "cases/<uuid:case_id>/overrides", api.CaseOverrideApi.as_view(), name="api-case-overrides"

@@ -29,6 +29,7 @@ from cases.vocabulary import (
     Measure,
     Outcome,
     RetaliationRisk,
+    RightsConcernKind,
     SystemClosureReason,
 )
 from vault.fields import EncryptedField
@@ -341,3 +342,26 @@ class Reassignment(models.Model):
 
     def __str__(self) -> str:
         return f"reassignment of {self.case_id}"
+
+
+class RightsConcern(models.Model):
+    """A victims' rights advocate's concern that the handling of a case does not respect the
+    reporter's rights (issue 12). It reaches the entity's senior focal point once per kind:
+    raising the same kind again changes nothing. Statistics count it by quarter and entity."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="rights_concerns")
+    kind = models.CharField(max_length=24, choices=RightsConcernKind.choices, db_index=True)
+    raised_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    raised_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["raised_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "kind"], name="rights_concern_once_per_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"rights concern {self.kind} on {self.case_id}"

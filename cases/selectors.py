@@ -3,7 +3,8 @@
 Visibility is queried here and only here, by the reach ``accounts.policy.case_reach`` gives each
 staff member: their entity's cases (focal points); cases referred to them while the reporter's
 consent to the referral stands (ombudspersons); formal cases assigned to them (investigators);
-no case at all (leadership, administrators).
+their entity's cases whose reporter consents to an advocate, while that consent stands
+(victims' rights advocates); no case at all (leadership, administrators).
 """
 
 from __future__ import annotations
@@ -62,22 +63,33 @@ def cases_visible_to(user: User) -> QuerySet[Case]:
             )
         )
         # Only while the reporter's consent to the referral stands: a withdrawal ends access.
-        latest_decision = (
-            Consent.objects.filter(
-                report=OuterRef("report_id"), action=ConsentAction.OMBUDSPERSON_REFERRAL
-            )
-            .order_by("-recorded_at", "-position")
-            .values("granted")[:1]
-        )
         return (
             Case.objects.filter(referred)
-            .annotate(referral_consented=Subquery(latest_decision))
+            .annotate(referral_consented=_consent_stands(ConsentAction.OMBUDSPERSON_REFERRAL))
             .filter(referral_consented=True)
             .distinct()
         )
     if reach is CaseReach.ASSIGNED_FORMAL:
         return Case.objects.filter(investigator=user, formal_started_at__isnull=False)
+    if reach is CaseReach.ADVOCATED:
+        if user.entity_id is None:
+            return Case.objects.none()
+        # Read at every request: the moment the reporter withdraws, the case is gone.
+        return (
+            Case.objects.filter(entity_id=user.entity_id)
+            .annotate(advocate_consented=_consent_stands(ConsentAction.VICTIMS_RIGHTS_ADVOCATE))
+            .filter(advocate_consented=True)
+        )
     return Case.objects.none()
+
+
+def _consent_stands(action: ConsentAction) -> Subquery:
+    """The reporter's latest decision on ``action`` for the case's report (NULL if none)."""
+    return Subquery(
+        Consent.objects.filter(report=OuterRef("report_id"), action=action)
+        .order_by("-recorded_at", "-position")
+        .values("granted")[:1]
+    )
 
 
 def case_for(user: User, case_id: uuid.UUID) -> Case | None:

@@ -31,6 +31,11 @@ urlpatterns = [
         views.override_approve_action,
         name="case-override-approve",
     ),
+    path(
+        "cases/<uuid:case_id>/rights-concerns",
+        views.case_rights_concern_action,
+        name="case-rights-concern",
+    ),
     path("cases/<uuid:case_id>/labels", views.case_labels_action, name="case-labels"),
     path(
         "cases/<uuid:case_id>/retaliation-risk",

@@ -35,6 +35,7 @@ from cases.selectors import (
     queue_rows,
     reassignments_pending,
 )
+from cases.services.advocacy import rights_concern_raise
 from cases.services.assignment import (
     case_assign,
     case_investigator_assign,
@@ -48,7 +49,7 @@ from cases.services.reading import case_attachment_read, case_read
 from cases.services.retaliation import retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, DECLARED, TRANSITIONS, Transition, consent_needed_words
-from cases.vocabulary import CaseState
+from cases.vocabulary import CaseState, RightsConcernKind
 from core.errors import DomainError, InvalidInputError, NotFoundError
 from referrals.services import referral_choices, referral_make
 from reports.attachments import attachment_response
@@ -79,6 +80,7 @@ LIST_TITLES = {
     policy.CaseReach.ENTITY: gettext_lazy("Case queue"),
     policy.CaseReach.REFERRED: gettext_lazy("Cases referred to you"),
     policy.CaseReach.ASSIGNED_FORMAL: gettext_lazy("Cases assigned to you"),
+    policy.CaseReach.ADVOCATED: gettext_lazy("Cases you follow as advocate"),
 }
 
 
@@ -220,6 +222,10 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             if policy.may_assign(user, case) and case.formal_started_at is not None
             else [],
             "may_label": policy.may_label(user, case),
+            "may_write_note": policy.may_write_note(user, case),
+            "may_raise_rights_concern": policy.may_raise_rights_concern(user, case),
+            "rights_concern_kinds": RightsConcernKind.choices,
+            "rights_concerns": list(case.rights_concerns.select_related("raised_by")),
             "may_request_override": policy.may_request_override(user, case),
             "overridable": [
                 {"name": item.name, "label": _step_label(item.name)}
@@ -492,3 +498,22 @@ def retaliation_risk_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRes
         return _refused(request, error, case_id)
     messages.success(request, _("The retaliation risk and interim measures are recorded."))
     return _redirect_to(case_id)
+
+
+@require_POST
+@staff_required
+def case_rights_concern_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    try:
+        _concern, new = rights_concern_raise(
+            case=case, kind=request.POST.get("kind", ""), actor=user
+        )
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    if new:
+        messages.success(request, _("The concern is raised: the senior focal point is told."))
+    else:
+        messages.info(request, _("This concern was raised already; nobody is told twice."))
+    return redirect("staff:case", case_id=case_id)

@@ -95,3 +95,15 @@ OPEN_STATES = tuple(state for state in CaseState if state != CaseState.CLOSED)
 FORMAL_STATES = frozenset(
     {CaseState.FORMAL_REVIEW, CaseState.INVESTIGATION, CaseState.FINDINGS, CaseState.DISCIPLINARY}
 )
+
+
+class RightsConcernKind(models.TextChoices):
+    """What a victims' rights advocate says the process does not respect (issue 12). A code,
+    never free text: a concern carries nothing the reporter wrote."""
+
+    NOT_INFORMED = "not_informed", _("The reporter is not kept informed")
+    DEADLINE_MISSED = "deadline_missed", _("A deadline was missed")
+    CONSENT_NOT_RESPECTED = "consent_not_respected", _("A consent was not respected")
+    PROTECTION_LACKING = "protection_lacking", _("The reporter is not protected from retaliation")
+    DIGNITY = "dignity", _("The reporter was not treated with dignity")
+    OTHER = "other", _("Another right of the reporter")

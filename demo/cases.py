@@ -128,9 +128,10 @@ def demo_cases() -> list[DemoCase]:
             day_of_quarter=15,
             steps=("acknowledge", "begin_assessment", "start_informal"),
         ),
+        # The reporter brought in the victims' rights advocate, without sharing the report.
         DemoCase(
             route=Route.FORMAL,
-            consents=FORMAL,
+            consents={**FORMAL, ConsentAction.VICTIMS_RIGHTS_ADVOCATE: True},
             narrative=_("[Demo] I was offered a contract extension in exchange for a date."),
             category="quid_pro_quo",
             location_type="field",

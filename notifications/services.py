@@ -197,6 +197,12 @@ def _deliver_staff_alert(payload: dict[str, Any]) -> None:
         "route_changed": _(
             "The reporter of %(reference)s changed the route they want. Please sign in to Upstander."
         ),
+        "advocate_brought_in": _(
+            "The reporter of %(reference)s asked the victims' rights advocate to follow their case. Please sign in to Upstander."
+        ),
+        "rights_concern": _(
+            "The victims' rights advocate raised a concern about how %(reference)s is handled. Please sign in to Upstander to see it."
+        ),
     }
     body = texts[payload["kind"]] % {"reference": reference}
     _email_staff(

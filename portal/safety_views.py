@@ -1,17 +1,20 @@
-"""Pages anyone can read without making a report: staying safe, and where to find support.
+"""Pages anyone can read without making a report: staying safe, where to find support, and
+how a bystander can act (the upstander page, issue 12).
 
-Neither needs a session or records anything about the visit (issue 11).
+None needs a session or records anything about the visit (issue 11).
 """
 
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts.models import Entity
 from portal.services import INTAKE_FORM_KEPT, SESSION_ABSOLUTE, SESSION_IDLE
 from referrals.selectors import support_directory
+from reports.vocabulary import ReporterRole, Route
 
 
 @require_GET
@@ -46,4 +49,23 @@ def support(request: HttpRequest, entity_code: str) -> HttpResponse:
         request,
         "portal/support.html",
         {"entity": entity, "directory": support_directory(entity_id=entity.pk)},
+    )
+
+
+@require_GET
+def upstander(request: HttpRequest) -> HttpResponse:
+    """The five Ds for a bystander, each with what this service offers for it."""
+    record_query = f"reporter_role={ReporterRole.WITNESS}&route={Route.RECORD_ONLY}"
+    return render(
+        request,
+        "portal/upstander.html",
+        {
+            "entities": Entity.objects.filter(accepts_reports=True).order_by("name"),
+            # A witness's dated note: the intake opened with these answers, each shown and
+            # changeable on its step, no consent among them.
+            "record_url": f"{reverse('portal:intake')}?{record_query}",
+            # Written out in full so that it can be copied into a message or onto paper.
+            "service_address": request.build_absolute_uri(reverse("home")),
+            "support_address": request.build_absolute_uri(reverse("portal:support-entities")),
+        },
     )

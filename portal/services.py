@@ -23,11 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import Entity
+from accounts.selectors import advocates_of
 from audit.days import day_start, today_start
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
 from cases.models import Case
-from cases.services.opening import case_alert_staff, case_open
+from cases.services.opening import case_alert_staff, case_open, staff_alert_send
 from core.errors import (
     ConflictError,
     ConsentRequiredError,
@@ -545,6 +546,14 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         timeline_add(report, TimelineEvent.WITHDRAWAL_AFTER_FORMAL)
     if case_before is not None:
         _alert_staff(report, "consent_changed")
+        if action == ConsentAction.VICTIMS_RIGHTS_ADVOCATE and granted:
+            # The entity's advocates learn that a case now reaches them (issue 12).
+            staff_alert_send(
+                kind="advocate_brought_in",
+                reference=report.reference,
+                user_ids=advocates_of(report.entity_id),
+                obscure_time=True,
+            )
     access.report = report
     return consent
 

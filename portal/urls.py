@@ -36,6 +36,7 @@ urlpatterns = [
     path("not-ready/thanks/", feedback_views.not_ready_thanks, name="not-ready-thanks"),
     path("exit/", views.quick_exit, name="quick-exit"),
     path("staying-safe/", safety_views.staying_safe, name="staying-safe"),
+    path("upstander/", safety_views.upstander, name="upstander"),
     path("support/", safety_views.support_entities, name="support-entities"),
     path("support/<str:entity_code>/", safety_views.support, name="support"),
 ]

@@ -146,6 +146,7 @@ def _render_step(
     *,
     check: dict[str, Any] | None = None,
     returning: bool = False,
+    carried: list[tuple[str, str]] | None = None,
 ) -> HttpResponse:
     name, _form_class, title = STEPS[index]
     answers = request.POST if request.method == "POST" else QueryDict()
@@ -163,7 +164,9 @@ def _render_step(
         "returning": returning or (answers.get("returning") == "1" and name != "check"),
         "new_route": name != "check" and _new_route(answers),
         "steps": [(STEPS[i][2], i == index) for i in shown],
-        "carried": _hidden_carry(request.POST, index) if request.method == "POST" else [],
+        "carried": (
+            _hidden_carry(request.POST, index) if request.method == "POST" else carried or []
+        ),
         "route_choices": route_choices(form) if name == "route" else [],
         "channel_choices": channel_choices(form) if name == "channel" else [],
         "consent_questions": (
@@ -232,11 +235,26 @@ def _clean_uploads(request: HttpRequest) -> tuple[list[CleanAttachment], DomainE
     return cleaned, None
 
 
+# Answers a link may start the intake with (the upstander page's "document" opens a witness's
+# dated record this way, issue 12). Each is an answer the reader sees and can change on its
+# step; a consent is never among them, so no link can give one on the reporter's behalf.
+LINK_ANSWERS: dict[str, list[str]] = {"reporter_role": ReporterRole.values, "route": Route.values}
+
+
+def _link_answers(query: QueryDict) -> dict[str, str]:
+    answers = {name: query.get(name, "") for name in LINK_ANSWERS}
+    return {name: value for name, value in answers.items() if value in LINK_ANSWERS[name]}
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 def intake(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
-        return _render_step(request, 0, STEPS[0][1]())
+        answers = _link_answers(request.GET)
+        first = STEPS[0][1](initial=answers)
+        # The later steps' answers travel as hidden fields, like any other carried answer.
+        later = [(name, value) for name, value in answers.items() if name not in first.fields]
+        return _render_step(request, 0, first, carried=later)
 
     index = _step_index(request.POST.get("step", ""))
     shown = _applicable(request.POST)

@@ -121,6 +121,12 @@ WITHDRAWAL_EFFECTS: dict[str, Callable[[], str]] = {
         "Your details leave the finer statistics at the next quarterly release; your report "
         "stays in the organisation's anonymous totals."
     ),
+    ConsentAction.VICTIMS_RIGHTS_ADVOCATE: lambda: _(
+        "The victims' rights advocate no longer sees your case, from now on."
+    ),
+    ConsentAction.SHARE_WITH_ADVOCATE: lambda: _(
+        "The advocate no longer reads your report, your messages or your files."
+    ),
 }
 
 
@@ -152,7 +158,11 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
         "need that consent have stopped; the organisation keeps what it already holds, as the "
         "policy requires, and will explain what happens next."
     ),
-    TimelineEvent.MESSAGE_FROM_STAFF: lambda p: _("The focal point sent you a message."),
+    TimelineEvent.MESSAGE_FROM_STAFF: lambda p: (
+        _("The victims' rights advocate sent you a message.")
+        if p.get("from_advocate")
+        else _("The focal point sent you a message.")
+    ),
     TimelineEvent.TRANSITION: lambda p: status_label(p.get("state", "")),
     TimelineEvent.OVERRIDE: lambda p: (
         _(

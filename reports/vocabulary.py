@@ -73,6 +73,13 @@ class ConsentAction(models.TextChoices):
     INTERIM_MEASURES = "interim_measures", _("Protective measures are put in place")
     SUPPORT_REFERRAL = "support_referral", _("I am referred to support services")
     STATISTICS = "statistics", _("My report also counts in finer anonymous statistics")
+    # Issue 12: an extension of the contract's vocabulary. The advocate follows the case; only
+    # the second, separate share lets them read what the reporter wrote.
+    VICTIMS_RIGHTS_ADVOCATE = (
+        "victims_rights_advocate",
+        _("A victims' rights advocate follows my case"),
+    )
+    SHARE_WITH_ADVOCATE = "share_with_advocate", _("The advocate also reads my report")
 
 
 class ReportKind(models.TextChoices):
@@ -206,6 +213,16 @@ CONSENT_EXPLANATIONS: dict[ConsentAction, StrOrPromise] = {
         "Only what is needed to help you is shared."
     ),
     ConsentAction.STATISTICS: lazy(statistics_explanation, str)(),
+    ConsentAction.VICTIMS_RIGHTS_ADVOCATE: _(
+        "Your organisation's victims' rights advocate, who does not handle your case, sees how "
+        "it goes: its stage, its deadlines, your consents and who did what. They never read what "
+        "you wrote unless you also share it with them. They can write to you here and raise a "
+        "concern with the senior focal point when your rights are not respected."
+    ),
+    ConsentAction.SHARE_WITH_ADVOCATE: _(
+        "The advocate following your case also reads your report, your messages and your files. "
+        "Your name is shared with them only if you also agree to share it beyond the focal point."
+    ),
 }
 
 # What will not happen while a consent is not given: shown beside each question of the intake
@@ -234,6 +251,10 @@ CONSENT_WITHOUT: dict[ConsentAction, StrOrPromise] = {
         "Without it, your report is still counted in the organisation's totals, never in finer "
         "figures."
     ),
+    ConsentAction.VICTIMS_RIGHTS_ADVOCATE: _("Without it, no advocate sees your case."),
+    ConsentAction.SHARE_WITH_ADVOCATE: _(
+        "Without it, an advocate following your case never reads what you wrote."
+    ),
 }
 
 
@@ -249,6 +270,8 @@ CONSENT_PURPOSES: dict[str, StrOrPromise] = {
     ConsentAction.INTERIM_MEASURES: _("protective measures"),
     ConsentAction.SUPPORT_REFERRAL: _("a referral to support services"),
     ConsentAction.STATISTICS: _("counting the report in finer anonymous statistics"),
+    ConsentAction.VICTIMS_RIGHTS_ADVOCATE: _("a victims' rights advocate following the case"),
+    ConsentAction.SHARE_WITH_ADVOCATE: _("the advocate reading the report"),
 }
 
 

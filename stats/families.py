@@ -150,6 +150,9 @@ ACKNOWLEDGEMENTS = Family(
 )
 OVERDUE = Family("overdue", ServiceFact, ("entity",), kind=ServiceFact.Kind.OVERDUE)
 OVERRIDES = Family("overrides", ServiceFact, ("entity",), kind=ServiceFact.Kind.OVERRIDE)
+RIGHTS_CONCERNS = Family(
+    "rights_concerns", ServiceFact, ("entity",), kind=ServiceFact.Kind.RIGHTS_CONCERN
+)
 
 # Survivors' survey: answers by route, question by question (one response is one row).
 SURVEY = Family(
@@ -176,6 +179,7 @@ FAMILIES: dict[str, Family] = {
         ACKNOWLEDGEMENTS,
         OVERDUE,
         OVERRIDES,
+        RIGHTS_CONCERNS,
         SURVEY,
         NOT_READY,
     )

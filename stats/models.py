@@ -83,6 +83,8 @@ class ServiceFact(models.Model):
         CLOSED = "closed"
         OVERDUE = "overdue"
         OVERRIDE = "override"
+        # A victims' rights advocate's rights concern raised in the quarter (issue 12).
+        RIGHTS_CONCERN = "rights_concern"
 
     quarter = models.CharField(max_length=7, db_index=True)
     entity = models.ForeignKey("accounts.Entity", on_delete=models.PROTECT, related_name="+")

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import Entity, User
-from cases.models import Case, Override
+from cases.models import Case, Override, RightsConcern
 from cases.vocabulary import SystemClosureReason
 from core.errors import ForbiddenError, InvalidInputError
 from core.quarters import (
@@ -222,6 +222,11 @@ def _snapshot_service(quarter: str, start: datetime.datetime, end: datetime.date
     facts += [
         ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.OVERRIDE)
         for entity_id in approved.values_list("case__entity_id", flat=True).iterator()
+    ]
+    concerns = RightsConcern.objects.filter(raised_at__gte=start, raised_at__lt=end)
+    facts += [
+        ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.RIGHTS_CONCERN)
+        for entity_id in concerns.values_list("case__entity_id", flat=True).iterator()
     ]
     ServiceFact.objects.bulk_create(facts, batch_size=5000)
     timed = (

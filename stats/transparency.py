@@ -141,12 +141,13 @@ def transparency_report(year: int, entity: Entity | None = None) -> Transparency
 def service_figures(quarters: Sequence[str], entity: Entity | None) -> list[Figure]:
     """How the organisation served over a run of released quarters: reports received, the
     share acknowledged in time, median days to acknowledge and to close, cases overdue at the
-    end, consent overrides. The same figures as the transparency report's, for any period."""
+    end, consent overrides, advocates' rights concerns. The same figures as the transparency report's, for any period."""
     quarters = list(quarters)
     code = entity.code if entity else None
     k = disclosure_threshold()
     received = published_table("reports", [], quarters, entity=code).total
     overrides = published_table("overrides", [], quarters, entity=code).total
+    rights_concerns = published_table("rights_concerns", [], quarters, entity=code).total
     # Inaction as at the end of the period's last released quarter (a sum over quarters would
     # count a case that stayed overdue once per quarter).
     overdue = published_table("overdue", [], quarters[-1:], entity=code).total
@@ -191,6 +192,12 @@ def service_figures(quarters: Sequence[str], entity: Entity | None) -> list[Figu
             "consent_overrides",
             gettext_lazy("Steps taken without the reporter's consent, by a four-eyes override"),
             overrides,
+            "count",
+        ),
+        Figure(
+            "rights_concerns",
+            gettext_lazy("Concerns raised by victims' rights advocates about a case's handling"),
+            rights_concerns,
             "count",
         ),
     ]

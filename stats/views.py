@@ -134,6 +134,7 @@ SERVICE_FIGURES = (
     "median_days_to_closure",
     "overdue",
     "consent_overrides",
+    "rights_concerns",
 )
 
 

@@ -9,6 +9,7 @@ named ``<entity>_<action>``:
 - ``assignment``: assigning, sharing, investigators and hand-over at staff turnover;
 - ``labels``: the staff's labels on a case;
 - ``overrides``: four eyes past a missing consent;
+- ``advocacy``: a victims' rights advocate's rights concerns (issue 12);
 - ``locking``: every writer locks the case's report first (``reports.locking``).
 
 Import an action from its module; this package itself exports nothing.

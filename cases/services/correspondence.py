@@ -36,7 +36,11 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     )
     envelope.seal(message, "body", body, case_data_key(case))
     message.save()
-    timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF)
+    # The reporter's timeline says who wrote: the advocate is not the one handling the case.
+    if policy.advocates_case(actor, case):
+        timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF, from_advocate=True)
+    else:
+        timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF)
     audit_record(stream=case.report_id, action=AuditAction.MESSAGE_FROM_STAFF, actor=actor)
     return message
 

@@ -45,6 +45,21 @@ def case_data_key(case: Case) -> bytes:
         raise ReportUnreadableError from None
 
 
+# What a case read shows when it decrypts nothing.
+_NOTHING_DECRYPTED: dict[str, Any] = {
+    "narrative": None,
+    "sealed": False,
+    "shredded": False,
+    "withheld_from_advocate": False,
+    "messages": [],
+    "notes": [],
+    "attachments": [],
+    "incident_date": None,
+    "alleged_perpetrator": None,
+    "identity": None,
+}
+
+
 @transaction.atomic
 def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     """Decrypt what staff may read of a case. Every call is audited."""
@@ -52,22 +67,22 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     if not policy.may_read_narrative(actor, case):
         raise CaseForbiddenError
     report = case.report
+    consents = report.current_consents()
+    if not policy.reads_report_content(
+        actor, case, shared_with_advocate=consents[ConsentAction.SHARE_WITH_ADVOCATE]
+    ):
+        # An advocate the reporter has not shared the report with: nothing is decrypted.
+        return {**_NOTHING_DECRYPTED, "withheld_from_advocate": True}
     try:
         key = case_data_key(case)
     except (ReportUnreadableError, CaseShreddedError) as unreadable:
         audit_record(stream=report.id, action=AuditAction.CASE_READ_REFUSED_SEALED, actor=actor)
         return {
-            "narrative": None,
+            **_NOTHING_DECRYPTED,
             "sealed": True,
             # Sealed for good: nobody, the reporter included, will read it again.
             "shredded": isinstance(unreadable, CaseShreddedError),
-            "messages": [],
-            "notes": [],
-            "incident_date": None,
-            "alleged_perpetrator": None,
-            "identity": None,
         }
-    consents = report.current_consents()
     identity_visible = policy.sees_identity(
         actor, case, disclosure_consented=consents.get(ConsentAction.IDENTITY_DISCLOSURE, False)
     )
@@ -75,6 +90,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     result: dict[str, Any] = {
         "sealed": False,
         "shredded": False,
+        "withheld_from_advocate": False,
         "narrative": content.narrative,
         "incident_date": content.incident_date,
         "identity": content.identity,
@@ -126,6 +142,9 @@ def case_attachment_read(
 ) -> tuple[str, str, bytes] | None:
     """(filename, content type, bytes) of one of the case's attachments; audited."""
     case_lock(case)
+    shared = case.report.current_consents()[ConsentAction.SHARE_WITH_ADVOCATE]
+    if not policy.reads_report_content(actor, case, shared_with_advocate=shared):
+        raise CaseForbiddenError
     attachment = report_attachment_find(case.report, attachment_id)
     if attachment is None:
         return None

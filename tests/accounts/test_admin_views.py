@@ -128,6 +128,28 @@ def test_inviting_a_colleague_sends_the_enrolment_email_and_audits_it(
     ).exists()
 
 
+def test_an_administrator_invites_a_victims_rights_advocate_of_the_entity(
+    entity_admin: User, entity: Entity, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Issue 12: the advocate is a role per entity, invited like any colleague.
+    client = signed_in(entity_admin)
+    form = client.get("/staff/admin/").content.decode()
+    assert 'value="victims_rights_advocate"' in form
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/staff/admin/staff/invitations",
+            {
+                "username": "advocate",
+                "email": "advocate@example.org",
+                "role": Role.VICTIMS_RIGHTS_ADVOCATE,
+                "entity": entity.code,
+            },
+        )
+    assert response.status_code == 302
+    user = User.objects.get(username="advocate")
+    assert (user.role, user.entity) == (Role.VICTIMS_RIGHTS_ADVOCATE, entity)
+
+
 def test_an_invitation_with_a_bad_address_is_refused_on_the_form_and_changes_nothing(
     entity_admin: User, entity: Entity
 ) -> None:

@@ -38,7 +38,10 @@ def world(
     the ombudsperson, a formal case under investigation (walked there by the focal point, who
     assigned its investigator), and a case of another entity."""
     informal = open_case(consents=WORKFLOW_CONSENTS)
-    formal = case_in_state("investigation", consents=WORKFLOW_CONSENTS)
+    # The formal case's reporter brought in their entity's victims' rights advocate (issue 12).
+    formal = case_in_state(
+        "investigation", consents={**WORKFLOW_CONSENTS, "victims_rights_advocate": True}
+    )
     elsewhere = open_case(consents=WORKFLOW_CONSENTS, entity_obj=other_entity)
     staff = {
         "focal_point": focal_point,
@@ -51,6 +54,10 @@ def world(
         "investigator_unassigned": make_staff(Role.INVESTIGATOR, username="inv_else"),
         "leadership": leadership,
         "admin": admin,
+        "advocate": make_staff(Role.VICTIMS_RIGHTS_ADVOCATE, username="advocate"),
+        "advocate_elsewhere": make_staff(
+            Role.VICTIMS_RIGHTS_ADVOCATE, username="advocate_else", entity_obj=other_entity
+        ),
     }
     case_investigator_assign(case=formal, actor=focal_point, investigator=investigator)
     service = ServiceEntry.objects.create(
@@ -77,7 +84,11 @@ VISIBLE = {
     "investigator_unassigned": set(),
     "leadership": set(),
     "admin": set(),
+    "advocate": {"formal"},
+    "advocate_elsewhere": set(),
 }
+# Who reads a case's audit trail, among those who see the case.
+READS_AUDIT_TRAIL = {"focal_point", "focal_point_elsewhere", "advocate"}
 
 
 @pytest.mark.parametrize("who", list(VISIBLE))
@@ -95,10 +106,10 @@ def test_role_sees_exactly_its_cases(who: str, world: dict[str, Any], staff_api:
         else:
             assert "narrative" not in detail.json()
         audit = client.get(f"/api/v1/cases/{case.id}/audit")
-        # The audit trail of a case is for its focal points only.
+        # The audit trail of a case is for its focal points and its advocate only.
         assert audit.status_code == (
             200
-            if who.startswith("focal_point") and name in VISIBLE[who]
+            if who in READS_AUDIT_TRAIL and name in VISIBLE[who]
             else 403
             if name in VISIBLE[who]
             else hidden
@@ -236,6 +247,15 @@ WRITE_MATRIX = {
     # Roles that reach no case are refused outright (403), whatever the case.
     "leadership": {"message": 403, "note": 403, "labels": 403, "assign": 403, "users": 403},
     "admin": {"message": 403, "note": 403, "labels": 403, "assign": 403, "users": 200},
+    # The informal case's reporter did not bring in an advocate: it does not exist for them.
+    "advocate": {"message": 404, "note": 404, "labels": 404, "assign": 404, "users": 403},
+    "advocate_elsewhere": {
+        "message": 404,
+        "note": 404,
+        "labels": 404,
+        "assign": 404,
+        "users": 403,
+    },
 }
 
 

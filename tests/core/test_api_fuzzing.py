@@ -62,7 +62,12 @@ OWN_EXAMPLES = 16
 FOREIGN_EXAMPLES = 4
 # A confidential report whose identity is not to be disclosed and without formal investigation:
 # an override of escalate_to_formal can be asked, and a reassignment waits for a second person.
-FUZZ_CONSENTS = {**WORKFLOW_CONSENTS, "formal_investigation": False}
+# The advocate follows the case (issue 12), so their own door opens on it too.
+FUZZ_CONSENTS = {
+    **WORKFLOW_CONSENTS,
+    "formal_investigation": False,
+    "victims_rights_advocate": True,
+}
 FUZZ_IDENTITY = {"name": "Amina Example", "email": "amina@example.org", "phone": ""}
 
 
@@ -126,7 +131,12 @@ def fuzz_world(
         access=access, attachment=clean_attachment("note.txt", b"What I wrote down that night.")
     )
     staff = {Role.FOCAL_POINT: focal_point, Role.ADMIN: admin}
-    for role in (Role.OMBUDSPERSON, Role.INVESTIGATOR, Role.LEADERSHIP):
+    for role in (
+        Role.OMBUDSPERSON,
+        Role.INVESTIGATOR,
+        Role.LEADERSHIP,
+        Role.VICTIMS_RIGHTS_ADVOCATE,
+    ):
         staff[role] = make_staff(role)
     world = FuzzWorld(
         case=case,

@@ -25,8 +25,8 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from accounts.models import Entity, User
-from cases.models import Case, CaseMeasure
+from accounts.models import Entity, Role, User
+from cases.models import Case, CaseMeasure, RightsConcern
 from core.quarters import quarter_bounds
 from feedback.models import NotReadyResponse, SurveyResponse
 from stats import protection
@@ -108,6 +108,14 @@ def _fixture_events() -> None:
             CaseMeasure.objects.create(
                 case=case, measure=measures[i % 4], recorded_on=case.report.submitted_on
             )
+        if i % 4 == 1:
+            # An advocate's rights concern a few days after the report (issue 12).
+            RightsConcern.objects.create(
+                case=case,
+                kind=("not_informed", "deadline_missed")[i % 2],
+                raised_by=_advocate_of(case.entity),
+                raised_at=arrived + datetime.timedelta(days=3),
+            )
     for i, quarter in enumerate(QUARTERS[:2] * 4):
         SurveyResponse.objects.create(
             quarter=quarter,
@@ -124,6 +132,14 @@ def _fixture_events() -> None:
             fear_of_retaliation=i % 2 == 0,
             not_believed=i % 3 == 0,
         )
+
+
+def _advocate_of(entity: Entity) -> User:
+    advocate, _created = User.objects.get_or_create(
+        username=f"advocate_{entity.code}",
+        defaults={"role": Role.VICTIMS_RIGHTS_ADVOCATE, "entity": entity},
+    )
+    return advocate
 
 
 @pytest.fixture
@@ -216,7 +232,7 @@ class Attacker:
                 self.take(section, dims, body["quarters"], FAMILIES[family].dimensions)
             finally:
                 self.family = "reports"
-        for figure in ("received", "overdue", "consent_overrides"):
+        for figure in ("received", "overdue", "consent_overrides", "rights_concerns"):
             value = body["figures"][figure]["value"]
             assert value is None or value >= K
 

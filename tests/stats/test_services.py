@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from accounts.models import Entity
-from cases.models import Case
+from accounts.models import Entity, Role
+from cases.models import Case, RightsConcern
 from cases.services.shredding import report_shred
 from stats.families import REPORTS, count_groups, disclosure_threshold
 from stats.models import ClosureFact, Release, ReleasedCell, ReportFact, ServiceFact
 from stats.selectors import published_table
 from stats.services import release_due
+from stats.transparency import service_figures
 from tests.helpers.stats import file_report, withdraw_statistics
 
 pytestmark = pytest.mark.django_db
@@ -136,3 +139,37 @@ def test_a_case_closed_because_its_report_was_shredded_is_not_counted_as_a_closu
     ]
     assert ServiceFact.objects.filter(kind=ServiceFact.Kind.CLOSED).count() == 1
     assert ReportFact.objects.get(report=shredded).state == "closed"
+
+
+def _concern_in(quarter: str, entity: Entity, advocate: Any, kind: str = "not_informed") -> None:
+    """A report of ``quarter`` whose advocate raised a concern on its first day (issue 12)."""
+    report = file_report(entity, quarter=quarter)
+    start = timezone.make_aware(datetime.datetime.combine(report.submitted_on, datetime.time(10)))
+    RightsConcern.objects.create(
+        case=Case.objects.get(report=report), kind=kind, raised_by=advocate, raised_at=start
+    )
+
+
+def test_rights_concerns_are_counted_per_quarter_and_withheld_below_k(
+    entity: Entity, other_entity: Entity, make_staff: Any
+) -> None:
+    # Issue 12: an advocate's rights concerns count in the statistics with the same suppression.
+    advocate = make_staff(Role.VICTIMS_RIGHTS_ADVOCATE, username="advocate")
+    for _ in range(6):
+        _concern_in(PAST, entity, advocate)
+    for _ in range(5):
+        file_report(other_entity, quarter=PAST)
+    _concern_in(PAST, other_entity, advocate, kind="dignity")
+
+    release_due()
+
+    assert ServiceFact.objects.filter(kind=ServiceFact.Kind.RIGHTS_CONCERN).count() == 7
+    table = published_table("rights_concerns", ["entity"], [PAST])
+    assert table.total == 7
+    assert table.count(entity=entity.code) is None  # withheld: it would give the other's 1
+    assert table.count(entity=other_entity.code) is None
+    figures = {f.key: f.value for f in service_figures([PAST], None)}
+    assert figures["rights_concerns"] == 7
+    assert {f.key: f.value for f in service_figures([PAST], other_entity)}[
+        "rights_concerns"
+    ] is None

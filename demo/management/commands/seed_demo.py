@@ -31,7 +31,11 @@ DEMO_USERS = [
     ("investigator", Role.INVESTIGATOR, "UNW"),
     ("leadership", Role.LEADERSHIP, "UNW"),
     ("admin", Role.ADMIN, None),
+    # Follows the investigated demonstration case, whose reporter brought them in (issue 12).
+    ("advocate", Role.VICTIMS_RIGHTS_ADVOCATE, "UNW"),
 ]
+# Public contact of each demo entity's focal point (the support and upstander pages show it).
+FOCAL_POINT_CONTACTS = {"UNW": "Focal point office, room 3.14; +1 212 000 0000 (demo)"}
 
 
 class Command(BaseCommand):
@@ -52,7 +56,10 @@ class Command(BaseCommand):
             )
         entities = {}
         for code, name in DEMO_ENTITIES:
-            entities[code], _ = Entity.objects.update_or_create(code=code, defaults={"name": name})
+            entities[code], _ = Entity.objects.update_or_create(
+                code=code,
+                defaults={"name": name, "focal_point_contact": FOCAL_POINT_CONTACTS.get(code, "")},
+            )
 
         credentials: list[dict[str, str | None]] = []
         users = {}

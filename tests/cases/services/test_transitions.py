@@ -360,8 +360,9 @@ def test_a_transition_through_the_api_loads_the_case_once_and_audits_the_move_on
     # When the focal point acknowledges it through the API (the answer's decrypted read locks
     # the report and reads its consents under that lock, as every writer does: issue 10; each
     # lock reads the data key after it, never joined into the locking query: reports.locking;
-    # CASE's interim measures and reports of retaliation are one query each: issue 12)
-    with case_loads_counted(django_assert_max_num_queries(37)) as case_loads:
+    # CASE's interim measures, reports of retaliation and the advocate's rights concerns are
+    # one query each: issue 12)
+    with case_loads_counted(django_assert_max_num_queries(38)) as case_loads:
         response = client.post(
             f"/api/v1/cases/{case.id}/transitions/acknowledge", {}, format="json"
         )

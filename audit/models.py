@@ -32,6 +32,8 @@ class AuditAction(StrEnum):
     CONSENT_WITHDRAWN = "consent.withdrawn"
     MESSAGE_FROM_REPORTER = "message.from_reporter"
     ATTACHMENT_ADDED = "attachment.added"
+    AFFECTED_PERSON_CODE_ISSUED = "report.affected_person_code_issued"
+    AFFECTED_PERSON_LINKED = "report.affected_person_linked"
     # The case (stream: its report)
     CASE_OPENED = "case.opened"
     CASE_TRANSITION = "case.transition"
@@ -50,6 +52,7 @@ class AuditAction(StrEnum):
     NOTE_ADDED = "note.added"
     OVERRIDE_REQUESTED = "override.requested"
     OVERRIDE_APPROVED = "override.approved"
+    OVERRIDE_NOTICE_GIVEN = "override.notice_given"
     REFERRAL_MADE = "referral.made"
     # Staff accounts (stream: system)
     STAFF_LOGIN = "staff.login"

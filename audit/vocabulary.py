@@ -21,6 +21,12 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.CONSENT_WITHDRAWN: _("Consent withdrawn"),
     AuditAction.MESSAGE_FROM_REPORTER: _("Message from the reporter"),
     AuditAction.ATTACHMENT_ADDED: _("File added"),
+    AuditAction.AFFECTED_PERSON_CODE_ISSUED: _(
+        "The witness took a code to pass on to the person affected"
+    ),
+    AuditAction.AFFECTED_PERSON_LINKED: _(
+        "The person affected linked their own report to the witness's, with their agreement"
+    ),
     AuditAction.CASE_OPENED: _("Case opened"),
     AuditAction.CASE_TRANSITION: _("Case moved on"),
     AuditAction.CASE_ASSIGNED: _("Case assigned"),
@@ -38,6 +44,7 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.NOTE_ADDED: _("Internal note added"),
     AuditAction.OVERRIDE_REQUESTED: _("Override requested"),
     AuditAction.OVERRIDE_APPROVED: _("Override approved"),
+    AuditAction.OVERRIDE_NOTICE_GIVEN: _("The reporter was told of an override, with its ground"),
     AuditAction.REFERRAL_MADE: _("Case referred"),
     AuditAction.STAFF_LOGIN: _("Staff sign-in"),
     AuditAction.STAFF_USER_CREATED: _("Staff account created"),

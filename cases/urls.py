@@ -31,5 +31,10 @@ urlpatterns = [
         views.override_approve_action,
         name="case-override-approve",
     ),
+    path(
+        "cases/<uuid:case_id>/overrides/<uuid:override_id>/notice",
+        views.override_notice_action,
+        name="case-override-notice",
+    ),
     path("cases/<uuid:case_id>/labels", views.case_labels_action, name="case-labels"),
 ]

@@ -121,6 +121,8 @@ class ReportSubmission:
     identity: dict[str, str] | None = None
     alleged_perpetrator: dict[str, str] | None = None
     consents: dict[str, bool] = field(default_factory=dict)
+    # A witness's answer (``AffectedPersonIdentifiable``); not asked of the affected person.
+    affected_person_identifiable: str = "not_asked"
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ def _report_store(
         location_type=submission.location_type,
         reporter_role=submission.reporter_role,
         identity_disclosure=submission.identity_disclosure,
+        affected_person_identifiable=submission.affected_person_identifiable,
         submitted_on=timezone.now().date(),
     )
     envelope.seal(report, "narrative", submission.narrative, key)

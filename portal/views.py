@@ -37,6 +37,7 @@ from core.errors import DomainError, ServiceUnavailableError
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from portal import services
+from portal.coming_forward import coming_forward_state
 from portal.forms import STEPS, ConsentForm, step_applies
 from portal.intake_limit import IntakeLimitError, intake_counted, intake_limit_check
 from portal.intake_pages import (
@@ -205,6 +206,11 @@ def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
         "route": route,
         "informal_channel": channel.get("informal_channel") or "",
         "consents": cast("ConsentForm", forms_by_step["consent"]).consents(),
+        **(
+            {"affected_person_identifiable": what["affected_person_identifiable"] == "yes"}
+            if "affected_person_identifiable" in what
+            else {}
+        ),
     }
 
 
@@ -562,6 +568,7 @@ def _render_portal(
             "max_attachment_megabytes": MAX_ATTACHMENT_MEGABYTES,
             "draft": draft,
             "survey": survey_status(access_.report),
+            "coming_forward": coming_forward_state(access_.report),
             "consent_help": [
                 (ConsentAction(action).label, text) for action, text in CONSENT_EXPLANATIONS.items()
             ],

@@ -103,7 +103,10 @@ def test_a_witness_passes_on_a_code_the_affected_person_comes_forward_and_the_ca
     staff_sign_in(staff_browser, browser_focal_point)
     staff_browser.goto(f"/staff/cases/{case.pk}/")
     expect(staff_browser.get_by_text("has not come forward")).to_be_visible()
-    expect(staff_browser.get_by_role("button", name="Escalate to a formal review")).to_have_count(0)
+    expect(staff_browser.get_by_role("button", name="Escalate to a formal review")).to_be_disabled()
+    expect(
+        staff_browser.get_by_text("the affected person's own agreement (the reporter is a witness)")
+    ).to_be_visible()
 
     # The witness takes a code in their portal
     open_portal(witness, witness_receipt)

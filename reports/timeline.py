@@ -16,7 +16,14 @@ from audit.days import today_start
 from cases.vocabulary import OVERRIDE_GROUND_REPORTER_WORDS, OverrideGround
 from reports.limits import ACKNOWLEDGEMENT_DAYS
 from reports.models import Report, TimelineEntry, next_position
-from reports.vocabulary import ConsentAction, InformalChannel, Route, TimelineEvent, consent_label
+from reports.vocabulary import (
+    AFFECTED_PERSON_CONSENT,
+    ConsentAction,
+    InformalChannel,
+    Route,
+    TimelineEvent,
+    consent_label,
+)
 
 
 def timeline_add(
@@ -162,6 +169,12 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
         )
         % {"what": _consent_name(p)}
         if "ground" not in p
+        else _(
+            "Two staff members decided to go ahead without the agreement of the person it "
+            "happened to, on this ground: %(ground)s. Their reasons were sent to you as a message."
+        )
+        % {"ground": _ground_words(p)}
+        if p.get("action") == AFFECTED_PERSON_CONSENT
         else _(
             "Two staff members decided to go ahead without one of your consents: %(what)s, on "
             "this ground: %(ground)s. Their reasons were sent to you as a message."

@@ -241,15 +241,30 @@ def _tell_reporter(override: Override, *, case: Case, actor: User, key: bytes) -
     names = ", ".join(consent_label(action) for action in missing) or override.transition
     declared = TRANSITIONS.get(override.transition)
     step = (declared.reporter_step if declared else None) or override.transition
-    body = _(
-        "Two staff members decided to go ahead with %(step)s without your consent "
-        "(%(consents)s), on this ground: %(ground)s. Their reason: %(justification)s"
-    ) % {
+    words = {
         "step": str(step),
         "consents": names,
         "ground": str(OVERRIDE_GROUND_REPORTER_WORDS[OverrideGround(override.ground)]),
         "justification": justification,
     }
+    if missing == [AFFECTED_PERSON_CONSENT]:
+        # The witness gave every consent of their own: what was gone past is not theirs.
+        body = (
+            _(
+                "Two staff members decided to go ahead with %(step)s without the agreement of "
+                "the person it happened to, on this ground: %(ground)s. Their reason: "
+                "%(justification)s"
+            )
+            % words
+        )
+    else:
+        body = (
+            _(
+                "Two staff members decided to go ahead with %(step)s without your consent "
+                "(%(consents)s), on this ground: %(ground)s. Their reason: %(justification)s"
+            )
+            % words
+        )
     message = Message(
         report=case.report,
         sender=Message.Sender.STAFF,

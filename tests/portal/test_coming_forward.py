@@ -198,7 +198,7 @@ def test_an_override_past_the_affected_person_needs_a_listed_ground_and_the_witn
         if m["from"] == "staff"
     )
     assert "a risk to other people if nothing is done" in message
-    assert "The affected person's own agreement" in message
+    assert "without the agreement of the person it happened to" in message
     assert _escalate(requester, witness_case).status_code == 200
 
 

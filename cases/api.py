@@ -65,7 +65,7 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
         "identity_disclosure": case.report.identity_disclosure,
         # A witness's answer, and whether the affected person linked their own report (issue 12).
         "affected_person_identifiable": case.report.affected_person_identifiable,
-        "affected_person_came_forward": case.report.affected_person_consents() is not None,
+        "affected_person_came_forward": case.report.affected_person_came_forward(),
         **decrypted,
     }
 

@@ -104,6 +104,14 @@ class Report(models.Model):
             and self.affected_person_identifiable == AffectedPersonIdentifiable.YES
         )
 
+    def affected_person_came_forward(self) -> bool:
+        """Whether the affected person linked their own report to this witness's one (asked of
+        a witness's report only: nobody comes forward on the affected person's own)."""
+        return (
+            self.reporter_role == ReporterRole.WITNESS
+            and self.affected_person_consents() is not None
+        )
+
     def affected_person_consents(self) -> dict[str, bool] | None:
         """The current consents of the affected person's own report, linked to this witness's
         report with their agreement; ``None`` while nobody has come forward."""

@@ -130,6 +130,18 @@ def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/404.html", status=404)
 
 
+def _unconfirmed(
+    request: HttpRequest, case: Case | None, case_id: uuid.UUID, words: str
+) -> HttpResponse | None:
+    """The answer when the case is not found or the page's confirmation box was not ticked."""
+    if case is None:
+        return _not_found(request)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, words)
+        return _redirect_to(case_id)
+    return None
+
+
 @require_http_methods(["GET"])
 @staff_required
 def case_list_page(request: HttpRequest) -> HttpResponse:
@@ -452,11 +464,11 @@ def override_approve_action(
     request: HttpRequest, case_id: uuid.UUID, override_id: uuid.UUID
 ) -> HttpResponse:
     user, case = _case_worker(request, case_id)
-    if case is None:
-        return _not_found(request)
-    if request.POST.get("confirm") != "yes":
-        messages.error(request, _("Tick the box to confirm you read the justification."))
-        return _redirect_to(case_id)
+    refused = _unconfirmed(
+        request, case, case_id, _("Tick the box to confirm you read the justification.")
+    )
+    if refused is not None:
+        return refused
     deferral = request.POST.get("notice_deferral_reason", "")[:5000]
     if request.POST.get("defer_notice") == "yes" and not deferral.strip():
         messages.error(request, _("Say why telling the reporter now would endanger someone."))
@@ -489,11 +501,11 @@ def override_notice_action(
     request: HttpRequest, case_id: uuid.UUID, override_id: uuid.UUID
 ) -> HttpResponse:
     user, case = _case_worker(request, case_id)
-    if case is None:
-        return _not_found(request)
-    if request.POST.get("confirm") != "yes":
-        messages.error(request, _("Tick the box to confirm it is now safe to tell the reporter."))
-        return _redirect_to(case_id)
+    refused = _unconfirmed(
+        request, case, case_id, _("Tick the box to confirm it is now safe to tell the reporter.")
+    )
+    if refused is not None:
+        return refused
     try:
         override_notice_give(override_id=override_id, actor=user)
     except DomainError as error:

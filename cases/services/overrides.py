@@ -11,6 +11,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -291,6 +292,22 @@ def _tell_reporter(override: Override, *, case: Case, actor: User, key: bytes) -
     )
 
 
+def _readable(
+    case: Case, actor: User, overrides: QuerySet[Override]
+) -> tuple[list[Override], bytes]:
+    """These overrides and the key that opens their prose, for someone who may decide them;
+    none for anyone else, and none of a sealed or shredded report."""
+    if not policy.may_decide_override(actor, case):
+        return [], b""
+    found = list(overrides)
+    if not found:
+        return [], b""
+    try:
+        return found, case_data_key(case)
+    except (ReportUnreadableError, CaseShreddedError):
+        return [], b""
+
+
 @dataclass(frozen=True)
 class PendingOverride:
     """A pending override as the second person reads it before approving."""
@@ -311,19 +328,13 @@ def overrides_pending(*, case: Case, actor: User) -> list[PendingOverride]:
 
     Shown on the case page, whose read of the case is audited (``case_read``) in the same
     request; a sealed or shredded report shows none (no override can pass those)."""
-    if not policy.may_decide_override(actor, case):
-        return []
-    pending = list(
+    pending, key = _readable(
+        case,
+        actor,
         case.overrides.filter(status=Override.Status.PENDING)
         .select_related("requested_by")
-        .order_by("requested_at")
+        .order_by("requested_at"),
     )
-    if not pending:
-        return []
-    try:
-        key = case_data_key(case)
-    except (ReportUnreadableError, CaseShreddedError):
-        return []
     return [
         PendingOverride(
             id=override.id,
@@ -353,21 +364,15 @@ class DeferredNotice:
 def override_notices_pending(*, case: Case, actor: User) -> list[DeferredNotice]:
     """The case's deferred notices, for whoever may give them (shown on the case page as
     pending until a staff member records that it is safe to tell the reporter)."""
-    if not policy.may_decide_override(actor, case):
-        return []
-    deferred = list(
+    deferred, key = _readable(
+        case,
+        actor,
         case.overrides.filter(
             status=Override.Status.APPROVED,
             notice_deferred_at__isnull=False,
             notice_given_at__isnull=True,
-        ).order_by("notice_deferred_at")
+        ).order_by("notice_deferred_at"),
     )
-    if not deferred:
-        return []
-    try:
-        key = case_data_key(case)
-    except (ReportUnreadableError, CaseShreddedError):
-        return []
     return [
         DeferredNotice(
             id=override.id,

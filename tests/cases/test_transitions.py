@@ -194,7 +194,9 @@ def test_a_formal_step_about_an_identifiable_person_needs_their_own_consent(name
     assert isinstance(gate, ConsentGate)
     everything = {action: True for action in ConsentAction.values}
 
-    def witness_case(theirs: dict[str, bool] | None, overridden: set[str] = frozenset()) -> Any:
+    def witness_case(
+        theirs: dict[str, bool] | None, overridden: frozenset[str] = frozenset()
+    ) -> Any:
         return SimpleNamespace(
             report=SimpleNamespace(
                 informal_channel="",
@@ -208,7 +210,7 @@ def test_a_formal_step_about_an_identifiable_person_needs_their_own_consent(name
     assert gate.missing(witness_case(None)) == [AFFECTED_PERSON_CONSENT]
     assert gate.missing(witness_case({"case_review": True})) == [AFFECTED_PERSON_CONSENT]
     assert gate.missing(witness_case(everything)) == []
-    assert gate.missing(witness_case(None, {AFFECTED_PERSON_CONSENT})) == []
+    assert gate.missing(witness_case(None, frozenset({AFFECTED_PERSON_CONSENT}))) == []
     # Other steps (informal, assessment) are the witness's own to consent to
     for other in ("start_informal", "begin_assessment"):
         other_gate = TRANSITIONS[other].consent_gate

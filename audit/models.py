@@ -34,6 +34,8 @@ class AuditAction(StrEnum):
     ATTACHMENT_ADDED = "attachment.added"
     RETALIATION_REPORTED = "report.retaliation_reported"
     CHECK_IN_ANSWERED = "report.check_in_answered"
+    AFFECTED_PERSON_CODE_ISSUED = "report.affected_person_code_issued"
+    AFFECTED_PERSON_LINKED = "report.affected_person_linked"
     # The case (stream: its report)
     CASE_OPENED = "case.opened"
     CASE_TRANSITION = "case.transition"
@@ -52,6 +54,7 @@ class AuditAction(StrEnum):
     NOTE_ADDED = "note.added"
     OVERRIDE_REQUESTED = "override.requested"
     OVERRIDE_APPROVED = "override.approved"
+    OVERRIDE_NOTICE_GIVEN = "override.notice_given"
     REFERRAL_MADE = "referral.made"
     CASE_RETALIATION_RISK_RECORDED = "case.retaliation_risk_recorded"
     RIGHTS_CONCERN_RAISED = "rights_concern.raised"

@@ -23,6 +23,12 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.ATTACHMENT_ADDED: _("File added"),
     AuditAction.RETALIATION_REPORTED: _("The reporter reported retaliation in a new report"),
     AuditAction.CHECK_IN_ANSWERED: _("The reporter answered a check-in"),
+    AuditAction.AFFECTED_PERSON_CODE_ISSUED: _(
+        "The witness took a code to pass on to the person affected"
+    ),
+    AuditAction.AFFECTED_PERSON_LINKED: _(
+        "The person affected linked their own report to the witness's, with their agreement"
+    ),
     AuditAction.CASE_OPENED: _("Case opened"),
     AuditAction.CASE_TRANSITION: _("Case moved on"),
     AuditAction.CASE_ASSIGNED: _("Case assigned"),
@@ -40,6 +46,7 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.NOTE_ADDED: _("Internal note added"),
     AuditAction.OVERRIDE_REQUESTED: _("Override requested"),
     AuditAction.OVERRIDE_APPROVED: _("Override approved"),
+    AuditAction.OVERRIDE_NOTICE_GIVEN: _("The reporter was told of an override, with its ground"),
     AuditAction.REFERRAL_MADE: _("Case referred"),
     AuditAction.CASE_RETALIATION_RISK_RECORDED: _("Retaliation risk and interim measures recorded"),
     AuditAction.RIGHTS_CONCERN_RAISED: _("Rights concern raised by the advocate"),

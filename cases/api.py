@@ -9,6 +9,7 @@ from typing import Any
 
 from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -19,7 +20,7 @@ from accounts.api import StaffApi as AccountStaffApi
 from accounts.models import User
 from accounts.selectors import staff_member
 from cases.errors import CaseForbiddenError, CaseNotFoundError
-from cases.models import Case, RightsConcern
+from cases.models import Case, Override, RightsConcern
 from cases.selectors import (
     CASE_PAGE_DEFAULT,
     CASE_PAGE_MAX,
@@ -39,12 +40,12 @@ from cases.services.assignment import (
 )
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
-from cases.services.overrides import override_approve, override_request
+from cases.services.overrides import override_approve, override_notice_give, override_request
 from cases.services.reading import case_attachment_read, case_audit_export, case_read
 from cases.services.retaliation import interim_measure_codes, retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, Argument, CasePredicate
-from cases.vocabulary import RightsConcernKind
+from cases.vocabulary import NAMED_OVERRIDE_GROUNDS, OverrideGround, RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
 from referrals.services import referral_make
@@ -71,6 +72,9 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
             rights_concern_entry(concern)
             for concern in case.rights_concerns.select_related("raised_by")
         ],
+        # A witness's answer, and whether the affected person linked their own report (issue 12).
+        "affected_person_identifiable": case.report.affected_person_identifiable,
+        "affected_person_came_forward": case.report.affected_person_came_forward(),
         **decrypted,
     }
 
@@ -338,10 +342,27 @@ class CaseAuditApi(StaffApi):
 class OverrideRequestSerializer(serializers.Serializer[Any]):
     transition = serializers.CharField(max_length=32)
     justification = serializers.CharField(max_length=5000)
+    # Optional here (the contract's request has no ground); without it the override is recorded,
+    # shown and counted as ``not_named``, never as one of the grounds.
+    ground = serializers.ChoiceField(
+        choices=[(g.value, g.label) for g in NAMED_OVERRIDE_GROUNDS],
+        required=False,
+        help_text=gettext_lazy(
+            "One of the listed grounds. Without it, the override is recorded with the ground "
+            "not_named, and shown and counted as such."
+        ),
+    )
 
 
 class CaseOverrideApi(StaffApi):
     @extend_schema(
+        description=(
+            "Ask to go ahead without the missing consents. `ground` names one of the listed "
+            "grounds (duty_of_care, risk_to_others, pattern_of_reports); without it the "
+            "override is recorded with the ground `not_named`, and shown and counted as naming "
+            "none. Going ahead without an identifiable affected person's own agreement (a "
+            "witness's report) needs a named ground."
+        ),
         request=OverrideRequestSerializer,
         responses={202: OpenApiResponse(description="pending override"), **error_responses(409)},
     )
@@ -353,22 +374,64 @@ class CaseOverrideApi(StaffApi):
             actor=user,
             transition_name=data["transition"],
             justification=data["justification"],
+            ground=data.get("ground", OverrideGround.NOT_NAMED),
         )
         return Response(
-            {"id": str(override.id), "status": override.status}, status=status.HTTP_202_ACCEPTED
+            {"id": str(override.id), "status": override.status, "ground": override.ground},
+            status=status.HTTP_202_ACCEPTED,
         )
+
+
+class OverrideApproveSerializer(serializers.Serializer[Any]):
+    notice_deferral_reason = serializers.CharField(
+        max_length=5000,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text=gettext_lazy(
+            "Only where telling the reporter now would itself endanger someone: why. The notice "
+            "then waits until a staff member records that it is safe (POST .../notice)."
+        ),
+    )
+
+
+def _override_answer(override: Override) -> dict[str, Any]:
+    return {
+        "id": str(override.id),
+        "status": override.status,
+        "transition": override.transition,
+        "ground": override.ground,
+        "notice": "given" if override.notice_given_at else "deferred",
+    }
 
 
 class OverrideApproveApi(StaffApi):
     @extend_schema(
-        request=None,
+        request=OverrideApproveSerializer,
         responses={200: OpenApiResponse(description="approved override"), **error_responses(409)},
     )
     def post(self, request: Request, override_id: uuid.UUID) -> Response:
-        override = override_approve(override_id=override_id, actor=self.case_worker(request))
-        return Response(
-            {"id": str(override.id), "status": override.status, "transition": override.transition}
+        user = self.case_worker(request)
+        data = self.validated(OverrideApproveSerializer, request)
+        override = override_approve(
+            override_id=override_id,
+            actor=user,
+            notice_deferral_reason=data["notice_deferral_reason"],
         )
+        return Response(_override_answer(override))
+
+
+class OverrideNoticeApi(StaffApi):
+    @extend_schema(
+        request=None,
+        responses={
+            200: OpenApiResponse(description="the reporter is now told of the override"),
+            **error_responses(409),
+        },
+    )
+    def post(self, request: Request, override_id: uuid.UUID) -> Response:
+        override = override_notice_give(override_id=override_id, actor=self.case_worker(request))
+        return Response(_override_answer(override))
 
 
 class AssignSerializer(serializers.Serializer[Any]):

@@ -44,6 +44,11 @@ urlpatterns = [
         name="api-override-approve",
     ),
     path(
+        "overrides/<uuid:override_id>/notice",
+        api.OverrideNoticeApi.as_view(),
+        name="api-override-notice",
+    ),
+    path(
         "cases/<uuid:case_id>/attachments/<uuid:attachment_id>",
         api.CaseAttachmentApi.as_view(),
         name="api-case-attachment",

@@ -17,7 +17,7 @@ from core.errors import (
     ShreddedError,
     TransitionNotAllowedError,
 )
-from reports.vocabulary import ConsentAction
+from reports.vocabulary import ConsentAction, consent_label
 
 
 class CaseNotFoundError(NotFoundError):
@@ -34,7 +34,7 @@ class CaseTransitionNotAllowedError(TransitionNotAllowedError):
 
 class CaseConsentRequiredError(ConsentRequiredError):
     def consent_labels(self) -> list[str]:
-        return [str(ConsentAction(action).label) for action in self.missing]
+        return [consent_label(action) for action in self.missing]
 
 
 class ReportUnreadableError(CaseConsentRequiredError):
@@ -74,6 +74,12 @@ class OverrideDecidedError(ConflictError):
     """The override was approved or rejected already, or the reporter made it moot."""
 
     default_message = _("This override was already decided.")
+
+
+class OverrideNoticeGivenError(ConflictError):
+    """The reporter was told of this override already (or it was never deferred)."""
+
+    default_message = _("The reporter has already been told of this override.")
 
 
 class ReassignmentDecidedError(ConflictError):

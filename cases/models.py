@@ -28,6 +28,7 @@ from cases.vocabulary import (
     InterimMeasureKind,
     Measure,
     Outcome,
+    OverrideGround,
     RetaliationRisk,
     RightsConcernKind,
     SystemClosureReason,
@@ -266,6 +267,14 @@ class Override(models.Model):
     transition = models.CharField(max_length=32)
     # The consents that were missing when it was requested: the only ones it lets pass.
     consents = models.JSONField(default=list)
+    # One of the listed grounds: a plain, indexed column, since the transparency report counts
+    # overrides by ground. Overrides from before grounds existed name none, and say so.
+    ground = models.CharField(
+        max_length=24,
+        choices=OverrideGround.choices,
+        default=OverrideGround.NOT_NAMED,
+        db_index=True,
+    )
     # Staff prose about the case: encrypted under the report's data key like everything else.
     justification = EncryptedField()
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
@@ -279,6 +288,15 @@ class Override(models.Model):
     decided_at = models.DateTimeField(null=True, blank=True)
     # An approved override is spent by the one transition it allowed.
     used_at = models.DateTimeField(null=True, blank=True)
+    # When the reporter was told (ground and justification). The approver may defer that notice
+    # where telling would itself endanger someone (the reason kept, encrypted); it is then
+    # given when a staff member records that it is safe (``override_notice_give``).
+    notice_given_at = models.DateTimeField(null=True, blank=True)
+    notice_given_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notice_deferred_at = models.DateTimeField(null=True, blank=True)
+    notice_deferral_reason = EncryptedField()
 
     class Meta:
         constraints = [
@@ -291,6 +309,11 @@ class Override(models.Model):
 
     def __str__(self) -> str:
         return f"override of {self.transition} ({self.status})"
+
+    @property
+    def notice_pending(self) -> bool:
+        """Approved with its notice deferred, and not yet given to the reporter."""
+        return self.notice_deferred_at is not None and self.notice_given_at is None
 
 
 class InternalNote(models.Model):

@@ -37,7 +37,13 @@ from accounts.models import User
 from cases.errors import CaseInputError, CaseShreddedError
 from cases.vocabulary import OPEN_STATES, CaseState, ClosureReason, Measure, Outcome
 from reports.models import Report
-from reports.vocabulary import ConsentAction, InformalChannel, Route, TimelineEvent
+from reports.vocabulary import (
+    AFFECTED_PERSON_CONSENT,
+    ConsentAction,
+    InformalChannel,
+    Route,
+    TimelineEvent,
+)
 
 if TYPE_CHECKING:
     # Type-checking only: django-stubs-ext is a development dependency.
@@ -112,10 +118,16 @@ class ConsentGate(TransitionCheck):
         transition_name: str,
         consents: tuple[str, ...],
         by_channel: Mapping[str, tuple[str, ...]] | None = None,
+        *,
+        about_the_affected_person: bool = False,
     ) -> None:
         self.transition_name = transition_name
         self.consents = consents
         self.by_channel = dict(by_channel or {})
+        # A formal step about the person it happened to: when a witness reported and that
+        # person can be identified, the witness's consents cover only the witness; the step
+        # also needs the affected person's own (``AFFECTED_PERSON_CONSENT``, issue 12).
+        self.about_the_affected_person = about_the_affected_person
         self.__name__ = f"consent_gate_{transition_name}"
 
     def required(self, case: TransitionCase) -> tuple[str, ...]:
@@ -134,11 +146,22 @@ class ConsentGate(TransitionCheck):
     def missing(self, case: TransitionCase) -> list[str]:
         consents = case.report.current_consents()
         overridden = case.overridden_consents(self.transition_name)
-        return [
+        missing = [
             action
             for action in self.needed(case)
             if not consents.get(action, False) and action not in overridden
         ]
+        if AFFECTED_PERSON_CONSENT not in overridden and self.affected_person_withholds(case):
+            missing.append(AFFECTED_PERSON_CONSENT)
+        return missing
+
+    def affected_person_withholds(self, case: TransitionCase) -> bool:
+        """Whether the step is about an identifiable affected person who has not agreed to it
+        through their own linked report (or has not come forward)."""
+        if not (self.about_the_affected_person and case.report.about_an_identifiable_person):
+            return False
+        theirs = case.report.affected_person_consents()
+        return theirs is None or not all(theirs.get(action) for action in self.needed(case))
 
     def blocks(self, case: TransitionCase) -> list[str] | None:
         return self.missing(case) or None
@@ -439,7 +462,11 @@ _DECLARED = (
         sources=(CaseState.ASSESSMENT, CaseState.INFORMAL_RESOLUTION, CaseState.ON_HOLD),
         target=CaseState.FORMAL_REVIEW,
         may_run=policy.may_run_case_steps,
-        consent_gate=ConsentGate("escalate_to_formal", (ConsentAction.FORMAL_INVESTIGATION,)),
+        consent_gate=ConsentGate(
+            "escalate_to_formal",
+            (ConsentAction.FORMAL_INVESTIGATION,),
+            about_the_affected_person=True,
+        ),
         reporter_step=gettext_lazy("a formal review"),
         against_routes=NOT_FORMAL,
     ),
@@ -452,6 +479,7 @@ _DECLARED = (
         consent_gate=ConsentGate(
             "open_investigation",
             (ConsentAction.FORMAL_INVESTIGATION, ConsentAction.CONTACT_ALLEGED_PERPETRATOR),
+            about_the_affected_person=True,
         ),
         reporter_step=gettext_lazy("an investigation"),
         against_routes=NOT_FORMAL,

@@ -36,6 +36,11 @@ urlpatterns = [
         views.case_rights_concern_action,
         name="case-rights-concern",
     ),
+    path(
+        "cases/<uuid:case_id>/overrides/<uuid:override_id>/notice",
+        views.override_notice_action,
+        name="case-override-notice",
+    ),
     path("cases/<uuid:case_id>/labels", views.case_labels_action, name="case-labels"),
     path(
         "cases/<uuid:case_id>/retaliation-risk",

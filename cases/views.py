@@ -44,12 +44,18 @@ from cases.services.assignment import (
 )
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
-from cases.services.overrides import override_approve, override_request, overrides_pending
+from cases.services.overrides import (
+    override_approve,
+    override_notice_give,
+    override_notices_pending,
+    override_request,
+    overrides_pending,
+)
 from cases.services.reading import case_attachment_read, case_read
 from cases.services.retaliation import retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, DECLARED, TRANSITIONS, Transition, consent_needed_words
-from cases.vocabulary import CaseState, RightsConcernKind
+from cases.vocabulary import NAMED_OVERRIDE_GROUNDS, CaseState, OverrideGround, RightsConcernKind
 from core.errors import DomainError, InvalidInputError, NotFoundError
 from referrals.services import referral_choices, referral_make
 from reports.attachments import attachment_response
@@ -58,6 +64,8 @@ from reports.vocabulary import (
     REPORTER_ROLE_STAFF_LABELS,
     ConsentAction,
     Route,
+    affected_person_words,
+    consent_label,
     consent_purposes,
 )
 
@@ -72,7 +80,7 @@ def _refused(request: HttpRequest, error: DomainError, case_id: uuid.UUID) -> Ht
 
 
 def _consent_labels(actions: list[str]) -> list[str]:
-    return [str(ConsentAction(action).label) for action in actions]
+    return [consent_label(action) for action in actions]
 
 
 # The list page's heading, by what the member's role reaches (``accounts.policy.case_reach``).
@@ -124,6 +132,18 @@ def _case_worker(request: HttpRequest, case_id: uuid.UUID) -> tuple[User, Case |
 
 def _not_found(request: HttpRequest) -> HttpResponse:
     return render(request, "errors/404.html", status=404)
+
+
+def _unconfirmed(
+    request: HttpRequest, case: Case | None, case_id: uuid.UUID, words: str
+) -> HttpResponse | None:
+    """The answer when the case is not found or the page's confirmation box was not ticked."""
+    if case is None:
+        return _not_found(request)
+    if request.POST.get("confirm") != "yes":
+        messages.error(request, words)
+        return _redirect_to(case_id)
+    return None
 
 
 @require_http_methods(["GET"])
@@ -185,6 +205,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "category_label": report.get_category_display(),
             "location_label": report.get_location_type_display(),
             "reporter_role_label": REPORTER_ROLE_STAFF_LABELS.get(report.reporter_role, ""),
+            "affected_person_words": affected_person_words(report),
             "decrypted": decrypted,
             # Each allowed step with the arguments it takes now (the form draws their fields),
             # and whether the page asks for a confirmation first, with the warning it shows.
@@ -232,9 +253,11 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 for item in blocked
                 if item.check.reason == "consent_required"
             ],
+            "override_grounds": [(g.value, g.label) for g in NAMED_OVERRIDE_GROUNDS],
             "overrides": [
                 {
                     "override": pending,
+                    "ground_label": OverrideGround(pending.ground).label,
                     "label": _step_label(pending.transition),
                     "words": _(
                         "It lets this step go ahead without the reporter's consent to %(what)s."
@@ -242,6 +265,14 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                     % {"what": get_text_list(consent_purposes(pending.consents), _("and"))},
                 }
                 for pending in overrides_pending(case=case, actor=user)
+            ],
+            "deferred_notices": [
+                {
+                    "notice": notice,
+                    "ground_label": OverrideGround(notice.ground).label,
+                    "label": _step_label(notice.transition),
+                }
+                for notice in override_notices_pending(case=case, actor=user)
             ],
             "reassignments": reassignments_pending(case, user),
             "audit": _audit_rows(case) if policy.may_read_audit_trail(user, case) else [],
@@ -417,12 +448,16 @@ def override_request_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRes
     user, case = _case_worker(request, case_id)
     if case is None:
         return _not_found(request)
+    ground = request.POST.get("ground", "")
     try:
         override_request(
             case=case,
             actor=user,
             transition_name=request.POST.get("transition", ""),
             justification=request.POST.get("justification", "")[:5000],
+            # The page always asks for a ground: anything but a listed one is refused, so
+            # nothing from this page is ever recorded as "not named".
+            ground=ground if ground in NAMED_OVERRIDE_GROUNDS else "",
         )
     except DomainError as error:
         return _refused(request, error, case_id)
@@ -438,20 +473,53 @@ def override_approve_action(
     request: HttpRequest, case_id: uuid.UUID, override_id: uuid.UUID
 ) -> HttpResponse:
     user, case = _case_worker(request, case_id)
-    if case is None:
-        return _not_found(request)
-    if request.POST.get("confirm") != "yes":
-        messages.error(request, _("Tick the box to confirm you read the justification."))
+    refused = _unconfirmed(
+        request, case, case_id, _("Tick the box to confirm you read the justification.")
+    )
+    if refused is not None:
+        return refused
+    deferral = request.POST.get("notice_deferral_reason", "")[:5000]
+    if request.POST.get("defer_notice") == "yes" and not deferral.strip():
+        messages.error(request, _("Say why telling the reporter now would endanger someone."))
         return _redirect_to(case_id)
     try:
-        override = override_approve(override_id=override_id, actor=user)
+        override = override_approve(
+            override_id=override_id,
+            actor=user,
+            notice_deferral_reason=deferral if request.POST.get("defer_notice") == "yes" else "",
+        )
     except DomainError as error:
         return _refused(request, error, case_id)
-    messages.success(
-        request,
-        _("Override approved: “%(step)s” can now go ahead. The reporter is told why.")
-        % {"step": _step_label(override.transition)},
+    if override.notice_pending:
+        done = _(
+            "Override approved: “%(step)s” can now go ahead. Telling the reporter is deferred "
+            "and shown on this page as pending until someone records that it is safe."
+        )
+    else:
+        done = _(
+            "Override approved: “%(step)s” can now go ahead. The reporter is told why, with the "
+            "ground."
+        )
+    messages.success(request, done % {"step": _step_label(override.transition)})
+    return _redirect_to(case_id)
+
+
+@require_POST
+@staff_required
+def override_notice_action(
+    request: HttpRequest, case_id: uuid.UUID, override_id: uuid.UUID
+) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    refused = _unconfirmed(
+        request, case, case_id, _("Tick the box to confirm it is now safe to tell the reporter.")
     )
+    if refused is not None:
+        return refused
+    try:
+        override_notice_give(override_id=override_id, actor=user)
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(request, _("The reporter is now told of the override, with its ground."))
     return _redirect_to(case_id)
 
 

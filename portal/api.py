@@ -19,15 +19,18 @@ from rest_framework.views import APIView
 from accounts.authentication import bearer_token
 from accounts.services import staff_token_resolve
 from core.api_errors import ApiError, validation_error
+from core.errors import InvalidInputError
 from core.openapi import error_responses
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from feedback.serializers import SurveySerializer
 from feedback.services import survey_answer
 from portal import retaliation, services
+from portal.coming_forward import affected_person_code_issue, affected_person_link
 from portal.intake_limit import intake_counted, intake_limit_check
 from portal.selectors import reporter_attachment, reporter_report_view
 from portal.serializers import (
+    AffectedPersonLinkSerializer,
     CheckInAnswerSerializer,
     ConsentSerializer,
     MessageSerializer,
@@ -333,3 +336,33 @@ class ReporterCheckInApi(ReporterApi):
                 "answered_on": answered.answered_on.isoformat() if answered.answered_on else None,
             }
         )
+
+
+class ReporterAffectedPersonCodeApi(ReporterApi):
+    """A witness takes a code to pass on to the person it happened to (issue 12)."""
+
+    @extend_schema(
+        request=None,
+        responses={201: OpenApiResponse(description='{"code": "..."}, shown once')},
+    )
+    def post(self, request: Request) -> Response:
+        code = affected_person_code_issue(access=self.access(request))
+        return Response({"code": code}, status=status.HTTP_201_CREATED)
+
+
+class ReporterAffectedPersonLinkApi(ReporterApi):
+    """The person it happened to links their own report to the witness's, if they agree."""
+
+    @extend_schema(
+        request=AffectedPersonLinkSerializer,
+        responses={201: OpenApiResponse(description='{"linked": true}')},
+    )
+    def post(self, request: Request) -> Response:
+        serializer = AffectedPersonLinkSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not serializer.validated_data["agree"]:
+            raise InvalidInputError(
+                {"agree": [_("The reports are linked only if you agree: send true to agree.")]}
+            )
+        affected_person_link(access=self.access(request), code=serializer.validated_data["code"])
+        return Response({"linked": True}, status=status.HTTP_201_CREATED)

@@ -9,6 +9,16 @@ urlpatterns = [
     path("reporter/consents", api.ReporterConsentApi.as_view(), name="api-reporter-consents"),
     path("reporter/messages", api.ReporterMessageApi.as_view(), name="api-reporter-messages"),
     path("reporter/route", api.ReporterRouteApi.as_view(), name="api-reporter-route"),
+    path(
+        "reporter/affected-person-code",
+        api.ReporterAffectedPersonCodeApi.as_view(),
+        name="api-reporter-affected-person-code",
+    ),
+    path(
+        "reporter/affected-person-link",
+        api.ReporterAffectedPersonLinkApi.as_view(),
+        name="api-reporter-affected-person-link",
+    ),
     path("reporter/survey", api.ReporterSurveyApi.as_view(), name="api-reporter-survey"),
     path(
         "reporter/retaliation",

@@ -19,6 +19,7 @@ from portal.route_needs import consents_ever_needed, route_may_use, route_needs
 from reports.limits import NARRATIVE_MAX
 from reports.vocabulary import (
     CONSENT_EXPLANATIONS,
+    AffectedPersonIdentifiable,
     Category,
     ConsentAction,
     IdentityDisclosure,
@@ -66,6 +67,21 @@ class WhatForm(forms.Form):
         choices=[("", _("I prefer not to say")), *LocationType.choices],
         required=False,
     )
+    # Asked of a witness only (issue 12): a formal step about someone who can be identified
+    # needs their own consent, which a witness cannot give for them.
+    affected_person_identifiable = forms.ChoiceField(
+        label=_("Could someone tell from your report who it happened to?"),
+        help_text=_(
+            "For example if you name them, or describe their job or where they sit. If yes, no "
+            "formal complaint or investigation about them goes ahead without their own consent: "
+            "you will be able to pass them a code to come forward themselves."
+        ),
+        choices=[
+            (AffectedPersonIdentifiable.YES, AffectedPersonIdentifiable.YES.label),
+            (AffectedPersonIdentifiable.NO, AffectedPersonIdentifiable.NO.label),
+        ],
+        widget=forms.RadioSelect,
+    )
 
     # A witness tells what they saw or heard: the questions say so (issue 11).
     WITNESS_WORDING = {
@@ -87,6 +103,10 @@ class WhatForm(forms.Form):
                 self.fields[name].label = label
             for name, help_text in self.WITNESS_HELP.items():
                 self.fields[name].help_text = help_text
+        elif _answer(self, "reporter_role"):
+            # Not asked of the person it happened to. (A form built without answers, to list
+            # every step's fields for carrying them, keeps the question.)
+            del self.fields["affected_person_identifiable"]
 
     def clean_narrative(self) -> str:
         narrative: str = self.cleaned_data["narrative"]

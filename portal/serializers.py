@@ -16,6 +16,7 @@ from accounts.models import Entity
 from portal.services import ReportSubmission
 from reports.limits import MESSAGE_MAX, NARRATIVE_MAX, characters
 from reports.vocabulary import (
+    AffectedPersonIdentifiable,
     Category,
     CheckInAnswer,
     ConsentAction,
@@ -99,6 +100,10 @@ class ReportSubmissionSerializer(serializers.Serializer[Any]):
     identity = IdentitySerializer(required=False, allow_null=True)
     alleged_perpetrator = AllegedPerpetratorSerializer(required=False, allow_null=True)
     consents = serializers.DictField(child=StrictBooleanField(), required=False, default=dict)
+    # A witness's answer: could the person it happened to be identified from the report? When
+    # true, formal steps about them need their own consent (issue 12). Not asked of the
+    # affected person; a witness's report without it gates nothing on it ("not_asked").
+    affected_person_identifiable = StrictBooleanField(required=False, allow_null=True)
 
     def validate_narrative(self, value: str) -> str:
         if not value.strip():
@@ -134,8 +139,20 @@ class ReportSubmissionSerializer(serializers.Serializer[Any]):
             errors["identity"] = [
                 str(_("You chose to stay anonymous, so do not send a name or contact details."))
             ]
+        identifiable = attrs.get("affected_person_identifiable")
+        if identifiable is not None and attrs["reporter_role"] != ReporterRole.WITNESS:
+            errors["affected_person_identifiable"] = [
+                str(_("Only a witness is asked whether the person affected can be identified."))
+            ]
         if errors:
             raise serializers.ValidationError(errors)
+        attrs["affected_person_identifiable"] = (
+            AffectedPersonIdentifiable.NOT_ASKED
+            if identifiable is None
+            else AffectedPersonIdentifiable.YES
+            if identifiable
+            else AffectedPersonIdentifiable.NO
+        )
         attrs["identity"] = identity or None
         perpetrator = {k: v for k, v in (attrs.get("alleged_perpetrator") or {}).items() if v}
         attrs["alleged_perpetrator"] = perpetrator or None
@@ -158,6 +175,7 @@ class ReportSubmissionSerializer(serializers.Serializer[Any]):
             identity=data["identity"],
             alleged_perpetrator=data["alleged_perpetrator"],
             consents=data.get("consents") or {},
+            affected_person_identifiable=data["affected_person_identifiable"],
         )
 
 
@@ -208,3 +226,10 @@ class RetaliationReportSerializer(serializers.Serializer[Any]):
 
 class CheckInAnswerSerializer(serializers.Serializer[Any]):
     answer = serializers.ChoiceField(choices=CheckInAnswer.choices)
+
+
+class AffectedPersonLinkSerializer(serializers.Serializer[Any]):
+    """The code a witness passed on, and the affected person's explicit agreement to link."""
+
+    code = serializers.CharField(max_length=64)
+    agree = StrictBooleanField()

@@ -131,6 +131,8 @@ class ReportSubmission:
     # A report of retaliation names the report whose reporter suffered it (issue 12).
     kind: str = ReportKind.HARASSMENT
     retaliation_of: Report | None = None
+    # A witness's answer (``AffectedPersonIdentifiable``); not asked of the affected person.
+    affected_person_identifiable: str = "not_asked"
 
 
 @dataclass(frozen=True)
@@ -250,6 +252,7 @@ def _report_store(
         location_type=submission.location_type,
         reporter_role=submission.reporter_role,
         identity_disclosure=submission.identity_disclosure,
+        affected_person_identifiable=submission.affected_person_identifiable,
         submitted_on=timezone.now().date(),
         kind=submission.kind,
         retaliation_of=submission.retaliation_of,

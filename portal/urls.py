@@ -1,6 +1,12 @@
 from django.urls import path
 
-from portal import feedback_views, retaliation_views, safety_views, views
+from portal import (
+    coming_forward_views,
+    feedback_views,
+    retaliation_views,
+    safety_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -19,6 +25,17 @@ urlpatterns = [
     ),
     path("my-report/message", views.portal_message, name="portal-message"),
     path("my-report/route", views.portal_route, name="portal-route"),
+    path(
+        "my-report/affected-person-code",
+        coming_forward_views.affected_person_code,
+        name="portal-affected-person-code",
+    ),
+    path(
+        "my-report/affected-person-link",
+        coming_forward_views.affected_person_link_action,
+        name="portal-affected-person-link",
+    ),
+    path("come-forward/", coming_forward_views.come_forward, name="come-forward"),
     path("my-report/survey", feedback_views.portal_survey, name="portal-survey"),
     path(
         "my-report/something-happened",

@@ -37,6 +37,7 @@ from core.errors import DomainError, ServiceUnavailableError
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from portal import services
+from portal.coming_forward import coming_forward_state
 from portal.forms import STEPS, ConsentForm, consents_given, step_applies
 from portal.intake_limit import IntakeLimitError, intake_counted, intake_limit_check
 from portal.intake_pages import (
@@ -217,6 +218,11 @@ def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
         "route": route,
         "informal_channel": channel.get("informal_channel") or "",
         "consents": consents_given(forms_by_step),
+        **(
+            {"affected_person_identifiable": what["affected_person_identifiable"] == "yes"}
+            if "affected_person_identifiable" in what
+            else {}
+        ),
     }
 
 
@@ -606,6 +612,7 @@ def _render_portal(
             "max_attachment_megabytes": MAX_ATTACHMENT_MEGABYTES,
             "draft": draft,
             "survey": survey_status(access_.report),
+            "coming_forward": coming_forward_state(access_.report),
             "consent_help": [
                 (ConsentAction(action).label, text) for action, text in CONSENT_EXPLANATIONS.items()
             ],

@@ -18,7 +18,7 @@ from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError,
 from referrals.models import Referral, ServiceEntry, ServiceKind
 from reports.locking import report_lock
 from reports.reading import REPORT_UNREADABLE, organisation_key
-from reports.vocabulary import ConsentAction
+from reports.vocabulary import ConsentAction, consent_label
 from vault import envelope
 
 # The reporter's consent each kind of referral needs.
@@ -49,7 +49,7 @@ class ReferralInputError(InvalidInputError):
 
 class ReferralConsentError(ConsentRequiredError):
     def consent_labels(self) -> list[str]:
-        return [str(ConsentAction(action).label) for action in self.missing]
+        return [consent_label(action) for action in self.missing]
 
 
 class ReferralReportUnreadableError(ReferralConsentError):

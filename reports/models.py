@@ -17,6 +17,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from reports.vocabulary import (
+    AffectedPersonIdentifiable,
     Category,
     CheckInAnswer,
     ConsentAction,
@@ -50,6 +51,14 @@ class Report(models.Model):
     )
     reporter_role = models.CharField(max_length=20, choices=ReporterRole.choices, db_index=True)
     identity_disclosure = models.CharField(max_length=20, choices=IdentityDisclosure.choices)
+    # A witness's answer (issue 12): a formal step about an identifiable affected person needs
+    # that person's own consent, through a report of their own linked to this one.
+    affected_person_identifiable = models.CharField(
+        max_length=10,
+        choices=AffectedPersonIdentifiable.choices,
+        default=AffectedPersonIdentifiable.NOT_ASKED,
+        db_index=True,
+    )
     # The day only: a precise time could be matched against building or network logs.
     submitted_on = models.DateField(db_index=True)
     # Whether the reporter answered the closing survey: once per report, while the answer
@@ -99,6 +108,39 @@ class Report(models.Model):
 
     def forget_consents(self) -> None:
         self.__dict__.pop("_current_consents", None)
+        self.__dict__.pop("_affected_person_consents", None)
+
+    @property
+    def about_an_identifiable_person(self) -> bool:
+        """A witness's report about someone who could be identified from it."""
+        return (
+            self.reporter_role == ReporterRole.WITNESS
+            and self.affected_person_identifiable == AffectedPersonIdentifiable.YES
+        )
+
+    def affected_person_came_forward(self) -> bool:
+        """Whether the affected person linked their own report to this witness's one (asked of
+        a witness's report only: nobody comes forward on the affected person's own)."""
+        return (
+            self.reporter_role == ReporterRole.WITNESS
+            and self.affected_person_consents() is not None
+        )
+
+    def affected_person_consents(self) -> dict[str, bool] | None:
+        """The current consents of the affected person's own report, linked to this witness's
+        report with their agreement; ``None`` while nobody has come forward."""
+        if "_affected_person_consents" not in self.__dict__:
+            invitation = (
+                AffectedPersonInvitation.objects.filter(
+                    witness_report=self, affected_report__isnull=False
+                )
+                .select_related("affected_report")
+                .first()
+            )
+            linked = invitation.affected_report if invitation else None
+            self._affected_person_consents = linked.current_consents() if linked else None
+        consents: dict[str, bool] | None = self._affected_person_consents
+        return consents
 
     @property
     def is_shredded(self) -> bool:
@@ -257,6 +299,36 @@ class ReporterSession(models.Model):
 
     def __str__(self) -> str:
         return f"reporter session for {self.report_id}"
+
+
+class AffectedPersonInvitation(models.Model):
+    """A code a witness passes on to the person it happened to, so that they can come forward
+    with a report of their own (issue 12).
+
+    Like a receipt, the code is shown once and never stored: only a keyed hash finds it. It
+    opens nothing by itself; the affected person files their own report, and only if they agree
+    does it link that report to the witness's one, which then lets their own consents decide the
+    formal steps about them. One code per witness's report: a new one replaces the last.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    witness_report = models.OneToOneField(
+        Report, on_delete=models.CASCADE, related_name="affected_person_invitation"
+    )
+    code_index = models.CharField(max_length=64, unique=True)
+    issued_on = models.DateField()
+    # Set only with the affected person's agreement; a report is linked to one witness's at most.
+    affected_report = models.OneToOneField(
+        Report,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="linked_witness_invitation",
+    )
+    linked_on = models.DateField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"invitation from {self.witness_report_id}"
 
 
 class SpentIntakeForm(models.Model):

@@ -13,9 +13,17 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from audit.days import today_start
+from cases.vocabulary import OVERRIDE_GROUND_REPORTER_WORDS, OverrideGround
 from reports.limits import ACKNOWLEDGEMENT_DAYS, RETALIATION_ACKNOWLEDGEMENT_WORKING_DAYS
 from reports.models import Report, TimelineEntry, next_position
-from reports.vocabulary import ConsentAction, InformalChannel, Route, TimelineEvent
+from reports.vocabulary import (
+    AFFECTED_PERSON_CONSENT,
+    ConsentAction,
+    InformalChannel,
+    Route,
+    TimelineEvent,
+    consent_label,
+)
 
 
 def timeline_add(
@@ -83,7 +91,14 @@ def status_label(state: str) -> str:
 
 def _consent_name(params: dict[str, Any]) -> str:
     action = params.get("action", "")
-    return str(ConsentAction(action).label) if action in ConsentAction.values else action
+    return consent_label(action)
+
+
+def _ground_words(params: dict[str, Any]) -> str:
+    ground = params.get("ground", "")
+    if ground not in OverrideGround.values:
+        return str(OVERRIDE_GROUND_REPORTER_WORDS[OverrideGround.NOT_NAMED])
+    return str(OVERRIDE_GROUND_REPORTER_WORDS[OverrideGround(ground)])
 
 
 def _route_name(params: dict[str, Any]) -> str:
@@ -170,6 +185,18 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
             "reasons were sent to you as a message."
         )
         % {"what": _consent_name(p)}
+        if "ground" not in p
+        else _(
+            "Two staff members decided to go ahead without the agreement of the person it "
+            "happened to, on this ground: %(ground)s. Their reasons were sent to you as a message."
+        )
+        % {"ground": _ground_words(p)}
+        if p.get("action") == AFFECTED_PERSON_CONSENT
+        else _(
+            "Two staff members decided to go ahead without one of your consents: %(what)s, on "
+            "this ground: %(ground)s. Their reasons were sent to you as a message."
+        )
+        % {"what": _consent_name(p), "ground": _ground_words(p)}
     ),
     TimelineEvent.ATTACHMENT_ADDED: lambda p: _("You added a file."),
     # The reference of the new report is the reporter's own; it opens nothing without its receipt.
@@ -181,6 +208,17 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
         _("You told us all is fine.")
         if p.get("answer") == "all_fine"
         else _("You told us something happened since.")
+    ),
+    TimelineEvent.AFFECTED_PERSON_CODE_ISSUED: lambda p: _(
+        "You took a code to pass on to the person it happened to."
+    ),
+    TimelineEvent.AFFECTED_PERSON_CAME_FORWARD: lambda p: _(
+        "The person it happened to came forward with a report of their own and linked it to "
+        "yours. Formal steps about them now follow their own consent."
+    ),
+    TimelineEvent.LINKED_TO_WITNESS: lambda p: _(
+        "You linked your report to the report of the witness who gave you a code. Formal steps "
+        "about you on their report now follow your consents here."
     ),
 }
 

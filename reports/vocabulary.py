@@ -6,7 +6,7 @@ Codes are fixed by the API contract; labels and explanations go through translat
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -46,6 +46,18 @@ class Category(models.TextChoices):
 class ReporterRole(models.TextChoices):
     AFFECTED_PERSON = "affected_person", _("It happened to me")
     WITNESS = "witness", _("I saw or heard it happen to someone else")
+
+
+class AffectedPersonIdentifiable(models.TextChoices):
+    """A witness's answer: could the person it happened to be identified from the report?
+
+    A formal step about an identifiable affected person needs that person's own consent
+    (issue 12). ``not_asked``: the reporter is the affected person, or a witness's report came
+    through the API without the answer (then no such step is gated on it)."""
+
+    YES = "yes", _("Yes, someone could tell who it happened to")
+    NO = "no", _("No, nobody could tell who it happened to")
+    NOT_ASKED = "not_asked", _("Not asked")
 
 
 class IdentityDisclosure(models.TextChoices):
@@ -100,6 +112,21 @@ class CheckInAnswer(models.TextChoices):
 CHECK_IN_MONTHS = (1, 3, 6, 12)
 
 
+# Not the reporter's to give, so not a ``ConsentAction``: a witness's report needs, for a formal
+# step about an affected person the witness says can be identified, THAT person's own consent,
+# given through their own report linked to the witness's one (issue 12). An extension of the
+# contract's consent codes, only ever found in ``missing`` lists and in overrides.
+AFFECTED_PERSON_CONSENT = "affected_person_consent"
+AFFECTED_PERSON_CONSENT_LABEL = _("The affected person's own agreement, through their own report")
+
+
+def consent_label(action: str) -> str:
+    """A consent code in the reporter's words (the affected person's, for their code)."""
+    if action == AFFECTED_PERSON_CONSENT:
+        return str(AFFECTED_PERSON_CONSENT_LABEL)
+    return str(ConsentAction(action).label) if action in ConsentAction.values else action
+
+
 class TimelineEvent(StrEnum):
     """What a timeline entry records. Stored with the entry: never change a code, add one.
 
@@ -120,6 +147,9 @@ class TimelineEvent(StrEnum):
     ATTACHMENT_ADDED = "attachment_added"
     RETALIATION_REPORTED = "retaliation_reported"
     CHECK_IN_ANSWERED = "check_in_answered"
+    AFFECTED_PERSON_CODE_ISSUED = "affected_person_code_issued"
+    AFFECTED_PERSON_CAME_FORWARD = "affected_person_came_forward"
+    LINKED_TO_WITNESS = "linked_to_witness"
 
 
 ROUTE_EXPLANATIONS = {
@@ -272,6 +302,7 @@ CONSENT_PURPOSES: dict[str, StrOrPromise] = {
     ConsentAction.STATISTICS: _("counting the report in finer anonymous statistics"),
     ConsentAction.VICTIMS_RIGHTS_ADVOCATE: _("a victims' rights advocate following the case"),
     ConsentAction.SHARE_WITH_ADVOCATE: _("the advocate reading the report"),
+    AFFECTED_PERSON_CONSENT: _("the affected person's own agreement (the reporter is a witness)"),
 }
 
 
@@ -285,3 +316,18 @@ REPORTER_ROLE_STAFF_LABELS: dict[str, StrOrPromise] = {
     ReporterRole.AFFECTED_PERSON: _("The affected person"),
     ReporterRole.WITNESS: _("A witness"),
 }
+
+
+def affected_person_words(report: Any) -> str:
+    """What staff read of the affected person on a witness's case (issue 12); "" otherwise."""
+    if not report.about_an_identifiable_person:
+        return ""
+    if report.affected_person_consents() is None:
+        return gettext(
+            "Can be identified from the witness's report and has not come forward: formal steps "
+            "about them need their own consent, or an override on a listed ground."
+        )
+    return gettext(
+        "Came forward with a report of their own, linked with their agreement: formal steps "
+        "about them follow their own consent."
+    )

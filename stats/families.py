@@ -25,7 +25,7 @@ from django.db.models import Case, Count, F, Value, When
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from cases.vocabulary import CaseState, ClosureReason, Measure, Outcome
+from cases.vocabulary import CaseState, ClosureReason, Measure, Outcome, OverrideGround
 from feedback.models import NotReadyResponse, SurveyResponse
 from feedback.vocabulary import (
     NOT_READY_CATEGORIES,
@@ -81,6 +81,7 @@ VALUES: dict[str, list[tuple[str, StrOrPromise]]] = {
     "closure_reason": [*ClosureReason.choices, (NOT_STATED, _NOT_STATED_LABEL)],
     "measure": list(Measure.choices),
     "in_time": [("yes", _("Within the promised days")), ("no", _("Later"))],
+    "ground": list(OverrideGround.choices),
     "not_ready_category": list(NOT_READY_CATEGORIES),
     **{
         question: [
@@ -149,7 +150,8 @@ ACKNOWLEDGEMENTS = Family(
     "acknowledgements", ServiceFact, ("entity", "in_time"), kind=ServiceFact.Kind.ACKNOWLEDGED
 )
 OVERDUE = Family("overdue", ServiceFact, ("entity",), kind=ServiceFact.Kind.OVERDUE)
-OVERRIDES = Family("overrides", ServiceFact, ("entity",), kind=ServiceFact.Kind.OVERRIDE)
+# Steps taken without the reporter's consent, by entity and by the ground the override named.
+OVERRIDES = Family("overrides", ServiceFact, ("entity", "ground"), kind=ServiceFact.Kind.OVERRIDE)
 RIGHTS_CONCERNS = Family(
     "rights_concerns", ServiceFact, ("entity",), kind=ServiceFact.Kind.RIGHTS_CONCERN
 )

@@ -45,6 +45,7 @@ DIMENSION_TITLES: dict[str, StrOrPromise] = {
     "closure_reason": gettext_lazy("How the case ended"),
     "measure": gettext_lazy("Measure"),
     "in_time": gettext_lazy("Acknowledged"),
+    "ground": gettext_lazy("Ground of the override"),
     "not_ready_category": gettext_lazy("What happened"),
     **{question: label for question, label in SurveyQuestion.choices},
     **{reason: label for reason, label in HoldsBack.choices},

@@ -220,8 +220,8 @@ def _snapshot_service(quarter: str, start: datetime.datetime, end: datetime.date
         status=Override.Status.APPROVED, decided_at__gte=start, decided_at__lt=end
     )
     facts += [
-        ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.OVERRIDE)
-        for entity_id in approved.values_list("case__entity_id", flat=True).iterator()
+        ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.OVERRIDE, ground=ground)
+        for entity_id, ground in approved.values_list("case__entity_id", "ground").iterator()
     ]
     concerns = RightsConcern.objects.filter(raised_at__gte=start, raised_at__lt=end)
     facts += [

@@ -116,6 +116,12 @@ SECTIONS: list[tuple[str, str, list[str], StrOrPromise]] = [
         ["in_time"],
         gettext_lazy("Reports acknowledged, within the promised days or later"),
     ),
+    (
+        "overrides_by_ground",
+        "overrides",
+        ["ground"],
+        gettext_lazy("Steps taken without the reporter's consent (four-eyes overrides), by ground"),
+    ),
 ]
 
 

@@ -169,6 +169,8 @@ def submit_report(entity: Entity) -> Callable[..., Report]:
         narrative: str = "He followed me to my car after the team dinner.",
         entity_obj: Entity | None = None,
         identity: dict[str, str] | None = None,
+        reporter_role: str = "affected_person",
+        affected_person_identifiable: str = "not_asked",
     ) -> Report:
         submission = ReportSubmission(
             entity=entity_obj or entity,
@@ -176,10 +178,11 @@ def submit_report(entity: Entity) -> Callable[..., Report]:
             route=route,
             informal_channel=channel if route == "informal" else "",
             narrative=narrative,
-            reporter_role="affected_person",
+            reporter_role=reporter_role,
             identity_disclosure="confidential" if identity else "anonymous",
             identity=identity,
             consents={"case_review": True} if consents is None else consents,
+            affected_person_identifiable=affected_person_identifiable,
         )
         submitted = report_submit(submission=submission)
         report = submitted.report
@@ -303,6 +306,8 @@ def approved_override(focal_point: User, second_focal_point: User) -> Callable[.
         justification: str = OVERRIDE_JUSTIFICATION,
         requested_by: User | None = None,
         approved_by: User | None = None,
+        ground: str = "duty_of_care",
+        notice_deferral_reason: str = "",
     ) -> Override:
         fresh = Case.objects.select_related("report", "report__data_key").get(pk=case.pk)
         requested = override_request(
@@ -310,7 +315,12 @@ def approved_override(focal_point: User, second_focal_point: User) -> Callable[.
             actor=requested_by or focal_point,
             transition_name=transition,
             justification=justification,
+            ground=ground,
         )
-        return override_approve(override_id=requested.pk, actor=approved_by or second_focal_point)
+        return override_approve(
+            override_id=requested.pk,
+            actor=approved_by or second_focal_point,
+            notice_deferral_reason=notice_deferral_reason,
+        )
 
     return approve

@@ -67,6 +67,7 @@ def test_a_focal_point_requests_an_override_and_a_second_approves_it_after_readi
         page.get_by_text("This step needs the reporter's consent to a formal investigation.")
     ).to_be_visible()
     page.get_by_label("Step", exact=True).select_option(label="Escalate to a formal review")
+    page.get_by_label("A risk to other people").check()
     page.get_by_label("Justification (at least 20 characters)").fill(JUSTIFICATION)
     page.get_by_role("button", name="Request an override").click()
     expect(page.get_by_text("Override requested.")).to_be_visible()
@@ -83,7 +84,7 @@ def test_a_focal_point_requests_an_override_and_a_second_approves_it_after_readi
         )
     ).to_be_visible()
     assert_accessible(page)
-    page.get_by_label(re.compile("I have read the justification")).check()
+    page.get_by_label(re.compile("I have read the ground and the justification")).check()
     page.get_by_role("button", name="Approve the override").click()
     expect(page.locator(".notice-success")).to_contain_text("Override approved")
     assert Override.objects.get(case=case).status == "approved"

@@ -172,6 +172,8 @@ def test_every_intake_step_passes_axe(accessible_phone: Page, browser_entity: An
     assert_accessible(page)
     page.get_by_label("Physical (unwanted touching)").check()
     page.get_by_label("What did you see or hear?").fill(NARRATIVE)
+    # A witness answers whether the person affected can be identified (issue 12)
+    page.get_by_label("No, nobody could tell who it happened to").check()
     page.get_by_role("button", name="Continue").click()
 
     _heading(page).to_have_text("Your identity")

@@ -208,11 +208,26 @@ def test_an_override_is_requested_on_the_page_and_approved_by_a_second_focal_poi
     )
     assert "at least 20 characters" in too_short
     assert not Override.objects.filter(case=case).exists()
+    # The page names no ground for the staff member: without one, nothing is requested (issue 12)
+    no_ground = followed(
+        client.post(
+            f"/staff/cases/{case.id}/overrides",
+            {"transition": "escalate_to_formal", "justification": JUSTIFICATION},
+            follow=True,
+        )
+    )
+    assert "Name the ground" in no_ground
+    assert not Override.objects.filter(case=case).exists()
     client.post(
         f"/staff/cases/{case.id}/overrides",
-        {"transition": "escalate_to_formal", "justification": JUSTIFICATION},
+        {
+            "transition": "escalate_to_formal",
+            "justification": JUSTIFICATION,
+            "ground": "risk_to_others",
+        },
     )
     override = Override.objects.get(case=case)
+    assert override.ground == "risk_to_others"
     approve = f'action="/staff/cases/{case.id}/overrides/{override.id}/approve"'
     # The requester reads it but is not offered the approval, and is refused if they post it
     own = page_of(client, case)
@@ -231,6 +246,7 @@ def test_an_override_is_requested_on_the_page_and_approved_by_a_second_focal_poi
     second = signed_in(second_focal_point)
     seen = page_of(second, case)
     assert JUSTIFICATION in seen
+    assert "A risk to other people" in seen
     assert "Escalate to a formal review" in seen
     assert "without the reporter's consent to a formal investigation" in seen
     assert approve in seen
@@ -346,3 +362,46 @@ def test_a_day_stamped_audit_entry_shows_its_day_never_midnight(
     assert f"<td>{submitted_on.day} {submitted_on:%B %Y}</td>" in page
     assert "midnight" not in page
     assert "00:00" not in page
+
+
+def test_an_approver_defers_the_notice_and_it_stays_pending_on_the_page_until_safe(
+    case_in_state: Any, focal_point: Any, second_focal_point: Any
+) -> None:
+    """Issue 12: where telling the reporter would endanger someone, the notice waits, shown as
+    pending on the case page, until a staff member records that it is safe."""
+    case = case_in_state("assessment", route="formal", consents={"case_review": True})
+    signed_in(focal_point).post(
+        f"/staff/cases/{case.id}/overrides",
+        {
+            "transition": "escalate_to_formal",
+            "justification": JUSTIFICATION,
+            "ground": "duty_of_care",
+        },
+    )
+    override = Override.objects.get(case=case)
+    second = signed_in(second_focal_point)
+    approve = f"/staff/cases/{case.id}/overrides/{override.id}/approve"
+    # Deferring without saying why is refused, and nothing is approved
+    second.post(approve, {"confirm": "yes", "defer_notice": "yes"})
+    assert Override.objects.get(pk=override.pk).status == "pending"
+    reason = "The person responsible shares the reporter's office and reads her screen."
+    done = followed(
+        second.post(
+            approve,
+            {"confirm": "yes", "defer_notice": "yes", "notice_deferral_reason": reason},
+            follow=True,
+        )
+    )
+    assert "Telling the reporter is deferred" in done
+    assert "Notice to the reporter pending" in done
+    assert "duty of care" in done
+    assert reason in done
+    assert not case.report.messages.exists()
+    # Recording that it is safe needs the box ticked, then the reporter is told
+    notice = f"/staff/cases/{case.id}/overrides/{override.id}/notice"
+    second.post(notice)
+    assert Override.objects.get(pk=override.pk).notice_pending
+    told = followed(second.post(notice, {"confirm": "yes"}, follow=True))
+    assert "The reporter is now told of the override" in told
+    assert "Notice to the reporter pending" not in told
+    assert case.report.messages.filter(sender="staff").count() == 1

@@ -26,7 +26,7 @@ from cases.transitions import (
 )
 from cases.vocabulary import OPEN_STATES, CaseState
 from reports.timeline import STATUS_LABELS
-from reports.vocabulary import ConsentAction, InformalChannel
+from reports.vocabulary import AFFECTED_PERSON_CONSENT, ConsentAction, InformalChannel
 from tests.helpers.reporter import ALL_CONSENTS
 from tests.helpers.staff import signed_in
 
@@ -168,7 +168,11 @@ def test_each_gate_asks_for_exactly_the_declared_consents(name: str) -> None:
         def fake_case(granted: set[str], channel: str = channel) -> Any:
             consents = {action: action in granted for action in ConsentAction.values}
             return SimpleNamespace(
-                report=SimpleNamespace(informal_channel=channel, current_consents=lambda: consents),
+                report=SimpleNamespace(
+                    informal_channel=channel,
+                    current_consents=lambda: consents,
+                    about_an_identifiable_person=False,
+                ),
                 overridden_consents=lambda transition_name: set(),
             )
 
@@ -180,6 +184,38 @@ def test_each_gate_asks_for_exactly_the_declared_consents(name: str) -> None:
         # Any one withdrawn: the gate names it
         for action in needed:
             assert gate.missing(fake_case(needed - {action})) == [action]
+
+
+@pytest.mark.parametrize("name", ["escalate_to_formal", "open_investigation"])
+def test_a_formal_step_about_an_identifiable_person_needs_their_own_consent(name: str) -> None:
+    """Issue 12: on a witness's report about someone identifiable, the witness's consents do
+    not open the step; the affected person's own, through their linked report, do."""
+    gate = TRANSITIONS[name].consent_gate
+    assert isinstance(gate, ConsentGate)
+    everything = {action: True for action in ConsentAction.values}
+
+    def witness_case(
+        theirs: dict[str, bool] | None, overridden: frozenset[str] = frozenset()
+    ) -> Any:
+        return SimpleNamespace(
+            report=SimpleNamespace(
+                informal_channel="",
+                current_consents=lambda: everything,
+                about_an_identifiable_person=True,
+                affected_person_consents=lambda: theirs,
+            ),
+            overridden_consents=lambda transition_name: set(overridden),
+        )
+
+    assert gate.missing(witness_case(None)) == [AFFECTED_PERSON_CONSENT]
+    assert gate.missing(witness_case({"case_review": True})) == [AFFECTED_PERSON_CONSENT]
+    assert gate.missing(witness_case(everything)) == []
+    assert gate.missing(witness_case(None, frozenset({AFFECTED_PERSON_CONSENT}))) == []
+    # Other steps (informal, assessment) are the witness's own to consent to
+    for other in ("start_informal", "begin_assessment"):
+        other_gate = TRANSITIONS[other].consent_gate
+        assert other_gate is not None
+        assert AFFECTED_PERSON_CONSENT not in other_gate.missing(witness_case(None))
 
 
 def test_who_may_run_each_transition_is_a_policy_predicate() -> None:

@@ -23,8 +23,12 @@ def test_the_openapi_schema_generates_without_warnings(tmp_path: Any) -> None:
         "/api/v1/cases/{case_id}/transitions/{name}",
         "/api/v1/auth/token",
         "/api/v1/overrides/{override_id}/approve",
+        "/api/v1/overrides/{override_id}/notice",
     ):
         assert path in schema
+    # Issue 12: the override's optional ground, and what its absence records, are documented
+    assert "not_named" in schema
+    assert "notice_deferral_reason" in schema
 
 
 def test_the_schema_is_served(client: Any, db: Any) -> None:

@@ -127,6 +127,8 @@ def _page_after(step: str, **answers: str) -> str:
         "entity": "UNW",
         "category": "verbal",
         "narrative": "n",
+        # A witness answers whether the person affected can be identified (issue 12).
+        "affected_person_identifiable": "no",
         "identity_disclosure": "anonymous",
     }
     response = Client().post("/report/", {"step": step, **base, **answers})
@@ -168,3 +170,25 @@ def test_html_wizard_with_an_unknown_entity_stays_on_the_step_and_saves_nothing(
     assert response.status_code == 400
     assert b'name="step" value="about"' in response.content
     assert Report.objects.count() == 0
+
+
+def test_a_witness_is_asked_whether_the_person_affected_can_be_identified(entity: Any) -> None:
+    """Issue 12: asked of a witness only, required, and kept as a plain column."""
+    what = {"step": "what", "reporter_role": "witness", "entity": "UNW", "next": "1"}
+    what |= {"category": "verbal", "narrative": "I saw it from my desk."}
+    unanswered = Client().post("/report/", what)
+    assert current_step(unanswered.content) == "what"
+    assert "Could someone tell from your report who it happened to?" in unanswered.content.decode()
+    answered = Client().post("/report/", {**what, "affected_person_identifiable": "yes"})
+    assert current_step(answered.content) == "identity"
+    assert dict(parse(answered.content).hidden_fields())["affected_person_identifiable"] == "yes"
+    own = Client().post("/report/", {**what, "reporter_role": "affected_person"})
+    assert current_step(own.content) == "identity"
+    assert "affected_person_identifiable" not in own.content.decode()
+    answers = {
+        **WIZARD_ANSWERS,
+        "about": [("reporter_role", "witness"), ("entity", "UNW")],
+        "what": [*WIZARD_ANSWERS["what"], ("affected_person_identifiable", "yes")],
+    }
+    walk_intake(Client(), answers)
+    assert Report.objects.get().affected_person_identifiable == "yes"

@@ -53,6 +53,8 @@ def test_the_intake_and_the_portal_both_explain_statistics_in_these_words() -> N
             "entity": "UNW",
             "category": "verbal",
             "narrative": "n",
+            # A witness answers whether the person affected can be identified (issue 12).
+            "affected_person_identifiable": "no",
             "identity_disclosure": "anonymous",
         },
     )

@@ -42,11 +42,12 @@ from psycopg import sql
 
 from accounts.models import Entity, Role, User
 from cases.models import Case, CaseMeasure, Override
-from cases.vocabulary import CaseState, ClosureReason, Measure, Outcome
+from cases.vocabulary import NAMED_OVERRIDE_GROUNDS, CaseState, ClosureReason, Measure, Outcome
 from reports.limits import ACKNOWLEDGEMENT_DAYS, NARRATIVE_MAX
 from reports.models import Consent, Report
 from reports.receipts import ALPHABET, REFERENCE_SIZE
 from reports.vocabulary import (
+    AffectedPersonIdentifiable,
     Category,
     ConsentAction,
     IdentityDisclosure,
@@ -228,6 +229,7 @@ REPORTS = Table(
         ("location_type", "text"),
         ("reporter_role", "text"),
         ("identity_disclosure", "text"),
+        ("affected_person_identifiable", "text"),
         ("submitted_on", "date"),
         ("narrative", "bytea"),
         ("incident_date", "bytea"),
@@ -274,6 +276,7 @@ OVERRIDES = Table(
         ("case", "uuid"),
         ("transition", "text"),
         ("consents", "jsonb"),
+        ("ground", "text"),
         ("justification", "bytea"),
         ("status", "text"),
         ("requested_by", "int8"),
@@ -382,6 +385,7 @@ class OverrideDraft:
     requested_at: datetime
     decided_by: int
     decided_at: datetime
+    ground: str
     used_at: datetime | None = None
 
 
@@ -486,7 +490,12 @@ class CaseStory:
         first, second = self.draft.entity.focal_points
         if self.rng.random() < 0.5:
             first, second = second, first
-        self.unspent = OverrideDraft(transition, missing, first, requested_at, second, decided_at)
+        # Spread over the grounds by the day asked, drawing nothing from the random stream, so
+        # the rest of the generated data stays as it was.
+        ground = NAMED_OVERRIDE_GROUNDS[requested_at.day % len(NAMED_OVERRIDE_GROUNDS)].value
+        self.unspent = OverrideDraft(
+            transition, missing, first, requested_at, second, decided_at, ground
+        )
         self.overrides.append(self.unspent)
 
 
@@ -587,6 +596,9 @@ class Generator:
                 location,
                 ROLES.pick(rng),
                 disclosure,
+                # Generated stories are not about a person the witness could identify: their
+                # formal steps follow the reporter's own consents.
+                AffectedPersonIdentifiable.NOT_ASKED.value,
                 day,
                 *self._encrypted_columns(disclosure),
             ),
@@ -741,6 +753,7 @@ class Generator:
                     story.id,
                     override.transition,
                     override.consents,
+                    override.ground,
                     self.ciphertext(80 + int(self.rng.random() * 400)),
                     Override.Status.APPROVED.value,
                     override.requested_by,

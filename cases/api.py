@@ -45,12 +45,13 @@ from cases.services.reading import case_attachment_read, case_audit_export, case
 from cases.services.retaliation import interim_measure_codes, retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, Argument, CasePredicate
-from cases.vocabulary import NAMED_OVERRIDE_GROUNDS, OverrideGround, RightsConcernKind
+from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
 from referrals.services import referral_make
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
+from reports.vocabulary import NAMED_OVERRIDE_GROUNDS, OverrideGround
 
 
 def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[str, Any]:

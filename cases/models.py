@@ -28,11 +28,11 @@ from cases.vocabulary import (
     InterimMeasureKind,
     Measure,
     Outcome,
-    OverrideGround,
     RetaliationRisk,
     RightsConcernKind,
     SystemClosureReason,
 )
+from reports.vocabulary import OverrideGround
 from vault.fields import EncryptedField
 
 if TYPE_CHECKING:

@@ -55,14 +55,16 @@ from cases.services.reading import case_attachment_read, case_read
 from cases.services.retaliation import retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, DECLARED, TRANSITIONS, Transition, consent_needed_words
-from cases.vocabulary import NAMED_OVERRIDE_GROUNDS, CaseState, OverrideGround, RightsConcernKind
+from cases.vocabulary import CaseState, RightsConcernKind
 from core.errors import DomainError, InvalidInputError, NotFoundError
 from referrals.services import referral_choices, referral_make
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX, characters
 from reports.vocabulary import (
+    NAMED_OVERRIDE_GROUNDS,
     REPORTER_ROLE_STAFF_LABELS,
     ConsentAction,
+    OverrideGround,
     Route,
     affected_person_words,
     consent_label,

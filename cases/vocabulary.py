@@ -107,32 +107,3 @@ class RightsConcernKind(models.TextChoices):
     PROTECTION_LACKING = "protection_lacking", _("The reporter is not protected from retaliation")
     DIGNITY = "dignity", _("The reporter was not treated with dignity")
     OTHER = "other", _("Another right of the reporter")
-
-
-class OverrideGround(models.TextChoices):
-    """Why two staff members go ahead without a consent: the listed grounds (issue 12).
-
-    ``not_named`` is never chosen: it is what an override requested through the API without a
-    ground records (the contract's request carries only the transition and the justification),
-    shown and counted as such rather than passed off as one of the grounds."""
-
-    DUTY_OF_CARE = "duty_of_care", _("The organisation's duty of care")
-    RISK_TO_OTHERS = "risk_to_others", _("A risk to other people")
-    PATTERN_OF_REPORTS = "pattern_of_reports", _("A pattern of reports about the same person")
-    NOT_NAMED = "not_named", _("No ground named")
-
-
-# The grounds a staff member may name (``not_named`` is only ever recorded for them).
-NAMED_OVERRIDE_GROUNDS = tuple(
-    ground for ground in OverrideGround if ground != OverrideGround.NOT_NAMED
-)
-
-# The ground as the reporter reads it, after "on the ground of".
-OVERRIDE_GROUND_REPORTER_WORDS = {
-    OverrideGround.DUTY_OF_CARE: _(
-        "the organisation's duty of care: someone's safety or health is at serious risk"
-    ),
-    OverrideGround.RISK_TO_OTHERS: _("a risk to other people if nothing is done"),
-    OverrideGround.PATTERN_OF_REPORTS: _("a pattern: other reports concern the same person"),
-    OverrideGround.NOT_NAMED: _("no ground from the listed ones was named"),
-}

@@ -13,13 +13,14 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from audit.days import today_start
-from cases.vocabulary import OVERRIDE_GROUND_REPORTER_WORDS, OverrideGround
 from reports.limits import ACKNOWLEDGEMENT_DAYS, RETALIATION_ACKNOWLEDGEMENT_WORKING_DAYS
 from reports.models import Report, TimelineEntry, next_position
 from reports.vocabulary import (
     AFFECTED_PERSON_CONSENT,
+    OVERRIDE_GROUND_REPORTER_WORDS,
     ConsentAction,
     InformalChannel,
+    OverrideGround,
     Route,
     TimelineEvent,
     consent_label,

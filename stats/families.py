@@ -25,7 +25,7 @@ from django.db.models import Case, Count, F, Value, When
 from django.db.models.functions import Cast, Coalesce, NullIf
 from django.utils.translation import gettext_lazy as _
 
-from cases.vocabulary import CaseState, ClosureReason, Measure, Outcome, OverrideGround
+from cases.vocabulary import CaseState, ClosureReason, Measure, Outcome
 from feedback.models import NotReadyResponse, SurveyResponse
 from feedback.vocabulary import (
     NOT_READY_CATEGORIES,
@@ -34,7 +34,14 @@ from feedback.vocabulary import (
     HoldsBack,
     SurveyQuestion,
 )
-from reports.vocabulary import Category, LocationType, ReporterRole, ReportKind, Route
+from reports.vocabulary import (
+    Category,
+    LocationType,
+    OverrideGround,
+    ReporterRole,
+    ReportKind,
+    Route,
+)
 from stats.models import ClosureFact, MeasureFact, ReportFact, ServiceFact
 
 if TYPE_CHECKING:

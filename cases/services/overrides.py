@@ -34,16 +34,14 @@ from cases.selectors import cases_visible_to
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
 from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
-from cases.vocabulary import (
-    NAMED_OVERRIDE_GROUNDS,
-    OVERRIDE_GROUND_REPORTER_WORDS,
-    OverrideGround,
-)
 from reports.models import Message, next_position
 from reports.timeline import timeline_add
 from reports.vocabulary import (
     AFFECTED_PERSON_CONSENT,
+    NAMED_OVERRIDE_GROUNDS,
+    OVERRIDE_GROUND_REPORTER_WORDS,
     ConsentAction,
+    OverrideGround,
     TimelineEvent,
     consent_label,
 )

@@ -89,7 +89,11 @@ def test_the_route_step_shows_the_linked_route_chosen_and_changeable() -> None:
     answers.update(reporter_role="witness", entity="UNW")
     what = parse(browser.post("/report/", {**answers, "step": "about"}).content)
     answers = dict(what.hidden_fields())
-    answers.update(category="verbal", narrative="I saw him block her way at the lift.")
+    answers.update(
+        category="verbal",
+        narrative="I saw him block her way at the lift.",
+        affected_person_identifiable="no",
+    )
     identity = parse(browser.post("/report/", {**answers, "step": "what"}).content)
     answers = dict(identity.hidden_fields())
     answers.update(identity_disclosure="anonymous")

@@ -42,11 +42,12 @@ from psycopg import sql
 
 from accounts.models import Entity, Role, User
 from cases.models import Case, CaseMeasure, Override
-from cases.vocabulary import NAMED_OVERRIDE_GROUNDS, CaseState, ClosureReason, Measure, Outcome
+from cases.vocabulary import CaseState, ClosureReason, Measure, Outcome
 from reports.limits import ACKNOWLEDGEMENT_DAYS, NARRATIVE_MAX
 from reports.models import Consent, Report
 from reports.receipts import ALPHABET, REFERENCE_SIZE
 from reports.vocabulary import (
+    NAMED_OVERRIDE_GROUNDS,
     AffectedPersonIdentifiable,
     Category,
     ConsentAction,
@@ -1150,7 +1151,8 @@ def _default_unlisted_columns(cursor: CursorWrapper, table: Table) -> list[tuple
             model_field.name in listed
             or model_field.null
             or model_field.unique
-            or not model_field.has_default()
+            # A text column without a default gets "" from the ORM, as here.
+            or not (model_field.has_default() or model_field.empty_strings_allowed)
             or not model_field.column
         ):
             continue

@@ -15,4 +15,5 @@ urlpatterns = [
     path("staff/<str:username>/role", admin_views.staff_role_action, name="staff_role"),
     path("entities/", admin_views.entity_list_page, name="entities"),
     path("entities/<str:code>/", admin_views.entity_page, name="entity"),
+    path("entities/<str:code>/routing", admin_views.entity_routing_action, name="entity_routing"),
 ]

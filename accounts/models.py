@@ -13,6 +13,28 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Seniority(models.TextChoices):
+    """How senior a person is, in bands every UN entity shares (lowest first).
+
+    The reporter answers it about the alleged perpetrator; each entity sets the band from which
+    a case goes to an independent handler outside its line (``Entity.senior_band``).
+    """
+
+    GENERAL_SERVICE = "general_service", _("General Service or national staff")
+    PROFESSIONAL = "professional", _("Professional (P-1 to P-5)")
+    DIRECTOR = "director", _("Director (D-1, D-2)")
+    SENIOR_LEADERSHIP = (
+        "senior_leadership",
+        _("Senior leadership (Assistant Secretary-General and above, head of the entity)"),
+    )
+
+    @classmethod
+    def reaches(cls, seniority: str, band: str) -> bool:
+        """Whether ``seniority`` is ``band`` or above it; an unknown answer reaches no band."""
+        order = list(cls.values)
+        return seniority in order and band in order and order.index(seniority) >= order.index(band)
+
+
 class Entity(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -22,6 +44,24 @@ class Entity(models.Model):
     # Its approved annual transparency report is readable without signing in.
     publishes_transparency_report = models.BooleanField(
         _("publishes its transparency report"), default=False
+    )
+    # A case about someone this senior or more goes to ``independent_handler``, outside the
+    # entity's line of command (issue 12); blank: the entity sets no band.
+    senior_band = models.CharField(
+        _("senior from"),
+        max_length=24,
+        choices=Seniority.choices,
+        blank=True,
+        default=Seniority.DIRECTOR,
+    )
+    # Another entity's office, or a central one, whose focal points take those cases.
+    independent_handler = models.ForeignKey(
+        "self",
+        verbose_name=_("independent handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
 
     class Meta:
@@ -69,6 +109,9 @@ class User(AbstractUser):
     # Dates and times on staff pages are shown in this zone (an IANA name, "Africa/Nairobi");
     # the staff member chooses it on their settings page.
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # The keyed blind index of the member's full name (``vault.names``), never the name: it
+    # finds the reports that name them, which they then neither see nor handle (issue 12).
+    name_index = models.CharField(max_length=64, blank=True, db_index=True)
 
     objects: ClassVar[StaffManager] = StaffManager()
 

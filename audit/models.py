@@ -51,6 +51,13 @@ class AuditAction(StrEnum):
     OVERRIDE_REQUESTED = "override.requested"
     OVERRIDE_APPROVED = "override.approved"
     REFERRAL_MADE = "referral.made"
+    # Conflicts of interest and who handles the case (issue 12)
+    CASE_ROUTED_INDEPENDENTLY = "case.routed_independently"
+    CASE_CONFLICT_DECLARED = "case.conflict_declared"
+    CASE_HANDLER_CHANGE_REQUESTED = "case.handler_change_requested"
+    MANAGER_PROPOSED = "manager.proposed"
+    MANAGER_APPROVED = "manager.approved"
+    MANAGER_REFUSED = "manager.refused"
     # Staff accounts (stream: system)
     STAFF_LOGIN = "staff.login"
     STAFF_USER_CREATED = "staff.user_created"
@@ -59,6 +66,7 @@ class AuditAction(StrEnum):
     STAFF_USER_DEACTIVATED = "staff.user_deactivated"
     STAFF_CASES_HANDED_OVER = "staff.cases_handed_over"
     STAFF_ROLE_CHANGED = "staff.role_changed"
+    STAFF_CONFLICT_DECLARED = "staff.conflict_declared"
     # Entities and their service directory (stream: system)
     ENTITY_CREATED = "entity.created"
     ENTITY_CHANGED = "entity.changed"

@@ -38,5 +38,6 @@ urlpatterns = [
         api.CaseAttachmentApi.as_view(),
         name="api-case-attachment",
     ),
+    path("conflicts", api.ConflictListApi.as_view(), name="api-conflicts"),
     path("staff/handover", api.StaffHandoverApi.as_view(), name="api-staff-handover"),
 ]

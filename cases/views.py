@@ -213,8 +213,10 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             if policy.may_refer(user, case)
             else [],
             "may_assign": policy.may_assign(user, case),
-            "colleagues": case_handlers_of(case.entity_id) if policy.may_assign(user, case) else [],
-            "investigators": investigators_of(case.entity_id)
+            "colleagues": case_handlers_of(case.handler_entity_id)
+            if policy.may_assign(user, case)
+            else [],
+            "investigators": investigators_of(case.handler_entity_id)
             if policy.may_assign(user, case) and case.formal_started_at is not None
             else [],
             "may_label": policy.may_label(user, case),

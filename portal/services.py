@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Entity
+from accounts.models import Entity, Seniority
 from audit.days import day_start, today_start
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
@@ -36,6 +36,7 @@ from core.errors import (
 )
 from portal.resealing import report_rekey
 from reports.attachments import MAX_ATTACHMENTS, CleanAttachment, too_many_files_words
+from reports.conflicts import named_people_record
 from reports.locking import report_lock
 from reports.models import (
     Attachment,
@@ -241,6 +242,7 @@ def _report_store(
         reporter_role=submission.reporter_role,
         identity_disclosure=submission.identity_disclosure,
         submitted_on=timezone.now().date(),
+        subject_senior=_subject_senior(submission),
     )
     envelope.seal(report, "narrative", submission.narrative, key)
     if submission.incident_date is not None:
@@ -254,6 +256,10 @@ def _report_store(
         )
     report.full_clean(exclude=["data_key", "entity"])
     report.save()
+    perpetrator_name = (submission.alleged_perpetrator or {}).get("name", "")
+    if perpetrator_name:
+        # Only its keyed index, which keeps a staff member named here away from the case.
+        named_people_record(report.id, [perpetrator_name])
 
     # Everything written at submission carries the day, never the time (it could be matched
     # against building, network or calendar records to identify the reporter).
@@ -285,6 +291,13 @@ def _report_store(
     )
     _sync_case_and_sealing(report, key, at=submitted_at)
     return SubmittedReport(report=report, receipt=receipt, data_key=key)
+
+
+def _subject_senior(submission: ReportSubmission) -> bool:
+    """Whether the alleged perpetrator is senior by the entity's band (issue 12)."""
+    seniority = (submission.alleged_perpetrator or {}).get("seniority", "")
+    band = submission.entity.senior_band
+    return bool(band) and Seniority.reaches(seniority, band)
 
 
 def _attachment_store(report: Report, attachment: CleanAttachment, key: bytes) -> Attachment:

@@ -195,6 +195,7 @@ def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
             "name": person.get("perpetrator_name", ""),
             "role": person.get("perpetrator_role", ""),
             "relationship": person.get("perpetrator_relationship", ""),
+            "seniority": person.get("perpetrator_seniority", ""),
         },
         "identity_disclosure": identity["identity_disclosure"],
         "identity": {

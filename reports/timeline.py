@@ -155,6 +155,24 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
         % {"what": _consent_name(p)}
     ),
     TimelineEvent.ATTACHMENT_ADDED: lambda p: _("You added a file."),
+    TimelineEvent.ROUTED_INDEPENDENTLY: lambda p: _(
+        "Because the person responsible is senior, your case is handled by an independent office "
+        "outside their line of command."
+    ),
+    TimelineEvent.HANDLER_CHANGE_REQUESTED: lambda p: _(
+        "You asked for a different person to handle your case. The one handling it no longer "
+        "sees it; you will be told when someone else takes it on."
+    ),
+    TimelineEvent.HANDLER_CHANGED: lambda p: _(
+        "A different focal point now handles your case, as you asked."
+    ),
+    TimelineEvent.MANAGER_PROPOSED: lambda p: _(
+        "The focal point proposed a manager to intervene. Nothing is sent until you approve them."
+    ),
+    TimelineEvent.MANAGER_APPROVED: lambda p: _("You approved the manager proposed to intervene."),
+    TimelineEvent.MANAGER_REFUSED: lambda p: _(
+        "You refused the manager proposed to intervene. Nobody is contacted through them."
+    ),
 }
 
 

@@ -93,6 +93,13 @@ class TimelineEvent(StrEnum):
     TRANSITION = "transition"
     OVERRIDE = "override"
     ATTACHMENT_ADDED = "attachment_added"
+    # Who handles the case, and the manager of a manager intervention (issue 12)
+    ROUTED_INDEPENDENTLY = "routed_independently"
+    HANDLER_CHANGE_REQUESTED = "handler_change_requested"
+    HANDLER_CHANGED = "handler_changed"
+    MANAGER_PROPOSED = "manager_proposed"
+    MANAGER_APPROVED = "manager_approved"
+    MANAGER_REFUSED = "manager_refused"
 
 
 ROUTE_EXPLANATIONS = {

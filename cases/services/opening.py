@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import User
 from accounts.selectors import entity_case_handler_ids
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.models import Case
 from notifications.services import outbox_enqueue
+from reports.conflicts import without_conflicts
 from reports.limits import ACKNOWLEDGEMENT_DAYS
 from reports.models import Report
 from reports.timeline import timeline_add
@@ -20,15 +23,28 @@ from reports.vocabulary import TimelineEvent
 
 def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -> None:
     """Tell the people handling the case that something changed (never what was written)."""
-    case = Case.objects.filter(report=report).only("assigned_to_id", "entity_id").first()
+    case = (
+        Case.objects.filter(report=report)
+        .only("assigned_to_id", "entity_id", "handling_entity_id")
+        .first()
+    )
     if case is None:
         return
     recipients = (
-        [case.assigned_to_id] if case.assigned_to_id else entity_case_handler_ids(case.entity_id)
+        [case.assigned_to_id]
+        if case.assigned_to_id
+        else case_handler_ids_free_of_conflict(case.handler_entity_id, report.id)
     )
     staff_alert_send(
         kind=kind, reference=report.reference, user_ids=recipients, obscure_time=obscure_time
     )
+
+
+def case_handler_ids_free_of_conflict(entity_id: int, report_id: uuid.UUID) -> list[int]:
+    """The entity's case handlers to tell about a case, less those in conflict with it (they
+    do not see it, and an alert would tell a person named in a report that it exists)."""
+    handlers = User.objects.filter(id__in=entity_case_handler_ids(entity_id))
+    return list(without_conflicts(handlers, report_id).values_list("id", flat=True))
 
 
 def staff_alert_send(
@@ -42,6 +58,13 @@ def staff_alert_send(
     )
 
 
+def _route_senior_subject(case: Case, report: Report) -> None:
+    """A case about someone senior goes to the entity's independent handler, outside its line
+    (issue 12). Without one named, it stays, and its audit entry and case page say so."""
+    if report.subject_senior and report.entity.independent_handler_id is not None:
+        case.handling_entity = report.entity.independent_handler
+
+
 @transaction.atomic
 def case_open(*, report: Report, at: datetime | None = None) -> Case:
     """Open the case for a report whose reporter granted case review (state ``received``)."""
@@ -51,11 +74,27 @@ def case_open(*, report: Report, at: datetime | None = None) -> Case:
         acknowledgement_due=report.submitted_on + timedelta(days=ACKNOWLEDGEMENT_DAYS),
         opened_at=at or timezone.now(),
     )
+    _route_senior_subject(case, report)
     case.save()
     timeline_add(report, TimelineEvent.CASE_OPENED, at=at)
     audit_record(
         stream=report.id, action=AuditAction.CASE_OPENED, detail={"state": case.state}, at=at
     )
+    if report.subject_senior:
+        # Explicit and audited: who handles a case about a senior person, and why.
+        handler = case.handling_entity
+        if handler is not None:
+            timeline_add(report, TimelineEvent.ROUTED_INDEPENDENTLY, at=at)
+        audit_record(
+            stream=report.id,
+            action=AuditAction.CASE_ROUTED_INDEPENDENTLY,
+            detail={
+                "reason": "senior_subject",
+                "from": report.entity.code,
+                "to": handler.code if handler else None,
+            },
+            at=at,
+        )
     # Opened at submission (``at`` given): the alert must not date the submission.
     case_alert_staff(report=report, kind="case_opened", obscure_time=at is not None)
     return case

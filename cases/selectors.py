@@ -85,8 +85,18 @@ def _cases_reached(user: User) -> QuerySet[Case]:
 def case_for(user: User, case_id: uuid.UUID) -> Case | None:
     return (
         cases_visible_to(user)
-        .select_related("report", "report__data_key", "entity", "assigned_to")
+        .select_related("report", "report__data_key", "entity", "assigned_to", "handling_entity")
         .filter(pk=case_id)
+        .first()
+    )
+
+
+def case_by_reference(user: User, reference: str) -> Case | None:
+    """The case with this reference, if ``user`` sees it."""
+    return (
+        cases_visible_to(user)
+        .select_related("report")
+        .filter(report__reference=reference.upper())
         .first()
     )
 
@@ -379,3 +389,15 @@ def conflicts_declared_by(user: User) -> QuerySet[ConflictDeclaration]:
         .select_related("report")
         .order_by("-declared_on", "-id")
     )
+
+
+def handler_declined_still_holding(case: Case) -> User | None:
+    """The handler the reporter asked to replace, while the case is still theirs (issue 12)."""
+    if case.assigned_to_id is None:
+        return None
+    declined = ConflictDeclaration.objects.filter(
+        report_id=case.report_id,
+        staff_id=case.assigned_to_id,
+        source=ConflictDeclaration.Source.REPORTER,
+    )
+    return case.assigned_to if declined.exists() else None

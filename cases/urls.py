@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import conflict_views, views
 
 # The case pages of the "staff" URL namespace, which config/urls.py assembles from
 # accounts.urls (sign-in, enrolment) and these.
@@ -32,4 +32,8 @@ urlpatterns = [
         name="case-override-approve",
     ),
     path("cases/<uuid:case_id>/labels", views.case_labels_action, name="case-labels"),
+    path(
+        "cases/<uuid:case_id>/conflict", conflict_views.case_conflict_action, name="case-conflict"
+    ),
+    path("conflicts/", conflict_views.conflicts_page, name="conflicts"),
 ]

@@ -31,6 +31,7 @@ from cases.selectors import (
     case_queue,
     case_summary,
     formal_consent_withdrawn_midway,
+    handler_declined_still_holding,
     queue_rows,
     reassignments_pending,
 )
@@ -241,9 +242,28 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "audit": _audit_rows(case) if policy.may_read_audit_trail(user, case) else [],
             "chain_valid": stream_is_valid(case.report_id),
             "formal_withdrawn_midway": formal_consent_withdrawn_midway(case),
+            "handling_words": _handling_words(case),
+            "declined_handler": handler_declined_still_holding(case),
+            "may_declare_conflict": policy.may_declare_conflict(user),
             "staff": user,
         },
     )
+
+
+def _handling_words(case: Case) -> str:
+    """Who handles a case about a senior person, and why (issue 12); nothing for any other."""
+    if not case.report.subject_senior:
+        return ""
+    own = case.entity.name
+    if case.handling_entity is not None:
+        return _(
+            "The reporter said the person responsible is senior: the case is handled by "
+            "%(handler)s, outside the line of %(own)s, whose focal points do not see it."
+        ) % {"handler": case.handling_entity.name, "own": own}
+    return _(
+        "The reporter said the person responsible is senior, but %(own)s names no independent "
+        "handler: ask its administrator to name one before anyone in that person's line acts."
+    ) % {"own": own}
 
 
 @require_POST

@@ -39,6 +39,7 @@ from cases.services.assignment import (
 from cases.services.conflicts import conflict_declare
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
+from cases.services.managers import manager_propose
 from cases.services.overrides import override_approve, override_request
 from cases.services.reading import case_attachment_read, case_audit_export, case_read
 from cases.services.transitions import case_transition
@@ -64,6 +65,8 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
         "location_type": case.report.location_type or None,
         "reporter_role": case.report.reporter_role,
         "identity_disclosure": case.report.identity_disclosure,
+        "handling_entity": case.handling_entity.code if case.handling_entity else None,
+        "manager_approved": case.manager_approved(),
         **decrypted,
     }
 
@@ -432,3 +435,23 @@ class ConflictListApi(StaffApi):
             _user, case = self.case(request, data["case"])
         declaration = conflict_declare(actor=user, case=case, person_name=data["person_name"])
         return Response(_conflict_row(declaration), status=status.HTTP_201_CREATED)
+
+
+class ManagerProposalSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+
+
+class CaseManagerProposalApi(StaffApi):
+    """The manager proposed to intervene; the reporter approves them first (issue 12)."""
+
+    @extend_schema(
+        request=ManagerProposalSerializer,
+        responses={201: OpenApiResponse(description="the proposal"), **error_responses(409)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
+        user, case = self.case(request, case_id, may=policy.may_propose_manager)
+        data = self.validated(ManagerProposalSerializer, request)
+        proposal = manager_propose(case=case, actor=user, name=data["name"])
+        return Response(
+            {"id": str(proposal.id), "status": proposal.status}, status=status.HTTP_201_CREATED
+        )

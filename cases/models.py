@@ -29,6 +29,7 @@ from cases.vocabulary import (
     Outcome,
     SystemClosureReason,
 )
+from reports.vocabulary import InformalChannel
 from vault.fields import EncryptedField
 
 if TYPE_CHECKING:
@@ -136,6 +137,9 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def manager_approved(self) -> bool:
         """Whether the reporter approved the manager proposed to intervene (issue 12)."""
+        if self.report.informal_channel != InformalChannel.MANAGER_INTERVENTION:
+            # No manager to approve on any other channel (and no query to ask).
+            return False
         cached: bool | None = getattr(self, "_manager_approved", None)
         if cached is None:
             cached = self.manager_proposals.filter(status=ManagerProposal.Status.APPROVED).exists()

@@ -35,5 +35,6 @@ urlpatterns = [
     path(
         "cases/<uuid:case_id>/conflict", conflict_views.case_conflict_action, name="case-conflict"
     ),
+    path("cases/<uuid:case_id>/manager", views.case_manager_action, name="case-manager"),
     path("conflicts/", conflict_views.conflicts_page, name="conflicts"),
 ]

@@ -43,6 +43,7 @@ from cases.services.assignment import (
 )
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
+from cases.services.managers import manager_proposals_of, manager_propose
 from cases.services.overrides import override_approve, override_request, overrides_pending
 from cases.services.reading import case_attachment_read, case_read
 from cases.services.transitions import case_transition
@@ -55,6 +56,7 @@ from reports.limits import MESSAGE_MAX, characters
 from reports.vocabulary import (
     REPORTER_ROLE_STAFF_LABELS,
     ConsentAction,
+    InformalChannel,
     Route,
     consent_purposes,
 )
@@ -245,9 +247,41 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "handling_words": _handling_words(case),
             "declined_handler": handler_declined_still_holding(case),
             "may_declare_conflict": policy.may_declare_conflict(user),
+            "manager_proposals": _manager_rows(case, user),
             "staff": user,
         },
     )
+
+
+def _manager_rows(case: Case, user: User) -> list[dict[str, object]] | None:
+    """The managers proposed to intervene, for whoever may propose one; ``None`` where the
+    reporter did not choose a manager's intervention (the page shows no section)."""
+    if (
+        case.report.informal_channel != InformalChannel.MANAGER_INTERVENTION
+        or not policy.may_propose_manager(user, case)
+        or case.report.is_shredded
+    ):
+        return None
+    return [
+        {"name": name, "status": proposal.get_status_display(), "at": proposal.proposed_at}
+        for proposal, name in manager_proposals_of(case)
+    ]
+
+
+@require_POST
+@staff_required
+def case_manager_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    try:
+        manager_propose(case=case, actor=user, name=request.POST.get("name", "")[:300])
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(
+        request, _("The manager is proposed; the reporter is asked to approve them first.")
+    )
+    return _redirect_to(case_id)
 
 
 def _handling_words(case: Case) -> str:

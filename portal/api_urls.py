@@ -9,6 +9,12 @@ urlpatterns = [
     path("reporter/consents", api.ReporterConsentApi.as_view(), name="api-reporter-consents"),
     path("reporter/messages", api.ReporterMessageApi.as_view(), name="api-reporter-messages"),
     path("reporter/route", api.ReporterRouteApi.as_view(), name="api-reporter-route"),
+    path(
+        "reporter/handler-change",
+        api.ReporterHandlerChangeApi.as_view(),
+        name="api-reporter-handler-change",
+    ),
+    path("reporter/manager", api.ReporterManagerApi.as_view(), name="api-reporter-manager"),
     path("reporter/survey", api.ReporterSurveyApi.as_view(), name="api-reporter-survey"),
     path(
         "reporter/attachments", api.ReporterAttachmentApi.as_view(), name="api-reporter-attachments"

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, time
 from typing import Any
 
-from cases.models import Case
+from cases.models import Case, ManagerProposal
 from portal.services import ReporterAccess
 from reports.models import Report
 from reports.reading import (
@@ -94,6 +94,33 @@ def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
             "acknowledgement_due": case.acknowledgement_due.isoformat() if case else None,
             "feedback_due": case.feedback_due.isoformat() if case and case.feedback_due else None,
         },
+        **reporter_handling_view(case, data_key),
+    }
+
+
+def reporter_handling_view(case: Case | None, data_key: bytes) -> dict[str, Any]:
+    """Who handles the case, as far as the reporter has a say in it (issue 12): whether they
+    may ask for a different handler now, and the manager proposed to intervene, by name (the
+    reporter's key opens it), with its status."""
+    proposal = (
+        case.manager_proposals.exclude(status=ManagerProposal.Status.REPLACED)
+        .order_by("-proposed_at")
+        .first()
+        if case is not None
+        else None
+    )
+    return {
+        "handler_change_possible": bool(case and case.assigned_to_id),
+        "handled_independently": bool(case and case.handling_entity_id),
+        "manager_proposal": (
+            {
+                "id": str(proposal.id),
+                "name": envelope.open_text(proposal, "name", data_key),
+                "status": proposal.status,
+            }
+            if proposal is not None
+            else None
+        ),
     }
 
 

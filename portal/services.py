@@ -26,8 +26,13 @@ from accounts.models import Entity, Seniority
 from audit.days import day_start, today_start
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
-from cases.models import Case
-from cases.services.opening import case_alert_staff, case_open
+from cases.models import Case, ManagerProposal
+from cases.services.opening import (
+    case_alert_staff,
+    case_handler_ids_free_of_conflict,
+    case_open,
+    staff_alert_send,
+)
 from core.errors import (
     ConflictError,
     ConsentRequiredError,
@@ -41,6 +46,7 @@ from reports.locking import report_lock
 from reports.models import (
     Attachment,
     AttachmentContent,
+    ConflictDeclaration,
     Consent,
     Message,
     Report,
@@ -612,3 +618,98 @@ def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachme
     timeline_add(report, TimelineEvent.ATTACHMENT_ADDED)
     audit_record(stream=report.id, action=AuditAction.ATTACHMENT_ADDED, actor_kind=REPORTER)
     return record
+
+
+# --- Who handles the case: the reporter's say (issue 12) -------------------------------------
+
+
+class HandlerChangeRefusedError(InvalidInputError):
+    """There is nobody to replace: no case yet, or nobody handles it yet."""
+
+    def __init__(self) -> None:
+        reason = _(
+            "Nobody handles your case yet. Whoever takes it on first can be changed afterwards."
+        )
+        super().__init__({"handler": [reason]}, message=reason)
+
+    def page_message(self) -> str:
+        return self.message
+
+
+class ManagerDecisionRefusedError(InvalidInputError):
+    """No proposal of a manager waits for the reporter's answer."""
+
+    def __init__(self) -> None:
+        reason = _("No manager is waiting for your approval.")
+        super().__init__({"approved": [reason]}, message=reason)
+
+    def page_message(self) -> str:
+        return self.message
+
+
+@transaction.atomic
+def handler_change_request(*, access: ReporterAccess) -> Case:
+    """The reporter asks for a different person to handle their case, without a reason.
+
+    The present handler is recorded as in conflict with the case (``reports.conflicts``): it
+    leaves their pages and cannot come back to them. The case stays theirs until a colleague
+    reassigns it, through the usual flow (a second person approves while the reporter withholds
+    their name); the colleagues are told, and so is the reporter once it is done.
+    """
+    report = _report_locked(access)
+    case = _case_of(report)
+    if case is None or case.assigned_to is None:
+        raise HandlerChangeRefusedError
+    declined = case.assigned_to
+    ConflictDeclaration.objects.get_or_create(
+        staff=declined,
+        report=report,
+        source=ConflictDeclaration.Source.REPORTER,
+        defaults={"declared_on": timezone.now().date()},
+    )
+    timeline_add(report, TimelineEvent.HANDLER_CHANGE_REQUESTED)
+    audit_record(
+        stream=report.id,
+        action=AuditAction.CASE_HANDLER_CHANGE_REQUESTED,
+        actor_kind=REPORTER,
+        detail={"from": declined.username},
+    )
+    staff_alert_send(
+        kind="handler_change_requested",
+        reference=report.reference,
+        user_ids=case_handler_ids_free_of_conflict(case.handler_entity_id, report.id),
+        obscure_time=True,
+    )
+    access.report = report
+    return case
+
+
+@transaction.atomic
+def manager_decide(*, access: ReporterAccess, approved: bool) -> ManagerProposal:
+    """The reporter approves or refuses the manager proposed to intervene."""
+    report = _report_locked(access)
+    proposal = (
+        ManagerProposal.objects.select_for_update()
+        .filter(case__report=report, status=ManagerProposal.Status.PENDING)
+        .order_by("-proposed_at")
+        .first()
+    )
+    if proposal is None:
+        raise ManagerDecisionRefusedError
+    proposal.status = (
+        ManagerProposal.Status.APPROVED if approved else ManagerProposal.Status.REFUSED
+    )
+    proposal.decided_on = timezone.now().date()
+    proposal.save(update_fields=["status", "decided_on"])
+    timeline_add(
+        report, TimelineEvent.MANAGER_APPROVED if approved else TimelineEvent.MANAGER_REFUSED
+    )
+    audit_record(
+        stream=report.id,
+        action=AuditAction.MANAGER_APPROVED if approved else AuditAction.MANAGER_REFUSED,
+        actor_kind=REPORTER,
+        detail={"proposal": str(proposal.id)},
+    )
+    _alert_staff(report, "manager_decided")
+    access.report = report
+    return proposal

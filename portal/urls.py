@@ -19,6 +19,8 @@ urlpatterns = [
     ),
     path("my-report/message", views.portal_message, name="portal-message"),
     path("my-report/route", views.portal_route, name="portal-route"),
+    path("my-report/handler", views.portal_handler_change, name="portal-handler-change"),
+    path("my-report/manager", views.portal_manager, name="portal-manager"),
     path("my-report/survey", feedback_views.portal_survey, name="portal-survey"),
     path("my-report/attachments", views.portal_attachment, name="portal-attachment"),
     path(

@@ -104,7 +104,13 @@ def case_transition(
                 confirmation(case, step)
             method = getattr(case, step.name)
             if not can_proceed(method):
-                raise CaseTransitionNotAllowedError(allowed_and_blocked_transitions(case, actor)[0])
+                # A declared check blocks it (findings not substantiated, no manager approved):
+                # its words say why, on the page and in the API's detail.
+                blocking = step.blocked_by(case)
+                raise CaseTransitionNotAllowedError(
+                    allowed_and_blocked_transitions(case, actor)[0],
+                    message=blocking.words([]) if blocking is not None else None,
+                )
             consents = case.report.current_consents()
             passed_by_override = [
                 action

@@ -191,12 +191,9 @@ def entity_page(request: HttpRequest, admin: User, code: str) -> HttpResponse:
     entity = entity_managed_by(admin, code)
     if entity is None:
         return not_found(request)
-    initial = {
-        "name": entity.name,
-        "publishes_transparency_report": entity.publishes_transparency_report,
-        "feedback_due_months": entity.feedback_due_months,
-    }
-    form = EntityForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = EntityForm(
+        request.POST if request.method == "POST" else None, initial=_entity_settings(entity)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             entity_change(actor=admin, entity=entity, **form.cleaned_data)
@@ -206,6 +203,14 @@ def entity_page(request: HttpRequest, admin: User, code: str) -> HttpResponse:
             messages.success(request, _("%(name)s is saved.") % {"name": entity.name})
             return redirect("accounts:entity", code=entity.code)
     return _entity_page(request, admin, entity, form=form)
+
+
+def _entity_settings(entity: Entity) -> dict[str, object]:
+    return {
+        "name": entity.name,
+        "publishes_transparency_report": entity.publishes_transparency_report,
+        "feedback_due_months": entity.feedback_due_months,
+    }
 
 
 def _entity_page(
@@ -218,13 +223,7 @@ def _entity_page(
 ) -> HttpResponse:
     bound = (form is not None and form.is_bound) or (routing is not None and routing.is_bound)
     if form is None:
-        form = EntityForm(
-            initial={
-                "name": entity.name,
-                "publishes_transparency_report": entity.publishes_transparency_report,
-                "feedback_due_months": entity.feedback_due_months,
-            }
-        )
+        form = EntityForm(initial=_entity_settings(entity))
     if routing is None:
         routing = EntityRoutingForm(
             entity=entity,

@@ -17,7 +17,7 @@ from cases.services.conflicts import conflict_declare
 from notifications.models import OutboxMessage
 from referrals.models import Referral, ServiceEntry
 from reports.models import ConflictDeclaration, NamedPerson
-from tests.helpers.conflicts import case_naming, with_name
+from tests.helpers.conflicts import case_naming, case_withheld_naming, with_name
 from tests.helpers.staff import signed_in
 from vault.names import person_name_index
 
@@ -231,7 +231,7 @@ def test_a_reassignment_approved_after_a_conflict_arose_is_refused(
 ) -> None:
     third = make_staff(Role.FOCAL_POINT, username="fp_three")
     case = walk_case(
-        case_naming(entity, "Nobody Here", identity={"name": "R", "email": "r@example.org"}),
+        case_withheld_naming(entity, "Nobody Named"),
         "acknowledged",
     )
     pending = _assign(staff_api(second_focal_point), case, third.username, "assign")

@@ -49,3 +49,9 @@ def case_naming(
     )
     RECEIPTS[submitted.report.id] = submitted.receipt
     return Case.objects.select_related("report").get(report=submitted.report)
+
+
+def case_withheld_naming(entity: Entity, name: str) -> Case:
+    """``case_naming`` by a reporter who gives their name but withholds it from all but the
+    focal point in charge: a change of hands then needs a second person."""
+    return case_naming(entity, name, identity={"name": "R", "email": "r@example.org"})

@@ -15,7 +15,7 @@ from audit.models import AuditAction, AuditEntry
 from cases.models import Case, ManagerProposal
 from notifications.models import OutboxMessage
 from reports.models import ConflictDeclaration
-from tests.helpers.conflicts import case_naming
+from tests.helpers.conflicts import case_naming, case_withheld_naming
 from tests.helpers.reporter import receipt_of, sign_in
 from tests.helpers.staff import signed_in
 
@@ -85,7 +85,7 @@ def test_with_the_name_withheld_the_new_handler_needs_a_second_person(
 ) -> None:
     third = make_staff(Role.FOCAL_POINT, username="fp_three")
     case = walk_case(
-        case_naming(entity, "Nobody Named", identity={"name": "R", "email": "r@example.org"}),
+        case_withheld_naming(entity, "Nobody Named"),
         "acknowledged",
     )
     assert sign_in(receipt_of(case)).post("/api/v1/reporter/handler-change").status_code == 200
@@ -130,9 +130,10 @@ def test_the_portal_page_offers_the_request_and_says_it_is_recorded(
 
 
 def _manager_case(open_case: Any, walk_case: Any) -> Case:
-    return walk_case(
+    case: Case = walk_case(
         open_case(channel="manager_intervention", consents=MANAGER_CONSENTS), "assessment"
     )
+    return case
 
 
 def test_a_manager_intervention_is_blocked_until_the_reporter_approves_the_manager(

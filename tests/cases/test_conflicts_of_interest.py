@@ -18,6 +18,7 @@ from notifications.models import OutboxMessage
 from referrals.models import Referral, ServiceEntry
 from reports.models import ConflictDeclaration, NamedPerson
 from tests.helpers.conflicts import case_naming, case_withheld_naming, with_name
+from tests.helpers.reporter import WORKFLOW_CONSENTS
 from tests.helpers.staff import signed_in
 from vault.names import person_name_index
 
@@ -242,3 +243,51 @@ def test_a_reassignment_approved_after_a_conflict_arose_is_refused(
     assert response.status_code == 409
     assert response.json()["error"] == "conflict_of_interest"
     assert Case.objects.get(pk=case.pk).assigned_to_id == focal_point.id
+
+
+# --- The conflict rows of the role matrix -----------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["focal_point", "ombudsperson", "investigator"])
+def test_role_matrix_conflict_rows_a_member_in_conflict_reaches_nothing_of_the_case(
+    role: str,
+    case_in_state: Any,
+    focal_point: Any,
+    second_focal_point: Any,
+    ombudsperson: Any,
+    investigator: Any,
+    entity: Any,
+    staff_api: Any,
+) -> None:
+    # Given a formal case each role reaches: the focal point handles it, the ombudsperson has
+    # it referred, the investigator is assigned to it
+    case = case_in_state("investigation", consents=WORKFLOW_CONSENTS)
+    service = ServiceEntry.objects.create(
+        entity=entity, kind="ombudsperson", name="Ombudsperson", staff_user=ombudsperson
+    )
+    Referral.objects.create(
+        case=case, service=service, kind="ombudsperson", referred_by=focal_point
+    )
+    member = {
+        "focal_point": focal_point,
+        "ombudsperson": ombudsperson,
+        "investigator": investigator,
+    }[role]
+    if role == "investigator":
+        _assign(staff_api(second_focal_point), case, investigator.username, "investigator")
+    client = staff_api(member)
+    assert client.get(f"/api/v1/cases/{case.id}").status_code == 200
+    # When they declare a conflict with it
+    assert (
+        client.post("/api/v1/conflicts", {"case": str(case.id)}, format="json").status_code == 201
+    )
+    # Then they reach nothing of it any more
+    answers = {
+        "list": str(case.id) in {row["id"] for row in client.get("/api/v1/cases").json()},
+        "read": client.get(f"/api/v1/cases/{case.id}").status_code,
+        "message": client.post(
+            f"/api/v1/cases/{case.id}/messages", {"body": "Hello"}, format="json"
+        ).status_code,
+        "step": client.post(f"/api/v1/cases/{case.id}/transitions/put_on_hold").status_code,
+    }
+    assert answers == {"list": False, "read": 404, "message": 404, "step": 404}

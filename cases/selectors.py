@@ -17,7 +17,17 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import models
-from django.db.models import DateField, F, OuterRef, Q, QuerySet, Subquery, TextChoices, When
+from django.db.models import (
+    DateField,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextChoices,
+    Value,
+    When,
+)
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -302,6 +312,8 @@ def case_queue(
     )
     query = case_list(user, state=state, due=due).annotate(
         next_deadline=models.Case(
+            # A closed case has no deadline left to meet: it sorts after every open one.
+            When(state=CaseState.CLOSED, then=Value(None)),
             When(acknowledged_at__isnull=True, then=F("acknowledgement_due")),
             default=F("feedback_due"),
             output_field=DateField(),

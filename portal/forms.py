@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Entity, Seniority
-from portal.route_needs import route_consents
+from portal.route_needs import consents_ever_needed, route_may_use, route_needs
 from reports.limits import NARRATIVE_MAX
 from reports.vocabulary import (
     CONSENT_EXPLANATIONS,
@@ -184,15 +184,16 @@ class ChannelForm(forms.Form):
     )
 
 
-class ConsentForm(forms.Form):
-    """The consents the chosen route needs, then the ones it may use; none preselected."""
+class _ConsentQuestionsForm(forms.Form):
+    """Yes/no consent questions, none preselected; an unanswered one counts as no."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         route = _answer(self, "route")
         channel = _answer(self, "informal_channel") if route == Route.INFORMAL else ""
-        # Without a route (a form built only to list its field names) every question exists.
-        actions = route_consents(route, channel) if route in Route.values else list(ConsentAction)
+        # Without a route (a form built only to list its field names) every question it can
+        # ever ask exists; the two consent steps never share a question.
+        actions = self.asked(route, channel) if route in Route.values else self.ever_asked()
         for action in actions:
             self.fields[f"consent_{action.value}"] = forms.ChoiceField(
                 label=action.label,
@@ -201,6 +202,14 @@ class ConsentForm(forms.Form):
                 required=False,
                 widget=forms.RadioSelect,
             )
+
+    @staticmethod
+    def asked(route: str, channel: str) -> list[ConsentAction]:
+        raise NotImplementedError
+
+    @staticmethod
+    def ever_asked() -> list[ConsentAction]:
+        raise NotImplementedError
 
     def consents(self) -> dict[str, bool]:
         answers = {}
@@ -211,6 +220,44 @@ class ConsentForm(forms.Form):
 
     def consent_fields(self) -> list[forms.BoundField]:
         return [self[name] for name in self.fields]
+
+    def unanswered(self) -> bool:
+        """Whether a question has no answer yet (after a new route, its new questions)."""
+        return any(self.data.get(name) not in ("yes", "no") for name in self.fields)
+
+
+class ConsentForm(_ConsentQuestionsForm):
+    """The consents the chosen route needs to go ahead."""
+
+    @staticmethod
+    def asked(route: str, channel: str) -> list[ConsentAction]:
+        return route_needs(route, channel)
+
+    @staticmethod
+    def ever_asked() -> list[ConsentAction]:
+        return consents_ever_needed()
+
+
+class MoreConsentForm(_ConsentQuestionsForm):
+    """What the route may use once under way, and statistics: never needed to go ahead."""
+
+    @staticmethod
+    def asked(route: str, channel: str) -> list[ConsentAction]:
+        return route_may_use(route, channel)
+
+    @staticmethod
+    def ever_asked() -> list[ConsentAction]:
+        needed = consents_ever_needed()
+        return [action for action in ConsentAction if action not in needed]
+
+
+def consents_given(forms_by_step: Mapping[str, forms.Form]) -> dict[str, bool]:
+    """The answers of both consent steps, as one object (a skipped step answers nothing)."""
+    given: dict[str, bool] = {}
+    for form in forms_by_step.values():
+        if isinstance(form, _ConsentQuestionsForm):
+            given.update(form.consents())
+    return given
 
 
 class CheckForm(forms.Form):
@@ -231,6 +278,7 @@ STEPS: list[tuple[str, type[forms.Form], Any]] = [
     ("route", RouteForm, _("What happens next")),
     ("channel", ChannelForm, _("How to resolve it informally")),
     ("consent", ConsentForm, _("Your consent")),
+    ("consent_more", MoreConsentForm, _("What else you may allow")),
     ("person", PersonForm, _("The person responsible")),
     ("check", CheckForm, _("Check your answers")),
 ]
@@ -245,6 +293,9 @@ def step_applies(name: str, answers: Mapping[str, Any]) -> bool:
     route = str(answers.get("route", ""))
     if name == "channel":
         return route == Route.INFORMAL
+    if name == "consent":
+        # A dated record goes nowhere, so it needs no consent; its other questions remain.
+        return route != Route.RECORD_ONLY
     if name == "person":
         return route != Route.SUPPORT_ONLY
     return True

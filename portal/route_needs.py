@@ -45,6 +45,21 @@ def route_consents(route: str, channel: str = "") -> list[ConsentAction]:
     return list(dict.fromkeys(asked))
 
 
+def route_may_use(route: str, channel: str = "") -> list[ConsentAction]:
+    """The route's questions beyond what it needs: asked on a screen of their own, so that no
+    phone screen carries more than three consent questions (issue 11)."""
+    needed = route_needs(route, channel)
+    return [action for action in route_consents(route, channel) if action not in needed]
+
+
+def consents_ever_needed() -> list[ConsentAction]:
+    """Every consent some route or channel needs; the others are only ever "may use"."""
+    routes = [(route, "") for route in Route.values if route != Route.INFORMAL]
+    routes += [(Route.INFORMAL, channel) for channel in InformalChannel.values]
+    needed = [action for route, channel in routes for action in route_needs(route, channel)]
+    return [action for action in ConsentAction if action in needed]
+
+
 def consents_missing(route: str, channel: str, consents: dict[str, bool]) -> list[ConsentAction]:
     """What the route needs and was not given, in the order the route needs it."""
     return [action for action in route_needs(route, channel) if not consents.get(action, False)]

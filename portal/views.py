@@ -37,7 +37,7 @@ from core.errors import DomainError, ServiceUnavailableError
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
 from portal import services
-from portal.forms import STEPS, ConsentForm, step_applies
+from portal.forms import STEPS, ConsentForm, consents_given, step_applies
 from portal.intake_limit import IntakeLimitError, intake_counted, intake_limit_check
 from portal.intake_pages import (
     WITNESS_WHAT_TITLE,
@@ -90,6 +90,9 @@ def quick_exit_context(request: HttpRequest) -> dict[str, str]:
 
 
 # --- Intake ---------------------------------------------------------------------------------
+
+
+CONSENT_STEPS = ("consent", "consent_more")
 
 
 def _step_index(name: str) -> int:
@@ -153,12 +156,13 @@ def _render_step(
         "title": title,
         "error_links": _error_links(form),
         "returning": returning or (answers.get("returning") == "1" and name != "check"),
+        "new_route": name != "check" and _new_route(answers),
         "steps": [(STEPS[i][2], i == index) for i in shown],
         "carried": _hidden_carry(request.POST, index) if request.method == "POST" else [],
         "route_choices": route_choices(form) if name == "route" else [],
         "channel_choices": channel_choices(form) if name == "channel" else [],
         "consent_questions": (
-            consent_questions(cast("ConsentForm", form), answers) if name == "consent" else []
+            consent_questions(cast("ConsentForm", form), answers) if name in CONSENT_STEPS else []
         ),
         "max_attachments": MAX_ATTACHMENTS,
         "max_attachment_megabytes": MAX_ATTACHMENT_MEGABYTES,
@@ -205,7 +209,7 @@ def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
         },
         "route": route,
         "informal_channel": channel.get("informal_channel") or "",
-        "consents": cast("ConsentForm", forms_by_step["consent"]).consents(),
+        "consents": consents_given(forms_by_step),
     }
 
 
@@ -255,14 +259,32 @@ def intake(request: HttpRequest) -> HttpResponse:
     if request.POST.get("returning") == "1" and STEPS[index][0] not in ("route", "channel"):
         # Back from a change: straight to the check page, unless the change opened a step
         # that still needs an answer. A new route or channel always goes on through its
-        # consents, which may not be the ones asked before.
+        # consents, which may not be the ones asked before, up to its last unanswered one.
         following = next(
-            (i for i in shown if i > index and not STEPS[i][1](request.POST).is_valid()),
+            (i for i in shown if i > index and _still_to_answer(request.POST, index, i)),
             len(STEPS) - 1,
         )
     if following == len(STEPS) - 1:
         return _render_check(request, following, forms_by_step)
     return _render_step(request, following, STEPS[following][1](initial=request.POST.dict()))
+
+
+def _still_to_answer(answers: QueryDict, leaving: int, step: int) -> bool:
+    form = STEPS[step][1](answers)
+    if not form.is_valid():
+        return True
+    # The questions a new route brought, left unanswered, are asked before the check page.
+    new_questions = _new_route(answers) and STEPS[step][0] in CONSENT_STEPS
+    return new_questions and cast("ConsentForm", form).unanswered()
+
+
+def _new_route(answers: QueryDict) -> bool:
+    """Whether the reporter, back from the check page, chose a new route or channel: its
+    consent questions are then all asked, not only the first screen."""
+    returning = answers.get("returning") == "1"
+    return returning and (
+        answers.get("new_route") == "1" or answers.get("step") in ("route", "channel")
+    )
 
 
 def _render_check(
@@ -279,7 +301,7 @@ def _render_check(
     }
     for bound in full.values():
         bound.is_valid()
-    consents = cast("ConsentForm", full["consent"]).consents()
+    consents = consents_given(full)
     check = {
         "answers": check_answers(
             [(STEPS[i][0], STEPS[i][2], full[STEPS[i][0]]) for i in _applicable(request.POST)]

@@ -53,3 +53,16 @@ def reporter_day(value: object) -> str:
     """What a reporter did is stamped with its day only, at midnight UTC (issue 11): that day as
     stamped, never moved into the reader's zone, where it would fall on the day before."""
     return day_as_stamped(value if isinstance(value, str | datetime.date) else None)
+
+
+@register.filter
+def audit_moment(value: object) -> str:
+    """An audit entry's time: what a reporter did (and what the system did in the same
+    request) is stamped at midnight UTC of its day, and is shown as that day, never as a
+    moment ("midnight") it did not happen at."""
+    parsed = _parsed(value)
+    if isinstance(parsed, datetime.datetime) and timezone.is_aware(parsed):
+        utc = parsed.astimezone(datetime.UTC)
+        if (utc.hour, utc.minute, utc.second, utc.microsecond) == (0, 0, 0, 0):
+            return reporter_day(utc)
+    return moment_in_words(value)

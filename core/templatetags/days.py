@@ -29,4 +29,4 @@ def day_in_words(value: str | date | None) -> str:
             day = datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
         except ValueError:
             return str(value)
-    return date_format(day, "j F Y")
+    return date_format(day, "DATE_FORMAT")

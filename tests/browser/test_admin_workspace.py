@@ -129,3 +129,24 @@ def test_the_workspace_and_its_confirmations_work_without_javascript(
     )
     investigator.refresh_from_db()
     assert (investigator.role, investigator.is_active) == (Role.OMBUDSPERSON, False)
+
+
+def test_the_entity_and_directory_pages_have_no_axe_violation(
+    staff_browser: Page, transactional_db: Any, entity: Entity, admin: User
+) -> None:
+    """Issue 11: axe over every page of the administrator's workspace, not only its first."""
+    entry = ServiceEntry.objects.create(
+        entity=entity, kind="medical", name="Medical Service", contact="ext 7"
+    )
+    page = staff_browser
+    staff_sign_in(page, admin)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Staff and entities")
+    for path, heading in [
+        ("/staff/admin/entities/", "Entities"),
+        (f"/staff/admin/entities/{entity.code}/", str(entity.name)),
+        (f"/staff/admin/entities/{entity.code}/services/", "Services of"),
+        (f"/staff/admin/services/{entry.pk}/", "Medical Service"),
+    ]:
+        page.goto(path)
+        expect(page.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert_accessible(page)

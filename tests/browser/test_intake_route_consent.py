@@ -63,6 +63,14 @@ def test_the_route_shows_its_consents_and_the_check_page_warns_before_a_silent_s
     expect(phone.get_by_role("group", name="Mediation is arranged")).to_have_count(0)
     for radio in phone.get_by_role("radio").all():
         expect(radio).not_to_be_checked()
+    expect(phone.get_by_role("group", name="My name is shared")).to_have_count(0)
+    phone.get_by_role("button", name="Continue").click()
+    # What the route may use, on a screen of its own: never needed to go ahead.
+    _heading(phone).to_have_text("What else you may allow")
+    expect(phone.get_by_role("group", name="My name is shared")).to_be_visible()
+    expect(phone.get_by_role("radio")).to_have_count(6)
+    for radio in phone.get_by_role("radio").all():
+        expect(radio).not_to_be_checked()
     phone.get_by_role("button", name="Continue").click()
     _heading(phone).to_have_text("The person responsible")
     phone.get_by_role("button", name="Continue").click()
@@ -176,7 +184,10 @@ def test_every_intake_step_passes_axe(accessible_phone: Page, browser_entity: An
     page.get_by_label("Informal resolution").check()
     page.get_by_role("button", name="Continue").click()
 
-    for heading in ("How to resolve it informally", "Your consent", "The person responsible"):
+    for heading in (
+        *("How to resolve it informally", "Your consent", "What else you may allow"),
+        "The person responsible",
+    ):
         _heading(page).to_have_text(heading)
         assert_accessible(page)
         if heading == "How to resolve it informally":

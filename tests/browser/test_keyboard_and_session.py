@@ -53,6 +53,8 @@ def test_enter_in_any_field_moves_forward_never_back(phone: Page, browser_entity
     phone.get_by_role("group", name="A focal point reviews my report").get_by_label("Yes").press(
         "Enter"
     )
+    expect(phone.get_by_role("heading", level=1)).to_have_text("What else you may allow")
+    phone.get_by_role("group", name="My name is shared").get_by_label("No").press("Enter")
     expect(phone.get_by_role("heading", level=1)).to_have_text("The person responsible")
     phone.get_by_label("Name of the person responsible (optional)").fill("A. Person")
     phone.get_by_label("Name of the person responsible (optional)").press("Enter")

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from cases.models import Case, Override, Reassignment
-from cases.templatetags.staff_dates import day_in_words, moment_in_words
+from cases.templatetags.staff_dates import audit_moment, day_in_words, moment_in_words
 from referrals.models import Referral, ServiceEntry
 from tests.helpers.reporter import ALL_CONSENTS, WORKFLOW_CONSENTS
 from tests.helpers.staff import signed_in
@@ -323,9 +323,26 @@ def test_the_case_page_reads_in_words_not_codes(case_in_state: Any, focal_point:
 def test_dates_are_in_words_in_the_staff_members_time_zone() -> None:
     late_evening_utc = datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC)
     with timezone.override("Asia/Tokyo"):
-        assert day_in_words(late_evening_utc.isoformat()) == "March 5, 2026"
-        assert moment_in_words(late_evening_utc) == "March 5, 2026, 8:30 a.m."
+        assert day_in_words(late_evening_utc.isoformat()) == "5 March 2026"
+        assert moment_in_words(late_evening_utc) == "5 March 2026, 08:30"
     with timezone.override("UTC"):
-        assert day_in_words(late_evening_utc) == "March 4, 2026"
-    assert day_in_words(datetime.date(2026, 3, 4)) == "March 4, 2026"
+        assert day_in_words(late_evening_utc) == "4 March 2026"
+    assert day_in_words(datetime.date(2026, 3, 4)) == "4 March 2026"
     assert day_in_words("not a date") == ""
+
+
+def test_a_day_stamped_audit_entry_shows_its_day_never_midnight(
+    case_in_state: Any, focal_point: Any
+) -> None:
+    """Seen in the demo: "Report submitted" read "Nov. 26, 2026, midnight", a moment the
+    reporter never acted at; reporter-side entries are stamped with their day only."""
+    stamped = datetime.datetime(2026, 3, 4, tzinfo=datetime.UTC)
+    with timezone.override("America/New_York"):
+        assert audit_moment(stamped) == "4 March 2026"  # the day as stamped, not 3 March
+        assert audit_moment(stamped + datetime.timedelta(minutes=1)) == "3 March 2026, 19:01"
+    case = case_in_state("assessment")
+    page = page_of(signed_in(focal_point), case)
+    submitted_on = case.report.submitted_on
+    assert f"<td>{submitted_on.day} {submitted_on:%B %Y}</td>" in page
+    assert "midnight" not in page
+    assert "00:00" not in page

@@ -282,6 +282,20 @@ def test_the_queue_searches_by_reference_and_sorts_by_received_day_or_deadline_i
     assert newer.report.reference not in found
 
 
+def test_deadline_order_puts_closed_cases_after_every_open_one(
+    open_case: Any, focal_point: Any
+) -> None:
+    """Seen in the demo: a case closed long ago kept its old deadline and led the queue."""
+    today = timezone.localdate()
+    closed, still_open = open_case(), open_case()
+    Case.objects.filter(pk=closed.pk).update(
+        state="closed", acknowledgement_due=today - timedelta(days=300)
+    )
+    Case.objects.filter(pk=still_open.pk).update(acknowledgement_due=today + timedelta(days=9))
+    page = signed_in(focal_point).get("/staff/?sort=deadline").content.decode()
+    assert page.index(still_open.report.reference) < page.index(closed.report.reference)
+
+
 @pytest.mark.parametrize("query", ["?show=everything", "?sort=severity", "?state=lost"])
 def test_the_queue_refuses_an_option_it_does_not_offer_with_a_clear_error_issue_11(
     query: str, open_case: Any, focal_point: Any

@@ -135,8 +135,8 @@ WIZARD_ANSWERS: dict[str, list[tuple[str, str]]] = {
     "consent": [
         ("consent_case_review", "yes"),
         ("consent_ombudsperson_referral", "yes"),
-        ("consent_statistics", "no"),
     ],
+    "consent_more": [("consent_statistics", "no")],
     "person": [
         ("perpetrator_name", "Pat Example"),
         ("perpetrator_role", "Team lead"),

@@ -11,7 +11,7 @@ from django.utils.html import escape
 
 from audit.models import AuditEntry
 from cases.models import Case
-from portal.route_needs import route_consents
+from portal.route_needs import route_may_use, route_needs
 from reports.models import Consent, Report
 from reports.vocabulary import (
     CHANNEL_EXPLANATIONS,
@@ -71,7 +71,8 @@ def test_html_wizard_stores_nothing_before_the_last_step() -> None:
     responses = walk_intake(client, last_step="person")
 
     assert [current_step(r.content) for r in responses] == [
-        *("about", "what", "identity", "route", "channel", "consent", "person", "check")
+        *("about", "what", "identity", "route", "channel", "consent", "consent_more"),
+        *("person", "check"),
     ]
     assert Report.objects.count() == 0
     assert Consent.objects.count() == 0
@@ -108,10 +109,16 @@ def test_consent_step_radios_start_unchecked() -> None:
     ]
     # One yes/no question per consent of the route, and no answer given on the reporter's behalf.
     assert {attrs["name"] for attrs in consent_radios} == {
-        f"consent_{action}" for action in route_consents("informal", "ombudsperson")
+        f"consent_{action}" for action in route_needs("informal", "ombudsperson")
     }
-    assert len(consent_radios) == 2 * len(route_consents("informal", "ombudsperson"))
+    assert len(consent_radios) == 2 * len(route_needs("informal", "ombudsperson"))
     assert [a for a in consent_radios if "checked" in a] == []
+
+    more_page = walk_intake(Client(), last_step="consent")[-1]
+    assert current_step(more_page.content) == "consent_more"
+    more_radios = parse(more_page.content).inputs(type="radio")
+    assert len(more_radios) == 2 * len(route_may_use("informal", "ombudsperson"))
+    assert [a for a in more_radios if "checked" in a] == []
 
 
 def _page_after(step: str, **answers: str) -> str:
@@ -138,8 +145,9 @@ def test_every_route_channel_and_consent_is_explained_in_plain_words(entity: Any
     for text in CHANNEL_EXPLANATIONS.values():
         assert escape(str(text)) in channel_page, text
     consent_pages = "".join(
-        _page_after("channel", route=route, informal_channel=channel)
+        _page_after(step, route=route, informal_channel=channel)
         for route, channel in [("formal", ""), ("informal", "mediation"), ("support_only", "")]
+        for step in ("channel", "consent")  # each consent screen: after it, the next one
     )
     for action, explanation in CONSENT_EXPLANATIONS.items():
         if action != ConsentAction.OMBUDSPERSON_REFERRAL:  # asked on the ombudsperson channel

@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.utils.html import escape
 
-from portal.route_needs import route_consents, route_needs
+from portal.route_needs import route_consents, route_may_use, route_needs
 from reports.models import Report
 from reports.vocabulary import CONSENT_WITHOUT, ConsentAction
 from tests.helpers.html import parse
@@ -56,13 +56,47 @@ def test_a_channel_left_from_an_earlier_informal_choice_is_not_sent_with_a_forma
     assert Report.objects.get().informal_channel == ""
 
 
-def test_the_consent_step_asks_only_the_consents_of_the_chosen_route() -> None:
+def test_the_consent_steps_ask_only_the_consents_of_the_chosen_route() -> None:
     for route, channel in [("formal", ""), ("support_only", ""), ("informal", "mediation")]:
         answers = _answers(route=[("route", route)], channel=[("informal_channel", channel)])
         last = "channel" if route == "informal" else "route"
         pages = walk_intake(Client(), answers, last_step=last)
         assert current_step(pages[-1].content) == "consent"
-        assert _consent_questions(pages[-1].content) == set(route_consents(route, channel))
+        assert _consent_questions(pages[-1].content) == set(route_needs(route, channel))
+        more = walk_intake(Client(), answers, last_step="consent")[-1]
+        assert current_step(more.content) == "consent_more"
+        assert _consent_questions(more.content) == set(route_may_use(route, channel))
+        assert set(route_needs(route, channel)) | set(route_may_use(route, channel)) == set(
+            route_consents(route, channel)
+        )
+
+
+def test_no_consent_screen_asks_more_than_three_questions_on_any_route() -> None:
+    """Issue 11, item 4: the formal route's six consent questions were one long phone screen;
+    what the route needs and what it may use are now a screen each."""
+    routes = [("formal", ""), ("support_only", ""), ("undecided", ""), ("record_only", "")]
+    routes += [("informal", channel) for channel in ("ombudsperson", "mediation")]
+    routes += [("informal", "manager_intervention")]
+    for route, channel in routes:
+        answers = _answers(route=[("route", route)], channel=[("informal_channel", channel)])
+        pages = walk_intake(Client(), answers, last_step="consent_more")
+        asked = [
+            _consent_questions(page.content)
+            for page in pages
+            if current_step(page.content) in ("consent", "consent_more")
+        ]
+        assert asked, route
+        assert all(1 <= len(questions) <= 3 for questions in asked), (route, channel, asked)
+        assert set().union(*asked) == set(route_consents(route, channel))
+
+
+def test_a_dated_record_asks_no_consent_to_go_ahead_only_the_statistics_question() -> None:
+    record = _answers(route=[("route", "record_only")])
+    steps = _steps_walked(record)
+    assert "consent" not in steps
+    page = walk_intake(Client(), record, last_step="route")[-1]
+    assert current_step(page.content) == "consent_more"
+    assert _consent_questions(page.content) == {"statistics"}
 
 
 def test_what_a_route_needs_comes_from_the_rules_that_enforce_it() -> None:
@@ -87,12 +121,9 @@ def test_support_only_skips_the_questions_that_matter_only_for_a_case() -> None:
     support = _answers(route=[("route", "support_only")])
     assert "person" not in _steps_walked(support)
 
-    pages = walk_intake(Client(), support, last_step="route")
-    assert _consent_questions(pages[-1].content) == {
-        "case_review",
-        "support_referral",
-        "statistics",
-    }
+    pages = walk_intake(Client(), support, last_step="consent")
+    asked = [_consent_questions(page.content) for page in pages[-2:]]
+    assert asked == [{"case_review", "support_referral"}, {"statistics"}]
     receipt = receipt_on_page(walk_intake(Client(), support)[-1].content)
     view = sign_in(receipt).get("/api/v1/reporter/report").json()
     assert view["route"] == "support_only"
@@ -117,7 +148,9 @@ def test_the_check_page_lists_every_answer_with_a_change_for_each_step() -> None
     changes = [
         a.get("value") for tag, a in parse(page.content).elements if a.get("name") == "change"
     ]
-    assert changes == ["about", "what", "identity", "route", "channel", "consent", "person"]
+    assert changes == [
+        *("about", "what", "identity", "route", "channel", "consent", "consent_more", "person")
+    ]
     for step_answers in WIZARD_ANSWERS.values():
         for name, value in step_answers:
             if name in ("narrative", "name", "email", "perpetrator_name", "perpetrator_role"):
@@ -177,11 +210,23 @@ def test_a_change_of_route_from_the_check_page_asks_the_new_route_s_channel_and_
         "/report/", {**carried, "informal_channel": "mediation", "next": "1"}
     )
     assert current_step(consent_page.content) == "consent"
-    assert _consent_questions(consent_page.content) == set(route_consents("informal", "mediation"))
+    assert _consent_questions(consent_page.content) == set(route_needs("informal", "mediation"))
     carried = dict(parse(consent_page.content).hidden_fields())
-    check = client.post("/report/", {**carried, "consent_case_review": "yes", "next": "1"})
+    # The new route's other questions, never answered before, come next; then the check page.
+    more = client.post("/report/", {**carried, "consent_case_review": "yes", "next": "1"})
+    assert current_step(more.content) == "consent_more"
+    assert _consent_questions(more.content) == set(route_may_use("informal", "mediation"))
+    carried = dict(parse(more.content).hidden_fields())
+    check = client.post("/report/", {**carried, "consent_interim_measures": "yes", "next": "1"})
     assert current_step(check.content) == "check"
     assert escape(str(CONSENT_WITHOUT[ConsentAction.MEDIATION])) in check.content.decode()
+    # Every answer reaches the report: the statistics "no" given before the change is kept.
+    client.post("/report/", {**dict(parse(check.content).hidden_fields()), "next": "1"})
+    consents = Report.objects.get().current_consents()
+    assert consents["case_review"] is True
+    assert consents["interim_measures"] is True
+    assert consents["mediation"] is False
+    assert consents["statistics"] is False
 
 
 def test_a_witness_reads_questions_written_for_a_witness() -> None:

@@ -47,7 +47,7 @@ def test_the_intake_and_the_portal_both_explain_statistics_in_these_words() -> N
     intake = Client().post(
         "/report/",
         {
-            "step": "route",
+            "step": "consent",  # the statistics question is on the screen after it
             "route": "undecided",
             "reporter_role": "witness",
             "entity": "UNW",

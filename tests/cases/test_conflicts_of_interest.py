@@ -79,7 +79,7 @@ def test_the_named_focal_point_is_not_alerted_to_the_new_case(
     entity: Any, focal_point: Any, named_colleague: Any
 ) -> None:
     case = case_naming(entity, NAME)
-    alert = OutboxMessage.objects.filter(topic="staff_alert").order_by("-id").first()
+    alert = OutboxMessage.objects.filter(topic="staff_alert", payload__kind="case_opened").first()
     assert alert is not None
     assert alert.payload["reference"] == case.report.reference
     assert focal_point.id in alert.payload["user_ids"]

@@ -52,7 +52,9 @@ def test_the_reporter_asks_for_a_different_handler_and_is_told_when_they_have_on
     assert AuditEntry.objects.filter(
         stream=str(case.report_id), action=AuditAction.CASE_HANDLER_CHANGE_REQUESTED
     ).exists()
-    alert = OutboxMessage.objects.filter(topic="staff_alert").order_by("-id").first()
+    alert = OutboxMessage.objects.filter(
+        topic="staff_alert", payload__kind="handler_change_requested"
+    ).first()
     assert alert is not None
     assert alert.payload["kind"] == "handler_change_requested"
     assert alert.payload["user_ids"] == [second_focal_point.id]

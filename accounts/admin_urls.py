@@ -16,4 +16,5 @@ urlpatterns = [
     path("staff/<str:username>/senior", admin_views.staff_senior_action, name="staff_senior"),
     path("entities/", admin_views.entity_list_page, name="entities"),
     path("entities/<str:code>/", admin_views.entity_page, name="entity"),
+    path("entities/<str:code>/routing", admin_views.entity_routing_action, name="entity_routing"),
 ]

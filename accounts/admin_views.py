@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts import policy
-from accounts.forms import EntityForm, InvitationForm, NewEntityForm
-from accounts.models import Role, User
+from accounts.forms import EntityForm, EntityRoutingForm, InvitationForm, NewEntityForm
+from accounts.models import Entity, Role, User
 from accounts.selectors import (
     entities_managed_by,
     entity_managed_by,
@@ -33,6 +33,7 @@ from accounts.services import (
     StaffUserInputError,
     entity_change,
     entity_create,
+    entity_routing_set,
     staff_invitation_resend,
     staff_role_change,
     staff_senior_focal_point_set,
@@ -106,6 +107,7 @@ def staff_invite_action(request: HttpRequest, admin: User) -> HttpResponse:
                 role=form.cleaned_data["role"],
                 entity=form.cleaned_data["entity"],
                 email=form.cleaned_data["email"],
+                full_name=form.cleaned_data["full_name"],
             )
         except StaffUserInputError as error:
             refusal_on_form(form, error)
@@ -219,13 +221,9 @@ def entity_page(request: HttpRequest, admin: User, code: str) -> HttpResponse:
     entity = entity_managed_by(admin, code)
     if entity is None:
         return not_found(request)
-    initial = {
-        "name": entity.name,
-        "publishes_transparency_report": entity.publishes_transparency_report,
-        "feedback_due_months": entity.feedback_due_months,
-        "focal_point_contact": entity.focal_point_contact,
-    }
-    form = EntityForm(request.POST if request.method == "POST" else None, initial=initial)
+    form = EntityForm(
+        request.POST if request.method == "POST" else None, initial=_entity_settings(entity)
+    )
     if request.method == "POST" and form.is_valid():
         try:
             entity_change(actor=admin, entity=entity, **form.cleaned_data)
@@ -234,9 +232,61 @@ def entity_page(request: HttpRequest, admin: User, code: str) -> HttpResponse:
         else:
             messages.success(request, _("%(name)s is saved.") % {"name": entity.name})
             return redirect("accounts:entity", code=entity.code)
+    return _entity_page(request, admin, entity, form=form)
+
+
+def _entity_settings(entity: Entity) -> dict[str, object]:
+    return {
+        "name": entity.name,
+        "publishes_transparency_report": entity.publishes_transparency_report,
+        "feedback_due_months": entity.feedback_due_months,
+        "focal_point_contact": entity.focal_point_contact,
+    }
+
+
+def _entity_page(
+    request: HttpRequest,
+    admin: User,
+    entity: Entity,
+    *,
+    form: EntityForm | None = None,
+    routing: EntityRoutingForm | None = None,
+) -> HttpResponse:
+    bound = (form is not None and form.is_bound) or (routing is not None and routing.is_bound)
+    if form is None:
+        form = EntityForm(initial=_entity_settings(entity))
+    if routing is None:
+        routing = EntityRoutingForm(
+            entity=entity,
+            initial={
+                "senior_band": entity.senior_band,
+                "independent_handler": (
+                    entity.independent_handler.code if entity.independent_handler else None
+                ),
+            },
+        )
     return render(
         request,
         "accounts/admin/entity.html",
-        {"staff": admin, "entity": entity, "form": form},
-        status=400 if form.is_bound else 200,
+        {"staff": admin, "entity": entity, "form": form, "routing": routing},
+        status=400 if bound else 200,
     )
+
+
+@require_POST
+@admin_required
+def entity_routing_action(request: HttpRequest, admin: User, code: str) -> HttpResponse:
+    """Where cases about senior staff go (issue 12)."""
+    entity = entity_managed_by(admin, code)
+    if entity is None:
+        return not_found(request)
+    routing = EntityRoutingForm(request.POST, entity=entity)
+    if routing.is_valid():
+        try:
+            entity_routing_set(actor=admin, entity=entity, **routing.cleaned_data)
+        except EntityInputError as error:
+            refusal_on_form(routing, error)
+        else:
+            messages.success(request, _("%(name)s is saved.") % {"name": entity.name})
+            return redirect("accounts:entity", code=entity.code)
+    return _entity_page(request, admin, entity, routing=routing)

@@ -157,6 +157,8 @@ class StaffUserSerializer(serializers.Serializer[Any]):
     role = serializers.ChoiceField(choices=Role.choices)
     entity = serializers.CharField(max_length=20, required=False, allow_blank=True, allow_null=True)
     email = serializers.EmailField(max_length=254)
+    # Optional: kept only as a keyed index, which keeps reports naming the member from them.
+    full_name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 def _staff_row(user: User) -> dict[str, Any]:
@@ -199,6 +201,7 @@ class StaffUsersApi(AdminApi):
             role=data["role"],
             entity=entity,
             email=data["email"],
+            full_name=data["full_name"],
         )
         # No credentials in the answer: the new member enrols through the emailed link.
         return Response({**_staff_row(user), "enrolment": "sent"}, status=201)

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Entity, Role
+from accounts.models import Entity, Role, Seniority
 
 # The same shape the API accepts for a username (accounts.api.StaffUserSerializer).
 USERNAME_PATTERN = r"^[A-Za-z0-9_.@+-]{3,150}$"
@@ -21,6 +21,14 @@ class InvitationForm(forms.Form):
         error_messages={"invalid": _("Use 3 to 150 letters, digits or . _ @ + -")},
     )
     email = forms.EmailField(label=_("Email address"), max_length=254)
+    full_name = forms.CharField(
+        label=_("Full name (optional)"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Kept only as a keyed fingerprint: a report naming this person is kept away from them."
+        ),
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
     entity = forms.ModelChoiceField(
         label=_("Entity"),
@@ -73,3 +81,24 @@ class NewEntityForm(EntityForm):
         "feedback_due_months",
         "focal_point_contact",
     ]
+
+
+class EntityRoutingForm(forms.Form):
+    senior_band = forms.ChoiceField(
+        label=_("A case about someone this senior or more goes to an independent handler"),
+        choices=[("", _("No band: every case stays with this entity")), *Seniority.choices],
+        required=False,
+    )
+    independent_handler = forms.ModelChoiceField(
+        label=_("Independent handler (another entity's office, or a central one)"),
+        queryset=Entity.objects.none(),
+        required=False,
+        to_field_name="code",
+        empty_label=_("None"),
+    )
+
+    def __init__(self, *args: Any, entity: Entity, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["independent_handler"]
+        assert isinstance(field, forms.ModelChoiceField)  # noqa: S101 - declared above  # nosec B101
+        field.queryset = Entity.objects.exclude(pk=entity.pk).order_by("code")

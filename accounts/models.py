@@ -13,6 +13,28 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class Seniority(models.TextChoices):
+    """How senior a person is, in bands every UN entity shares (lowest first).
+
+    The reporter answers it about the alleged perpetrator; each entity sets the band from which
+    a case goes to an independent handler outside its line (``Entity.senior_band``).
+    """
+
+    GENERAL_SERVICE = "general_service", _("General Service or national staff")
+    PROFESSIONAL = "professional", _("Professional (P-1 to P-5)")
+    DIRECTOR = "director", _("Director (D-1, D-2)")
+    SENIOR_LEADERSHIP = (
+        "senior_leadership",
+        _("Senior leadership (Assistant Secretary-General and above, head of the entity)"),
+    )
+
+    @classmethod
+    def reaches(cls, seniority: str, band: str) -> bool:
+        """Whether ``seniority`` is ``band`` or above it; an unknown answer reaches no band."""
+        order = list(cls.values)
+        return seniority in order and band in order and order.index(seniority) >= order.index(band)
+
+
 class Entity(models.Model):
     code = models.CharField(_("code"), max_length=20, unique=True)
     name = models.CharField(_("name"), max_length=200)
@@ -26,6 +48,24 @@ class Entity(models.Model):
     # How a bystander or a reporter reaches the entity's focal point outside this service (an
     # office address, a phone line, a shared mailbox): shown on public pages, so never a name.
     focal_point_contact = models.CharField(_("focal point contact"), max_length=300, blank=True)
+    # A case about someone this senior or more goes to ``independent_handler``, outside the
+    # entity's line of command (issue 12); blank: the entity sets no band.
+    senior_band = models.CharField(
+        _("senior from"),
+        max_length=24,
+        choices=Seniority.choices,
+        blank=True,
+        default=Seniority.DIRECTOR,
+    )
+    # Another entity's office, or a central one, whose focal points take those cases.
+    independent_handler = models.ForeignKey(
+        "self",
+        verbose_name=_("independent handler"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     class Meta:
         ordering = ["code"]
@@ -77,6 +117,9 @@ class User(AbstractUser):
     # The entity's senior focal point: every report of retaliation reaches them (issue 12).
     # Named by the entity's administrator; only a focal point can hold it.
     senior_focal_point = models.BooleanField(_("senior focal point"), default=False)
+    # The keyed blind index of the member's full name (``vault.names``), never the name: it
+    # finds the reports that name them, which they then neither see nor handle (issue 12).
+    name_index = models.CharField(max_length=64, blank=True, db_index=True)
 
     objects: ClassVar[StaffManager] = StaffManager()
 

@@ -17,6 +17,11 @@ one sitting:
   (``share_with_advocate``); writes to the reporter, and raises rights concerns that reach the
   entity's senior focal point. They run no step and see no internal note;
 - **leadership** reads aggregate statistics only, never a case;
+- anyone in **conflict of interest** with a case (the report names them, they declared a
+  conflict with it or with a person it names, or the reporter asked for a different handler
+  than them) neither sees it nor can be assigned, shared, referred or made its investigator,
+  whatever their role: ``reports.conflicts`` finds the conflict, ``cases.selectors`` hides the
+  case, the services refuse with 409 ``conflict_of_interest`` (issue 12);
 - an **administrator** manages staff accounts (of their entity, or of all when system-wide) and
   reads statistics, never a case.
 
@@ -41,6 +46,9 @@ class CaseFacts(Protocol):
 
     @property
     def entity_id(self) -> int: ...
+
+    @property
+    def handler_entity_id(self) -> int: ...
 
     @property
     def assigned_to_id(self) -> int | None: ...
@@ -163,6 +171,11 @@ def case_reach(user: User) -> CaseReach:
     return _REACH_OF_ROLE.get(user.role, CaseReach.NONE)
 
 
+def may_declare_conflict(user: User) -> bool:
+    """Anyone whose role reaches cases declares their conflicts of interest (issue 12)."""
+    return case_reach(user) is not CaseReach.NONE
+
+
 # The roles told when a case of their entity changes and nobody is assigned to it yet.
 ENTITY_CASE_HANDLER_ROLES = frozenset({Role.FOCAL_POINT})
 
@@ -171,8 +184,10 @@ ENTITY_CASE_HANDLER_ROLES = frozenset({Role.FOCAL_POINT})
 
 
 def handles_case(user: User, case: CaseFacts) -> bool:
-    """A focal point of the case's entity: the person who runs the case."""
-    return _has_role(user, *ENTITY_CASE_HANDLER_ROLES) and user.entity_id == case.entity_id
+    """A focal point of the entity that handles the case: the person who runs the case. That is
+    the case's own entity, unless its subject is senior and an independent handler outside the
+    entity's line took it (``handler_entity_id``, issue 12)."""
+    return _has_role(user, *ENTITY_CASE_HANDLER_ROLES) and user.entity_id == case.handler_entity_id
 
 
 def advocates_case(user: User, case: CaseFacts) -> bool:
@@ -237,6 +252,11 @@ def receives_rights_concerns(user: User, entity_id: int) -> bool:
 
 def may_assign(user: User, case: CaseFacts) -> bool:
     """Assign, share or put an investigator on the case."""
+    return handles_case(user, case)
+
+
+def may_propose_manager(user: User, case: CaseFacts) -> bool:
+    """The manager of a manager intervention, whom the reporter then approves (issue 12)."""
     return handles_case(user, case)
 
 

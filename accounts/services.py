@@ -24,6 +24,7 @@ from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from core.errors import InvalidCredentialsError, InvalidInputError, OtpRequiredError
 from vault.envelope import blind_index
+from vault.names import person_name_index
 
 
 @transaction.atomic
@@ -128,7 +129,13 @@ class InvalidEnrolmentError(InvalidCredentialsError):
 
 @transaction.atomic
 def staff_user_create(
-    *, actor: User, username: str, role: str, entity: Entity | None, email: str
+    *,
+    actor: User,
+    username: str,
+    role: str,
+    entity: Entity | None,
+    email: str,
+    full_name: str = "",
 ) -> User:
     """An administrator adds a staff member, who is invited by email to enrol.
 
@@ -148,6 +155,8 @@ def staff_user_create(
     if not policy.manages_staff_of(actor, entity.pk if entity else None):
         raise StaffUserInputError({"entity": [_("You manage the staff of your own entity only.")]})
     user = User(username=username, role=role, entity=entity, email=email, is_active=True)
+    # Only the keyed index of the name is kept: it finds reports that name the new member.
+    user.name_index = person_name_index(full_name) or ""
     user.set_unusable_password()
     try:
         user.full_clean(exclude=["password"])
@@ -167,6 +176,7 @@ def staff_user_create(
             "role": role,
             "entity": entity.code if entity else None,
             "email": email,
+            "name_given": bool(user.name_index),
         },
     )
     return user
@@ -357,6 +367,10 @@ def _entity_audit(action: AuditAction, *, actor: User, entity: Entity) -> None:
         "publishes_transparency_report": entity.publishes_transparency_report,
         "feedback_due_months": entity.feedback_due_months,
         "focal_point_contact": entity.focal_point_contact,
+        "senior_band": entity.senior_band,
+        "independent_handler": (
+            entity.independent_handler.code if entity.independent_handler else None
+        ),
     }
     audit_record(stream=SYSTEM_STREAM, action=action, actor=actor, detail=detail)
 
@@ -404,6 +418,27 @@ def entity_change(
     entity.publishes_transparency_report = publishes_transparency_report
     entity.feedback_due_months = feedback_due_months
     entity.focal_point_contact = focal_point_contact
+    _entity_save(entity)
+    _entity_audit(AuditAction.ENTITY_CHANGED, actor=actor, entity=entity)
+    return entity
+
+
+@transaction.atomic
+def entity_routing_set(
+    *, actor: User, entity: Entity, senior_band: str, independent_handler: Entity | None
+) -> Entity:
+    """An entity's administrator sets from which band a case's subject counts as senior, and
+    the other entity's office (or a central one) whose focal points then handle the case,
+    outside the entity's own line (issue 12). Blank band: no case is routed away; a band
+    without a handler leaves such cases with the entity, and their case page says so."""
+    if not policy.manages_entity(actor, entity.pk):
+        raise EntityInputError({"senior_band": [_("You manage your own entity only.")]})
+    if independent_handler is not None and independent_handler.pk == entity.pk:
+        raise EntityInputError(
+            {"independent_handler": [_("Choose another entity: its own line is not independent.")]}
+        )
+    entity.senior_band = senior_band
+    entity.independent_handler = independent_handler
     _entity_save(entity)
     _entity_audit(AuditAction.ENTITY_CHANGED, actor=actor, entity=entity)
     return entity

@@ -58,6 +58,13 @@ class AuditAction(StrEnum):
     REFERRAL_MADE = "referral.made"
     CASE_RETALIATION_RISK_RECORDED = "case.retaliation_risk_recorded"
     RIGHTS_CONCERN_RAISED = "rights_concern.raised"
+    # Conflicts of interest and who handles the case (issue 12)
+    CASE_ROUTED_INDEPENDENTLY = "case.routed_independently"
+    CASE_CONFLICT_DECLARED = "case.conflict_declared"
+    CASE_HANDLER_CHANGE_REQUESTED = "case.handler_change_requested"
+    MANAGER_PROPOSED = "manager.proposed"
+    MANAGER_APPROVED = "manager.approved"
+    MANAGER_REFUSED = "manager.refused"
     # Staff accounts (stream: system)
     STAFF_LOGIN = "staff.login"
     STAFF_USER_CREATED = "staff.user_created"
@@ -67,6 +74,7 @@ class AuditAction(StrEnum):
     STAFF_CASES_HANDED_OVER = "staff.cases_handed_over"
     STAFF_ROLE_CHANGED = "staff.role_changed"
     STAFF_SENIOR_FOCAL_POINT_SET = "staff.senior_focal_point_set"
+    STAFF_CONFLICT_DECLARED = "staff.conflict_declared"
     # Entities and their service directory (stream: system)
     ENTITY_CREATED = "entity.created"
     ENTITY_CHANGED = "entity.changed"

@@ -50,6 +50,14 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.REFERRAL_MADE: _("Case referred"),
     AuditAction.CASE_RETALIATION_RISK_RECORDED: _("Retaliation risk and interim measures recorded"),
     AuditAction.RIGHTS_CONCERN_RAISED: _("Rights concern raised by the advocate"),
+    AuditAction.CASE_ROUTED_INDEPENDENTLY: _(
+        "Case routed to an independent handler: the subject is senior"
+    ),
+    AuditAction.CASE_CONFLICT_DECLARED: _("A staff member declared a conflict of interest"),
+    AuditAction.CASE_HANDLER_CHANGE_REQUESTED: _("The reporter asked for a different handler"),
+    AuditAction.MANAGER_PROPOSED: _("Manager proposed for an intervention"),
+    AuditAction.MANAGER_APPROVED: _("The reporter approved the manager"),
+    AuditAction.MANAGER_REFUSED: _("The reporter refused the manager"),
     AuditAction.STAFF_LOGIN: _("Staff sign-in"),
     AuditAction.STAFF_USER_CREATED: _("Staff account created"),
     AuditAction.STAFF_INVITATION_RESENT: _("Invitation sent again"),
@@ -58,6 +66,7 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.STAFF_CASES_HANDED_OVER: _("A colleague's cases handed over"),
     AuditAction.STAFF_ROLE_CHANGED: _("Staff role changed"),
     AuditAction.STAFF_SENIOR_FOCAL_POINT_SET: _("Senior focal point named or un-named"),
+    AuditAction.STAFF_CONFLICT_DECLARED: _("Conflict of interest with a named person declared"),
     AuditAction.ENTITY_CREATED: _("Entity added"),
     AuditAction.ENTITY_CHANGED: _("Entity settings changed"),
     AuditAction.SERVICE_ENTRY_ADDED: _("Service added to the directory"),

@@ -28,6 +28,7 @@ from cases.selectors import (
     case_for,
     case_page,
     case_summary,
+    conflicts_declared_by,
     retaliation_links,
 )
 from cases.services.advocacy import rights_concern_raise
@@ -38,8 +39,10 @@ from cases.services.assignment import (
     cases_hand_over,
     reassignment_approve,
 )
+from cases.services.conflicts import conflict_declare
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
+from cases.services.managers import manager_propose
 from cases.services.overrides import override_approve, override_notice_give, override_request
 from cases.services.reading import case_attachment_read, case_audit_export, case_read
 from cases.services.retaliation import interim_measure_codes, retaliation_risk_record
@@ -51,6 +54,7 @@ from core.openapi import error_responses
 from referrals.services import referral_make
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
+from reports.models import ConflictDeclaration
 from reports.vocabulary import NAMED_OVERRIDE_GROUNDS, OverrideGround
 
 
@@ -76,6 +80,8 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
         # A witness's answer, and whether the affected person linked their own report (issue 12).
         "affected_person_identifiable": case.report.affected_person_identifiable,
         "affected_person_came_forward": case.report.affected_person_came_forward(),
+        "handling_entity": case.handling_entity.code if case.handling_entity else None,
+        "manager_approved": case.manager_approved(),
         **decrypted,
     }
 
@@ -525,3 +531,64 @@ class StaffHandoverApi(StaffApi):
             raise InvalidInputError({"departing": [_("Both staff members must exist.")]})
         moved = cases_hand_over(departing=departing, successor=successor, actor=user)
         return Response({"moved": moved})
+
+
+class ConflictSerializer(serializers.Serializer[Any]):
+    case = serializers.UUIDField(required=False, allow_null=True, default=None)
+    person_name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default=""
+    )
+
+
+def _conflict_row(declaration: ConflictDeclaration) -> dict[str, Any]:
+    return {
+        "id": str(declaration.id),
+        "case_reference": declaration.report.reference if declaration.report else None,
+        "person": bool(declaration.person_index),
+        "declared_on": declaration.declared_on.isoformat(),
+    }
+
+
+class ConflictListApi(StaffApi):
+    """A staff member's own declarations of conflict of interest (issue 12)."""
+
+    @extend_schema(responses={200: OpenApiResponse(description="the member's declarations")})
+    def get(self, request: Request) -> Response:
+        user = self.case_worker(request)
+        return Response([_conflict_row(row) for row in conflicts_declared_by(user)])
+
+    @extend_schema(
+        request=ConflictSerializer,
+        responses={
+            201: OpenApiResponse(description="the declaration"),
+            **error_responses(404, 409),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        user = self.case_worker(request)
+        data = self.validated(ConflictSerializer, request)
+        case = None
+        if data["case"] is not None:
+            _user, case = self.case(request, data["case"])
+        declaration = conflict_declare(actor=user, case=case, person_name=data["person_name"])
+        return Response(_conflict_row(declaration), status=status.HTTP_201_CREATED)
+
+
+class ManagerProposalSerializer(serializers.Serializer[Any]):
+    name = serializers.CharField(max_length=200)
+
+
+class CaseManagerProposalApi(StaffApi):
+    """The manager proposed to intervene; the reporter approves them first (issue 12)."""
+
+    @extend_schema(
+        request=ManagerProposalSerializer,
+        responses={201: OpenApiResponse(description="the proposal"), **error_responses(409)},
+    )
+    def post(self, request: Request, case_id: uuid.UUID) -> Response:
+        user, case = self.case(request, case_id, may=policy.may_propose_manager)
+        data = self.validated(ManagerProposalSerializer, request)
+        proposal = manager_propose(case=case, actor=user, name=data["name"])
+        return Response(
+            {"id": str(proposal.id), "status": proposal.status}, status=status.HTTP_201_CREATED
+        )

@@ -53,5 +53,11 @@ urlpatterns = [
         api.CaseAttachmentApi.as_view(),
         name="api-case-attachment",
     ),
+    path(
+        "cases/<uuid:case_id>/manager-proposals",
+        api.CaseManagerProposalApi.as_view(),
+        name="api-case-manager-proposals",
+    ),
+    path("conflicts", api.ConflictListApi.as_view(), name="api-conflicts"),
     path("staff/handover", api.StaffHandoverApi.as_view(), name="api-staff-handover"),
 ]

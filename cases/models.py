@@ -32,7 +32,7 @@ from cases.vocabulary import (
     RightsConcernKind,
     SystemClosureReason,
 )
-from reports.vocabulary import OverrideGround
+from reports.vocabulary import InformalChannel, OverrideGround
 from vault.fields import EncryptedField
 
 if TYPE_CHECKING:
@@ -67,6 +67,16 @@ class Case(ConcurrentTransitionMixin, models.Model):
     report = models.OneToOneField("reports.Report", on_delete=models.PROTECT, related_name="case")
     # Copied from the report so that visibility filters and statistics need no join.
     entity = models.ForeignKey("accounts.Entity", on_delete=models.PROTECT, related_name="cases")
+    # Set when the subject is senior (issue 12): this entity's focal points handle the case,
+    # outside the line of ``entity``, whose own focal points no longer see it. Statistics still
+    # count it for ``entity``.
+    handling_entity = models.ForeignKey(
+        "accounts.Entity",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="independently_handled_cases",
+    )
     state = FSMField(
         default=CaseState.RECEIVED, choices=CaseState.choices, protected=True, db_index=True
     )
@@ -124,7 +134,24 @@ class Case(ConcurrentTransitionMixin, models.Model):
 
     def forget_context(self) -> None:
         self.__dict__.pop("_overridden", None)
+        self.__dict__.pop("_manager_approved", None)
         self.report.forget_consents()
+
+    @property
+    def handler_entity_id(self) -> int:
+        """The entity whose focal points handle the case."""
+        return self.handling_entity_id or self.entity_id
+
+    def manager_approved(self) -> bool:
+        """Whether the reporter approved the manager proposed to intervene (issue 12)."""
+        if self.report.informal_channel != InformalChannel.MANAGER_INTERVENTION:
+            # No manager to approve on any other channel (and no query to ask).
+            return False
+        cached: bool | None = getattr(self, "_manager_approved", None)
+        if cached is None:
+            cached = self.manager_proposals.filter(status=ManagerProposal.Status.APPROVED).exists()
+            self._manager_approved = cached
+        return cached
 
     @property
     def formal_process_started(self) -> bool:
@@ -388,3 +415,37 @@ class RightsConcern(models.Model):
 
     def __str__(self) -> str:
         return f"rights concern {self.kind} on {self.case_id}"
+
+
+class ManagerProposal(models.Model):
+    """The manager a focal point proposes to intervene (informal channel
+    ``manager_intervention``): nothing is sent until the reporter approves them (issue 12).
+
+    The name is staff prose about the case: encrypted under the report's data key, which the
+    reporter's session also holds, so the reporter reads it in the portal.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the reporter")
+        APPROVED = "approved", _("Approved by the reporter")
+        REFUSED = "refused", _("Refused by the reporter")
+        REPLACED = "replaced", _("Replaced by a later proposal")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="manager_proposals")
+    name = EncryptedField()
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(default=timezone.now)
+    # The reporter's answer carries the day only, like everything the reporter does.
+    decided_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["proposed_at"]
+
+    def __str__(self) -> str:
+        return f"manager proposal ({self.status})"

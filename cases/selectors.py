@@ -41,19 +41,31 @@ from cases.transitions import BlockedTransition, transitions_from
 from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
 from referrals.models import ServiceKind
-from reports.models import Consent, Message
+from reports.conflicts import in_conflict
+from reports.models import ConflictDeclaration, Consent, Message
 from reports.vocabulary import Category, ConsentAction, InformalChannel, ReportKind, Route
 
 DUE_SOON_DAYS = 3
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
+    """The cases ``user`` reaches, less every case they are in conflict of interest with
+    (``reports.conflicts``): whatever their role, a staff member named in a report, who
+    declared a conflict with it, or whom its reporter asked to be replaced, does not see it."""
+    return _cases_reached(user).exclude(in_conflict(user))
+
+
+def _cases_reached(user: User) -> QuerySet[Case]:
     reach = case_reach(user)
     if reach is CaseReach.ENTITY:
         # A focal point belongs to an entity (the database checks it); without one, no case.
         if user.entity_id is None:
             return Case.objects.none()
-        return Case.objects.filter(entity_id=user.entity_id)
+        # A case about someone senior is handled outside its entity's line (issue 12).
+        return Case.objects.filter(
+            Q(entity_id=user.entity_id, handling_entity__isnull=True)
+            | Q(handling_entity_id=user.entity_id)
+        )
     if reach is CaseReach.REFERRED:
         referred = Q(referrals__kind=ServiceKind.OMBUDSPERSON) & (
             Q(referrals__service__staff_user=user)
@@ -95,8 +107,18 @@ def _consent_stands(action: ConsentAction) -> Subquery:
 def case_for(user: User, case_id: uuid.UUID) -> Case | None:
     return (
         cases_visible_to(user)
-        .select_related("report", "report__data_key", "entity", "assigned_to")
+        .select_related("report", "report__data_key", "entity", "assigned_to", "handling_entity")
         .filter(pk=case_id)
+        .first()
+    )
+
+
+def case_by_reference(user: User, reference: str) -> Case | None:
+    """The case with this reference, if ``user`` sees it."""
+    return (
+        cases_visible_to(user)
+        .select_related("report")
+        .filter(report__reference=reference.upper())
         .first()
     )
 
@@ -409,3 +431,25 @@ def formal_consent_withdrawn_midway(case: Case) -> bool:
         .values_list("granted", flat=True)
     )
     return bool(decisions) and not decisions[-1] and any(decisions)
+
+
+def conflicts_declared_by(user: User) -> QuerySet[ConflictDeclaration]:
+    """The member's own declarations of conflict, newest first, with the case's reference where
+    one names a case (a named person is never shown: only its keyed index is kept)."""
+    return (
+        ConflictDeclaration.objects.filter(staff=user, source=ConflictDeclaration.Source.STAFF)
+        .select_related("report")
+        .order_by("-declared_on", "-id")
+    )
+
+
+def handler_declined_still_holding(case: Case) -> User | None:
+    """The handler the reporter asked to replace, while the case is still theirs (issue 12)."""
+    if case.assigned_to_id is None:
+        return None
+    declined = ConflictDeclaration.objects.filter(
+        report_id=case.report_id,
+        staff_id=case.assigned_to_id,
+        source=ConflictDeclaration.Source.REPORTER,
+    )
+    return case.assigned_to if declined.exists() else None

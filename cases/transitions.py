@@ -64,6 +64,8 @@ class TransitionCase(policy.CaseFacts, Protocol):
 
     def overridden_consents(self, transition_name: str) -> set[str]: ...
 
+    def manager_approved(self) -> bool: ...
+
 
 # --- Conditions that can say why they fail ----------------------------------------------------
 
@@ -183,6 +185,28 @@ class FindingsSubstantiated(TransitionCheck):
 
     def blocked_words(self, missing_labels: list[str]) -> str:
         return _("Blocked: the findings must be substantiated.")
+
+
+class ManagerApproved(TransitionCheck):
+    """A manager's intervention starts only once the reporter approved the manager proposed
+    (``cases.services.managers``, issue 12). Not a consent: no override passes it, since the
+    person who would act is the reporter's to accept."""
+
+    reason = "manager_not_approved"
+
+    def __init__(self) -> None:
+        self.__name__ = "manager_approved"
+
+    def blocks(self, case: TransitionCase) -> list[str] | None:
+        if case.report.informal_channel != InformalChannel.MANAGER_INTERVENTION:
+            return None
+        return None if case.manager_approved() else []
+
+    def blocked_words(self, missing_labels: list[str]) -> str:
+        return _(
+            "Blocked: the reporter has not approved a manager to intervene. Propose one below; "
+            "nothing is sent until the reporter approves them."
+        )
 
 
 class ReportNotShredded(TransitionCheck):
@@ -455,6 +479,7 @@ _DECLARED = (
         ),
         reporter_step=gettext_lazy("an informal resolution"),
         against_routes=NOT_INFORMAL,
+        checks=(ManagerApproved(),),
     ),
     Transition(
         name="escalate_to_formal",

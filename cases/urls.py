@@ -1,6 +1,6 @@
 from django.urls import path
 
-from cases import views
+from cases import conflict_views, views
 
 # The case pages of the "staff" URL namespace, which config/urls.py assembles from
 # accounts.urls (sign-in, enrolment) and these.
@@ -47,4 +47,9 @@ urlpatterns = [
         views.retaliation_risk_action,
         name="case-retaliation-risk",
     ),
+    path(
+        "cases/<uuid:case_id>/conflict", conflict_views.case_conflict_action, name="case-conflict"
+    ),
+    path("cases/<uuid:case_id>/manager", views.case_manager_action, name="case-manager"),
+    path("conflicts/", conflict_views.conflicts_page, name="conflicts"),
 ]

@@ -32,6 +32,7 @@ from cases.selectors import (
     case_queue,
     case_summary,
     formal_consent_withdrawn_midway,
+    handler_declined_still_holding,
     queue_rows,
     reassignments_pending,
 )
@@ -44,6 +45,7 @@ from cases.services.assignment import (
 )
 from cases.services.correspondence import note_add, staff_message_send
 from cases.services.labels import labels_set
+from cases.services.managers import manager_proposals_of, manager_propose
 from cases.services.overrides import (
     override_approve,
     override_notice_give,
@@ -64,6 +66,7 @@ from reports.vocabulary import (
     NAMED_OVERRIDE_GROUNDS,
     REPORTER_ROLE_STAFF_LABELS,
     ConsentAction,
+    InformalChannel,
     OverrideGround,
     Route,
     affected_person_words,
@@ -240,8 +243,10 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             if policy.may_refer(user, case)
             else [],
             "may_assign": policy.may_assign(user, case),
-            "colleagues": case_handlers_of(case.entity_id) if policy.may_assign(user, case) else [],
-            "investigators": investigators_of(case.entity_id)
+            "colleagues": case_handlers_of(case.handler_entity_id)
+            if policy.may_assign(user, case)
+            else [],
+            "investigators": investigators_of(case.handler_entity_id)
             if policy.may_assign(user, case) and case.formal_started_at is not None
             else [],
             "may_label": policy.may_label(user, case),
@@ -280,10 +285,61 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
             "audit": _audit_rows(case) if policy.may_read_audit_trail(user, case) else [],
             "chain_valid": stream_is_valid(case.report_id),
             "formal_withdrawn_midway": formal_consent_withdrawn_midway(case),
+            "handling_words": _handling_words(case),
+            "declined_handler": handler_declined_still_holding(case),
+            "may_declare_conflict": policy.may_declare_conflict(user),
+            "manager_proposals": _manager_rows(case, user),
             "staff": user,
             "retaliation": retaliation_panel(case, user),
         },
     )
+
+
+def _manager_rows(case: Case, user: User) -> list[dict[str, object]] | None:
+    """The managers proposed to intervene, for whoever may propose one; ``None`` where the
+    reporter did not choose a manager's intervention (the page shows no section)."""
+    if (
+        case.report.informal_channel != InformalChannel.MANAGER_INTERVENTION
+        or not policy.may_propose_manager(user, case)
+        or case.report.is_shredded
+    ):
+        return None
+    return [
+        {"name": name, "status": proposal.get_status_display(), "at": proposal.proposed_at}
+        for proposal, name in manager_proposals_of(case)
+    ]
+
+
+@require_POST
+@staff_required
+def case_manager_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
+    user, case = _case_worker(request, case_id)
+    if case is None:
+        return _not_found(request)
+    try:
+        manager_propose(case=case, actor=user, name=request.POST.get("name", "")[:300])
+    except DomainError as error:
+        return _refused(request, error, case_id)
+    messages.success(
+        request, _("The manager is proposed; the reporter is asked to approve them first.")
+    )
+    return _redirect_to(case_id)
+
+
+def _handling_words(case: Case) -> str:
+    """Who handles a case about a senior person, and why (issue 12); nothing for any other."""
+    if not case.report.subject_senior:
+        return ""
+    own = case.entity.name
+    if case.handling_entity is not None:
+        return _(
+            "The reporter said the person responsible is senior: the case is handled by "
+            "%(handler)s, outside the line of %(own)s, whose focal points do not see it."
+        ) % {"handler": case.handling_entity.name, "own": own}
+    return _(
+        "The reporter said the person responsible is senior, but %(own)s names no independent "
+        "handler: ask its administrator to name one before anyone in that person's line acts."
+    ) % {"own": own}
 
 
 @require_POST

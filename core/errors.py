@@ -145,6 +145,29 @@ class ConflictError(DomainError):
     )
 
 
+class ConflictOfInterestError(DomainError):
+    """The staff member named is in conflict of interest with the case (issue 12).
+
+    An extension of the contract's codes (409 ``conflict_of_interest``): a staff member named in
+    the report, who declared a conflict with it, or whom the reporter asked to be replaced,
+    cannot be assigned, shared, referred or made investigator of the case. ``reason`` says which
+    of the three it is (``named_in_report``, ``declared``, ``declined_by_reporter``).
+    """
+
+    code = "conflict_of_interest"
+    status = 409
+    default_message = gettext_lazy(
+        "This staff member has a conflict of interest with this case and cannot take part in it."
+    )
+
+    def __init__(self, reason: str, message: StrOrPromise | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+    def extra(self) -> dict[str, Any]:
+        return {"reason": self.reason}
+
+
 class ShreddedError(DomainError):
     """The report was crypto-shredded: its content is gone for good and its case is closed.
 

@@ -60,6 +60,12 @@ ERROR_SCHEMA: dict[str, Any] = {
             "items": {"type": "string"},
             "description": "With `transition_not_allowed`: the transitions allowed now.",
         },
+        "reason": {
+            "type": "string",
+            "enum": ["named_in_report", "declared", "declined_by_reporter"],
+            "description": "With `conflict_of_interest`: why the staff member named cannot "
+            "take part in the case.",
+        },
         "retry_after": {
             "type": "integer",
             "description": "With `rate_limited` and `service_unavailable`: seconds to wait.",
@@ -76,9 +82,11 @@ ERROR_MEANINGS: dict[int, str] = {
     403: "`forbidden`: this role (or this kind of token) may not do this.",
     404: "`not_found`: nothing here, or nothing this user may see (the two look the same).",
     409: "`consent_required` (`missing`), `transition_not_allowed` (`allowed`), `shredded` (the "
-    "report was crypto-shredded; its case takes nothing more) or `conflict` (a concurrent change "
-    "won the race; nothing was written): the request is well formed but the case or report does "
-    "not allow it now.",
+    "report was crypto-shredded; its case takes nothing more), `conflict_of_interest` "
+    "(`reason`: the staff member named is in the report, declared a conflict with the case, or "
+    "is the handler the reporter asked to replace) or `conflict` (a concurrent change won the "
+    "race; nothing was written): the request is well formed but the case or report does not "
+    "allow it now.",
     413: "`too_large`: the body (or a file) is over the limit.",
     415: "`unsupported_media_type`: the body is not in the media type documented here (or a "
     "multipart body that cannot be read).",

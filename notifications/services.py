@@ -203,6 +203,15 @@ def _deliver_staff_alert(payload: dict[str, Any]) -> None:
         "rights_concern": _(
             "The victims' rights advocate raised a concern about how %(reference)s is handled. Please sign in to Upstander to see it."
         ),
+        "conflict_declared": _(
+            "A colleague declared a conflict of interest with %(reference)s and can no longer handle it. Please sign in to Upstander to reassign it."
+        ),
+        "handler_change_requested": _(
+            "The reporter of %(reference)s asked for a different person to handle their case. Please sign in to Upstander to reassign it."
+        ),
+        "manager_decided": _(
+            "The reporter of %(reference)s answered the proposal of a manager to intervene. Please sign in to Upstander."
+        ),
     }
     body = texts[payload["kind"]] % {"reference": reference}
     _email_staff(

@@ -4,11 +4,12 @@ services write, selectors read."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django.http import HttpResponseBase
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.authentication import BaseAuthentication
 from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import BasePermission
@@ -366,3 +367,31 @@ class ReporterAffectedPersonLinkApi(ReporterApi):
             )
         affected_person_link(access=self.access(request), code=serializer.validated_data["code"])
         return Response({"linked": True}, status=status.HTTP_201_CREATED)
+
+
+class ReporterHandlerChangeApi(ReporterApi):
+    """The reporter asks for a different handler, without giving a reason (issue 12)."""
+
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="REPORT")})
+    def post(self, request: Request) -> Response:
+        access = self.access(request)
+        services.handler_change_request(access=access)
+        return Response(reporter_report_view(report=access.report, data_key=access.data_key))
+
+
+class ManagerDecisionSerializer(serializers.Serializer[Any]):
+    approved = serializers.BooleanField()
+
+
+class ReporterManagerApi(ReporterApi):
+    """The reporter approves or refuses the manager proposed to intervene (issue 12)."""
+
+    @extend_schema(
+        request=ManagerDecisionSerializer, responses={200: OpenApiResponse(description="REPORT")}
+    )
+    def post(self, request: Request) -> Response:
+        serializer = ManagerDecisionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        access = self.access(request)
+        services.manager_decide(access=access, approved=serializer.validated_data["approved"])
+        return Response(reporter_report_view(report=access.report, data_key=access.data_key))

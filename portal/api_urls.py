@@ -19,6 +19,12 @@ urlpatterns = [
         api.ReporterAffectedPersonLinkApi.as_view(),
         name="api-reporter-affected-person-link",
     ),
+    path(
+        "reporter/handler-change",
+        api.ReporterHandlerChangeApi.as_view(),
+        name="api-reporter-handler-change",
+    ),
+    path("reporter/manager", api.ReporterManagerApi.as_view(), name="api-reporter-manager"),
     path("reporter/survey", api.ReporterSurveyApi.as_view(), name="api-reporter-survey"),
     path(
         "reporter/retaliation",

@@ -14,7 +14,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import Entity
+from accounts.models import Entity, Seniority
 from portal.route_needs import consents_ever_needed, route_may_use, route_needs
 from reports.limits import NARRATIVE_MAX
 from reports.vocabulary import (
@@ -134,6 +134,15 @@ class PersonForm(forms.Form):
         label=_("How do you know them? (optional)"),
         help_text=_("For example: my supervisor, a colleague, a contractor."),
         max_length=200,
+        required=False,
+    )
+    perpetrator_seniority = forms.ChoiceField(
+        label=_("How senior are they? (optional)"),
+        help_text=_(
+            "If they are senior, your case is handled by an office outside their line of "
+            "command, so that nobody who reports to them handles it."
+        ),
+        choices=[("", _("I don't know or prefer not to say")), *Seniority.choices],
         required=False,
     )
 

@@ -10,7 +10,7 @@ import uuid
 from datetime import UTC, datetime, time
 from typing import Any
 
-from cases.models import Case
+from cases.models import Case, ManagerProposal
 from cases.vocabulary import CaseState
 from portal.retaliation import check_in_open
 from portal.services import ReporterAccess
@@ -119,6 +119,33 @@ def reporter_report_view(*, report: Report, data_key: bytes) -> dict[str, Any]:
             )
         ),
         "check_in": reporter_check_in(report),
+        **reporter_handling_view(case, data_key),
+    }
+
+
+def reporter_handling_view(case: Case | None, data_key: bytes) -> dict[str, Any]:
+    """Who handles the case, as far as the reporter has a say in it (issue 12): whether they
+    may ask for a different handler now, and the manager proposed to intervene, by name (the
+    reporter's key opens it), with its status."""
+    proposal = (
+        case.manager_proposals.exclude(status=ManagerProposal.Status.REPLACED)
+        .order_by("-proposed_at")
+        .first()
+        if case is not None
+        else None
+    )
+    return {
+        "handler_change_possible": bool(case and case.assigned_to_id),
+        "handled_independently": bool(case and case.handling_entity_id),
+        "manager_proposal": (
+            {
+                "id": str(proposal.id),
+                "name": envelope.open_text(proposal, "name", data_key),
+                "status": proposal.status,
+            }
+            if proposal is not None
+            else None
+        ),
     }
 
 

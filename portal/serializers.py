@@ -12,7 +12,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from accounts.models import Entity
+from accounts.models import Entity, Seniority
 from portal.services import ReportSubmission
 from reports.limits import MESSAGE_MAX, NARRATIVE_MAX, characters
 from reports.vocabulary import (
@@ -59,6 +59,9 @@ class AllegedPerpetratorSerializer(serializers.Serializer[Any]):
     name = serializers.CharField(max_length=200, required=False, allow_blank=True)
     role = serializers.CharField(max_length=200, required=False, allow_blank=True)
     relationship = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    # How senior they are (issue 12): from the entity's band up, an independent handler outside
+    # the entity's line takes the case.
+    seniority = serializers.ChoiceField(choices=Seniority.choices, required=False, allow_blank=True)
 
 
 class EntityCodeField(serializers.SlugRelatedField[Entity]):

@@ -22,13 +22,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Entity
+from accounts.models import Entity, Seniority
 from accounts.selectors import advocates_of
 from audit.days import day_start, today_start
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
-from cases.models import Case
-from cases.services.opening import case_alert_staff, case_open, staff_alert_send
+from cases.models import Case, ManagerProposal
+from cases.services.opening import (
+    case_alert_staff,
+    case_handler_ids_free_of_conflict,
+    case_open,
+    staff_alert_send,
+)
 from core.errors import (
     ConflictError,
     ConsentRequiredError,
@@ -37,10 +42,12 @@ from core.errors import (
 )
 from portal.resealing import report_rekey
 from reports.attachments import MAX_ATTACHMENTS, CleanAttachment, too_many_files_words
+from reports.conflicts import named_people_record
 from reports.locking import report_lock
 from reports.models import (
     Attachment,
     AttachmentContent,
+    ConflictDeclaration,
     Consent,
     Message,
     Report,
@@ -256,6 +263,7 @@ def _report_store(
         submitted_on=timezone.now().date(),
         kind=submission.kind,
         retaliation_of=submission.retaliation_of,
+        subject_senior=_subject_senior(submission),
     )
     envelope.seal(report, "narrative", submission.narrative, key)
     if submission.incident_date is not None:
@@ -269,6 +277,10 @@ def _report_store(
         )
     report.full_clean(exclude=["data_key", "entity", "retaliation_of"])
     report.save()
+    perpetrator_name = (submission.alleged_perpetrator or {}).get("name", "")
+    if perpetrator_name:
+        # Only its keyed index, which keeps a staff member named here away from the case.
+        named_people_record(report.id, [perpetrator_name])
 
     # Everything written at submission carries the day, never the time (it could be matched
     # against building, network or calendar records to identify the reporter).
@@ -305,6 +317,13 @@ def _report_store(
     )
     _sync_case_and_sealing(report, key, at=submitted_at)
     return SubmittedReport(report=report, receipt=receipt, data_key=key)
+
+
+def _subject_senior(submission: ReportSubmission) -> bool:
+    """Whether the alleged perpetrator is senior by the entity's band (issue 12)."""
+    seniority = (submission.alleged_perpetrator or {}).get("seniority", "")
+    band = submission.entity.senior_band
+    return bool(band) and Seniority.reaches(seniority, band)
 
 
 def _attachment_store(report: Report, attachment: CleanAttachment, key: bytes) -> Attachment:
@@ -627,3 +646,98 @@ def reporter_attachment_add(*, access: ReporterAccess, attachment: CleanAttachme
     timeline_add(report, TimelineEvent.ATTACHMENT_ADDED)
     audit_record(stream=report.id, action=AuditAction.ATTACHMENT_ADDED, actor_kind=REPORTER)
     return record
+
+
+# --- Who handles the case: the reporter's say (issue 12) -------------------------------------
+
+
+class HandlerChangeRefusedError(InvalidInputError):
+    """There is nobody to replace: no case yet, or nobody handles it yet."""
+
+    def __init__(self) -> None:
+        reason = _(
+            "Nobody handles your case yet. Whoever takes it on first can be changed afterwards."
+        )
+        super().__init__({"handler": [reason]}, message=reason)
+
+    def page_message(self) -> str:
+        return self.message
+
+
+class ManagerDecisionRefusedError(InvalidInputError):
+    """No proposal of a manager waits for the reporter's answer."""
+
+    def __init__(self) -> None:
+        reason = _("No manager is waiting for your approval.")
+        super().__init__({"approved": [reason]}, message=reason)
+
+    def page_message(self) -> str:
+        return self.message
+
+
+@transaction.atomic
+def handler_change_request(*, access: ReporterAccess) -> Case:
+    """The reporter asks for a different person to handle their case, without a reason.
+
+    The present handler is recorded as in conflict with the case (``reports.conflicts``): it
+    leaves their pages and cannot come back to them. The case stays theirs until a colleague
+    reassigns it, through the usual flow (a second person approves while the reporter withholds
+    their name); the colleagues are told, and so is the reporter once it is done.
+    """
+    report = report_locked_for(access)
+    case = _case_of(report)
+    if case is None or case.assigned_to is None:
+        raise HandlerChangeRefusedError
+    declined = case.assigned_to
+    ConflictDeclaration.objects.get_or_create(
+        staff=declined,
+        report=report,
+        source=ConflictDeclaration.Source.REPORTER,
+        defaults={"declared_on": timezone.now().date()},
+    )
+    timeline_add(report, TimelineEvent.HANDLER_CHANGE_REQUESTED)
+    audit_record(
+        stream=report.id,
+        action=AuditAction.CASE_HANDLER_CHANGE_REQUESTED,
+        actor_kind=REPORTER,
+        detail={"from": declined.username},
+    )
+    staff_alert_send(
+        kind="handler_change_requested",
+        reference=report.reference,
+        user_ids=case_handler_ids_free_of_conflict(case.handler_entity_id, report.id),
+        obscure_time=True,
+    )
+    access.report = report
+    return case
+
+
+@transaction.atomic
+def manager_decide(*, access: ReporterAccess, approved: bool) -> ManagerProposal:
+    """The reporter approves or refuses the manager proposed to intervene."""
+    report = report_locked_for(access)
+    proposal = (
+        ManagerProposal.objects.select_for_update()
+        .filter(case__report=report, status=ManagerProposal.Status.PENDING)
+        .order_by("-proposed_at")
+        .first()
+    )
+    if proposal is None:
+        raise ManagerDecisionRefusedError
+    proposal.status = (
+        ManagerProposal.Status.APPROVED if approved else ManagerProposal.Status.REFUSED
+    )
+    proposal.decided_on = timezone.now().date()
+    proposal.save(update_fields=["status", "decided_on"])
+    timeline_add(
+        report, TimelineEvent.MANAGER_APPROVED if approved else TimelineEvent.MANAGER_REFUSED
+    )
+    audit_record(
+        stream=report.id,
+        action=AuditAction.MANAGER_APPROVED if approved else AuditAction.MANAGER_REFUSED,
+        actor_kind=REPORTER,
+        detail={"proposal": str(proposal.id)},
+    )
+    _alert_staff(report, "manager_decided")
+    access.report = report
+    return proposal

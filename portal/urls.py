@@ -36,6 +36,8 @@ urlpatterns = [
         name="portal-affected-person-link",
     ),
     path("come-forward/", coming_forward_views.come_forward, name="come-forward"),
+    path("my-report/handler", views.portal_handler_change, name="portal-handler-change"),
+    path("my-report/manager", views.portal_manager, name="portal-manager"),
     path("my-report/survey", feedback_views.portal_survey, name="portal-survey"),
     path(
         "my-report/something-happened",

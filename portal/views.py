@@ -208,6 +208,7 @@ def _submission_payload(forms_by_step: dict[str, forms.Form]) -> dict[str, Any]:
             "name": person.get("perpetrator_name", ""),
             "role": person.get("perpetrator_role", ""),
             "relationship": person.get("perpetrator_relationship", ""),
+            "seniority": person.get("perpetrator_seniority", ""),
         },
         "identity_disclosure": identity["identity_disclosure"],
         "identity": {
@@ -772,3 +773,44 @@ def quick_exit(request: HttpRequest) -> HttpResponse:
     response.delete_cookie(SESSION_COOKIE, path="/", samesite="Strict")
     response["Clear-Site-Data"] = '"cache", "cookies", "storage"'
     return response
+
+
+@require_POST
+@reporter_required
+def portal_handler_change(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    """The reporter asks for a different handler, without a reason (issue 12)."""
+    try:
+        services.handler_change_request(access=access_)
+    except (services.HandlerChangeRefusedError, services.ResealingConflictError) as refused:
+        messages.error(request, refused.page_message())
+        return redirect("portal:portal")
+    messages.success(
+        request,
+        _(
+            "Your request is recorded. The person who handled your case no longer sees it; you "
+            "will be told when someone else takes it on."
+        ),
+    )
+    return redirect("portal:portal")
+
+
+@require_POST
+@reporter_required
+def portal_manager(request: HttpRequest, access_: services.ReporterAccess) -> HttpResponse:
+    """The reporter approves or refuses the manager proposed to intervene (issue 12)."""
+    decision = request.POST.get("decision", "")
+    if decision not in {"approve", "refuse"}:
+        messages.error(request, _("That choice was not understood; nothing was changed."))
+        return redirect("portal:portal")
+    try:
+        services.manager_decide(access=access_, approved=decision == "approve")
+    except (services.ManagerDecisionRefusedError, services.ResealingConflictError) as refused:
+        messages.error(request, refused.page_message())
+        return redirect("portal:portal")
+    messages.success(
+        request,
+        _("You approved the manager.")
+        if decision == "approve"
+        else _("You refused the manager. Nobody is contacted through them."),
+    )
+    return redirect("portal:portal")

@@ -16,6 +16,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError, ShreddedError
 from referrals.models import Referral, ServiceEntry, ServiceKind
+from reports.conflicts import refuse_if_conflicted
 from reports.locking import report_lock
 from reports.reading import REPORT_UNREADABLE, organisation_key
 from reports.vocabulary import ConsentAction, consent_label
@@ -86,7 +87,7 @@ def _requested_kind(case: ReferredCase, service: Any) -> tuple[str, ServiceEntry
         except (TypeError, ValueError):
             raise ReferralInputError(_("service_id must be a number from the directory.")) from None
         entry = ServiceEntry.objects.filter(
-            pk=service_id, entity_id=case.entity_id, active=True
+            pk=service_id, entity_id=case.handler_entity_id, active=True
         ).first()
         if entry is None:
             raise ReferralInputError(_("No such service in this entity's directory."))
@@ -118,10 +119,13 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
         raise ReferralConsentError(missing)
     if entry is None:
         entry = ServiceEntry.objects.filter(
-            kind=kind, entity_id=case.entity_id, active=True
+            kind=kind, entity_id=case.handler_entity_id, active=True
         ).first()
         if entry is None:
             raise ReferralInputError(_("This entity's directory has no service of that kind yet."))
+    if entry.staff_user is not None:
+        # The person the entry names would read the case: never one in conflict with it.
+        refuse_if_conflicted(entry.staff_user, case.report_id)
     try:
         key = organisation_key(report)
     except REPORT_UNREADABLE:
@@ -162,7 +166,7 @@ def referral_choices(case: ReferredCase, consents: dict[str, bool]) -> list[Refe
             kind_label=str(ServiceKind(entry.kind).label),
             missing=_missing_consents(entry.kind, consents),
         )
-        for entry in ServiceEntry.objects.filter(entity_id=case.entity_id, active=True).order_by(
-            "kind", "name"
-        )
+        for entry in ServiceEntry.objects.filter(
+            entity_id=case.handler_entity_id, active=True
+        ).order_by("kind", "name")
     ]

@@ -76,6 +76,10 @@ class Report(models.Model):
         on_delete=models.PROTECT,
         related_name="retaliation_reports",
     )
+    # The reporter said the alleged perpetrator is senior enough, by the entity's band at
+    # submission, that the case goes to an independent handler (issue 12). Only the decision is
+    # plain; the answer itself is sealed with the rest of ``alleged_perpetrator``.
+    subject_senior = models.BooleanField(default=False)
 
     narrative = EncryptedField()
     incident_date = EncryptedField()
@@ -329,6 +333,65 @@ class AffectedPersonInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"invitation from {self.witness_report_id}"
+
+
+class NamedPerson(models.Model):
+    """A person the report names (the alleged perpetrator), as the keyed blind index of their
+    normalised name only (``vault.names``): staff named in a report are kept away from it
+    without the name being stored anywhere but in the report's sealed fields."""
+
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="named_people")
+    name_index = models.CharField(max_length=64, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["report", "name_index"], name="named_person_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"person named in {self.report_id}"
+
+
+class ConflictDeclaration(models.Model):
+    """A staff member who must stay away from a report's case, or from every report naming a
+    person (issue 12).
+
+    Declared by the staff member (a conflict with this case, or with a named person, kept as
+    the keyed index of that name), or recorded for them when the reporter asked for a
+    different handler than them, which needs no reason.
+    """
+
+    class Source(models.TextChoices):
+        STAFF = "staff", _("declared by the staff member")
+        REPORTER = "reporter", _("the reporter asked for a different handler")
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    staff = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    report = models.ForeignKey(
+        Report,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="conflict_declarations",
+    )
+    person_index = models.CharField(max_length=64, blank=True, db_index=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.STAFF)
+    # The day only, like every other date a reporter's side could be matched against.
+    declared_on = models.DateField()
+
+    class Meta:
+        ordering = ["declared_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(report__isnull=False) | ~models.Q(person_index=""),
+                name="conflict_names_a_case_or_a_person",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"conflict of {self.staff_id}"
 
 
 class SpentIntakeForm(models.Model):

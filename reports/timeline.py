@@ -221,6 +221,24 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
         "You linked your report to the report of the witness who gave you a code. Formal steps "
         "about you on their report now follow your consents here."
     ),
+    TimelineEvent.ROUTED_INDEPENDENTLY: lambda p: _(
+        "Because the person responsible is senior, your case is handled by an independent office "
+        "outside their line of command."
+    ),
+    TimelineEvent.HANDLER_CHANGE_REQUESTED: lambda p: _(
+        "You asked for a different person to handle your case. The one handling it no longer "
+        "sees it; you will be told when someone else takes it on."
+    ),
+    TimelineEvent.HANDLER_CHANGED: lambda p: _(
+        "A different focal point now handles your case, as you asked."
+    ),
+    TimelineEvent.MANAGER_PROPOSED: lambda p: _(
+        "The focal point proposed a manager to intervene. Nothing is sent until you approve them."
+    ),
+    TimelineEvent.MANAGER_APPROVED: lambda p: _("You approved the manager proposed to intervene."),
+    TimelineEvent.MANAGER_REFUSED: lambda p: _(
+        "You refused the manager proposed to intervene. Nobody is contacted through them."
+    ),
 }
 
 

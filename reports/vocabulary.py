@@ -150,6 +150,13 @@ class TimelineEvent(StrEnum):
     AFFECTED_PERSON_CODE_ISSUED = "affected_person_code_issued"
     AFFECTED_PERSON_CAME_FORWARD = "affected_person_came_forward"
     LINKED_TO_WITNESS = "linked_to_witness"
+    # Who handles the case, and the manager of a manager intervention (issue 12)
+    ROUTED_INDEPENDENTLY = "routed_independently"
+    HANDLER_CHANGE_REQUESTED = "handler_change_requested"
+    HANDLER_CHANGED = "handler_changed"
+    MANAGER_PROPOSED = "manager_proposed"
+    MANAGER_APPROVED = "manager_approved"
+    MANAGER_REFUSED = "manager_refused"
 
 
 ROUTE_EXPLANATIONS = {

@@ -24,8 +24,10 @@ from cases.selectors import cases_visible_to
 from cases.services.locking import case_lock
 from cases.services.opening import staff_alert_send
 from cases.vocabulary import CaseState
+from reports.conflicts import conflict_of, handler_declined_by_reporter, refuse_if_conflicted
 from reports.locking import report_lock
-from reports.vocabulary import ConsentAction
+from reports.timeline import timeline_add
+from reports.vocabulary import ConsentAction, TimelineEvent
 
 
 def _identity_withheld(case: Case) -> bool:
@@ -54,6 +56,13 @@ def _hand(case: Case, *, actor: User, assignee: User, detail: dict[str, object])
     audit_record(
         stream=case.report_id, action=AuditAction.CASE_ASSIGNED, actor=actor, detail=detail
     )
+    if (
+        previous_id is not None
+        and previous_id != assignee.id
+        and handler_declined_by_reporter(report_id=case.report_id, staff_id=previous_id)
+    ):
+        # The reporter asked for a different handler: they are told when they have one.
+        timeline_add(case.report, TimelineEvent.HANDLER_CHANGED)
     if previous_id is not None and previous_id != assignee.id:
         # The previous holder is told the case left them (never what it holds).
         staff_alert_send(
@@ -72,6 +81,7 @@ def case_assign(*, case: Case, actor: User, assignee: User) -> Reassignment | No
         raise CaseInputError(
             {"assigned_to": [_("Assign to an active focal point of the case's entity.")]}
         )
+    refuse_if_conflicted(assignee, case.report_id)
     if policy.reassignment_needs_second_person(
         case, assignee, identity_withheld=_identity_withheld(case)
     ):
@@ -108,6 +118,8 @@ def reassignment_approve(*, reassignment_id: uuid.UUID, actor: User) -> Case:
         )
     if request.status != Reassignment.Status.PENDING:
         raise ReassignmentDecidedError
+    # A conflict may have arisen since it was asked (a declaration, the reporter's request).
+    refuse_if_conflicted(request.assignee, case.report_id)
     if case.assigned_to_id != request.previous_id:
         request.status = Reassignment.Status.LAPSED
         request.save(update_fields=["status"])
@@ -136,6 +148,7 @@ def case_investigator_assign(*, case: Case, actor: User, investigator: User) -> 
         raise CaseInputError(
             {"username": [_("Only a formal case can be assigned to an investigator.")]}
         )
+    refuse_if_conflicted(investigator, case.report_id)
     case.investigator = investigator
     case.save(update_fields=["investigator"])
     audit_record(
@@ -156,6 +169,7 @@ def case_share(*, case: Case, actor: User, colleague: User) -> Case:
         raise CaseInputError(
             {"colleague": [_("Share only with an active focal point of the case's entity.")]}
         )
+    refuse_if_conflicted(colleague, case.report_id)
     case.shared_with.add(colleague)
     audit_record(
         stream=case.report_id,
@@ -191,6 +205,7 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
         report_lock(report_id)
     # A case given to the departing colleague after this point is not theirs to hand over.
     moved = 0
+    kept = 0
     for case in (
         Case.objects.select_for_update(of=("self",))
         .select_related("report")
@@ -198,6 +213,11 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
         .exclude(state=CaseState.CLOSED)
         .order_by("opened_at")
     ):
+        if conflict_of(successor, case.report_id) is not None:
+            # Never to someone in conflict with it: it waits for another focal point, whom
+            # the queue shows it to (it is still the departing colleague's until then).
+            kept += 1
+            continue
         if policy.reassignment_needs_second_person(
             case, successor, identity_withheld=_identity_withheld(case)
         ):
@@ -226,6 +246,11 @@ def cases_hand_over(*, departing: User, successor: User, actor: User) -> int:
         stream=SYSTEM_STREAM,
         action=AuditAction.STAFF_CASES_HANDED_OVER,
         actor=actor,
-        detail={**handover, "moved": moved, "unshared": unshared},
+        detail={
+            **handover,
+            "moved": moved,
+            "unshared": unshared,
+            **({"kept_for_conflict": kept} if kept else {}),
+        },
     )
     return moved

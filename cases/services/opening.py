@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
 from django.db import transaction
@@ -15,6 +16,7 @@ from audit.services import audit_record
 from cases.deadlines import acknowledgement_due_for
 from cases.models import Case
 from notifications.services import outbox_enqueue
+from reports.conflicts import without_conflicts
 from reports.models import Report
 from reports.timeline import timeline_add
 from reports.vocabulary import ReportKind, TimelineEvent
@@ -22,15 +24,28 @@ from reports.vocabulary import ReportKind, TimelineEvent
 
 def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -> None:
     """Tell the people handling the case that something changed (never what was written)."""
-    case = Case.objects.filter(report=report).only("assigned_to_id", "entity_id").first()
+    case = (
+        Case.objects.filter(report=report)
+        .only("assigned_to_id", "entity_id", "handling_entity_id")
+        .first()
+    )
     if case is None:
         return
     recipients = (
-        [case.assigned_to_id] if case.assigned_to_id else entity_case_handler_ids(case.entity_id)
+        [case.assigned_to_id]
+        if case.assigned_to_id
+        else case_handler_ids_free_of_conflict(case.handler_entity_id, report.id)
     )
     staff_alert_send(
         kind=kind, reference=report.reference, user_ids=recipients, obscure_time=obscure_time
     )
+
+
+def case_handler_ids_free_of_conflict(entity_id: int, report_id: uuid.UUID) -> list[int]:
+    """The entity's case handlers to tell about a case, less those in conflict with it (they
+    do not see it, and an alert would tell a person named in a report that it exists)."""
+    handlers = User.objects.filter(id__in=entity_case_handler_ids(entity_id))
+    return list(without_conflicts(handlers, report_id).values_list("id", flat=True))
 
 
 def staff_alert_send(
@@ -55,6 +70,13 @@ def _original_handler(report: Report) -> User | None:
     return handler if policy.may_be_assigned(handler, original) else None
 
 
+def _route_senior_subject(case: Case, report: Report) -> None:
+    """A case about someone senior goes to the entity's independent handler, outside its line
+    (issue 12). Without one named, it stays, and its audit entry and case page say so."""
+    if report.subject_senior and report.entity.independent_handler_id is not None:
+        case.handling_entity = report.entity.independent_handler
+
+
 @transaction.atomic
 def case_open(*, report: Report, at: datetime | None = None) -> Case:
     """Open the case for a report whose reporter granted case review (state ``received``).
@@ -71,21 +93,41 @@ def case_open(*, report: Report, at: datetime | None = None) -> Case:
         opened_at=at or timezone.now(),
         assigned_to=handler,
     )
+    _route_senior_subject(case, report)
     case.save()
     timeline_add(report, TimelineEvent.CASE_OPENED, at=at)
     detail: dict[str, object] = {"state": case.state}
     if retaliation:
         detail |= {"kind": report.kind, "assigned_to_original_handler": handler is not None}
     audit_record(stream=report.id, action=AuditAction.CASE_OPENED, detail=detail, at=at)
+    if report.subject_senior:
+        # Explicit and audited: who handles a case about a senior person, and why.
+        independent = case.handling_entity
+        if independent is not None:
+            timeline_add(report, TimelineEvent.ROUTED_INDEPENDENTLY, at=at)
+        audit_record(
+            stream=report.id,
+            action=AuditAction.CASE_ROUTED_INDEPENDENTLY,
+            detail={
+                "reason": "senior_subject",
+                "from": report.entity.code,
+                "to": independent.code if independent else None,
+            },
+            at=at,
+        )
     # Opened at submission (``at`` given): the alert must not date the submission.
     if retaliation:
         recipients = {*senior_focal_point_ids(report.entity_id)}
         if handler is not None:
             recipients.add(handler.id)
+        # Nobody in conflict with the report is told it exists.
+        told = User.objects.filter(id__in=recipients)
+        user_ids = sorted(without_conflicts(told, report.id).values_list("id", flat=True))
         staff_alert_send(
             kind="retaliation_reported",
             reference=report.reference,
-            user_ids=sorted(recipients or entity_case_handler_ids(report.entity_id)),
+            user_ids=user_ids
+            or case_handler_ids_free_of_conflict(case.handler_entity_id, report.id),
             obscure_time=at is not None,
         )
     else:

@@ -25,6 +25,7 @@ from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
 from cases.services.locking import case_lock
 from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS, Transition
+from core.errors import ConflictOfInterestError
 from referrals.models import ServiceKind
 from referrals.services import ReferralConsentError, ReferralInputError, referral_make
 from reports.timeline import timeline_add
@@ -46,7 +47,9 @@ def _refer_to_the_chosen_ombudsperson(case: Case, step: Transition, actor: User)
         return
     try:
         referral_make(case=case, actor=actor, service=ServiceKind.OMBUDSPERSON)
-    except (ReferralConsentError, ReferralInputError):
+    except (ReferralConsentError, ReferralInputError, ConflictOfInterestError):
+        # An ombudsperson in conflict with the case never receives it; another is chosen on
+        # the case page.
         return
 
 
@@ -101,7 +104,13 @@ def case_transition(
                 confirmation(case, step)
             method = getattr(case, step.name)
             if not can_proceed(method):
-                raise CaseTransitionNotAllowedError(allowed_and_blocked_transitions(case, actor)[0])
+                # A declared check blocks it (findings not substantiated, no manager approved):
+                # its words say why, on the page and in the API's detail.
+                blocking = step.blocked_by(case)
+                raise CaseTransitionNotAllowedError(
+                    allowed_and_blocked_transitions(case, actor)[0],
+                    message=blocking.words([]) if blocking is not None else None,
+                )
             consents = case.report.current_consents()
             passed_by_override = [
                 action

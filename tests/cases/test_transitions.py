@@ -22,6 +22,7 @@ from cases.transitions import (
     TRANSITIONS,
     ConsentGate,
     FindingsSubstantiated,
+    ManagerApproved,
     Transition,
 )
 from cases.vocabulary import OPEN_STATES, CaseState
@@ -124,7 +125,10 @@ def test_the_declaration_is_the_contract_table_in_its_order() -> None:
         else:
             assert gate is None, name
         checks = {type(check) for check in declared.checks}
-        assert checks == ({FindingsSubstantiated} if row["condition"] else set()), name
+        # Beyond the table (issue 12): a manager's intervention waits for the reporter to
+        # approve the manager proposed.
+        extensions = {ManagerApproved} if name == "start_informal" else set()
+        assert checks == ({FindingsSubstantiated} if row["condition"] else extensions), name
 
 
 def _fsm_transitions() -> dict[str, list[Any]]:
@@ -235,7 +239,12 @@ def test_the_reporter_has_words_for_every_transition() -> None:
 def test_every_declared_condition_says_why_it_blocks() -> None:
     for declared in TRANSITIONS.values():
         for check in declared.conditions:
-            assert check.reason in {"consent_required", "outcome_not_substantiated", "shredded"}
+            assert check.reason in {
+                "consent_required",
+                "outcome_not_substantiated",
+                "shredded",
+                "manager_not_approved",
+            }
             words = check.blocked_words(["X"])
             assert words.startswith("Blocked:") or words.startswith("This step needs"), words
 

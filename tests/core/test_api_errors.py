@@ -61,8 +61,15 @@ CONTRACT_ERRORS = {
     403: {"forbidden"},
     404: {"not_found"},
     # ``shredded`` is beyond the contract's table (an extension, issue 10): the case's report
-    # was crypto-shredded and its case takes nothing more.
-    409: {"consent_required", "transition_not_allowed", "conflict", "shredded"},
+    # was crypto-shredded and its case takes nothing more; so is ``conflict_of_interest`` (issue
+    # 12): the staff member named cannot take part in the case.
+    409: {
+        "consent_required",
+        "transition_not_allowed",
+        "conflict",
+        "shredded",
+        "conflict_of_interest",
+    },
     413: {"too_large"},
     429: {"rate_limited"},
     # Beyond the contract's table (an extension): a dependency down for a moment.

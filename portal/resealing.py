@@ -19,7 +19,7 @@ from __future__ import annotations
 from django.apps import apps
 from django.db import models
 
-from cases.models import InternalNote, Override
+from cases.models import InternalNote, ManagerProposal, Override
 from referrals.models import Referral
 from reports.models import Attachment, AttachmentContent, Message, Report, ReporterSession
 from vault import envelope
@@ -35,6 +35,7 @@ SEALED_UNDER_THE_REPORT_KEY: tuple[tuple[type[models.Model], str], ...] = (
     (AttachmentContent, "attachment__report"),
     (InternalNote, "case__report"),
     (Override, "case__report"),
+    (ManagerProposal, "case__report"),
     (Referral, "case__report"),
 )
 

@@ -83,7 +83,7 @@ def test_an_administrator_invites_a_colleague_and_hands_over_a_departing_ones_ca
     page.get_by_role("link", name=entity.code, exact=True).click()
     assert_accessible(page)
     page.get_by_label("Feedback to the reporter is due").fill("2")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".notices")).to_contain_text("is saved")
     entity.refresh_from_db()
     assert entity.feedback_due_months == 2

@@ -41,6 +41,7 @@ def test_a_bystander_keeps_a_dated_record_of_what_they_saw(
     expect(phone.get_by_role("heading", level=1)).to_have_text("What you saw or heard")
     phone.get_by_label("Physical (unwanted touching)").check()
     phone.get_by_label("What did you see or hear?").fill(SEEN)
+    phone.get_by_label("No, nobody could tell who it happened to").check()
     phone.get_by_role("button", name="Continue").click()
     phone.get_by_label("No, stay anonymous").check()
     phone.get_by_role("button", name="Continue").click()
@@ -49,7 +50,8 @@ def test_a_bystander_keeps_a_dated_record_of_what_they_saw(
     expect(phone.get_by_role("heading", level=1)).to_have_text("What happens next")
     expect(phone.get_by_label("Just keep a dated record")).to_be_checked()
     phone.get_by_role("button", name="Continue").click()
-    expect(phone.get_by_role("heading", level=1)).to_have_text("Your consent")
+    # A dated record needs no consent to go ahead: only the statistics question is asked.
+    expect(phone.get_by_role("heading", level=1)).to_have_text("What else you may allow")
     phone.get_by_role("button", name="Continue").click()
     if phone.get_by_role("heading", level=1).inner_text().strip() == "The person responsible":
         phone.get_by_role("button", name="Continue").click()

@@ -104,6 +104,17 @@ def test_an_older_backup_with_the_organisation_wrap_reads_nothing_after_resealin
         format="json",
     )
     assert asked.status_code == 202, asked.content
+    # A manager proposed to intervene, once the reporter chose that channel
+    rerouted = reporter.post(
+        "/api/v1/reporter/route",
+        {"route": "informal", "informal_channel": "manager_intervention"},
+        format="json",
+    )
+    assert rerouted.status_code == 200, rerouted.content
+    proposed = staff.post(
+        f"/api/v1/cases/{case.id}/manager-proposals", {"name": "MANAGER-BEFORE"}, format="json"
+    )
+    assert proposed.status_code == 201, proposed.content
     access = reporter_session_resolve(token)
     assert access is not None
     reporter_attachment_add(
@@ -136,8 +147,8 @@ def test_an_older_backup_with_the_organisation_wrap_reads_nothing_after_resealin
     sealed = _ciphertexts_of(report)
     assert {type(row) for row, _column in sealed} == {m for m, _p in SEALED_UNDER_THE_REPORT_KEY}
     # Narrative and incident date, 3 messages, 2 notes, 2 files (name and bytes each), the
-    # referral's note and the override's justification.
-    assert len(sealed) == 13
+    # referral's note, the override's justification and the manager proposed.
+    assert len(sealed) == 14
     for row, column in sealed:
         with pytest.raises(crypto.DecryptionError):
             envelope.open_bytes(row, column, old_key)

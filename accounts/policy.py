@@ -241,15 +241,6 @@ def may_raise_rights_concern(user: User, case: CaseFacts) -> bool:
     return advocates_case(user, case)
 
 
-def receives_rights_concerns(user: User, entity_id: int) -> bool:
-    """A rights concern reaches the entity's senior focal points."""
-    return (
-        _has_role(user, *ENTITY_CASE_HANDLER_ROLES)
-        and user.entity_id == entity_id
-        and user.senior_focal_point
-    )
-
-
 def may_assign(user: User, case: CaseFacts) -> bool:
     """Assign, share or put an investigator on the case."""
     return handles_case(user, case)

@@ -9,9 +9,14 @@ from accounts.models import Entity, User
 from core.errors import ForbiddenError
 
 
+def entities_open_to_reports() -> QuerySet[Entity]:
+    """The organisations that accept reports."""
+    return Entity.objects.filter(accepts_reports=True)
+
+
 def entities_accepting_reports() -> list[dict[str, str]]:
     """The organisations that accept reports, as the public list shows them."""
-    entities = Entity.objects.filter(accepts_reports=True).order_by("code")
+    entities = entities_open_to_reports().order_by("code")
     return [{"code": code, "name": name} for code, name in entities.values_list("code", "name")]
 
 
@@ -50,24 +55,22 @@ def staff_member_managed_by(admin: User, username: str) -> User | None:
     return user
 
 
+def entity_case_handlers(entity_id: int) -> QuerySet[User]:
+    """The entity's active staff who handle its cases (its focal points)."""
+    return User.objects.filter(
+        entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
+    )
+
+
 def entity_case_handler_ids(entity_id: int) -> list[int]:
     """The active staff told about an entity's cases while nobody is assigned to them."""
-    return list(
-        User.objects.filter(
-            entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
-        ).values_list("id", flat=True)
-    )
+    return list(entity_case_handlers(entity_id).values_list("id", flat=True))
 
 
 def senior_focal_point_ids(entity_id: int) -> list[int]:
     """The entity's active senior focal points, whom every report of retaliation reaches."""
-    return [
-        user.id
-        for user in User.objects.filter(
-            entity_id=entity_id, is_active=True, senior_focal_point=True
-        )
-        if policy.may_be_senior_focal_point(user)
-    ]
+    seniors = entity_case_handlers(entity_id).filter(senior_focal_point=True)
+    return list(seniors.values_list("id", flat=True))
 
 
 def successors_for(admin: User, departing: User) -> list[User]:
@@ -93,21 +96,13 @@ def entity_managed_by(admin: User, code: str) -> Entity | None:
 
 def case_handlers_of(entity_id: int) -> list[User]:
     """The active staff of an entity a case may be assigned to or shared with."""
-    return list(
-        User.objects.filter(
-            entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
-        ).order_by("username")
-    )
+    return list(entity_case_handlers(entity_id).order_by("username"))
 
 
 def rights_concern_recipients(entity_id: int) -> list[int]:
     """Whom a rights concern reaches: the entity's active senior focal points; while the entity
     has named none, every active focal point of it, so that no concern goes unread."""
-    handlers = User.objects.filter(
-        entity_id=entity_id, role__in=policy.ENTITY_CASE_HANDLER_ROLES, is_active=True
-    ).order_by("username")
-    senior = [user.pk for user in handlers if policy.receives_rights_concerns(user, entity_id)]
-    return senior or [user.pk for user in handlers]
+    return senior_focal_point_ids(entity_id) or entity_case_handler_ids(entity_id)
 
 
 def advocates_of(entity_id: int) -> list[int]:

@@ -17,6 +17,7 @@ from accounts.views import staff_required
 from cases.selectors import case_by_reference, case_for, conflicts_declared_by
 from cases.services.conflicts import conflict_declare
 from core.errors import DomainError, InvalidInputError
+from core.pages import not_found
 
 PERSON_NAME_MAX = 200
 
@@ -32,7 +33,7 @@ def _member(request: HttpRequest) -> User:
 def conflicts_page(request: HttpRequest) -> HttpResponse:
     user = _member(request)
     if not policy.may_declare_conflict(user):
-        return render(request, "errors/404.html", status=404)
+        return not_found(request)
     errors: dict[str, list[str]] = {}
     values = {"reference": "", "person_name": ""}
     if request.method == "POST":
@@ -74,7 +75,7 @@ def case_conflict_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRespon
     user = _member(request)
     case = case_for(user, case_id)
     if case is None:
-        return render(request, "errors/404.html", status=404)
+        return not_found(request)
     try:
         conflict_declare(actor=user, case=case)
     except DomainError as error:

@@ -13,22 +13,25 @@ from accounts import policy
 from accounts.models import User
 from cases.models import Case
 from cases.selectors import retaliation_links
-from cases.services.retaliation import INTERIM_MEASURE_CONSENTS, interim_measure_codes
-from cases.vocabulary import CaseState, InterimMeasureKind, RetaliationRisk
+from cases.services.retaliation import (
+    interim_measure_codes,
+    interim_measure_consents_missing,
+    retaliation_risk_recordable_now,
+)
+from cases.vocabulary import InterimMeasureKind, RetaliationRisk
 from reports.vocabulary import ReportKind, consent_purposes
 
 
 def retaliation_panel(case: Case, user: User) -> dict[str, Any]:
     """What the case page shows and offers about retaliation."""
-    consents = case.report.current_consents()
-    missing = [action for action in INTERIM_MEASURE_CONSENTS if not consents.get(action)]
+    missing = interim_measure_consents_missing(case)
     in_place = interim_measure_codes(case)
     return {
         "is_retaliation": case.report.kind == ReportKind.RETALIATION,
         "risk_label": RetaliationRisk(case.retaliation_risk).label if case.retaliation_risk else "",
         "measures": [InterimMeasureKind(code).label for code in in_place],
         "may_record": policy.may_record_retaliation_risk(user, case)
-        and case.state not in (CaseState.RECEIVED, CaseState.CLOSED),
+        and retaliation_risk_recordable_now(case),
         "risks": [
             (code, label, code == case.retaliation_risk) for code, label in RetaliationRisk.choices
         ],

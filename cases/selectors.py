@@ -41,7 +41,7 @@ from cases.transitions import BlockedTransition, transitions_from
 from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
 from referrals.models import ServiceKind
-from reports.conflicts import in_conflict
+from reports.conflicts import handler_declined_by_reporter, in_conflict
 from reports.models import ConflictDeclaration, Consent, Message
 from reports.vocabulary import Category, ConsentAction, InformalChannel, ReportKind, Route
 
@@ -447,9 +447,5 @@ def handler_declined_still_holding(case: Case) -> User | None:
     """The handler the reporter asked to replace, while the case is still theirs (issue 12)."""
     if case.assigned_to_id is None:
         return None
-    declined = ConflictDeclaration.objects.filter(
-        report_id=case.report_id,
-        staff_id=case.assigned_to_id,
-        source=ConflictDeclaration.Source.REPORTER,
-    )
-    return case.assigned_to if declined.exists() else None
+    declined = handler_declined_by_reporter(report_id=case.report_id, staff_id=case.assigned_to_id)
+    return case.assigned_to if declined else None

@@ -59,6 +59,7 @@ from cases.services.transitions import case_transition
 from cases.transitions import ARGUMENTS, DECLARED, TRANSITIONS, Transition, consent_needed_words
 from cases.vocabulary import CaseState, RightsConcernKind
 from core.errors import DomainError, InvalidInputError, NotFoundError
+from core.pages import not_found
 from referrals.services import referral_choices, referral_make
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX, characters
@@ -70,7 +71,6 @@ from reports.vocabulary import (
     OverrideGround,
     Route,
     affected_person_words,
-    consent_label,
     consent_purposes,
 )
 
@@ -79,13 +79,9 @@ def _refused(request: HttpRequest, error: DomainError, case_id: uuid.UUID) -> Ht
     """A refused action on a case page: the 404 page for a case not seen, otherwise back to the
     case with the refusal's words."""
     if isinstance(error, NotFoundError):
-        return render(request, "errors/404.html", status=404)
+        return not_found(request)
     messages.error(request, error.page_message())
-    return redirect("staff:case", case_id=case_id)
-
-
-def _consent_labels(actions: list[str]) -> list[str]:
-    return [consent_label(action) for action in actions]
+    return _redirect_to(case_id)
 
 
 # The list page's heading, by what the member's role reaches (``accounts.policy.case_reach``).
@@ -135,16 +131,12 @@ def _case_worker(request: HttpRequest, case_id: uuid.UUID) -> tuple[User, Case |
     return user, case_for(user, case_id)
 
 
-def _not_found(request: HttpRequest) -> HttpResponse:
-    return render(request, "errors/404.html", status=404)
-
-
 def _unconfirmed(
     request: HttpRequest, case: Case | None, case_id: uuid.UUID, words: str
 ) -> HttpResponse | None:
     """The answer when the case is not found or the page's confirmation box was not ticked."""
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     if request.POST.get("confirm") != "yes":
         messages.error(request, words)
         return _redirect_to(case_id)
@@ -193,7 +185,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     case = case_for(user, case_id)
     if case is None:
-        return render(request, "errors/404.html", status=404)
+        return not_found(request)
     decrypted = case_read(case=case, actor=user)
     allowed, blocked = allowed_and_blocked_transitions(case, user)
     consents = case.report.current_consents()
@@ -315,7 +307,7 @@ def _manager_rows(case: Case, user: User) -> list[dict[str, object]] | None:
 def case_manager_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user, case = _case_worker(request, case_id)
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         manager_propose(case=case, actor=user, name=request.POST.get("name", "")[:300])
     except DomainError as error:
@@ -377,7 +369,7 @@ def case_transition_action(request: HttpRequest, case_id: uuid.UUID, name: str) 
     except DomainError as error:
         return _refused(request, error, case_id)
     messages.success(request, _("Done."))
-    return redirect("staff:case", case_id=case_id)
+    return _redirect_to(case_id)
 
 
 @require_POST
@@ -387,7 +379,7 @@ def case_message_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRespons
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     case = case_for(user, case_id)
     if case is None:
-        return render(request, "errors/404.html", status=404)
+        return not_found(request)
     body = request.POST.get("body", "").strip()
     kind = request.POST.get("kind", "message")
     if not body or len(body) > MESSAGE_MAX:
@@ -395,7 +387,7 @@ def case_message_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRespons
             request,
             _("Write up to %(characters)s characters.") % {"characters": characters(MESSAGE_MAX)},
         )
-        return redirect("staff:case", case_id=case_id)
+        return _redirect_to(case_id)
     try:
         if kind == "note":
             note_add(case=case, actor=user, body=body)
@@ -405,7 +397,7 @@ def case_message_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRespons
             messages.success(request, _("Message sent to the reporter."))
     except DomainError as error:
         return _refused(request, error, case_id)
-    return redirect("staff:case", case_id=case_id)
+    return _redirect_to(case_id)
 
 
 @require_http_methods(["GET"])
@@ -417,13 +409,13 @@ def case_attachment_download(
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
     case = case_for(user, case_id)
     if case is None:
-        return render(request, "errors/404.html", status=404)
+        return not_found(request)
     try:
         found = case_attachment_read(case=case, actor=user, attachment_id=attachment_id)
     except DomainError as error:
         return _refused(request, error, case_id)
     if found is None:
-        return render(request, "errors/404.html", status=404)
+        return not_found(request)
     return attachment_response(*found)
 
 
@@ -436,7 +428,7 @@ def _redirect_to(case_id: uuid.UUID) -> HttpResponse:
 def case_referral_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user, case = _case_worker(request, case_id)
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         referral = referral_make(
             case=case,
@@ -457,7 +449,7 @@ def case_referral_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRespon
 def case_assignment_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user, case = _case_worker(request, case_id)
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     mode = request.POST.get("mode", "")
     colleague = staff_member(request.POST.get("username", ""))
     if mode not in {"assign", "share", "investigator"} or colleague is None:
@@ -491,7 +483,7 @@ def reassignment_approve_action(
 ) -> HttpResponse:
     user, case = _case_worker(request, case_id)
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         reassignment_approve(reassignment_id=reassignment_id, actor=user)
     except DomainError as error:
@@ -505,7 +497,7 @@ def reassignment_approve_action(
 def override_request_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user, case = _case_worker(request, case_id)
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     ground = request.POST.get("ground", "")
     try:
         override_request(
@@ -586,7 +578,7 @@ def override_notice_action(
 def case_labels_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user, case = _case_worker(request, case_id)
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     labels = request.POST.get("labels", "")[:1000].split(",")
     try:
         labels_set(case=case, actor=user, labels=labels)
@@ -602,7 +594,7 @@ def retaliation_risk_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRes
     """The retaliation risk and the interim measures (issue 12)."""
     user, case = _case_worker(request, case_id)
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         retaliation_risk_record(
             case=case,
@@ -631,7 +623,7 @@ def retaliation_risk_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRes
 def case_rights_concern_action(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     user, case = _case_worker(request, case_id)
     if case is None:
-        return _not_found(request)
+        return not_found(request)
     try:
         _concern, new = rights_concern_raise(
             case=case, kind=request.POST.get("kind", ""), actor=user
@@ -642,4 +634,4 @@ def case_rights_concern_action(request: HttpRequest, case_id: uuid.UUID) -> Http
         messages.success(request, _("The concern is raised: the senior focal point is told."))
     else:
         messages.info(request, _("This concern was raised already; nobody is told twice."))
-    return redirect("staff:case", case_id=case_id)
+    return _redirect_to(case_id)

@@ -15,6 +15,7 @@ shown to someone who may not read the report.
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.utils.translation import gettext as _
@@ -145,13 +146,21 @@ class ConflictError(DomainError):
     )
 
 
+class ConflictReason(StrEnum):
+    """Why a staff member may not take part in a case (``ConflictOfInterestError.reason``)."""
+
+    NAMED_IN_REPORT = "named_in_report"
+    DECLARED = "declared"
+    DECLINED_BY_REPORTER = "declined_by_reporter"
+
+
 class ConflictOfInterestError(DomainError):
     """The staff member named is in conflict of interest with the case (issue 12).
 
     An extension of the contract's codes (409 ``conflict_of_interest``): a staff member named in
     the report, who declared a conflict with it, or whom the reporter asked to be replaced,
     cannot be assigned, shared, referred or made investigator of the case. ``reason`` says which
-    of the three it is (``named_in_report``, ``declared``, ``declined_by_reporter``).
+    ``ConflictReason`` it is.
     """
 
     code = "conflict_of_interest"
@@ -160,7 +169,7 @@ class ConflictOfInterestError(DomainError):
         "This staff member has a conflict of interest with this case and cannot take part in it."
     )
 
-    def __init__(self, reason: str, message: StrOrPromise | None = None) -> None:
+    def __init__(self, reason: ConflictReason, message: StrOrPromise | None = None) -> None:
         super().__init__(message)
         self.reason = reason
 

@@ -8,6 +8,8 @@ from typing import Any
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.utils import OpenApiResponse
 
+from core.errors import ConflictReason
+
 
 class StaffTokenScheme(OpenApiAuthenticationExtension):
     target_class = "accounts.authentication.StaffTokenAuthentication"
@@ -62,7 +64,7 @@ ERROR_SCHEMA: dict[str, Any] = {
         },
         "reason": {
             "type": "string",
-            "enum": ["named_in_report", "declared", "declined_by_reporter"],
+            "enum": [reason.value for reason in ConflictReason],
             "description": "With `conflict_of_interest`: why the staff member named cannot "
             "take part in the case.",
         },

@@ -24,9 +24,8 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
-from cases.services.opening import case_alert_staff
 from core.errors import InvalidInputError
-from portal.services import ReporterAccess, ReportResealedMeanwhileError
+from portal.services import ReporterAccess, alert_staff, report_locked_for
 from reports.locking import report_lock
 from reports.models import AffectedPersonInvitation, Report
 from reports.receipts import normalise_receipt, receipt_new
@@ -49,18 +48,11 @@ def _digest(code: str) -> str:
     return envelope.blind_index(_PURPOSE, code)
 
 
-def _locked(access: ReporterAccess) -> Report:
-    report = report_lock(access.report.pk)
-    if report.data_key_id != access.report.data_key_id:
-        raise ReportResealedMeanwhileError
-    return report
-
-
 @transaction.atomic
 def affected_person_code_issue(*, access: ReporterAccess) -> str:
     """A new code for the witness to pass on; returned once. It replaces an unused earlier
     one; once the affected person has linked their report, no other code is needed."""
-    report = _locked(access)
+    report = report_locked_for(access)
     if report.reporter_role != ReporterRole.WITNESS:
         raise ComingForwardRefusedError(
             str(_("Only a witness's report gives a code to pass on to the person affected."))
@@ -86,7 +78,7 @@ def affected_person_code_issue(*, access: ReporterAccess) -> str:
 def affected_person_link(*, access: ReporterAccess, code: str) -> AffectedPersonInvitation:
     """The affected person, signed in to their own report, links it to the witness's one whose
     code they were given: their agreement, recorded on both reports."""
-    own = _locked(access)
+    own = report_locked_for(access)
     typed = normalise_receipt(code)
     found = (
         AffectedPersonInvitation.objects.filter(code_index=_digest(typed)).first()
@@ -120,7 +112,7 @@ def affected_person_link(*, access: ReporterAccess, code: str) -> AffectedPerson
             stream=report.id, action=AuditAction.AFFECTED_PERSON_LINKED, actor_kind=REPORTER
         )
     # Whoever handles the witness's case learns that the affected person's consents now count.
-    case_alert_staff(report=witness_report, kind="consent_changed", obscure_time=True)
+    alert_staff(witness_report, "consent_changed")
     return invitation
 
 

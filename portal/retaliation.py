@@ -144,11 +144,6 @@ def retaliation_report_submit(
     )
 
 
-def retaliation_reports_of(report: Report) -> list[Report]:
-    """The reports of retaliation the reporter filed from this report, oldest first."""
-    return list(report.retaliation_reports.order_by("submitted_on", "reference"))
-
-
 # --- Check-ins after closure ------------------------------------------------------------------
 
 

@@ -14,10 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import InvalidInputError
 from portal import services
 from portal.forms import RetaliationForm
-from portal.intake_limit import IntakeLimitError, intake_counted, intake_limit_check
+from portal.intake_limit import IntakeLimitError, intake_limit_check
 from portal.receipt_handoff import (
-    ReceiptToShow,
-    receipt_handoff_put,
     receipt_handoff_ticket,
 )
 from portal.retaliation import (
@@ -26,7 +24,7 @@ from portal.retaliation import (
     check_in_answer,
     retaliation_report_submit,
 )
-from portal.views import redirect_to_receipt, render_receipt, reporter_required
+from portal.views import receipt_shown_once, redirect_to_receipt, reporter_required
 from reports.limits import RETALIATION_ACKNOWLEDGEMENT_WORKING_DAYS
 from reports.vocabulary import CheckInAnswer, Route
 
@@ -46,15 +44,6 @@ def _render_form(
     )
     response["Cache-Control"] = "no-store"
     return response
-
-
-def _shown(submitted: services.SubmittedReport) -> ReceiptToShow:
-    return ReceiptToShow(
-        receipt=submitted.receipt,
-        reference=submitted.report.reference,
-        case_opened=hasattr(submitted.report, "case"),
-        retaliation=True,
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -80,32 +69,26 @@ def something_happened(request: HttpRequest, access_: services.ReporterAccess) -
         response["Retry-After"] = str(limited.retry_after)
         return response
     data = form.cleaned_data
-    tickets: list[str | None] = []
+    account = RetaliationAccount(
+        narrative=data["narrative"],
+        route=data["route"],
+        informal_channel=data["informal_channel"] if data["route"] == Route.INFORMAL else "",
+        consents=form.consents(),
+    )
     try:
-        submitted = retaliation_report_submit(
-            access=access_,
-            account=RetaliationAccount(
-                narrative=data["narrative"],
-                route=data["route"],
-                informal_channel=data["informal_channel"]
-                if data["route"] == Route.INFORMAL
-                else "",
-                consents=form.consents(),
+        return receipt_shown_once(
+            request,
+            lambda on_stored: retaliation_report_submit(
+                access=access_,
+                account=account,
+                intake_form_key=intake_form_key,
+                on_stored=on_stored,
             ),
-            intake_form_key=intake_form_key,
-            on_stored=lambda done: tickets.append(
-                receipt_handoff_put(_shown(done), intake_form_key=intake_form_key)
-            ),
+            intake_form_key,
         )
-    except services.IntakeFormAlreadySentError:
-        return redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
     except (InvalidInputError, services.ResealingConflictError) as refused:
         form.add_error(None, refused.page_message())
         return _render_form(request, form, intake_form_key, status=refused.status)
-    intake_counted(request)
-    if tickets[0] is None:
-        return render_receipt(request, _shown(submitted))
-    return redirect_to_receipt(tickets[0])
 
 
 @require_POST

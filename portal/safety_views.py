@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from accounts.models import Entity
+from accounts.selectors import entities_open_to_reports
 from portal.services import INTAKE_FORM_KEPT, SESSION_ABSOLUTE, SESSION_IDLE
 from referrals.selectors import support_directory
 from reports.vocabulary import ReporterRole, Route
@@ -36,13 +36,13 @@ def support_entities(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "portal/support_entities.html",
-        {"entities": Entity.objects.filter(accepts_reports=True).order_by("name")},
+        {"entities": entities_open_to_reports().order_by("name")},
     )
 
 
 @require_GET
 def support(request: HttpRequest, entity_code: str) -> HttpResponse:
-    entity = Entity.objects.filter(code=entity_code, accepts_reports=True).first()
+    entity = entities_open_to_reports().filter(code=entity_code).first()
     if entity is None:
         raise Http404
     return render(
@@ -60,7 +60,7 @@ def upstander(request: HttpRequest) -> HttpResponse:
         request,
         "portal/upstander.html",
         {
-            "entities": Entity.objects.filter(accepts_reports=True).order_by("name"),
+            "entities": entities_open_to_reports().order_by("name"),
             # A witness's dated note: the intake opened with these answers, each shown and
             # changeable on its step, no consent among them.
             "record_url": f"{reverse('portal:intake')}?{record_query}",

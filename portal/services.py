@@ -58,6 +58,7 @@ from reports.models import (
 from reports.receipts import normalise_receipt, receipt_new, reference_new
 from reports.timeline import timeline_add
 from reports.vocabulary import (
+    AffectedPersonIdentifiable,
     ConsentAction,
     IdentityDisclosure,
     ReportKind,
@@ -138,8 +139,8 @@ class ReportSubmission:
     # A report of retaliation names the report whose reporter suffered it (issue 12).
     kind: str = ReportKind.HARASSMENT
     retaliation_of: Report | None = None
-    # A witness's answer (``AffectedPersonIdentifiable``); not asked of the affected person.
-    affected_person_identifiable: str = "not_asked"
+    # A witness's answer; not asked of the affected person.
+    affected_person_identifiable: str = AffectedPersonIdentifiable.NOT_ASKED
 
 
 @dataclass(frozen=True)
@@ -523,7 +524,7 @@ def report_locked_for(access: ReporterAccess) -> Report:
     return report
 
 
-def _alert_staff(report: Report, kind: str) -> None:
+def alert_staff(report: Report, kind: str) -> None:
     # The email waits a random while, as a new report's does: its arrival would otherwise tell
     # staff the minute the reporter wrote or changed a choice, which nothing else keeps (issue 11).
     case_alert_staff(report=report, kind=kind, obscure_time=True)
@@ -567,7 +568,7 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
     ):
         timeline_add(report, TimelineEvent.WITHDRAWAL_AFTER_FORMAL)
     if case_before is not None:
-        _alert_staff(report, "consent_changed")
+        alert_staff(report, "consent_changed")
         if action == ConsentAction.VICTIMS_RIGHTS_ADVOCATE and granted:
             # The entity's advocates learn that a case now reaches them (issue 12).
             staff_alert_send(
@@ -613,7 +614,7 @@ def route_change(*, access: ReporterAccess, route: str, informal_channel: str = 
     _route_set(report, route, informal_channel)
     _sync_case_and_sealing(report, access.data_key, access=access)
     if _case_of(report) is not None:
-        _alert_staff(report, "route_changed")
+        alert_staff(report, "route_changed")
     access.report = report
     return report
 
@@ -632,7 +633,7 @@ def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
     envelope.seal(message, "body", body, access.data_key)
     message.save()
     audit_record(stream=report.id, action=AuditAction.MESSAGE_FROM_REPORTER, actor_kind=REPORTER)
-    _alert_staff(report, "reporter_message")
+    alert_staff(report, "reporter_message")
     access.report = report
     return message
 
@@ -738,6 +739,6 @@ def manager_decide(*, access: ReporterAccess, approved: bool) -> ManagerProposal
         actor_kind=REPORTER,
         detail={"proposal": str(proposal.id)},
     )
-    _alert_staff(report, "manager_decided")
+    alert_staff(report, "manager_decided")
     access.report = report
     return proposal

@@ -83,6 +83,7 @@ from reports.vocabulary import (
     ConsentAction,
     InformalChannel,
     ReporterRole,
+    ReportKind,
     Route,
 )
 
@@ -290,7 +291,7 @@ def intake(request: HttpRequest) -> HttpResponse:
         # that still needs an answer. A new route or channel always goes on through its
         # consents, which may not be the ones asked before, up to its last unanswered one.
         following = next(
-            (i for i in shown if i > index and _still_to_answer(request.POST, index, i)),
+            (i for i in shown if i > index and _still_to_answer(request.POST, i)),
             len(STEPS) - 1,
         )
     if following == len(STEPS) - 1:
@@ -298,12 +299,13 @@ def intake(request: HttpRequest) -> HttpResponse:
     return _render_step(request, following, STEPS[following][1](initial=request.POST.dict()))
 
 
-def _still_to_answer(answers: QueryDict, leaving: int, step: int) -> bool:
+def _still_to_answer(answers: QueryDict, step: int) -> bool:
     form = STEPS[step][1](answers)
     if not form.is_valid():
         return True
-    # The questions a new route brought, left unanswered, are asked before the check page.
-    new_questions = _new_route(answers) and STEPS[step][0] in CONSENT_STEPS
+    # The questions a new route brought, left unanswered, are asked before the check page
+    # (the route and channel steps themselves never take this shortcut).
+    new_questions = answers.get("new_route") == "1" and STEPS[step][0] in CONSENT_STEPS
     return new_questions and cast("ConsentForm", form).unanswered()
 
 
@@ -388,16 +390,19 @@ def _receipt_to_show(submitted: services.SubmittedReport) -> ReceiptToShow:
         receipt=submitted.receipt,
         reference=submitted.report.reference,
         case_opened=hasattr(submitted.report, "case"),
+        retaliation=submitted.report.kind == ReportKind.RETALIATION,
     )
 
 
-def _intake_file(
+def receipt_shown_once(
     request: HttpRequest,
-    submission: services.ReportSubmission,
-    attachments: list[CleanAttachment],
+    file: Callable[[Callable[[services.SubmittedReport], None]], services.SubmittedReport],
     intake_form_key: str,
 ) -> HttpResponse:
-    """File the report once, however often the form is sent, and show its receipt once."""
+    """File a report once, however often the form is sent, and show its receipt once.
+
+    ``file`` files it, calling the function it is given once the report is stored (the
+    receipt's hand-off); a refusal it raises is the caller's to show."""
     tickets: list[str | None] = []
 
     def hand_off_receipt(submitted: services.SubmittedReport) -> None:
@@ -406,12 +411,7 @@ def _intake_file(
         )
 
     try:
-        submitted = services.report_submit(
-            submission=submission,
-            attachments=attachments,
-            intake_form_key=intake_form_key,
-            on_stored=hand_off_receipt,
-        )
+        submitted = file(hand_off_receipt)
     except services.IntakeFormAlreadySentError:
         # Back then Send again, or a double tap whose first answer the browser dropped: the
         # report exists once, and its receipt is still shown if nobody has seen it yet.
@@ -421,6 +421,24 @@ def _intake_file(
         # The cache is down: the receipt must still reach the reporter, so it is shown now.
         return render_receipt(request, _receipt_to_show(submitted))
     return redirect_to_receipt(tickets[0])
+
+
+def _intake_file(
+    request: HttpRequest,
+    submission: services.ReportSubmission,
+    attachments: list[CleanAttachment],
+    intake_form_key: str,
+) -> HttpResponse:
+    return receipt_shown_once(
+        request,
+        lambda on_stored: services.report_submit(
+            submission=submission,
+            attachments=attachments,
+            intake_form_key=intake_form_key,
+            on_stored=on_stored,
+        ),
+        intake_form_key,
+    )
 
 
 def redirect_to_receipt(ticket: str, *, query: str = "") -> HttpResponse:

@@ -15,21 +15,14 @@ short of hiding would let the person accused read the complaint against them.
 from __future__ import annotations
 
 import uuid
-from enum import StrEnum
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core.errors import ConflictOfInterestError
+from core.errors import ConflictOfInterestError, ConflictReason
 from reports.models import ConflictDeclaration, NamedPerson
 from vault.names import person_name_index
-
-
-class ConflictReason(StrEnum):
-    NAMED_IN_REPORT = "named_in_report"
-    DECLARED = "declared"
-    DECLINED_BY_REPORTER = "declined_by_reporter"
 
 
 def _reason_words(reason: ConflictReason, username: str) -> str:
@@ -50,24 +43,22 @@ class StaffConflictError(ConflictOfInterestError):
     """The 409 ``conflict_of_interest`` for one staff member, in words naming them and why."""
 
     def __init__(self, member: User, reason: ConflictReason) -> None:
-        super().__init__(reason.value, _reason_words(reason, member.username))
+        super().__init__(reason, _reason_words(reason, member.username))
 
 
 def _declared_people(user: User) -> QuerySet[ConflictDeclaration]:
     return ConflictDeclaration.objects.filter(staff=user).exclude(person_index="")
 
 
-def in_conflict(user: User, report_field: str = "report_id") -> Q:
-    """The rows (cases, by their ``report_field``) ``user`` is in conflict with, as subqueries:
-    a list filtered by it keeps its number of queries."""
+def in_conflict(user: User) -> Q:
+    """The cases (by their ``report_id``) ``user`` is in conflict with, as subqueries: a list
+    filtered by it keeps its number of queries."""
     names = Q(name_index__in=_declared_people(user).values("person_index"))
     if user.name_index:
         names |= Q(name_index=user.name_index)
     named = NamedPerson.objects.filter(names).values("report_id")
     declared = ConflictDeclaration.objects.filter(staff=user, report__isnull=False)
-    return Q(**{f"{report_field}__in": named}) | Q(
-        **{f"{report_field}__in": declared.values("report_id")}
-    )
+    return Q(report_id__in=named) | Q(report_id__in=declared.values("report_id"))
 
 
 def conflict_of(user: User, report_id: uuid.UUID) -> ConflictReason | None:

@@ -91,15 +91,13 @@ def status_label(state: str) -> str:
 
 
 def _consent_name(params: dict[str, Any]) -> str:
-    action = params.get("action", "")
-    return consent_label(action)
+    return consent_label(params.get("action", ""))
 
 
 def _ground_words(params: dict[str, Any]) -> str:
     ground = params.get("ground", "")
-    if ground not in OverrideGround.values:
-        return str(OVERRIDE_GROUND_REPORTER_WORDS[OverrideGround.NOT_NAMED])
-    return str(OVERRIDE_GROUND_REPORTER_WORDS[OverrideGround(ground)])
+    known = ground if ground in OverrideGround.values else OverrideGround.NOT_NAMED
+    return str(OVERRIDE_GROUND_REPORTER_WORDS[OverrideGround(known)])
 
 
 def _route_name(params: dict[str, Any]) -> str:

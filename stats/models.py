@@ -93,7 +93,7 @@ class ServiceFact(models.Model):
     days = models.PositiveIntegerField(default=0)
     # Acknowledged within the promised days (acknowledged kind only).
     in_time = models.BooleanField(default=False, db_index=True)
-    # The ground an override named (override kind only; ``cases.vocabulary.OverrideGround``).
+    # The ground an override named (override kind only; ``reports.vocabulary.OverrideGround``).
     ground = models.CharField(max_length=24, blank=True, default="", db_index=True)
 
     class Meta:

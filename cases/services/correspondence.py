@@ -27,15 +27,7 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     if not policy.may_write_to_reporter(actor, case):
         raise CaseForbiddenError
     REPORT_NOT_SHREDDED.refuse_if_blocked(case)
-    message = Message(
-        report=case.report,
-        sender=Message.Sender.STAFF,
-        author=actor,
-        sent_at=timezone.now(),
-        position=next_position(case.report.messages.all()),
-    )
-    envelope.seal(message, "body", body, case_data_key(case))
-    message.save()
+    message = staff_message_store(case=case, actor=actor, body=body, key=case_data_key(case))
     # The reporter's timeline says who wrote: the advocate is not the one handling the case.
     if policy.advocates_case(actor, case):
         timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF, from_advocate=True)
@@ -54,6 +46,21 @@ def note_add(*, case: Case, actor: User, body: str) -> InternalNote:
     note = note_store(case=case, actor=actor, body=body)
     audit_record(stream=case.report_id, action=AuditAction.NOTE_ADDED, actor=actor)
     return note
+
+
+def staff_message_store(*, case: Case, actor: User, body: str, key: bytes) -> Message:
+    """Seal and save a staff message after the reporter's latest; the caller audits it and
+    adds its timeline entry."""
+    message = Message(
+        report=case.report,
+        sender=Message.Sender.STAFF,
+        author=actor,
+        sent_at=timezone.now(),
+        position=next_position(case.report.messages.all()),
+    )
+    envelope.seal(message, "body", body, key)
+    message.save()
+    return message
 
 
 def note_store(*, case: Case, actor: User, body: str) -> InternalNote:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts import policy
 from accounts.models import User
-from accounts.selectors import entity_case_handler_ids, senior_focal_point_ids
+from accounts.selectors import entity_case_handlers, senior_focal_point_ids
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.deadlines import acknowledgement_due_for
@@ -44,8 +44,8 @@ def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -
 def case_handler_ids_free_of_conflict(entity_id: int, report_id: uuid.UUID) -> list[int]:
     """The entity's case handlers to tell about a case, less those in conflict with it (they
     do not see it, and an alert would tell a person named in a report that it exists)."""
-    handlers = User.objects.filter(id__in=entity_case_handler_ids(entity_id))
-    return list(without_conflicts(handlers, report_id).values_list("id", flat=True))
+    handlers = without_conflicts(entity_case_handlers(entity_id), report_id)
+    return list(handlers.values_list("id", flat=True))
 
 
 def staff_alert_send(

@@ -31,10 +31,10 @@ from cases.errors import (
 )
 from cases.models import Case, Override
 from cases.selectors import cases_visible_to
+from cases.services.correspondence import staff_message_store
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
 from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
-from reports.models import Message, next_position
 from reports.timeline import timeline_add
 from reports.vocabulary import (
     AFFECTED_PERSON_CONSENT,
@@ -264,15 +264,7 @@ def _tell_reporter(override: Override, *, case: Case, actor: User, key: bytes) -
             )
             % words
         )
-    message = Message(
-        report=case.report,
-        sender=Message.Sender.STAFF,
-        author=actor,
-        sent_at=timezone.now(),
-        position=next_position(case.report.messages.all()),
-    )
-    envelope.seal(message, "body", body, key)
-    message.save()
+    staff_message_store(case=case, actor=actor, body=body, key=key)
     timeline_add(
         case.report,
         TimelineEvent.OVERRIDE,

@@ -66,13 +66,12 @@ def retaliation_risk_record(
     if not policy.may_record_retaliation_risk(actor, case):
         raise CaseForbiddenError
     REPORT_NOT_SHREDDED.refuse_if_blocked(case)
-    if case.state in (CaseState.RECEIVED, CaseState.CLOSED):
+    if not retaliation_risk_recordable_now(case):
         raise RetaliationRiskNotNowError([])
     risk_code, measures = _cleaned(risk, interim_measures)
     in_place = set(case.interim_measures.values_list("measure", flat=True))
     if set(measures) - in_place:
-        consents = case.report.current_consents()
-        missing = [action for action in INTERIM_MEASURE_CONSENTS if not consents.get(action)]
+        missing = interim_measure_consents_missing(case)
         if missing:
             raise CaseConsentRequiredError(missing)
     case.retaliation_risk = risk_code
@@ -88,6 +87,17 @@ def retaliation_risk_record(
         detail={"retaliation_risk": risk_code, "interim_measures": measures},
     )
     return case
+
+
+def retaliation_risk_recordable_now(case: Case) -> bool:
+    """After acknowledgement and until closure: when the handler assesses the risk."""
+    return case.state not in (CaseState.RECEIVED, CaseState.CLOSED)
+
+
+def interim_measure_consents_missing(case: Case) -> list[str]:
+    """The consents a new interim measure needs that the reporter has not given."""
+    consents = case.report.current_consents()
+    return [action for action in INTERIM_MEASURE_CONSENTS if not consents.get(action)]
 
 
 def interim_measure_codes(case: Case) -> list[str]:

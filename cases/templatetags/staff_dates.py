@@ -9,25 +9,17 @@ import datetime
 
 from django import template
 from django.utils import formats, timezone
-from django.utils.dateparse import parse_date, parse_datetime
 
 from core.templatetags.days import day_in_words as day_as_stamped
+from core.templatetags.days import parsed_day_or_moment
 
 register = template.Library()
-
-
-def _parsed(value: object) -> datetime.date | None:
-    if isinstance(value, datetime.date):
-        return value
-    if isinstance(value, str):
-        return parse_datetime(value) or parse_date(value)
-    return None
 
 
 @register.filter
 def day_in_words(value: object) -> str:
     """The day only (``DATE_FORMAT``), as it falls in the active time zone."""
-    parsed = _parsed(value)
+    parsed = parsed_day_or_moment(value)
     if parsed is None:
         return ""
     if isinstance(parsed, datetime.datetime):
@@ -38,7 +30,7 @@ def day_in_words(value: object) -> str:
 @register.filter
 def moment_in_words(value: object) -> str:
     """Day and time (``DATETIME_FORMAT``) in the active time zone; a date alone stays a day."""
-    parsed = _parsed(value)
+    parsed = parsed_day_or_moment(value)
     if parsed is None:
         return ""
     if not isinstance(parsed, datetime.datetime):
@@ -60,7 +52,7 @@ def audit_moment(value: object) -> str:
     """An audit entry's time: what a reporter did (and what the system did in the same
     request) is stamped at midnight UTC of its day, and is shown as that day, never as a
     moment ("midnight") it did not happen at."""
-    parsed = _parsed(value)
+    parsed = parsed_day_or_moment(value)
     if isinstance(parsed, datetime.datetime) and timezone.is_aware(parsed):
         utc = parsed.astimezone(datetime.UTC)
         if (utc.hour, utc.minute, utc.second, utc.microsecond) == (0, 0, 0, 0):

@@ -5,9 +5,22 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django import template
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.formats import date_format
 
 register = template.Library()
+
+
+def parsed_day_or_moment(value: object) -> date | None:
+    """A date or datetime as given, or parsed from its ISO form; ``None`` if it is neither."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return parse_datetime(value) or parse_date(value)
+        except ValueError:  # well formed but no such day, such as 2026-02-30
+            return None
+    return None
 
 
 @register.filter
@@ -19,14 +32,8 @@ def day_in_words(value: str | date | None) -> str:
     """
     if value in (None, ""):
         return ""
-    day: date
-    if isinstance(value, datetime):
-        day = value.date()
-    elif isinstance(value, date):
-        day = value
-    else:
-        try:
-            day = datetime.fromisoformat(str(value).replace("Z", "+00:00")).date()
-        except ValueError:
-            return str(value)
+    parsed = parsed_day_or_moment(value)
+    if parsed is None:
+        return str(value)
+    day = parsed.date() if isinstance(parsed, datetime) else parsed
     return date_format(day, "DATE_FORMAT")

@@ -10,6 +10,10 @@ one sitting:
   reporter's identity without the reporter's consent to disclose it;
 - an **ombudsperson** reads and answers the cases referred to them, while the reporter's consent
   to that referral stands;
+- a witness's report about someone who can be identified is read beyond the focal points (by
+  an ombudsperson, an investigator or an advocate) only with that person's own consent to share
+  their name, or an override on a listed ground: they see how the case goes, not what was
+  written (issue 12);
 - an **investigator** reads the formal cases assigned to them and records their findings;
 - a **victims' rights advocate** follows the cases of their entity whose reporter consents to
   it (``victims_rights_advocate``), only while that consent stands: the state, deadlines,
@@ -202,9 +206,17 @@ def may_read_narrative(user: User, case: CaseFacts) -> bool:
     return case_reach(user) is not CaseReach.NONE
 
 
-def reads_report_content(user: User, case: CaseFacts, *, shared_with_advocate: bool) -> bool:
+def reads_report_content(
+    user: User, case: CaseFacts, *, shared_with_advocate: bool, shared_beyond_focal_points: bool
+) -> bool:
     """The narrative, messages and files: everyone who sees the case, except an advocate to
-    whom the reporter has not shared the report."""
+    whom the reporter has not shared the report, and, for a witness's report about someone who
+    can be identified, anyone beyond the focal points until that person consents or an override
+    allows it (``shared_beyond_focal_points``, ``cases.transitions.AFFECTED_PERSON_DISCLOSURE``)."""
+    if handles_case(user, case):
+        return True
+    if not shared_beyond_focal_points:
+        return False
     if advocates_case(user, case):
         return shared_with_advocate
     return may_read_narrative(user, case)

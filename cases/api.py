@@ -47,7 +47,7 @@ from cases.services.overrides import override_approve, override_notice_give, ove
 from cases.services.reading import case_attachment_read, case_audit_export, case_read
 from cases.services.retaliation import interim_measure_codes, retaliation_risk_record
 from cases.services.transitions import case_transition
-from cases.transitions import ARGUMENTS, Argument, CasePredicate
+from cases.transitions import AFFECTED_PERSON_DISCLOSURE, ARGUMENTS, Argument, CasePredicate
 from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
@@ -80,6 +80,8 @@ def case_detail(case: Case, user: User, *, decrypted: dict[str, Any]) -> dict[st
         # A witness's answer, and whether the affected person linked their own report (issue 12).
         "affected_person_identifiable": case.report.affected_person_identifiable,
         "affected_person_came_forward": case.report.affected_person_came_forward(),
+        # Whether an ombudsperson, investigator or advocate may read what the witness wrote.
+        "shared_beyond_focal_points": AFFECTED_PERSON_DISCLOSURE.shared(case),
         "handling_entity": case.handling_entity.code if case.handling_entity else None,
         "manager_approved": case.manager_approved(),
         **decrypted,
@@ -368,7 +370,9 @@ class CaseOverrideApi(StaffApi):
             "grounds (duty_of_care, risk_to_others, pattern_of_reports); without it the "
             "override is recorded with the ground `not_named`, and shown and counted as naming "
             "none. Going ahead without an identifiable affected person's own agreement (a "
-            "witness's report) needs a named ground."
+            "witness's report) needs a named ground; `transition` is then a transition about "
+            "them, or `identity_disclosure` to share the witness's report beyond the focal "
+            "points (an ombudsperson, an investigator, an advocate)."
         ),
         request=OverrideRequestSerializer,
         responses={202: OpenApiResponse(description="pending override"), **error_responses(409)},

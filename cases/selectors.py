@@ -37,7 +37,7 @@ from accounts import policy
 from accounts.models import User
 from accounts.policy import CaseReach, case_reach
 from cases.models import Case, Reassignment
-from cases.transitions import BlockedTransition, transitions_from
+from cases.transitions import AFFECTED_PERSON_DISCLOSURE, BlockedTransition, transitions_from
 from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
 from referrals.models import ServiceKind
@@ -143,6 +143,19 @@ def allowed_and_blocked_transitions(
         else:
             blocked.append(blocking)
     return allowed, blocked
+
+
+def affected_person_disclosure_blocked(case: Case, user: User) -> list[BlockedTransition]:
+    """For a focal point handling an open case, the sharing of a witness's report beyond the
+    focal points while the affected person has not agreed (an override may be asked for it);
+    nothing otherwise. Not a transition, so not among the API's ``blocked_transitions``."""
+    disclosure = AFFECTED_PERSON_DISCLOSURE
+    if not (policy.may_request_override(user, case) and disclosure.possible_from(case.state)):
+        return []
+    missing = disclosure.missing(case)
+    if not missing:
+        return []
+    return [BlockedTransition(name=disclosure.name, check=disclosure, missing=missing)]
 
 
 def deadlines(case: Case, today: date | None = None) -> dict[str, Any]:

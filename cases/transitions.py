@@ -438,6 +438,68 @@ class Transition:
         return None
 
 
+class AffectedPersonDisclosure(TransitionCheck):
+    """Sharing a witness's report about an identifiable person beyond the focal points.
+
+    A witness's account names the person it happened to, and the witness's consents cover only
+    the witness. Beyond the focal points handling the case (an ombudsperson, an investigator,
+    a victims' rights advocate), nobody reads what the witness wrote, their messages or their
+    files unless the affected person consents to their name being shared beyond the focal point
+    (``identity_disclosure``, in their own report, linked to the witness's one with their
+    agreement), or two people approved an override on a listed ground (issue 12, item 2).
+
+    Not a transition: a standing permission, so an override approved for it is never spent.
+    It is overridden like one, by its ``name``, and so looks like a transition to the override
+    services (``OverridableStep``).
+    """
+
+    reason = "consent_required"
+    name = "identity_disclosure"
+    label = gettext_lazy("Share the report beyond the focal points")
+    reporter_step = gettext_lazy(
+        "sharing your report beyond the focal points (with an ombudsperson, an investigator or "
+        "a victims' rights advocate)"
+    )
+
+    def __init__(self) -> None:
+        self.__name__ = "affected_person_disclosure"
+
+    @property
+    def consent_gate(self) -> AffectedPersonDisclosure:
+        return self
+
+    def possible_from(self, state: str) -> bool:
+        return state in OPEN_STATES
+
+    def missing(self, case: TransitionCase) -> list[str]:
+        report = case.report
+        if not report.about_an_identifiable_person:
+            return []
+        theirs = report.affected_person_consents()
+        if theirs and theirs.get(ConsentAction.IDENTITY_DISCLOSURE):
+            return []
+        if AFFECTED_PERSON_CONSENT in case.overridden_consents(self.name):
+            return []
+        return [AFFECTED_PERSON_CONSENT]
+
+    def shared(self, case: TransitionCase) -> bool:
+        """Whether readers beyond the focal points may read the report's content."""
+        return not self.missing(case)
+
+    def blocks(self, case: TransitionCase) -> list[str] | None:
+        return self.missing(case) or None
+
+    def blocked_words(self, missing_labels: list[str]) -> str:
+        return _(
+            "The report is a witness's account of someone who can be identified: beyond the "
+            "focal points, it is shared only with that person's own consent to share their name, "
+            "or with an override on a listed ground."
+        )
+
+
+AFFECTED_PERSON_DISCLOSURE = AffectedPersonDisclosure()
+
+
 # The routes a step goes against: what the reporter asked for is not what it starts.
 NOT_INFORMAL = (Route.FORMAL, Route.SUPPORT_ONLY, Route.RECORD_ONLY)
 NOT_FORMAL = (Route.INFORMAL, Route.SUPPORT_ONLY, Route.RECORD_ONLY)
@@ -579,6 +641,32 @@ DECLARED: dict[str, Transition] = {**TRANSITIONS, **SYSTEM_TRANSITIONS}
 # Every argument some transition takes, by name: the API's body and the staff page's form.
 ARGUMENTS: dict[str, Argument] = {
     argument.name: argument for transition in _DECLARED for argument in transition.arguments
+}
+
+
+class OverridableStep(Protocol):
+    """What an override is asked and approved for: a gated transition, or the affected person's
+    disclosure, which is not one."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def label(self) -> StrOrPromise: ...
+
+    @property
+    def reporter_step(self) -> StrOrPromise | None: ...
+
+    @property
+    def consent_gate(self) -> ConsentGate | AffectedPersonDisclosure | None: ...
+
+    def possible_from(self, state: str) -> bool: ...
+
+
+# Every step an override may be asked for, by name: the gated transitions and the disclosure.
+OVERRIDABLE: dict[str, OverridableStep] = {
+    **{name: step for name, step in TRANSITIONS.items() if step.consent_gate is not None},
+    AFFECTED_PERSON_DISCLOSURE.name: AFFECTED_PERSON_DISCLOSURE,
 }
 
 

@@ -27,6 +27,7 @@ from cases.retaliation_views import retaliation_panel
 from cases.selectors import (
     QueueSection,
     QueueSort,
+    affected_person_disclosure_blocked,
     allowed_and_blocked_transitions,
     case_for,
     case_queue,
@@ -56,7 +57,14 @@ from cases.services.overrides import (
 from cases.services.reading import case_attachment_read, case_read
 from cases.services.retaliation import retaliation_risk_record
 from cases.services.transitions import case_transition
-from cases.transitions import ARGUMENTS, DECLARED, TRANSITIONS, Transition, consent_needed_words
+from cases.transitions import (
+    ARGUMENTS,
+    DECLARED,
+    OVERRIDABLE,
+    TRANSITIONS,
+    Transition,
+    consent_needed_words,
+)
 from cases.vocabulary import CaseState, RightsConcernKind
 from core.errors import DomainError, InvalidInputError, NotFoundError
 from core.pages import not_found
@@ -64,6 +72,7 @@ from referrals.services import referral_choices, referral_make
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX, characters
 from reports.vocabulary import (
+    AFFECTED_PERSON_CONSENT,
     NAMED_OVERRIDE_GROUNDS,
     REPORTER_ROLE_STAFF_LABELS,
     ConsentAction,
@@ -99,8 +108,17 @@ def _needs_consent_words(actions: list[str]) -> str:
 
 
 def _step_label(name: str) -> str:
-    step = DECLARED.get(name)
+    step = DECLARED.get(name) or OVERRIDABLE.get(name)
     return str(step.label) if step is not None else name
+
+
+def _override_words(consents: list[str]) -> str:
+    """What an override lets a step go ahead without, as its approver reads it."""
+    if consents == [AFFECTED_PERSON_CONSENT]:
+        return _("It lets this step go ahead without the agreement of the person it happened to.")
+    return _("It lets this step go ahead without the reporter's consent to %(what)s.") % {
+        "what": get_text_list(consent_purposes(consents), _("and"))
+    }
 
 
 def _against_route_words(step: Transition, case: Case) -> str:
@@ -188,6 +206,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
         return not_found(request)
     decrypted = case_read(case=case, actor=user)
     allowed, blocked = allowed_and_blocked_transitions(case, user)
+    blocked += affected_person_disclosure_blocked(case, user)
     consents = case.report.current_consents()
     report = case.report
     return render(
@@ -258,10 +277,7 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                     "override": pending,
                     "ground_label": OverrideGround(pending.ground).label,
                     "label": _step_label(pending.transition),
-                    "words": _(
-                        "It lets this step go ahead without the reporter's consent to %(what)s."
-                    )
-                    % {"what": get_text_list(consent_purposes(pending.consents), _("and"))},
+                    "words": _override_words(pending.consents),
                 }
                 for pending in overrides_pending(case=case, actor=user)
             ],

@@ -130,18 +130,23 @@ class Report(models.Model):
             and self.affected_person_consents() is not None
         )
 
-    def affected_person_consents(self) -> dict[str, bool] | None:
-        """The current consents of the affected person's own report, linked to this witness's
-        report with their agreement; ``None`` while nobody has come forward."""
-        if "_affected_person_consents" not in self.__dict__:
-            invitation = (
-                AffectedPersonInvitation.objects.filter(
-                    witness_report=self, affected_report__isnull=False
-                )
-                .select_related("affected_report")
-                .first()
+    def affected_person_report(self) -> Report | None:
+        """The affected person's own report, linked to this witness's report with their
+        agreement; ``None`` while nobody has come forward."""
+        invitation = (
+            AffectedPersonInvitation.objects.filter(
+                witness_report=self, affected_report__isnull=False
             )
-            linked = invitation.affected_report if invitation else None
+            .select_related("affected_report")
+            .first()
+        )
+        return invitation.affected_report if invitation else None
+
+    def affected_person_consents(self) -> dict[str, bool] | None:
+        """The current consents of the affected person's own report (``affected_person_report``);
+        ``None`` while nobody has come forward."""
+        if "_affected_person_consents" not in self.__dict__:
+            linked = self.affected_person_report()
             self._affected_person_consents = linked.current_consents() if linked else None
         consents: dict[str, bool] | None = self._affected_person_consents
         return consents

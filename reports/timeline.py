@@ -219,6 +219,14 @@ TIMELINE_LABELS: dict[str, Callable[[dict[str, Any]], str]] = {
         "You linked your report to the report of the witness who gave you a code. Formal steps "
         "about you on their report now follow your consents here."
     ),
+    TimelineEvent.WENT_AHEAD_WITHOUT_YOU: lambda p: (
+        _(
+            "Two staff members decided to go ahead with a step on the witness's report about "
+            "what happened to you without your agreement, on this ground: %(ground)s. You can "
+            "ask the focal point about it in a message."
+        )
+        % {"ground": _ground_words(p)}
+    ),
     TimelineEvent.ROUTED_INDEPENDENTLY: lambda p: _(
         "Because the person responsible is senior, your case is handled by an independent office "
         "outside their line of command."

@@ -150,6 +150,8 @@ class TimelineEvent(StrEnum):
     AFFECTED_PERSON_CODE_ISSUED = "affected_person_code_issued"
     AFFECTED_PERSON_CAME_FORWARD = "affected_person_came_forward"
     LINKED_TO_WITNESS = "linked_to_witness"
+    # On the affected person's own report: staff went ahead on the witness's without them.
+    WENT_AHEAD_WITHOUT_YOU = "went_ahead_without_you"
     # Who handles the case, and the manager of a manager intervention (issue 12)
     ROUTED_INDEPENDENTLY = "routed_independently"
     HANDLER_CHANGE_REQUESTED = "handler_change_requested"

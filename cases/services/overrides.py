@@ -34,7 +34,7 @@ from cases.selectors import cases_visible_to
 from cases.services.correspondence import staff_message_store
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
-from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS
+from cases.transitions import OVERRIDABLE, REPORT_NOT_SHREDDED
 from reports.timeline import timeline_add
 from reports.vocabulary import (
     AFFECTED_PERSON_CONSENT,
@@ -49,7 +49,7 @@ from vault import envelope
 
 
 def _missing_consents(case: Case, transition_name: str) -> list[str]:
-    step = TRANSITIONS.get(transition_name)
+    step = OVERRIDABLE.get(transition_name)
     gate = step.consent_gate if step else None
     case.forget_context()
     return gate.missing(case) if gate else []
@@ -87,10 +87,18 @@ def override_request(
         raise CaseInputError(
             {"justification": [_("Write the justification in full (at least 20 characters).")]}
         )
-    step = TRANSITIONS.get(transition_name)
-    if step is None or step.consent_gate is None:
+    step = OVERRIDABLE.get(transition_name)
+    if step is None:
         raise CaseInputError(
-            {"transition": [_("Only a transition that needs consent can be overridden.")]}
+            {
+                "transition": [
+                    _(
+                        "Only a step that needs consent can be overridden: a transition that "
+                        "needs one, or identity_disclosure (sharing a witness's report about an "
+                        "identifiable person beyond the focal points)."
+                    )
+                ]
+            }
         )
     if envelope.is_sealed(case.report.data_key):
         # An override cannot unseal a report: only the reporter's receipt can.
@@ -238,7 +246,7 @@ def _tell_reporter(override: Override, *, case: Case, actor: User, key: bytes) -
     missing = list(override.consents)
     justification = envelope.open_text(override, "justification", key) or ""
     names = ", ".join(consent_label(action) for action in missing) or override.transition
-    declared = TRANSITIONS.get(override.transition)
+    declared = OVERRIDABLE.get(override.transition)
     step = (declared.reporter_step if declared else None) or override.transition
     words = {
         "step": str(step),
@@ -271,6 +279,13 @@ def _tell_reporter(override: Override, *, case: Case, actor: User, key: bytes) -
         action=missing[0] if missing else "",
         ground=override.ground,
     )
+    affected_report = (
+        case.report.affected_person_report() if AFFECTED_PERSON_CONSENT in missing else None
+    )
+    if affected_report is not None:
+        # The person it happened to came forward: they are told too, in their own portal, with
+        # the ground; the justification stays with the witness, whose report it may describe.
+        timeline_add(affected_report, TimelineEvent.WENT_AHEAD_WITHOUT_YOU, ground=override.ground)
     override.notice_given_at = timezone.now()
     override.notice_given_by = actor
     override.save(update_fields=["notice_given_at", "notice_given_by"])

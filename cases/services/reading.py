@@ -18,6 +18,7 @@ from audit.services import audit_record, stream_entries, stream_is_valid
 from cases.errors import CaseForbiddenError, CaseShreddedError, ReportUnreadableError
 from cases.models import Case
 from cases.services.locking import case_lock
+from cases.transitions import AFFECTED_PERSON_DISCLOSURE
 from reports.reading import (
     REPORT_UNREADABLE,
     attachment_file,
@@ -45,12 +46,24 @@ def case_data_key(case: Case) -> bytes:
         raise ReportUnreadableError from None
 
 
+def _reads_content(actor: User, case: Case) -> bool:
+    """Whether ``actor`` reads the report's narrative, messages and files (the policy's rule,
+    with this case's facts)."""
+    return policy.reads_report_content(
+        actor,
+        case,
+        shared_with_advocate=case.report.current_consents()[ConsentAction.SHARE_WITH_ADVOCATE],
+        shared_beyond_focal_points=AFFECTED_PERSON_DISCLOSURE.shared(case),
+    )
+
+
 # What a case read shows when it decrypts nothing.
 _NOTHING_DECRYPTED: dict[str, Any] = {
     "narrative": None,
     "sealed": False,
     "shredded": False,
     "withheld_from_advocate": False,
+    "withheld_for_affected_person": False,
     "messages": [],
     "notes": [],
     "attachments": [],
@@ -68,11 +81,15 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
         raise CaseForbiddenError
     report = case.report
     consents = report.current_consents()
-    if not policy.reads_report_content(
-        actor, case, shared_with_advocate=consents[ConsentAction.SHARE_WITH_ADVOCATE]
-    ):
-        # An advocate the reporter has not shared the report with: nothing is decrypted.
-        return {**_NOTHING_DECRYPTED, "withheld_from_advocate": True}
+    if not _reads_content(actor, case):
+        # Nothing is decrypted: for a reader beyond the focal points, a witness's report about
+        # an identifiable person who has not agreed; for an advocate, a report not shared.
+        withheld = (
+            "withheld_for_affected_person"
+            if not AFFECTED_PERSON_DISCLOSURE.shared(case)
+            else "withheld_from_advocate"
+        )
+        return {**_NOTHING_DECRYPTED, withheld: True}
     try:
         key = case_data_key(case)
     except (ReportUnreadableError, CaseShreddedError) as unreadable:
@@ -91,6 +108,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
         "sealed": False,
         "shredded": False,
         "withheld_from_advocate": False,
+        "withheld_for_affected_person": False,
         "narrative": content.narrative,
         "incident_date": content.incident_date,
         "identity": content.identity,
@@ -142,8 +160,7 @@ def case_attachment_read(
 ) -> tuple[str, str, bytes] | None:
     """(filename, content type, bytes) of one of the case's attachments; audited."""
     case_lock(case)
-    shared = case.report.current_consents()[ConsentAction.SHARE_WITH_ADVOCATE]
-    if not policy.reads_report_content(actor, case, shared_with_advocate=shared):
+    if not _reads_content(actor, case):
         raise CaseForbiddenError
     attachment = report_attachment_find(case.report, attachment_id)
     if attachment is None:

@@ -24,7 +24,12 @@ from cases.models import Case, Override
 from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
 from cases.services.locking import case_lock
-from cases.transitions import REPORT_NOT_SHREDDED, TRANSITIONS, Transition
+from cases.transitions import (
+    AFFECTED_PERSON_DISCLOSURE,
+    REPORT_NOT_SHREDDED,
+    TRANSITIONS,
+    Transition,
+)
 from core.errors import ConflictOfInterestError
 from referrals.models import ServiceKind
 from referrals.services import ReferralConsentError, ReferralInputError, referral_make
@@ -130,12 +135,15 @@ def case_transition(
             if passed_by_override:
                 detail["override"] = True
                 detail["consents_overridden"] = passed_by_override
-            # An override answers one situation: once the case moves, none outlives it.
+            # An override answers one situation: once the case moves, none outlives it. Except
+            # the sharing of a witness's report beyond the focal points, which is standing: the
+            # people it was shared with go on working the case.
             now = timezone.now()
-            case.overrides.filter(status=Override.Status.APPROVED, used_at__isnull=True).update(
+            of_steps = case.overrides.exclude(transition=AFFECTED_PERSON_DISCLOSURE.name)
+            of_steps.filter(status=Override.Status.APPROVED, used_at__isnull=True).update(
                 used_at=now
             )
-            case.overrides.filter(status=Override.Status.PENDING).update(
+            of_steps.filter(status=Override.Status.PENDING).update(
                 status=Override.Status.REJECTED, decided_at=now
             )
             if note:

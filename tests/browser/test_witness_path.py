@@ -18,6 +18,8 @@ from accounts.models import Role
 from accounts.services import staff_user_provision
 from cases.models import Case
 from cases.services.transitions import case_transition
+from referrals.models import ServiceEntry
+from referrals.services import referral_make
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import PHONE, AppServer
 from tests.browser.journeys import (
@@ -186,3 +188,64 @@ def test_an_override_on_a_ground_is_approved_by_two_and_the_reporter_reads_the_g
     assert Case.objects.get(pk=case.pk).state == "assessment"
     page.get_by_role("button", name="Escalate to a formal review").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Formal review")
+
+
+def test_the_witness_s_account_reaches_the_ombudsperson_only_on_an_override_the_witness_reads(
+    reporter_pages: Any, staff_browser: Page, browser_entity: Any, browser_focal_point: Any
+) -> None:
+    # The witness files about someone who can be identified, and agrees to the ombudsperson
+    witness = reporter_pages()
+    receipt = _file_as_witness(witness)
+    open_portal(witness, receipt)
+    row = witness.get_by_role("row").filter(has_text="My report is shared with the ombudsperson")
+    row.get_by_role("button", name="Give consent").click()
+    expect(witness.get_by_text("Your choice is recorded.")).to_be_visible()
+    case = Case.objects.get()
+    ombudsperson, totp_secret = staff_user_provision(
+        username="ombuds.person", role=Role.OMBUDSPERSON, entity=browser_entity, password=PASSWORD
+    )
+    ombudsperson.totp_secret = totp_secret  # type: ignore[attr-defined]
+    ServiceEntry.objects.create(
+        entity=browser_entity, kind="ombudsperson", name="Ombudsperson", staff_user=ombudsperson
+    )
+    referral_make(case=case, actor=browser_focal_point, service="ombudsperson")
+
+    # The ombudsperson sees the case, and why she does not read the witness's account
+    ombudsperson_page = reporter_pages()
+    staff_sign_in(ombudsperson_page, ombudsperson)
+    ombudsperson_page.goto(f"/staff/cases/{case.pk}/")
+    expect(ombudsperson_page.locator("#withheld-for-affected-person")).to_be_visible()
+    expect(ombudsperson_page.get_by_text(WITNESS_ACCOUNT)).to_have_count(0)
+    assert_accessible(ombudsperson_page)
+
+    # One focal point asks to share it beyond the focal points, on a ground
+    page = staff_browser
+    staff_sign_in(page, browser_focal_point)
+    page.goto(f"/staff/cases/{case.pk}/")
+    expect(
+        page.get_by_role("button", name="Share the report beyond the focal points")
+    ).to_be_disabled()
+    page.get_by_label("Step", exact=True).select_option(
+        label="Share the report beyond the focal points"
+    )
+    page.get_by_label("The organisation's duty of care").check()
+    page.get_by_label("Justification (at least 20 characters)").fill(JUSTIFICATION)
+    page.get_by_role("button", name="Request an override").click()
+    expect(page.get_by_text("Override requested.")).to_be_visible()
+    page.get_by_role("button", name="Sign out").click()
+    # A second one approves
+    staff_sign_in(page, _second_focal_point(browser_entity))
+    page.goto(f"/staff/cases/{case.pk}/")
+    expect(page.get_by_text("without the agreement of the person it happened to")).to_be_visible()
+    page.get_by_label(re.compile("I have read the ground and the justification")).check()
+    page.get_by_role("button", name="Approve the override").click()
+    expect(page.locator(".notice-success")).to_contain_text("Override approved")
+
+    # The witness reads what was done and on which ground
+    witness.goto("/my-report/")
+    expect(
+        witness.get_by_text(re.compile("sharing your report beyond the focal points")).first
+    ).to_be_visible()
+    # And the ombudsperson now reads the account
+    ombudsperson_page.goto(f"/staff/cases/{case.pk}/")
+    expect(ombudsperson_page.get_by_text(WITNESS_ACCOUNT)).to_be_visible()

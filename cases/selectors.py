@@ -36,14 +36,21 @@ from django.utils.translation import gettext_lazy
 from accounts import policy
 from accounts.models import User
 from accounts.policy import CaseReach, case_reach
-from cases.models import Case, Reassignment
+from cases.models import Case, Override, Reassignment
 from cases.transitions import AFFECTED_PERSON_DISCLOSURE, BlockedTransition, transitions_from
 from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
 from referrals.models import ServiceKind
 from reports.conflicts import handler_declined_by_reporter, in_conflict
 from reports.models import ConflictDeclaration, Consent, Message
-from reports.vocabulary import Category, ConsentAction, InformalChannel, ReportKind, Route
+from reports.vocabulary import (
+    AFFECTED_PERSON_CONSENT,
+    Category,
+    ConsentAction,
+    InformalChannel,
+    ReportKind,
+    Route,
+)
 
 DUE_SOON_DAYS = 3
 
@@ -156,6 +163,21 @@ def affected_person_disclosure_blocked(case: Case, user: User) -> list[BlockedTr
     if not missing:
         return []
     return [BlockedTransition(name=disclosure.name, check=disclosure, missing=missing)]
+
+
+def grounds_gone_ahead_without_the_affected_person(witness_report_id: uuid.UUID) -> list[str]:
+    """The grounds of the overrides approved on a witness's case past the affected person's own
+    agreement, in the order they were told to the witness (deferred ones not yet told: none)."""
+    told = (
+        Override.objects.filter(
+            case__report_id=witness_report_id,
+            status=Override.Status.APPROVED,
+            notice_given_at__isnull=False,
+        )
+        .order_by("notice_given_at")
+        .values_list("ground", "consents")
+    )
+    return [ground for ground, consents in told if AFFECTED_PERSON_CONSENT in consents]
 
 
 def deadlines(case: Case, today: date | None = None) -> dict[str, Any]:

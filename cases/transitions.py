@@ -475,8 +475,8 @@ class AffectedPersonDisclosure(TransitionCheck):
         report = case.report
         if not report.about_an_identifiable_person:
             return []
-        theirs = report.affected_person_consents()
-        if theirs and theirs.get(ConsentAction.IDENTITY_DISCLOSURE):
+        theirs = report.affected_person_consents() or {}
+        if theirs.get(ConsentAction.CASE_REVIEW) and theirs.get(ConsentAction.IDENTITY_DISCLOSURE):
             return []
         if AFFECTED_PERSON_CONSENT in case.overridden_consents(self.name):
             return []

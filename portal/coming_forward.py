@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
+from cases.selectors import grounds_gone_ahead_without_the_affected_person
 from core.errors import InvalidInputError
 from portal.services import ReporterAccess, alert_staff, report_locked_for
 from reports.locking import report_lock
@@ -106,6 +107,9 @@ def affected_person_link(*, access: ReporterAccess, code: str) -> AffectedPerson
     invitation.linked_on = timezone.localdate()
     invitation.save(update_fields=["affected_report", "linked_on"])
     timeline_add(own, TimelineEvent.LINKED_TO_WITNESS)
+    # What staff already went ahead with on the witness's report without them, they now learn.
+    for ground in grounds_gone_ahead_without_the_affected_person(witness_report.pk):
+        timeline_add(own, TimelineEvent.WENT_AHEAD_WITHOUT_YOU, ground=ground)
     timeline_add(witness_report, TimelineEvent.AFFECTED_PERSON_CAME_FORWARD)
     for report in (own, witness_report):
         audit_record(

@@ -73,8 +73,9 @@ class WhatForm(forms.Form):
         label=_("Could someone tell from your report who it happened to?"),
         help_text=_(
             "For example if you name them, or describe their job or where they sit. If yes, no "
-            "formal complaint or investigation about them goes ahead without their own consent: "
-            "you will be able to pass them a code to come forward themselves."
+            "formal complaint or investigation about them goes ahead, and nobody beyond the focal "
+            "points reads your report, without their own consent: you will be able to pass them "
+            "a code to come forward themselves."
         ),
         choices=[
             (AffectedPersonIdentifiable.YES, AffectedPersonIdentifiable.YES.label),

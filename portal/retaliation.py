@@ -134,6 +134,8 @@ def retaliation_report_submit(
             informal_channel=account.informal_channel if account.route == Route.INFORMAL else "",
             narrative=account.narrative,
             reporter_role=original.reporter_role,
+            # What happened since is told by the same witness about the same person.
+            affected_person_identifiable=original.affected_person_identifiable,
             identity_disclosure=IdentityDisclosure.ANONYMOUS,
             consents=dict(account.consents or {}),
             kind=ReportKind.RETALIATION,

@@ -147,7 +147,9 @@ class Report(models.Model):
         ``None`` while nobody has come forward."""
         if "_affected_person_consents" not in self.__dict__:
             linked = self.affected_person_report()
-            self._affected_person_consents = linked.current_consents() if linked else None
+            # A report its author shredded speaks for nobody any more.
+            speaks = linked if linked is not None and not linked.is_shredded else None
+            self._affected_person_consents = speaks.current_consents() if speaks else None
         consents: dict[str, bool] | None = self._affected_person_consents
         return consents
 

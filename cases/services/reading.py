@@ -84,10 +84,11 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     if not _reads_content(actor, case):
         # Nothing is decrypted: for a reader beyond the focal points, a witness's report about
         # an identifiable person who has not agreed; for an advocate, a report not shared.
+        not_shared_with_advocate = policy.advocates_case(actor, case) and not consents.get(
+            ConsentAction.SHARE_WITH_ADVOCATE, False
+        )
         withheld = (
-            "withheld_for_affected_person"
-            if not AFFECTED_PERSON_DISCLOSURE.shared(case)
-            else "withheld_from_advocate"
+            "withheld_from_advocate" if not_shared_with_advocate else "withheld_for_affected_person"
         )
         return {**_NOTHING_DECRYPTED, withheld: True}
     try:

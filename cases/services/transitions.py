@@ -136,14 +136,13 @@ def case_transition(
                 detail["override"] = True
                 detail["consents_overridden"] = passed_by_override
             # An override answers one situation: once the case moves, none outlives it. Except
-            # the sharing of a witness's report beyond the focal points, which is standing: the
-            # people it was shared with go on working the case.
+            # an approved sharing of a witness's report beyond the focal points, which stands:
+            # the people it was shared with go on working the case.
             now = timezone.now()
-            of_steps = case.overrides.exclude(transition=AFFECTED_PERSON_DISCLOSURE.name)
-            of_steps.filter(status=Override.Status.APPROVED, used_at__isnull=True).update(
-                used_at=now
-            )
-            of_steps.filter(status=Override.Status.PENDING).update(
+            case.overrides.filter(status=Override.Status.APPROVED, used_at__isnull=True).exclude(
+                transition=AFFECTED_PERSON_DISCLOSURE.name
+            ).update(used_at=now)
+            case.overrides.filter(status=Override.Status.PENDING).update(
                 status=Override.Status.REJECTED, decided_at=now
             )
             if note:

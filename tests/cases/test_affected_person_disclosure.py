@@ -20,6 +20,7 @@ from referrals.models import ServiceEntry
 from referrals.services import referral_make
 from reports.models import Report
 from tests.helpers.reporter import receipt_of, sign_in, submit
+from tests.helpers.retaliation import file_retaliation
 from tests.helpers.staff import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -339,3 +340,95 @@ def test_the_investigator_of_a_step_the_affected_person_agreed_to_reads_only_wit
         format="json",
     )
     assert _read(staff_api(investigator), case)["narrative"] == CANARY
+
+
+# --- What a review of the gate found ---------------------------------------------------------
+
+
+def test_a_witness_s_report_of_retaliation_is_gated_like_the_first(
+    open_case: Any, advocate: User, staff_api: Any
+) -> None:
+    case = _witness_case(open_case)
+    submitted = file_retaliation(
+        case, consents={"case_review": True, **WITNESS_CONSENTS}, narrative=CANARY
+    )
+    since = Case.objects.get(report=submitted.report)
+    assert since.report.about_an_identifiable_person
+    seen = _read(staff_api(advocate), since)
+    assert seen["narrative"] is None
+    assert seen["withheld_for_affected_person"] is True
+
+
+def test_the_affected_person_s_consent_counts_only_while_their_own_report_is_open_to_review(
+    open_case: Any, focal_point: User, ombudsperson_in_directory: User, staff_api: Any
+) -> None:
+    case = _referred(_witness_case(open_case), focal_point, staff_api)
+    reporter = _comes_forward(case, {"case_review": True, "identity_disclosure": True})
+    assert _read(staff_api(ombudsperson_in_directory), case)["narrative"] == CANARY
+    # Withdrawing case review of their own report withdraws what it said for them
+    reporter.post(
+        "/api/v1/reporter/consents", {"action": "case_review", "granted": False}, format="json"
+    )
+    assert _read(staff_api(ombudsperson_in_directory), case)["narrative"] is None
+
+
+def test_a_pending_request_to_share_lapses_when_the_case_moves_an_approved_one_stands(
+    open_case: Any, focal_point: User, second_focal_point: User, staff_api: Any
+) -> None:
+    case = _witness_case(open_case)
+    requester, approver = staff_api(focal_point), staff_api(second_focal_point)
+    pending = requester.post(
+        f"/api/v1/cases/{case.id}/overrides",
+        {"transition": "identity_disclosure", "justification": REASON, "ground": "duty_of_care"},
+        format="json",
+    ).json()
+    assert (
+        requester.post(
+            f"/api/v1/cases/{case.id}/transitions/acknowledge", {}, format="json"
+        ).status_code
+        == 200
+    )
+    assert Override.objects.get(pk=pending["id"]).status == "rejected"
+    assert approver.post(f"/api/v1/overrides/{pending['id']}/approve").status_code == 409
+    # Approved: it stands, while an override of a step is still spent by the next move
+    standing = _override(case, requester, approver)
+    requester.post(f"/api/v1/cases/{case.id}/transitions/begin_assessment", {}, format="json")
+    for_a_step = requester.post(
+        f"/api/v1/cases/{case.id}/overrides",
+        {"transition": "escalate_to_formal", "justification": REASON, "ground": "duty_of_care"},
+        format="json",
+    ).json()
+    approver.post(f"/api/v1/overrides/{for_a_step['id']}/approve")
+    moved = requester.post(
+        f"/api/v1/cases/{case.id}/transitions/escalate_to_formal", {}, format="json"
+    )
+    assert moved.status_code == 200, moved.content
+    assert Override.objects.get(pk=for_a_step["id"]).used_at is not None
+    assert Override.objects.get(pk=standing["id"]).used_at is None
+    assert moved.json()["shared_beyond_focal_points"] is True
+
+
+def test_the_affected_person_who_links_later_reads_what_was_already_done_without_them(
+    open_case: Any, focal_point: User, second_focal_point: User, staff_api: Any
+) -> None:
+    case = _witness_case(open_case)
+    _override(case, staff_api(focal_point), staff_api(second_focal_point), ground="risk_to_others")
+    reporter = _comes_forward(case, {"case_review": True})
+    labels = [e["label"] for e in reporter.get("/api/v1/reporter/report").json()["timeline"]]
+    told = [label for label in labels if "without your agreement" in label]
+    assert len(told) == 1
+    assert "a risk to other people if nothing is done" in told[0]
+
+
+def test_an_advocate_the_witness_did_not_share_with_is_told_that_first(
+    open_case: Any, advocate: User, staff_api: Any
+) -> None:
+    case: Case = open_case(
+        consents={"case_review": True, "victims_rights_advocate": True},
+        narrative=CANARY,
+        reporter_role="witness",
+        affected_person_identifiable="yes",
+    )
+    seen = _read(staff_api(advocate), case)
+    assert seen["withheld_from_advocate"] is True
+    assert seen["withheld_for_affected_person"] is False

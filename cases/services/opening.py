@@ -32,11 +32,13 @@ def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -
     )
     if case is None:
         return
-    recipients = (
-        [case.assigned_to_id]
-        if case.assigned_to_id
-        else case_handler_ids_free_of_conflict(case.handler_entity_id, report.id)
-    )
+    # An assignee in conflict (declared, named, or declined by the reporter) holds the case only
+    # until a colleague reassigns it: they no longer see it, so its news goes to those who may.
+    recipients: list[int] = []
+    if case.assigned_to_id is not None:
+        assignee = User.objects.filter(id=case.assigned_to_id)
+        recipients = list(without_conflicts(assignee, report.id).values_list("id", flat=True))
+    recipients = recipients or case_handler_ids_free_of_conflict(case.handler_entity_id, report.id)
     staff_alert_send(
         kind=kind, reference=report.reference, user_ids=recipients, obscure_time=obscure_time
     )

@@ -170,6 +170,29 @@ def test_a_handler_who_declared_a_conflict_is_not_told_of_the_reporter_s_next_me
     assert [alert.payload["user_ids"] for alert in alerts] == [[second_focal_point.id]]
 
 
+def test_declaring_a_case_and_the_person_it_names_at_once_steps_away_from_it_once(
+    entity: Any, focal_point: Any, second_focal_point: Any, walk_case: Any
+) -> None:
+    # Review finding: the case was stepped away from twice, once as the case declared and once
+    # as a case naming the person, and its handlers were told twice.
+    case = walk_case(case_naming(entity, NAME), "acknowledged")  # the focal point took it on
+    other = walk_case(case_naming(entity, NAME), "acknowledged")
+
+    conflict_declare(actor=focal_point, case=case, person_name=NAME)
+
+    alerts = OutboxMessage.objects.filter(topic="staff_alert", payload__kind="conflict_declared")
+    assert sorted(alert.payload["reference"] for alert in alerts) == sorted(
+        [case.report.reference, other.report.reference]
+    )
+    assert all(alert.payload["user_ids"] == [second_focal_point.id] for alert in alerts)
+    assert (
+        AuditEntry.objects.filter(
+            stream=str(case.report_id), action=AuditAction.CASE_CONFLICT_DECLARED
+        ).count()
+        == 1
+    )
+
+
 def test_a_declaration_naming_nobody_is_refused_and_keeps_nothing(
     focal_point: Any, staff_api: Any
 ) -> None:

@@ -62,11 +62,6 @@ def entity_case_handlers(entity_id: int) -> QuerySet[User]:
     )
 
 
-def entity_case_handler_ids(entity_id: int) -> list[int]:
-    """The active staff told about an entity's cases while nobody is assigned to them."""
-    return list(entity_case_handlers(entity_id).values_list("id", flat=True))
-
-
 def senior_focal_point_ids(entity_id: int) -> list[int]:
     """The entity's active senior focal points, whom every report of retaliation reaches."""
     seniors = entity_case_handlers(entity_id).filter(senior_focal_point=True)
@@ -97,12 +92,6 @@ def entity_managed_by(admin: User, code: str) -> Entity | None:
 def case_handlers_of(entity_id: int) -> list[User]:
     """The active staff of an entity a case may be assigned to or shared with."""
     return list(entity_case_handlers(entity_id).order_by("username"))
-
-
-def rights_concern_recipients(entity_id: int) -> list[int]:
-    """Whom a rights concern reaches: the entity's active senior focal points; while the entity
-    has named none, every active focal point of it, so that no concern goes unread."""
-    return senior_focal_point_ids(entity_id) or entity_case_handler_ids(entity_id)
 
 
 def advocates_of(entity_id: int) -> list[int]:

@@ -42,6 +42,7 @@ DIMENSION_TITLES: dict[str, StrOrPromise] = {
     "outcome": gettext_lazy("Findings"),
     "location_type": gettext_lazy("Where it happened"),
     "reporter_role": gettext_lazy("Who reported"),
+    "kind": gettext_lazy("Harassment or retaliation"),
     "closure_reason": gettext_lazy("How the case ended"),
     "measure": gettext_lazy("Measure"),
     "in_time": gettext_lazy("Acknowledged"),

@@ -1,5 +1,6 @@
 """What a victims' rights advocate does on a case beyond reading it and writing to the reporter
-(issue 12): raising a rights concern, which reaches the entity's senior focal point once."""
+(issue 12): raising a rights concern, which reaches the entity's senior focal point once (none
+in conflict with the case)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,12 @@ from django.utils.translation import gettext as _
 
 from accounts import policy
 from accounts.models import User
-from accounts.selectors import rights_concern_recipients
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.errors import CaseForbiddenError, CaseInputError
 from cases.models import Case, RightsConcern
 from cases.services.locking import case_lock
-from cases.services.opening import staff_alert_send
+from cases.services.opening import senior_focal_point_ids_free_of_conflict, staff_alert_send
 from cases.transitions import REPORT_NOT_SHREDDED
 from cases.vocabulary import RightsConcernKind
 
@@ -47,6 +47,6 @@ def rights_concern_raise(*, case: Case, kind: str, actor: User) -> tuple[RightsC
     staff_alert_send(
         kind="rights_concern",
         reference=case.report.reference,
-        user_ids=rights_concern_recipients(case.entity_id),
+        user_ids=senior_focal_point_ids_free_of_conflict(case),
     )
     return concern, True

@@ -80,6 +80,11 @@ def conflict_declare(
             detail={"staff": actor.username},
         )
         named = NamedPerson.objects.filter(name_index=person_index).values("report_id")
-        for held in Case.objects.select_related("report").filter(report_id__in=named):
+        naming = Case.objects.select_related("report").filter(report_id__in=named)
+        # The case declared above, when it names the person too, was stepped away from already:
+        # a second step would tell its handlers twice.
+        if case is not None:
+            naming = naming.exclude(pk=case.pk)
+        for held in naming:
             _step_away(held, actor)
     return declaration

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import transaction
@@ -31,11 +32,13 @@ def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -
     )
     if case is None:
         return
-    recipients = (
-        [case.assigned_to_id]
-        if case.assigned_to_id
-        else case_handler_ids_free_of_conflict(case.handler_entity_id, report.id)
-    )
+    # An assignee in conflict (declared, named, or declined by the reporter) holds the case only
+    # until a colleague reassigns it: they no longer see it, so its news goes to those who may.
+    recipients: list[int] = []
+    if case.assigned_to_id is not None:
+        assignee = User.objects.filter(id=case.assigned_to_id)
+        recipients = list(without_conflicts(assignee, report.id).values_list("id", flat=True))
+    recipients = recipients or case_handler_ids_free_of_conflict(case.handler_entity_id, report.id)
     staff_alert_send(
         kind=kind, reference=report.reference, user_ids=recipients, obscure_time=obscure_time
     )
@@ -46,6 +49,15 @@ def case_handler_ids_free_of_conflict(entity_id: int, report_id: uuid.UUID) -> l
     do not see it, and an alert would tell a person named in a report that it exists)."""
     handlers = without_conflicts(entity_case_handlers(entity_id), report_id)
     return list(handlers.values_list("id", flat=True))
+
+
+def senior_focal_point_ids_free_of_conflict(case: Case, *, also: Iterable[int] = ()) -> list[int]:
+    """Whom a matter for the entity's seniors reaches (a report of retaliation, a rights
+    concern): its senior focal points and ``also``, less those in conflict with the case; while
+    none is left, the case handlers free of conflict, so that it does not go unread."""
+    told = User.objects.filter(id__in={*senior_focal_point_ids(case.entity_id), *also})
+    free = sorted(without_conflicts(told, case.report_id).values_list("id", flat=True))
+    return free or case_handler_ids_free_of_conflict(case.handler_entity_id, case.report_id)
 
 
 def staff_alert_send(
@@ -117,17 +129,13 @@ def case_open(*, report: Report, at: datetime | None = None) -> Case:
         )
     # Opened at submission (``at`` given): the alert must not date the submission.
     if retaliation:
-        recipients = {*senior_focal_point_ids(report.entity_id)}
-        if handler is not None:
-            recipients.add(handler.id)
         # Nobody in conflict with the report is told it exists.
-        told = User.objects.filter(id__in=recipients)
-        user_ids = sorted(without_conflicts(told, report.id).values_list("id", flat=True))
         staff_alert_send(
             kind="retaliation_reported",
             reference=report.reference,
-            user_ids=user_ids
-            or case_handler_ids_free_of_conflict(case.handler_entity_id, report.id),
+            user_ids=senior_focal_point_ids_free_of_conflict(
+                case, also=[handler.id] if handler is not None else []
+            ),
             obscure_time=at is not None,
         )
     else:

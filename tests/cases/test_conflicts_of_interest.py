@@ -18,7 +18,7 @@ from notifications.models import OutboxMessage
 from referrals.models import Referral, ServiceEntry
 from reports.models import ConflictDeclaration, NamedPerson
 from tests.helpers.conflicts import case_naming, case_withheld_naming, with_name
-from tests.helpers.reporter import WORKFLOW_CONSENTS
+from tests.helpers.reporter import WORKFLOW_CONSENTS, receipt_of, sign_in
 from tests.helpers.staff import signed_in
 from vault.names import person_name_index
 
@@ -150,6 +150,47 @@ def test_a_declared_conflict_with_a_case_hides_it_and_refuses_it(
     ).exists()
     listed = staff_api(second_focal_point).get("/api/v1/conflicts").json()
     assert [row["case_reference"] for row in listed] == [case.report.reference]
+
+
+def test_a_handler_who_declared_a_conflict_is_not_told_of_the_reporter_s_next_message(
+    open_case: Any, walk_case: Any, focal_point: Any, second_focal_point: Any
+) -> None:
+    # Review finding: the case stays theirs until reassigned, and each reporter's message still
+    # emailed them about a case they had stepped away from.
+    case = walk_case(open_case(), "acknowledged")  # the focal point took it on
+    conflict_declare(actor=focal_point, case=case)
+
+    sent = sign_in(receipt_of(case)).post(
+        "/api/v1/reporter/messages", {"body": "Any news?"}, format="json"
+    )
+
+    assert sent.status_code == 201
+    assert Case.objects.get(pk=case.pk).assigned_to_id == focal_point.id
+    alerts = OutboxMessage.objects.filter(topic="staff_alert", payload__kind="reporter_message")
+    assert [alert.payload["user_ids"] for alert in alerts] == [[second_focal_point.id]]
+
+
+def test_declaring_a_case_and_the_person_it_names_at_once_steps_away_from_it_once(
+    entity: Any, focal_point: Any, second_focal_point: Any, walk_case: Any
+) -> None:
+    # Review finding: the case was stepped away from twice, once as the case declared and once
+    # as a case naming the person, and its handlers were told twice.
+    case = walk_case(case_naming(entity, NAME), "acknowledged")  # the focal point took it on
+    other = walk_case(case_naming(entity, NAME), "acknowledged")
+
+    conflict_declare(actor=focal_point, case=case, person_name=NAME)
+
+    alerts = OutboxMessage.objects.filter(topic="staff_alert", payload__kind="conflict_declared")
+    assert sorted(alert.payload["reference"] for alert in alerts) == sorted(
+        [case.report.reference, other.report.reference]
+    )
+    assert all(alert.payload["user_ids"] == [second_focal_point.id] for alert in alerts)
+    assert (
+        AuditEntry.objects.filter(
+            stream=str(case.report_id), action=AuditAction.CASE_CONFLICT_DECLARED
+        ).count()
+        == 1
+    )
 
 
 def test_a_declaration_naming_nobody_is_refused_and_keeps_nothing(

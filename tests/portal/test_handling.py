@@ -77,6 +77,22 @@ def test_the_reporter_asks_for_a_different_handler_and_is_told_when_they_have_on
     )
 
 
+def test_the_declined_handler_is_not_told_of_the_reporter_s_next_message(
+    open_case: Any, walk_case: Any, focal_point: Any, second_focal_point: Any
+) -> None:
+    # Review finding: the declined handler still holds the case until a colleague takes it, and
+    # was still emailed each time the reporter wrote.
+    case = walk_case(open_case(), "acknowledged")  # the focal point took it on
+    reporter = sign_in(receipt_of(case))
+    assert reporter.post("/api/v1/reporter/handler-change").status_code == 200
+
+    sent = reporter.post("/api/v1/reporter/messages", {"body": "Any news?"}, format="json")
+
+    assert sent.status_code == 201
+    alerts = OutboxMessage.objects.filter(topic="staff_alert", payload__kind="reporter_message")
+    assert [alert.payload["user_ids"] for alert in alerts] == [[second_focal_point.id]]
+
+
 def test_with_the_name_withheld_the_new_handler_needs_a_second_person(
     entity: Any,
     focal_point: Any,

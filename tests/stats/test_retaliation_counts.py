@@ -4,6 +4,7 @@ dimensions keep working."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 import pytest
@@ -101,3 +102,17 @@ def test_the_dashboard_charts_reports_of_retaliation(entity: Entity, leadership:
 
     assert 'id="chart-reports-by-kind-table"' in page
     assert "Retaliation after a report" in page
+
+
+def test_the_kind_table_has_a_worded_column_heading_not_the_code(
+    entity: Entity, leadership: User
+) -> None:
+    # Review finding: the table under the chart was headed by the raw dimension code "kind".
+    file_quarter(entity, harassment=7, retaliation=6)
+
+    page = signed_in(leadership).get("/dashboard/").content.decode()
+
+    table = page[page.index('id="chart-reports-by-kind-table"') :]
+    heading = re.search(r'<th scope="col">([^<]*)</th>', table)
+    assert heading is not None
+    assert heading.group(1) == "Harassment or retaliation"

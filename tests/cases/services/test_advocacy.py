@@ -12,6 +12,7 @@ from accounts.models import Role, User
 from cases.errors import CaseForbiddenError, CaseInputError
 from cases.models import Case, RightsConcern
 from cases.services.advocacy import rights_concern_raise
+from cases.services.conflicts import conflict_declare
 from notifications.models import OutboxMessage
 from tests.helpers.audit import audit_actions_since, audit_length
 
@@ -74,6 +75,32 @@ def test_without_a_senior_focal_point_every_focal_point_of_the_entity_is_told(
 ) -> None:
     rights_concern_raise(case=advocated, kind="deadline_missed", actor=advocate)
     assert sorted(_alerts()[0]["user_ids"]) == sorted([focal_point.pk, second_focal_point.pk])
+
+
+def test_a_rights_concern_skips_a_senior_focal_point_in_conflict_with_the_case(
+    advocated: Case, advocate: User, focal_point: User, second_focal_point: User
+) -> None:
+    # Review finding: the concern went to every senior focal point, the one in conflict too,
+    # telling them of a case they must stay away from.
+    User.objects.filter(pk__in=[focal_point.pk, second_focal_point.pk]).update(
+        senior_focal_point=True
+    )
+    conflict_declare(actor=second_focal_point, case=advocated)
+
+    rights_concern_raise(case=advocated, kind="dignity", actor=advocate)
+
+    assert [alert["user_ids"] for alert in _alerts()] == [[focal_point.pk]]
+
+
+def test_with_every_senior_focal_point_in_conflict_the_focal_points_free_of_it_are_told(
+    advocated: Case, advocate: User, focal_point: User, second_focal_point: User
+) -> None:
+    User.objects.filter(pk=second_focal_point.pk).update(senior_focal_point=True)
+    conflict_declare(actor=second_focal_point, case=advocated)
+
+    rights_concern_raise(case=advocated, kind="dignity", actor=advocate)
+
+    assert [alert["user_ids"] for alert in _alerts()] == [[focal_point.pk]]
 
 
 def test_an_unknown_kind_is_refused_and_changes_nothing(

@@ -123,6 +123,9 @@ TEMPLATES = [
     },
 ]
 
+# Every free-text field runs in the direction of what is typed into it (core.text_direction).
+FORM_RENDERER = "core.text_direction.FormRenderer"
+
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if not DEBUG and not DATABASE_URL:

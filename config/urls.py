@@ -40,7 +40,8 @@ PAGES: list[URLPattern | URLResolver] = [
     path("staff/", include((accounts_urls.urlpatterns + cases_urls.urlpatterns, "staff"))),
 ]
 
-# Machines' addresses, in no language: the API speaks its contract, whatever the language.
+# Machines' addresses, never prefixed: the API's paths are its contract (its error messages
+# still follow Accept-Language).
 UNPREFIXED: list[URLPattern | URLResolver] = [
     path("healthz", healthz, name="healthz"),
     path("api/v1/", include(api_v1)),

@@ -12,9 +12,15 @@ WORKDIR /app
 COPY requirements/lock.txt requirements/lock.txt
 RUN pip install --require-hashes -r requirements/lock.txt
 
+# gettext's msgfmt compiles the translation catalogues; the compiled files are never committed.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends gettext \
+    && rm -rf /var/lib/apt/lists/*
+
 COPY --chown=upstander:upstander . .
-# collectstatic needs settings to import: give it throwaway values that are never used at run time.
+# collectstatic and compilemessages need settings to import: give them throwaway values that are never used at run time.
 RUN DEBUG=1 UPSTANDER_STATIC_MANIFEST=1 UPSTANDER_DEV_SECRETS_FILE=/tmp/build-secrets.json python manage.py collectstatic --no-input \
+    && DEBUG=1 UPSTANDER_DEV_SECRETS_FILE=/tmp/build-secrets.json python manage.py compilemessages --ignore .venv \
     && rm -f /tmp/build-secrets.json
 
 USER upstander

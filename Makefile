@@ -23,7 +23,9 @@ demo: $(STAMP)
 	$(PY) manage.py runserver 127.0.0.1:8000
 
 test: $(STAMP)
-	sh tests/browser/ensure_chromium.sh
+	sh tests/ensure_system_tools.sh
+# Catalogues are compiled here and never committed (.gitignore); the virtualenv's are not ours.
+	$(PY) manage.py compilemessages --ignore .venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} REDIS_URL=$${REDIS_URL:-$(TEST_REDIS_URL)} $(PY) -m tests.preflight

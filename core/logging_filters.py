@@ -11,6 +11,8 @@ import ipaddress
 import logging
 import re
 
+from core.languages import without_language_prefix
+
 REPORTER_PATH_PREFIXES = (
     "/report/",
     "/access/",
@@ -25,7 +27,8 @@ REPORTER_PATH_PREFIXES = (
 
 
 def is_reporter_path(path: str) -> bool:
-    return path.startswith(REPORTER_PATH_PREFIXES)
+    # In any language: /ar/report/ is as much a reporter's request as /report/.
+    return without_language_prefix(path).startswith(REPORTER_PATH_PREFIXES)
 
 
 class DropReporterActivity(logging.Filter):

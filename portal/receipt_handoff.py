@@ -3,8 +3,8 @@
 The intake's last post files the report and redirects; the page it redirects to shows the
 receipt. Between the two, the receipt travels as a one-time ticket (``vault.tickets``): the
 cache holds a ciphertext for a few minutes, the browser holds the key in a cookie scoped to the
-receipt page. The first view takes both halves and deletes the server's; a reload, Back, or a
-copied cookie then finds nothing.
+receipt page (its address in the language the report was made in). The first view takes both
+halves and deletes the server's; a reload, Back, or a copied cookie then finds nothing.
 
 The ticket is derived from the intake form's one-time key, which only that form carries. On a
 slow connection a second tap on "Send" can make the browser drop the first answer; the second
@@ -23,7 +23,6 @@ from django.core.cache import cache
 from vault import tickets
 
 COOKIE = "upstander_receipt"
-COOKIE_PATH = "/report/receipt/"
 LIFETIME = timedelta(minutes=10)
 _PURPOSE = "receipt-handoff"
 _CACHE_PREFIX = "receipt-handoff:"

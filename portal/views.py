@@ -49,7 +49,6 @@ from portal.intake_pages import (
     route_choices,
 )
 from portal.receipt_handoff import COOKIE as RECEIPT_COOKIE
-from portal.receipt_handoff import COOKIE_PATH as RECEIPT_COOKIE_PATH
 from portal.receipt_handoff import LIFETIME as RECEIPT_LIFETIME
 from portal.receipt_handoff import (
     ReceiptToShow,
@@ -448,7 +447,7 @@ def redirect_to_receipt(ticket: str, *, query: str = "") -> HttpResponse:
         RECEIPT_COOKIE,
         ticket,
         max_age=int(RECEIPT_LIFETIME.total_seconds()),
-        path=RECEIPT_COOKIE_PATH,
+        path=reverse("portal:receipt"),
         httponly=True,
         secure=not settings.DEBUG,
         samesite="Strict",
@@ -476,7 +475,7 @@ def receipt(request: HttpRequest) -> HttpResponse:
     """The receipt, shown once; afterwards the page says it was shown and opens nothing."""
     shown = receipt_handoff_take(request.COOKIES.get(RECEIPT_COOKIE, ""))
     response = render_receipt(request, shown, already_filed=request.GET.get("already") == "1")
-    response.delete_cookie(RECEIPT_COOKIE, path=RECEIPT_COOKIE_PATH, samesite="Strict")
+    response.delete_cookie(RECEIPT_COOKIE, path=request.path, samesite="Strict")
     return response
 
 

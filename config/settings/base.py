@@ -22,6 +22,7 @@ from config.settings.environment import (
     resolve_secrets,
 )
 from core.client_address import trusted_proxy_networks
+from core.languages import UN_LANGUAGE_CODES, languages_offered
 from vault.keyring import decode_blind_index_key, parse_keyring
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -83,7 +84,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.input_hygiene.RefuseNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    # The language from the address, else Accept-Language; never a cookie (core.language_choice).
+    "core.language_choice.LanguageFromAddressMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -96,6 +98,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "config.urls"
+# For addresses that name the default language, so that choosing English sticks from a browser
+# that asks for another language (core.language_choice).
+UPSTANDER_PREFIXED_URLCONF = "config.urls_prefixed"
 WSGI_APPLICATION = "config.wsgi.application"
 ASGI_APPLICATION = "config.asgi.application"
 
@@ -110,12 +115,16 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "core.language_choice.language_switch",
                 "portal.views.quick_exit_context",
                 "accounts.views.staff_permissions",
             ],
         },
     },
 ]
+
+# Every free-text field runs in the direction of what is typed into it (core.text_direction).
+FORM_RENDERER = "core.text_direction.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
@@ -216,7 +225,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "/staff/login/"
+# Named, so a member reading Arabic is sent to the sign-in page in Arabic.
+LOGIN_URL = "staff:login"
 CSRF_FAILURE_VIEW = "core.pages.csrf_failure"
 
 SESSION_COOKIE_HTTPONLY = True
@@ -259,8 +269,33 @@ if not DEBUG:
 LANGUAGE_CODE = "en"
 # Dates in words the way the UN system writes them (config/formats/en/formats.py).
 FORMAT_MODULE_PATH = ["config.formats"]
-LANGUAGES = [("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The UN languages the service may offer (any subset, in this order); each is offered once its
+# catalogue is in locale/ (core.languages), so no page claims a language it does not have.
+UPSTANDER_LANGUAGES = env_list("UPSTANDER_LANGUAGES", list(UN_LANGUAGE_CODES))
+if unknown_languages := set(UPSTANDER_LANGUAGES) - set(UN_LANGUAGE_CODES):
+    raise ImproperlyConfigured(
+        f"UPSTANDER_LANGUAGES names {', '.join(sorted(unknown_languages))}; the languages are "
+        f"{', '.join(UN_LANGUAGE_CODES)}."
+    )
+if LANGUAGE_CODE not in UPSTANDER_LANGUAGES:
+    # Every page is written in English first: it is the language of last resort.
+    raise ImproperlyConfigured(
+        "UPSTANDER_LANGUAGES must include en, the language pages are written in."
+    )
+LANGUAGES = languages_offered(
+    UPSTANDER_LANGUAGES,
+    source_language=LANGUAGE_CODE,
+    locale_dirs=LOCALE_PATHS,
+    names={
+        "ar": _("Arabic"),
+        "zh-hans": _("Chinese"),
+        "en": _("English"),
+        "fr": _("French"),
+        "ru": _("Russian"),
+        "es": _("Spanish"),
+    },
+)
 USE_I18N = True
 TIME_ZONE = "UTC"
 USE_TZ = True

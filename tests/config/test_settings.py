@@ -365,3 +365,33 @@ def test_a_malformed_trusted_proxy_is_refused(debug: str, dev_secrets_file: Path
 
     assert_refused_naming(startup, "UPSTANDER_TRUSTED_PROXIES")
     assert "proxy.internal" in startup.error
+
+
+# --- Languages (issue 13) ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "hint"),
+    [("ar,en,de", "names de"), ("ar,fr", "must include en")],
+    ids=["not a UN language", "without English"],
+)
+def test_a_language_list_the_service_cannot_offer_is_refused(
+    value: str, hint: str, dev_secrets_file: Path
+) -> None:
+    startup = start({"UPSTANDER_LANGUAGES": value}, dev_secrets_file)
+
+    assert_refused_naming(startup, "UPSTANDER_LANGUAGES")
+    assert hint in startup.error
+
+
+def test_only_languages_with_a_catalogue_are_offered(dev_secrets_file: Path) -> None:
+    script = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print([code for code, _name in settings.LANGUAGES])"
+    )
+
+    startup = start({"UPSTANDER_LANGUAGES": "ar,en,fr"}, dev_secrets_file, script)
+
+    assert startup.returncode == 0, startup.stderr
+    # No catalogue has landed yet: English alone, although Arabic and French are allowed.
+    assert startup.stdout.strip().splitlines()[-1] == "['en']"

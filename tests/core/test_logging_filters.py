@@ -39,6 +39,10 @@ def _server_record(request_line: str, status: str = "201") -> logging.LogRecord:
         "POST /access/ HTTP/1.1",
         "GET /my-report/ HTTP/1.1",
         "GET /exit/ HTTP/1.1",
+        # In another language (issue 13): the prefix does not make it someone else's request.
+        "POST /ar/report/ HTTP/1.1",
+        "GET /zh-hans/my-report/ HTTP/1.1",
+        "GET /en/exit/ HTTP/1.1",
     ],
 )
 def test_request_log_filter_drops_reporter_requests(request_line: str) -> None:

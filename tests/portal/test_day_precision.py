@@ -88,7 +88,9 @@ def test_staff_and_reporter_see_the_day_of_a_reporter_message_in_words(
     staff_page = signed_in(focal_point).get(f"/staff/cases/{case.pk}/").content.decode()
 
     for html in (portal, staff_page):
-        assert re.search(rf"{in_words}</(time|p)>\s*<p>(<bdi>)?About the dinner\.", html)
+        assert re.search(
+            rf"{in_words}</(time|p)>\s*<p dir=\"auto\">(<bdi>)?About the dinner\.", html
+        )
     # The portal shows no raw timestamp anywhere.
     assert "T00:00:00" not in portal
 

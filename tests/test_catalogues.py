@@ -86,6 +86,10 @@ msgid "One file"
 msgid_plural "%(count)s files"
 msgstr[0] "Un fichier"
 msgstr[1] "%(count)s fichiers"
+
+#, python-format
+msgid "Handled by %(handler)s, outside %(own)s."
+msgstr "Traité par %(handler)s, hors de %(own)s, dont %(own)s ne voit rien."
 """,
         encoding="utf-8",
     )
@@ -94,4 +98,6 @@ msgstr[1] "%(count)s fichiers"
     assert [message.msgstrs for message in messages(catalogue)][1:] == [
         {0: "Étape %(number)s sur %(steps)s."},
         {0: "Un fichier", 1: "%(count)s fichiers"},
+        # A named value may be said twice where the language needs it.
+        {0: "Traité par %(handler)s, hors de %(own)s, dont %(own)s ne voit rien."},
     ]

@@ -393,5 +393,6 @@ def test_only_languages_with_a_catalogue_are_offered(dev_secrets_file: Path) -> 
     startup = start({"UPSTANDER_LANGUAGES": "ar,en,fr"}, dev_secrets_file, script)
 
     assert startup.returncode == 0, startup.stderr
-    # No catalogue has landed yet: English alone, although Arabic and French are allowed.
-    assert startup.stdout.strip().splitlines()[-1] == "['en']"
+    # Allowed and with a catalogue: offered; Chinese, Russian and Spanish have catalogues but
+    # are not allowed here.
+    assert startup.stdout.strip().splitlines()[-1] == "['ar', 'en', 'fr']"

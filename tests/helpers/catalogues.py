@@ -34,6 +34,17 @@ class Message:
         return sorted(found)
 
 
+def _same_placeholders(translated: list[str], english: list[str]) -> bool:
+    """Named values may be used again or reordered ("%(own)s ... %(own)s"); positional ones
+    (``%s``) must match one for one, or the sentence would take the wrong number of values."""
+    named = re.compile(r"%\(\w+\)\w|\{\w+\}")
+    if {p for p in translated if named.fullmatch(p)} != {p for p in english if named.fullmatch(p)}:
+        return False
+    return [p for p in translated if not named.fullmatch(p)] == [
+        p for p in english if not named.fullmatch(p)
+    ]
+
+
 def _unquote(text: str) -> str:
     return str(ast.literal_eval(text))
 
@@ -100,7 +111,7 @@ def problems(path: Path) -> list[str]:
                 wanted = {p for p in expected if not re.fullmatch(r"%[sd]|%\(\w+\)d", p)}
                 if not wanted <= set(message.placeholders(text)):
                     found.append(f"{where}: placeholders {expected} in msgstr[{index}]")
-            elif message.placeholders(text) != expected:
+            elif not _same_placeholders(message.placeholders(text), expected):
                 found.append(f"{where}: placeholders differ: {message.placeholders(text)}")
     checked = subprocess.run(
         ["msgfmt", "--check", "--output-file=/dev/null", str(path)],

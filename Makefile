@@ -18,6 +18,10 @@ install: $(STAMP)
 
 # Embedded default: SQLite, tasks in-process, development keys, demo data, on 127.0.0.1:8000.
 demo: $(STAMP)
+# The other five languages need their catalogues compiled, by gettext's msgfmt; without it the
+# demo offers English only (core/languages.py), and says how to get the rest.
+	if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore .venv; \
+	else echo "gettext's msgfmt is missing: English only. For all six languages: apt-get install gettext"; fi
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	$(PY) manage.py runserver 127.0.0.1:8000

@@ -2,8 +2,9 @@
 
 The six official languages of the United Nations are the ones the service is written for
 (issue 13). A language is offered only once its catalogue (``locale/<locale>/LC_MESSAGES/
-django.po``) is in the repository: offering Arabic before its translation exists would promise
-a reporter pages they cannot read. The source language, English, needs no catalogue.
+django.po``) is in the repository and compiled: offering Arabic before its translation exists
+would promise a reporter pages they cannot read. The source language, English, needs no
+catalogue.
 
 This module is read by the settings and by the log filters, so it imports nothing that needs
 Django to be configured.
@@ -31,8 +32,12 @@ def catalogue_locale(code: str) -> str:
 
 
 def has_catalogue(code: str, *, locale_dirs: Iterable[Path]) -> bool:
+    """The catalogue is in the repository and compiled here (``compilemessages``, which needs
+    gettext's msgfmt): without the compiled file, the pages would fall back to English under
+    another language's name."""
     return any(
         (folder / catalogue_locale(code) / "LC_MESSAGES" / "django.po").is_file()
+        and (folder / catalogue_locale(code) / "LC_MESSAGES" / "django.mo").is_file()
         for folder in locale_dirs
     )
 

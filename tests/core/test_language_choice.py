@@ -51,9 +51,13 @@ def test_a_language_is_offered_once_its_catalogue_is_in_the_repository(tmp_path:
     names = {code: code.upper() for code in UN_LANGUAGE_CODES}
     (tmp_path / "zh_Hans" / "LC_MESSAGES").mkdir(parents=True)
     (tmp_path / "zh_Hans" / "LC_MESSAGES" / "django.po").write_text("")
+    (tmp_path / "zh_Hans" / "LC_MESSAGES" / "django.mo").write_bytes(b"")
     # A folder without its catalogue (a compiled file alone, say) offers nothing.
     (tmp_path / "ar" / "LC_MESSAGES").mkdir(parents=True)
     (tmp_path / "ar" / "LC_MESSAGES" / "django.mo").write_bytes(b"")
+    # Nor a catalogue not compiled here (no gettext): its pages would be in English.
+    (tmp_path / "fr" / "LC_MESSAGES").mkdir(parents=True)
+    (tmp_path / "fr" / "LC_MESSAGES" / "django.po").write_text("")
 
     offered = languages_offered(
         UN_LANGUAGE_CODES, source_language="en", locale_dirs=[tmp_path], names=names

@@ -13,6 +13,7 @@ import json
 import os
 import re
 from collections.abc import Iterator
+from functools import partial
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,7 @@ def test_every_reporter_page_in_every_language_is_at_most_100_kb(fresh_phone: An
         figures[code] = {}
         for path in OPEN_PAGES:
             page = fresh_phone()
-            weighed = _weigh(page, lambda: page.goto(f"{prefix}{path}"))
+            weighed = _weigh(page, partial(page.goto, f"{prefix}{path}"))
             assert page.locator("html").get_attribute("lang") == code
             figures[code][path] = weighed.total()
             fonts += weighed.fonts()

@@ -14,7 +14,6 @@ import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -23,25 +22,12 @@ from django.conf import settings
 from playwright.sync_api import Browser, BrowserContext, Page, Response
 
 from tests.browser.conftest import PHONE, AppServer
+from tests.browser.reporter_pages import OPEN_PAGES, prefix_of, walk_reporter_pages
 
 pytestmark = pytest.mark.usefixtures("browser_entity")
 
 LIMIT = 100 * 1024
 STATIC = Path(__file__).resolve().parents[2] / "static"
-# The reporter's pages a GET opens without anything of theirs (the portal and the receipt are
-# reached by filing a report below).
-OPEN_PAGES = (
-    "/",
-    "/report/",
-    "/access/",
-    "/come-forward/",
-    "/not-ready/",
-    "/staying-safe/",
-    "/upstander/",
-    "/support/",
-    "/support/UNW/",
-)
-NARRATIVE = "Measured: what happened, written as a reporter would."
 
 
 # Each file's size as it came over the network the first time it was loaded: a later page
@@ -70,10 +56,6 @@ class Weighed:
 
     def fonts(self) -> list[str]:
         return [r.url for r in self.responses if r.request.resource_type == "font"]
-
-
-def _prefix(code: str) -> str:
-    return "" if code == settings.LANGUAGE_CODE else f"/{code}"
 
 
 @pytest.fixture
@@ -108,60 +90,20 @@ def _weigh(page: Page, action: Any) -> Weighed:
     return weighed
 
 
-def _answer_step(page: Page) -> None:
-    """Answers one intake step whatever the language: the first choice of every question left
-    unanswered, the organisation, the text asked for."""
-    names = page.eval_on_selector_all(
-        "main input[type=radio]", "els => [...new Set(els.map(e => e.name))]"
-    )
-    for name in names:
-        if not page.locator(f"main input[type=radio][name='{name}']:checked").count():
-            page.locator(f"main input[type=radio][name='{name}']").first.check()
-    for select in page.locator("main select").all():
-        if not select.input_value():
-            select.select_option(index=1)
-    for box in page.locator("main textarea").all():
-        if not box.input_value():
-            box.fill(NARRATIVE)
-    for box in page.locator("main input[type=checkbox][required]").all():
-        box.check()
-
-
-def _file_and_weigh(page: Page, prefix: str) -> dict[str, int]:
-    """Every step of the intake, the receipt and the portal, each weighed as it loads."""
-    figures = {"/report/ (step 1)": _weigh(page, lambda: page.goto(f"{prefix}/report/")).total()}
-    for step in range(2, 14):
-        _answer_step(page)
-        loaded = _weigh(page, lambda: page.locator("button[name=next]").click())
-        if re.search(r"/report/receipt/$", page.url):
-            figures["/report/receipt/"] = loaded.total()
-            break
-        figures[f"/report/ (step {step})"] = loaded.total()
-    else:
-        pytest.fail(f"The intake never reached the receipt: {page.url}")
-    receipt = page.locator(".receipt").first.inner_text().strip()
-    page.goto(f"{prefix}/access/")
-    page.locator("main input[name=receipt]").fill(receipt)
-    figures["/my-report/"] = _weigh(
-        page, lambda: page.locator("main form button").first.click()
-    ).total()
-    assert "/my-report/" in page.url, page.url
-    return figures
-
-
 def test_every_reporter_page_in_every_language_is_at_most_100_kb(fresh_phone: Any) -> None:
     figures: dict[str, dict[str, int]] = {}
     fonts: list[str] = []
+    weighed: list[Weighed] = []
+
+    def load(page: Page, action: Any) -> None:
+        weighed.append(_weigh(page, action))
+
     for code, _name in settings.LANGUAGES:
-        prefix = _prefix(code)
         figures[code] = {}
-        for path in OPEN_PAGES:
-            page = fresh_phone()
-            weighed = _weigh(page, partial(page.goto, f"{prefix}{path}"))
+        for name, page in walk_reporter_pages(fresh_phone, prefix_of(code), load):
             assert page.locator("html").get_attribute("lang") == code
-            figures[code][path] = weighed.total()
-            fonts += weighed.fonts()
-        figures[code].update(_file_and_weigh(fresh_phone(), prefix))
+            figures[code][name] = weighed[-1].total()
+            fonts += weighed[-1].fonts()
 
     _report(figures)
     # The accounting counts what came: every page brings its HTML, styles and scripts.

@@ -23,6 +23,7 @@ from accounts.models import Entity, Role, StaffEnrolment, StaffToken, User
 from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from core.errors import InvalidCredentialsError, InvalidInputError, OtpRequiredError
+from core.language_choice import language_offered
 from vault.envelope import blind_index
 from vault.names import person_name_index
 
@@ -271,13 +272,19 @@ def time_zone_choices() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
-def staff_time_zone_set(*, actor: User, time_zone: str) -> User:
-    """The signed-in staff member chooses the zone their pages show dates in (their own only)."""
+def staff_settings_set(*, actor: User, time_zone: str, language: str) -> User:
+    """The signed-in staff member chooses, for themselves only, the zone their pages show dates
+    in and the language of their pages and emails (blank: their browser's); both or neither."""
+    errors: dict[str, list[str]] = {}
     if time_zone not in zoneinfo.available_timezones():
-        raise StaffUserInputError({"time_zone": [_("Choose a time zone from the list.")]})
+        errors["time_zone"] = [_("Choose a time zone from the list.")]
+    if language and not language_offered(language):
+        errors["language"] = [_("Choose a language from the list.")]
+    if errors:
+        raise StaffUserInputError(errors)
     with transaction.atomic():
-        User.objects.filter(pk=actor.pk).update(time_zone=time_zone)
-    actor.time_zone = time_zone
+        User.objects.filter(pk=actor.pk).update(time_zone=time_zone, language=language)
+    actor.time_zone, actor.language = time_zone, language
     return actor
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -204,3 +205,16 @@ def test_it_shows_nothing_but_code_and_name(client: Client) -> None:
     (entity,) = client.get("/api/v1/entities").json()
 
     assert set(entity) == {"code", "name"}
+
+
+def test_the_api_answers_a_staff_token_in_the_language_its_member_chose_issue_13(
+    focal_point: Any, staff_api: Any
+) -> None:
+    focal_point.language = "fr"
+    focal_point.save(update_fields=["language"])
+    client = staff_api(focal_point)
+
+    response = client.get(f"/api/v1/cases/{uuid.uuid4()}", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Introuvable."}

@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,7 +23,7 @@ from accounts.models import Entity, Role, StaffEnrolment, StaffToken, User
 from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from core.errors import InvalidCredentialsError, InvalidInputError, OtpRequiredError
-from core.language_choice import language_offered
+from core.language_choice import language_offered, staff_language
 from vault.envelope import blind_index
 from vault.names import person_name_index
 
@@ -193,11 +193,13 @@ def _enrolment_issue(user: User) -> None:
         },
     )
     link = f"{settings.UPSTANDER_BASE_URL.rstrip('/')}/staff/enrol/?token={token}"
-    subject = _("Your Upstander staff account")
-    body = _(
-        "An account was created for you (username: %(username)s). Choose your password and set up "
-        "your authenticator app within 48 hours at: %(link)s"
-    ) % {"username": user.username, "link": link}
+    # In the new member's language, not in that of the administrator who invites them.
+    with translation.override(staff_language(user.language)):
+        subject = _("Your Upstander staff account")
+        body = _(
+            "An account was created for you (username: %(username)s). Choose your password and "
+            "set up your authenticator app within 48 hours at: %(link)s"
+        ) % {"username": user.username, "link": link}
     # Sent straight after commit, not through the outbox: the token must not rest in a table.
     # A failed send leaves the account waiting: an administrator sends a new invitation.
     transaction.on_commit(

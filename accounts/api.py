@@ -28,6 +28,7 @@ from accounts.services import (
 )
 from core.api_errors import ApiError
 from core.errors import InvalidInputError, NotFoundError
+from core.language_choice import staff_language_activate
 from core.openapi import error_responses
 from core.throttling import attempt_start, attempt_succeeded
 
@@ -129,6 +130,12 @@ class StaffApi(APIView):
 
     authentication_classes = [StaffTokenAuthentication]
     permission_classes = [IsStaffMember]
+
+    def perform_authentication(self, request: Request) -> None:
+        super().perform_authentication(request)
+        # Its messages, from the permission check on, in the language the member chose.
+        if isinstance(request.user, User):
+            staff_language_activate(request, request.user.language)
 
     def staff(self, request: Request) -> User:
         user = request.user

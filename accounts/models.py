@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from core.language_choice import offered_languages
+
 
 class Seniority(models.TextChoices):
     """How senior a person is, in bands every UN entity shares (lowest first).
@@ -114,6 +116,11 @@ class User(AbstractUser):
     # Dates and times on staff pages are shown in this zone (an IANA name, "Africa/Nairobi");
     # the staff member chooses it on their settings page.
     time_zone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    # The language of their staff pages, their API answers and the emails sent to them (issue
+    # 13); blank follows the browser's Accept-Language (core.language_choice).
+    language = models.CharField(
+        _("language"), max_length=16, blank=True, default="", choices=offered_languages
+    )
     # The entity's senior focal point: every report of retaliation reaches them (issue 12).
     # Named by the entity's administrator; only a focal point can hold it.
     senior_focal_point = models.BooleanField(_("senior focal point"), default=False)

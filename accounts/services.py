@@ -13,7 +13,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -23,6 +23,7 @@ from accounts.models import Entity, Role, StaffEnrolment, StaffToken, User
 from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from core.errors import InvalidCredentialsError, InvalidInputError, OtpRequiredError
+from core.language_choice import language_offered, staff_language
 from vault.envelope import blind_index
 from vault.names import person_name_index
 
@@ -192,11 +193,13 @@ def _enrolment_issue(user: User) -> None:
         },
     )
     link = f"{settings.UPSTANDER_BASE_URL.rstrip('/')}/staff/enrol/?token={token}"
-    subject = _("Your Upstander staff account")
-    body = _(
-        "An account was created for you (username: %(username)s). Choose your password and set up "
-        "your authenticator app within 48 hours at: %(link)s"
-    ) % {"username": user.username, "link": link}
+    # In the new member's language, not in that of the administrator who invites them.
+    with translation.override(staff_language(user.language)):
+        subject = _("Your Upstander staff account")
+        body = _(
+            "An account was created for you (username: %(username)s). Choose your password and "
+            "set up your authenticator app within 48 hours at: %(link)s"
+        ) % {"username": user.username, "link": link}
     # Sent straight after commit, not through the outbox: the token must not rest in a table.
     # A failed send leaves the account waiting: an administrator sends a new invitation.
     transaction.on_commit(
@@ -271,13 +274,19 @@ def time_zone_choices() -> list[str]:
     return sorted(zoneinfo.available_timezones())
 
 
-def staff_time_zone_set(*, actor: User, time_zone: str) -> User:
-    """The signed-in staff member chooses the zone their pages show dates in (their own only)."""
+def staff_settings_set(*, actor: User, time_zone: str, language: str) -> User:
+    """The signed-in staff member chooses, for themselves only, the zone their pages show dates
+    in and the language of their pages and emails (blank: their browser's); both or neither."""
+    errors: dict[str, list[str]] = {}
     if time_zone not in zoneinfo.available_timezones():
-        raise StaffUserInputError({"time_zone": [_("Choose a time zone from the list.")]})
+        errors["time_zone"] = [_("Choose a time zone from the list.")]
+    if language and not language_offered(language):
+        errors["language"] = [_("Choose a language from the list.")]
+    if errors:
+        raise StaffUserInputError(errors)
     with transaction.atomic():
-        User.objects.filter(pk=actor.pk).update(time_zone=time_zone)
-    actor.time_zone = time_zone
+        User.objects.filter(pk=actor.pk).update(time_zone=time_zone, language=language)
+    actor.time_zone, actor.language = time_zone, language
     return actor
 
 

@@ -8,11 +8,13 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -28,11 +30,16 @@ from accounts.services import (
     StaffUserInputError,
     staff_enrol,
     staff_login_audit,
-    staff_time_zone_set,
+    staff_settings_set,
     staff_verify_credentials,
     time_zone_choices,
 )
 from core.errors import ServiceUnavailableError
+from core.language_choice import (
+    language_from_browser,
+    offered_languages,
+    staff_language_activate,
+)
 from core.throttling import attempt_start, attempt_succeeded
 
 
@@ -75,6 +82,7 @@ def staff_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpR
         user = request.user
         if not (is_staff_member(user) and getattr(user, "is_verified", lambda: False)()):
             return redirect("staff:login")
+        staff_language_activate(request, user.language)
         # Every date a staff page shows, and its "today" (what is overdue), is the member's own.
         with timezone.override(_zone(user.time_zone)):
             response = view(request, *args, **kwargs)
@@ -156,18 +164,36 @@ def staff_enrol_page(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_required
 def staff_settings_page(request: HttpRequest) -> HttpResponse:
-    """The staff member's own settings: the time zone their pages show dates in."""
+    """The staff member's own settings: the time zone their pages show dates in, and the
+    language of their pages and of the emails sent to them."""
     user = request.user
     assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
-    context: dict[str, Any] = {"staff": user, "zones": time_zone_choices(), "errors": {}}
+    context: dict[str, Any] = {
+        "staff": user,
+        "zones": time_zone_choices(),
+        "languages": [
+            # Each language in its own words, as the language switch names them.
+            (code, translation.get_language_info(code)["name_local"])
+            for code, _name in offered_languages()
+        ],
+        "errors": {},
+    }
     if request.method == "POST":
         try:
-            staff_time_zone_set(actor=user, time_zone=request.POST.get("time_zone", "")[:64])
+            staff_settings_set(
+                actor=user,
+                time_zone=request.POST.get("time_zone", "")[:64],
+                language=request.POST.get("language", user.language)[:16],
+            )
         except StaffUserInputError as error:
             context["errors"] = error.fields
             return render(request, "accounts/settings.html", context, status=error.status)
-        messages.success(
-            request, _("Saved. Dates are now shown in %(zone)s.") % {"zone": user.time_zone}
-        )
-        return redirect("staff:settings")
+        # This confirmation and the next page are in the language just chosen: the next page
+        # at its unprefixed address, where the member's choice applies (core.language_choice).
+        with translation.override(user.language or language_from_browser(request)):
+            messages.success(
+                request, _("Saved. Dates are now shown in %(zone)s.") % {"zone": user.time_zone}
+            )
+        with translation.override(settings.LANGUAGE_CODE):
+            return redirect(reverse("staff:settings", urlconf=settings.ROOT_URLCONF))
     return render(request, "accounts/settings.html", context)

@@ -11,6 +11,12 @@ quick exit and tell whoever picks up the device that this site was read, and in 
 Choosing English explicitly (``/en/...``) from a browser that asks for another language must
 stick as well, so those requests are answered by a second URLconf in which English is prefixed
 too (``settings.UPSTANDER_PREFIXED_URLCONF``); its links then keep the ``/en/``.
+
+Staff are the exception, and only behind the staff door: a staff member may choose a language
+on their settings page (stored on their account, which a reporter does not have), and their
+pages without a prefix, the API answering their token, and the emails sent to them are in it
+(:func:`staff_language_activate`, :func:`staff_language`). A prefix still wins for that one
+request; a page a reporter reads never looks at who is signed in.
 """
 
 from __future__ import annotations
@@ -27,6 +33,7 @@ from django.urls.resolvers import LocalePrefixPattern
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import trans_real
+from rest_framework.request import Request
 
 
 class LanguagePrefix(LocalePrefixPattern):
@@ -85,8 +92,37 @@ class LanguageFromAddressMiddleware:
         if chosen is None:
             # The same address answers in different languages: caches must keep them apart.
             patch_vary_headers(response, ("Accept-Language",))
-        response.headers.setdefault("Content-Language", language)
+        # A staff page may have switched to its member's language (staff_language_activate).
+        response.headers.setdefault("Content-Language", translation.get_language() or language)
         return response
+
+
+def offered_languages() -> list[tuple[str, str]]:
+    """The languages a staff member may choose (``User.language``'s choices)."""
+    return list(settings.LANGUAGES)
+
+
+def language_offered(code: str) -> bool:
+    return code in {offered for offered, _name in settings.LANGUAGES}
+
+
+def staff_language(chosen: str) -> str:
+    """The language of what is written to a staff member: their choice while it is offered,
+    else the default (a catalogue withdrawn since they chose must not leave them with none)."""
+    if language_offered(chosen):
+        return chosen
+    return str(settings.LANGUAGE_CODE)
+
+
+def staff_language_activate(request: HttpRequest | Request, chosen: str) -> None:
+    """Behind the staff door: the signed-in member's choice beats Accept-Language, and a prefix
+    in the address (``/en/staff/``) beats their choice for that request. Blank follows the
+    browser, as :class:`LanguageFromAddressMiddleware` already decided, and so does a language
+    no longer offered."""
+    if not language_offered(chosen) or language_in_address(request.path_info) is not None:
+        return
+    translation.activate(chosen)
+    request.LANGUAGE_CODE = chosen
 
 
 @dataclass(frozen=True)

@@ -13,11 +13,13 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Q
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from kombu.exceptions import OperationalError as BrokerError
 
 from accounts.models import User
+from core.language_choice import staff_language
 from notifications import tasks
 from notifications.models import OutboxMessage
 
@@ -161,63 +163,72 @@ def outbox_purge_sent() -> int:
 # --- Deliveries: emails to staff say that something happened, never what was written --------
 
 
-def _staff_emails(user_ids: list[int]) -> list[str]:
-    return [
-        email
-        for email in User.objects.filter(id__in=user_ids, is_active=True)
+def _staff_emails(user_ids: list[int]) -> dict[str, list[str]]:
+    """The active recipients' addresses, by the language each reads their emails in."""
+    by_language: dict[str, list[str]] = {}
+    for email, chosen in (
+        User.objects.filter(id__in=user_ids, is_active=True)
         .exclude(email="")
-        .values_list("email", flat=True)
-    ]
+        .order_by("id")
+        .values_list("email", "language")
+    ):
+        by_language.setdefault(staff_language(chosen), []).append(email)
+    return by_language
 
 
-def _email_staff(user_ids: list[int], subject: str, body: str) -> None:
-    recipients = _staff_emails(user_ids)
-    if recipients:
+def _email_staff(user_ids: list[int], write: Callable[[], tuple[str, str]]) -> None:
+    """One email for each language the recipients read, its subject and body from ``write``
+    called in that language."""
+    for language, recipients in _staff_emails(user_ids).items():
+        with translation.override(language):
+            subject, body = write()
         send_mail(subject, body, None, recipients, fail_silently=False)
 
 
 def _deliver_staff_alert(payload: dict[str, Any]) -> None:
     reference = payload["reference"]
+    # Lazy: each is put into words in the language of the recipients it is written for.
     texts = {
-        "case_opened": _(
+        "case_opened": gettext_lazy(
             "A new report was received (reference %(reference)s). Please sign in to Upstander to acknowledge it."
         ),
-        "reporter_message": _(
+        "reporter_message": gettext_lazy(
             "The reporter of %(reference)s sent a new message. Please sign in to Upstander to read it."
         ),
-        "consent_changed": _(
+        "consent_changed": gettext_lazy(
             "The reporter of %(reference)s changed a consent. Please sign in to Upstander to see what this means for the case."
         ),
-        "case_reassigned": _(
+        "case_reassigned": gettext_lazy(
             "The case %(reference)s was reassigned to a colleague. Please sign in to Upstander if you need to hand anything over."
         ),
-        "retaliation_reported": _(
+        "retaliation_reported": gettext_lazy(
             "A report of retaliation was received (reference %(reference)s): someone who reported harassment says something happened to them since. Please sign in to Upstander to acknowledge it; its deadline is counted in working days."
         ),
-        "route_changed": _(
+        "route_changed": gettext_lazy(
             "The reporter of %(reference)s changed the route they want. Please sign in to Upstander."
         ),
-        "advocate_brought_in": _(
+        "advocate_brought_in": gettext_lazy(
             "The reporter of %(reference)s asked the victims' rights advocate to follow their case. Please sign in to Upstander."
         ),
-        "rights_concern": _(
+        "rights_concern": gettext_lazy(
             "The victims' rights advocate raised a concern about how %(reference)s is handled. Please sign in to Upstander to see it."
         ),
-        "conflict_declared": _(
+        "conflict_declared": gettext_lazy(
             "A colleague declared a conflict of interest with %(reference)s and can no longer handle it. Please sign in to Upstander to reassign it."
         ),
-        "handler_change_requested": _(
+        "handler_change_requested": gettext_lazy(
             "The reporter of %(reference)s asked for a different person to handle their case. Please sign in to Upstander to reassign it."
         ),
-        "manager_decided": _(
+        "manager_decided": gettext_lazy(
             "The reporter of %(reference)s answered the proposal of a manager to intervene. Please sign in to Upstander."
         ),
     }
-    body = texts[payload["kind"]] % {"reference": reference}
     _email_staff(
         payload["user_ids"],
-        _("Upstander: %(reference)s needs attention") % {"reference": reference},
-        body,
+        lambda: (
+            _("Upstander: %(reference)s needs attention") % {"reference": reference},
+            texts[payload["kind"]] % {"reference": reference},
+        ),
     )
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from typing import Any
 
 import pytest
@@ -204,3 +205,35 @@ def test_it_shows_nothing_but_code_and_name(client: Client) -> None:
     (entity,) = client.get("/api/v1/entities").json()
 
     assert set(entity) == {"code", "name"}
+
+
+def test_the_api_answers_a_staff_token_in_the_language_its_member_chose_issue_13(
+    focal_point: Any, staff_api: Any
+) -> None:
+    focal_point.language = "fr"
+    focal_point.save(update_fields=["language"])
+    client = staff_api(focal_point)
+
+    response = client.get(f"/api/v1/cases/{uuid.uuid4()}", HTTP_ACCEPT_LANGUAGE="en")
+
+    assert response.status_code == 404
+    assert response.json() == {"error": "not_found", "detail": "Introuvable."}
+
+
+def test_an_invitation_is_written_in_the_new_members_language_not_the_inviters_issue_13(
+    admin: Any, staff_api: Any, entity: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    # Given an administrator who reads French
+    admin.language = "fr"
+    admin.save(update_fields=["language"])
+    client = staff_api(admin)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "fr"
+
+    # When they invite someone who has chosen no language yet
+    with django_capture_on_commit_callbacks(execute=True):
+        created = create_focal_point(client, "newcomer", "n@example.org")
+
+    # Then the administrator's answer is French, the invitation English
+    assert created.status_code == 201
+    assert created["Content-Language"] == "fr"
+    assert [message.subject for message in mail.outbox] == ["Your Upstander staff account"]

@@ -105,3 +105,87 @@ def test_a_time_zone_not_in_the_list_is_refused_and_changes_nothing_issue_11(
     assert 'aria-invalid="true"' in page
     focal_point.refresh_from_db()
     assert focal_point.time_zone == "UTC"
+
+
+def reading_french(user: Any, *, browser: str) -> Client:
+    """A signed-in session of ``user``, who chose French, in a browser asking for ``browser``."""
+    user.language = "fr"
+    user.save(update_fields=["language"])
+    client = signed_in(user)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = browser
+    return client
+
+
+def test_a_staff_member_who_chooses_french_reads_their_queue_and_cases_in_french_issue_13(
+    open_case: Any, focal_point: Any
+) -> None:
+    # Given a focal point whose browser asks for English
+    case = open_case(consents=WORKFLOW_CONSENTS)
+    client = signed_in(focal_point)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "All cases" in client.get("/staff/").content.decode()
+
+    # When they choose French on their settings page
+    saved = client.post("/staff/settings/", {"time_zone": "UTC", "language": "fr"}, follow=True)
+
+    # Then the settings page they land on, the queue and the case page are French, at their
+    # unprefixed addresses, whatever the browser asks for
+    assert saved.redirect_chain == [("/staff/settings/", 302)]
+    assert "Vos paramètres" in saved.content.decode()
+    focal_point.refresh_from_db()
+    assert focal_point.language == "fr"
+    queue = client.get("/staff/")
+    assert "Tous les dossiers" in queue.content.decode()
+    assert '<html lang="fr"' in queue.content.decode()
+    assert queue["Content-Language"] == "fr"
+    assert "Type de lieu" in client.get(f"/staff/cases/{case.id}/").content.decode()
+    # And the English address is still English for that request
+    english = client.get("/en/staff/").content.decode()
+    assert "All cases" in english
+    assert "Tous les dossiers" not in english
+
+
+def test_following_the_browser_again_gives_the_browsers_language_issue_13(
+    focal_point: Any,
+) -> None:
+    client = reading_french(focal_point, browser="es")
+
+    client.post("/staff/settings/", {"time_zone": "UTC", "language": ""})
+
+    page = client.get("/staff/settings/").content.decode()
+    assert '<html lang="es"' in page
+    assert "Su configuración" in page
+    assert '<option value="" selected>' in page
+
+
+def test_a_language_not_offered_is_refused_and_changes_nothing_issue_13(
+    focal_point: Any,
+) -> None:
+    response = signed_in(focal_point).post(
+        "/staff/settings/", {"time_zone": "Africa/Nairobi", "language": "de"}
+    )
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "Choose a language from the list." in page
+    assert 'href="#id_language"' in page
+    focal_point.refresh_from_db()
+    assert (focal_point.time_zone, focal_point.language) == ("UTC", "")
+
+
+def test_the_leadership_dashboard_follows_the_language_chosen_issue_13(leadership: Any) -> None:
+    client = reading_french(leadership, browser="en")
+
+    assert "Tableau de bord statistique" in client.get("/dashboard/").content.decode()
+
+
+def test_a_staff_members_language_never_reaches_the_reporters_pages_issue_13(
+    focal_point: Any,
+) -> None:
+    # A focal point helping a reporter on their own computer: the intake follows the browser.
+    client = reading_french(focal_point, browser="en")
+
+    intake = client.get("/report/")
+
+    assert intake.status_code == 200
+    assert '<html lang="en"' in intake.content.decode()

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.utils import formats, timezone
 
-from accounts.services import staff_time_zone_set
+from accounts.services import staff_settings_set
 from audit.models import AuditEntry
 from cases.models import Case
 from cases.services.correspondence import staff_message_send
@@ -323,7 +323,7 @@ def test_overdue_follows_the_day_in_the_staff_members_time_zone_issue_11(
     due = min(utc_today, local_today)
     case = open_case()
     Case.objects.filter(pk=case.pk).update(acknowledgement_due=due)
-    staff_time_zone_set(actor=focal_point, time_zone=zone)
+    staff_settings_set(actor=focal_point, time_zone=zone, language="")
     overdue_here = due < local_today
     assert overdue_here != (due < utc_today)
     page = signed_in(focal_point).get("/staff/?show=overdue").content.decode()

@@ -22,7 +22,7 @@ from django.core import mail
 from django.core.mail.backends import locmem
 from django.core.mail.message import EmailMessage
 from django.db import DatabaseError, connection, connections, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import OutboxMessage
 from notifications.services import (
@@ -436,3 +436,37 @@ def test_a_relay_process_killed_with_sigkill_mid_batch_resends_at_most_one_issue
     }
     assert sent_by_reference == {**dict.fromkeys(references, 1), references[2]: 2}
     assert not OutboxMessage.objects.filter(sent_on__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_staff_alert_is_written_in_each_recipients_language_issue_13(
+    reachable_focal_point: Any, make_staff: Any
+) -> None:
+    # Given two focal points of the entity: one reads French, the other chose no language
+    reachable_focal_point.language = "fr"
+    reachable_focal_point.save(update_fields=["language"])
+    colleague = make_staff(username="fp_two")
+    colleague.email = "fp2@example.org"
+    colleague.save(update_fields=["email"])
+    outbox_enqueue(
+        topic="staff_alert",
+        payload={
+            "kind": "case_opened",
+            "reference": "R-LANG0001",
+            "user_ids": [reachable_focal_point.id, colleague.id],
+        },
+    )
+
+    # When the relay delivers it while another language happens to be active
+    with translation.override("ar"):
+        assert outbox_relay() == 1
+
+    # Then each reads it in their own language, still without content
+    sent = {tuple(email.to): email for email in mail.outbox}
+    assert set(sent) == {("fp@example.org",), ("fp2@example.org",)}
+    french, english = sent[("fp@example.org",)], sent[("fp2@example.org",)]
+    # French puts a no-break space before its colon.
+    assert french.subject == "Upstander\u00a0: R-LANG0001 requiert votre attention"
+    assert french.body.startswith("Un nouveau signalement a été reçu (référence R-LANG0001).")
+    assert english.subject == "Upstander: R-LANG0001 needs attention"
+    assert english.body.startswith("A new report was received (reference R-LANG0001).")

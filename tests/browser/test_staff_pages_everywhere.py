@@ -22,10 +22,13 @@ from cases.models import Case
 from cases.services.transitions import case_transition
 from referrals.models import ServiceEntry
 from referrals.services import referral_make
+from stats.services import release_due
 from tests.browser.accessibility import axe_violations
 from tests.browser.conftest import AppServer
 from tests.browser.journeys import PASSWORD, staff_sign_in
 from tests.helpers.reporter import WORKFLOW_CONSENTS, submit
+from tests.helpers.stats import file_mixed_reports
+from tests.helpers.stats import file_report as file_stats_report
 
 VIEWS = ((1280, 1), (320, 2), (640, 2))
 
@@ -156,3 +159,45 @@ def test_every_staff_and_dashboard_page_in_english_and_arabic(
     assert violations == {}
     assert sideways == {}
     assert len(report) == 2 * 2 * sum(len(_pages_of(m.role, case)) for m in members)
+
+
+def test_the_dashboard_and_the_transparency_report_with_their_figures_in_english_and_arabic(
+    browser: Browser, app_server: AppServer, browser_entity: Any
+) -> None:
+    # Figures to show: 37 reports over two released quarters, some of them withheld.
+    for _ in range(5):
+        file_stats_report(browser_entity, quarter="2026Q2")
+    file_mixed_reports(browser_entity, quarter="2026Q3")
+    release_due()
+    leader = _member(Role.LEADERSHIP, "the.leader", browser_entity)
+    signing_in = browser.new_context(base_url=app_server.url)
+    staff_sign_in(signing_in.new_page(), leader)
+    session = signing_in.storage_state()
+    signing_in.close()
+    seen = Seen()
+    for code, prefix in (("en", ""), ("ar", "/ar")):
+        for width, scale in VIEWS:
+            for javascript in (True, False) if width == 1280 else (True,):
+                context = browser.new_context(
+                    base_url=app_server.url,
+                    storage_state=session,
+                    viewport={"width": width, "height": 900},
+                    device_scale_factor=scale,
+                )
+                context.set_default_timeout(15_000)
+                if not javascript:
+                    context.route("**/*.js", _refuse)
+                page = context.new_page()
+                for path in ("/dashboard/", "/transparency/?year=2026"):
+                    seen.check(
+                        page,
+                        f"{prefix}{path}",
+                        f"leadership {code} {path}",
+                        code,
+                        width=width,
+                        javascript=javascript,
+                    )
+                context.close()
+    assert seen.violations == {}
+    assert seen.sideways == {}
+    assert len(seen.report) == 2 * 2 * 2

@@ -48,7 +48,7 @@ def _refuse(route: Route) -> None:
     route.abort()
 
 
-def _pages_of(role: str, case: Case) -> list[str]:
+def _pages_of(role: str, case: Case, entry: ServiceEntry) -> list[str]:
     case_page = f"/staff/cases/{case.pk}/"
     pages: dict[str, list[str]] = {
         Role.FOCAL_POINT: ["/staff/", case_page, "/staff/settings/", "/staff/conflicts/"],
@@ -62,6 +62,7 @@ def _pages_of(role: str, case: Case) -> list[str]:
             "/staff/admin/entities/",
             "/staff/admin/entities/UNW/",
             "/staff/admin/entities/UNW/services/",
+            f"/staff/admin/services/{entry.pk}/",
             "/staff/admin/staff/focal.point/departure/",
             "/staff/settings/",
         ],
@@ -105,7 +106,7 @@ def test_every_staff_and_dashboard_page_in_english_and_arabic(
 ) -> None:
     # A case referred to the ombudsperson, followed by the advocate the reporter brought in.
     ombudsperson = _member(Role.OMBUDSPERSON, "ombuds.person", browser_entity)
-    ServiceEntry.objects.create(
+    entry = ServiceEntry.objects.create(
         entity=browser_entity, kind="ombudsperson", name="Ombudsperson", staff_user=ombudsperson
     )
     submit(
@@ -142,7 +143,7 @@ def test_every_staff_and_dashboard_page_in_english_and_arabic(
                     if not javascript:
                         context.route("**/*.js", _refuse)
                     page = context.new_page()
-                    for path in _pages_of(member.role, case):
+                    for path in _pages_of(member.role, case, entry):
                         seen.check(
                             page,
                             f"{prefix}{path}",
@@ -158,7 +159,7 @@ def test_every_staff_and_dashboard_page_in_english_and_arabic(
         Path(target).write_text(json.dumps(report, indent=1), encoding="utf-8")
     assert violations == {}
     assert sideways == {}
-    assert len(report) == 2 * 2 * sum(len(_pages_of(m.role, case)) for m in members)
+    assert len(report) == 2 * 2 * sum(len(_pages_of(m.role, case, entry)) for m in members)
 
 
 def test_the_dashboard_and_the_transparency_report_with_their_figures_in_english_and_arabic(
@@ -193,6 +194,38 @@ def test_the_dashboard_and_the_transparency_report_with_their_figures_in_english
                         page,
                         f"{prefix}{path}",
                         f"leadership {code} {path}",
+                        code,
+                        width=width,
+                        javascript=javascript,
+                    )
+                context.close()
+    assert seen.violations == {}
+    assert seen.sideways == {}
+    assert len(seen.report) == 2 * 2 * 2
+
+
+def test_the_pages_before_signing_in_in_english_and_arabic(
+    browser: Browser, app_server: AppServer, browser_entity: Any
+) -> None:
+    seen = Seen()
+    for code, prefix in (("en", ""), ("ar", "/ar")):
+        for width, scale in VIEWS:
+            for javascript in (True, False) if width == 1280 else (True,):
+                context = browser.new_context(
+                    base_url=app_server.url,
+                    viewport={"width": width, "height": 900},
+                    device_scale_factor=scale,
+                )
+                context.set_default_timeout(15_000)
+                if not javascript:
+                    context.route("**/*.js", _refuse)
+                page = context.new_page()
+                # The sign-in page, and the page an emailed invitation opens.
+                for path in ("/staff/login/", "/staff/enrol/?token=from-the-email"):
+                    seen.check(
+                        page,
+                        f"{prefix}{path}",
+                        f"anyone {code} {path}",
                         code,
                         width=width,
                         javascript=javascript,

@@ -24,6 +24,7 @@ OPEN_PAGES = (
     "/support/",
     "/support/UNW/",
 )
+PORTAL_PAGES = ("/my-report/consent/withdraw?action=case_review", "/my-report/something-happened")
 NARRATIVE = "Checked: what happened, written as a reporter would."
 
 
@@ -78,3 +79,9 @@ def walk_reporter_pages(
     load(page, lambda: page.locator("main form button").first.click())
     assert "/my-report/" in page.url, page.url
     yield "/my-report/", page
+    # The portal's own pages, in the same session: asking before a consent is withdrawn, and
+    # telling what happened since.
+    for path in PORTAL_PAGES:
+        load(page, lambda path=path: page.goto(f"{prefix}{path}"))  # type: ignore[misc]
+        assert path.split("?")[0] in page.url, page.url
+        yield path, page

@@ -17,9 +17,14 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Route
 
+from cases.models import Case
+from cases.services.transitions import case_transition
+from portal.retaliation import check_ins_schedule
 from tests.browser.accessibility import axe_violations
 from tests.browser.conftest import PHONE, AppServer
-from tests.browser.reporter_pages import prefix_of, walk_reporter_pages
+from tests.browser.reporter_pages import answer_step, prefix_of, walk_reporter_pages
+from tests.helpers.reporter import submit
+from tests.helpers.retaliation import closed_months_ago
 
 pytestmark = pytest.mark.usefixtures("browser_entity")
 
@@ -75,3 +80,61 @@ def _write(code: str, javascript: bool, results: dict[str, list[str]]) -> None:
         name: len(found) for name, found in results.items()
     }
     path.write_text(json.dumps(known, indent=1), encoding="utf-8")
+
+
+def _closed_with_a_check_in(focal_point: Any) -> str:
+    """A report whose case was closed a month ago: its portal shows a check-in and offers the
+    survey (the reporter allowed anonymous statistics). Returns its receipt."""
+    receipt = submit(consents={"case_review": True, "statistics": True})["receipt"]
+    case = Case.objects.get()
+    for step in ("acknowledge", "begin_assessment", "close"):
+        case_transition(
+            case_id=case.pk,
+            name=step,
+            actor=focal_point,
+            note="Closed with the reporter.",
+            arguments={"closure_reason": "resolved_informally"},
+        )
+    closed_months_ago(case, 1, days=1)
+    check_ins_schedule()
+    return str(receipt)
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
+def test_the_pages_after_a_case_and_the_witness_s_code_have_no_axe_violation(
+    new_phone: Any, browser_focal_point: Any, javascript: bool
+) -> None:
+    closed = _closed_with_a_check_in(browser_focal_point)
+    witness = submit(reporter_role="witness", affected_person_identifiable=True)["receipt"]
+    results: dict[str, list[str]] = {}
+    for code in ("en", "ar"):
+        prefix = prefix_of(code)
+        page = new_phone(javascript)
+        _signed_in(page, prefix, closed)
+        assert page.locator("#survey-title").count() == 1
+        assert page.locator("form[action$='check-in']").count() == 1
+        results[f"{code} /my-report/ (check-in, survey offered)"] = axe_violations(page)
+        page.goto(f"{prefix}/my-report/survey")
+        results[f"{code} /my-report/survey"] = axe_violations(page)
+        page = new_phone(javascript)
+        _signed_in(page, prefix, str(witness))
+        page.locator("form[action$='affected-person-code'] button").click()
+        page.wait_for_load_state()
+        assert page.locator("#affected-person-code").count() == 1
+        results[f"{code} /my-report/affected-person-code"] = axe_violations(page)
+        page.goto(f"{prefix}/not-ready/")
+        answer_step(page)
+        page.locator("main form button[type=submit]").first.click()
+        page.wait_for_load_state()
+        assert "/not-ready/thanks/" in page.url, page.url
+        results[f"{code} /not-ready/thanks/"] = axe_violations(page)
+    _write("after", javascript, results)
+    assert {name: found for name, found in results.items() if found} == {}
+
+
+def _signed_in(page: Page, prefix: str, receipt: str) -> None:
+    page.goto(f"{prefix}/access/")
+    page.locator("main input[name=receipt]").fill(receipt)
+    page.locator("main form button").first.click()
+    page.wait_for_load_state()
+    assert "/my-report/" in page.url, page.url

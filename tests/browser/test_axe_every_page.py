@@ -107,27 +107,40 @@ def test_the_pages_after_a_case_and_the_witness_s_code_have_no_axe_violation(
     closed = _closed_with_a_check_in(browser_focal_point)
     witness = submit(reporter_role="witness", affected_person_identifiable=True)["receipt"]
     results: dict[str, list[str]] = {}
+
+    def checked(name: str, page: Page) -> None:
+        """axe on the page, and no sideways scrolling at 320 px nor at 200% of 1280 px."""
+        results[name] = axe_violations(page)
+        for width in (320, 640):
+            page.set_viewport_size({"width": width, "height": 800})
+            reach = page.evaluate(
+                "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+            )
+            if reach > 0:
+                results[name].append(f"scrolls sideways by {reach} px at {width} px")
+        page.set_viewport_size(PHONE)
+
     for code in ("en", "ar"):
         prefix = prefix_of(code)
         page = new_phone(javascript)
         _signed_in(page, prefix, closed)
         assert page.locator("#survey-title").count() == 1
         assert page.locator("form[action$='check-in']").count() == 1
-        results[f"{code} /my-report/ (check-in, survey offered)"] = axe_violations(page)
+        checked(f"{code} /my-report/ (check-in, survey offered)", page)
         page.goto(f"{prefix}/my-report/survey")
-        results[f"{code} /my-report/survey"] = axe_violations(page)
+        checked(f"{code} /my-report/survey", page)
         page = new_phone(javascript)
         _signed_in(page, prefix, str(witness))
         page.locator("form[action$='affected-person-code'] button").click()
         page.wait_for_load_state()
         assert page.locator("#affected-person-code").count() == 1
-        results[f"{code} /my-report/affected-person-code"] = axe_violations(page)
+        checked(f"{code} /my-report/affected-person-code", page)
         page.goto(f"{prefix}/not-ready/")
         answer_step(page)
         page.locator("main form button[type=submit]").first.click()
         page.wait_for_load_state()
         assert "/not-ready/thanks/" in page.url, page.url
-        results[f"{code} /not-ready/thanks/"] = axe_violations(page)
+        checked(f"{code} /not-ready/thanks/", page)
     _write("after", javascript, results)
     assert {name: found for name, found in results.items() if found} == {}
 

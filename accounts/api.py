@@ -93,11 +93,14 @@ class AuthTokenApi(APIView):
             username=username[:150], password=password[:200], otp=otp[:12]
         )
         attempt_succeeded(attempt)
+        enrolled = getattr(user, "reading_key_enrolled", None)
         return Response(
             {
                 "token": token,
                 "expires_in": int(STAFF_TOKEN_LIFETIME.total_seconds()),
                 "role": user.role,
+                # A member from before reading keys got theirs at this sign-in: shown once.
+                **({"recovery_key": enrolled.recovery_key} if enrolled else {}),
             }
         )
 
@@ -111,18 +114,36 @@ class StaffEnrolApi(APIView):
     @extend_schema(
         request=inline_serializer(
             "EnrolRequest",
-            fields={"token": serializers.CharField(), "password": serializers.CharField()},
+            fields={
+                "token": serializers.CharField(),
+                "password": serializers.CharField(),
+                "recovery_key": serializers.CharField(required=False),
+            },
         ),
         responses={
-            200: OpenApiResponse(description="username and TOTP secret, shown once"),
+            200: OpenApiResponse(
+                description="username, TOTP secret and (for a new reading key) its recovery "
+                "key, each shown once"
+            ),
             **error_responses(401),
         },
     )
     def post(self, request: Request) -> Response:
         data = request.data if isinstance(request.data, dict) else {}
         token, password = str(data.get("token") or ""), str(data.get("password") or "")
-        user, totp_secret = staff_enrol(token=token[:100], password=password[:200])
-        return Response({"username": user.username, "totp_secret": totp_secret})
+        user, totp_secret = staff_enrol(
+            token=token[:100],
+            password=password[:200],
+            recovery_key=str(data.get("recovery_key") or "")[:200],
+        )
+        enrolled = getattr(user, "reading_key_enrolled", None)
+        return Response(
+            {
+                "username": user.username,
+                "totp_secret": totp_secret,
+                "recovery_key": enrolled.recovery_key if enrolled else None,
+            }
+        )
 
 
 class StaffApi(APIView):

@@ -160,6 +160,9 @@ class StaffToken(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     created_at = models.DateTimeField()
     expires_at = models.DateTimeField(db_index=True)
+    # The staff member's private reading key, encrypted under the token (which is not stored):
+    # only a request bearing the token opens it (issue 14). Empty if it was locked at sign-in.
+    reading_key_sealed = models.BinaryField(default=b"", blank=True)
 
     def __str__(self) -> str:
         return f"API token of {self.user_id}"

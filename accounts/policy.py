@@ -169,6 +169,10 @@ _REACH_OF_ROLE: dict[str, CaseReach] = {
 }
 
 
+def roles_reaching_cases() -> list[str]:
+    return list(_REACH_OF_ROLE)
+
+
 def case_reach(user: User) -> CaseReach:
     if not is_staff_member(user):
         return CaseReach.NONE

@@ -20,21 +20,33 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts import policy
 from accounts.models import Entity, Role, StaffEnrolment, StaffToken, User
+from accounts.signals import reading_key_unlocked
 from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from core.errors import InvalidCredentialsError, InvalidInputError, OtpRequiredError
 from core.language_choice import language_offered, staff_language
+from vault import readers
 from vault.envelope import blind_index
+from vault.models import KeyWrap, RecipientKey
 from vault.names import person_name_index
 
 
 @transaction.atomic
 def staff_user_provision(
-    *, username: str, role: str, entity: Entity | None, password: str, email: str = ""
+    *,
+    username: str,
+    role: str,
+    entity: Entity | None,
+    password: str,
+    email: str = "",
+    reading_key: readers.UnlockedKey | None = None,
 ) -> tuple[User, str]:
-    """Create or reset a staff user with a password and one confirmed TOTP device.
+    """Create or reset a staff user with a password, one confirmed TOTP device and a reading key.
 
-    Returns the user and the TOTP secret in base32, the form authenticator apps accept.
+    Returns the user and the TOTP secret in base32, the form authenticator apps accept. The
+    reading key is ``reading_key`` (the member's own, recovered) put under the new password, or
+    else a new key pair, whose recovery key the caller shows once
+    (``user.reading_key_enrolled``); the user leaves with their key unlocked, as if signed in.
     """
     if role not in Role.values:
         raise ValueError(f"unknown role {role!r}")
@@ -51,7 +63,47 @@ def staff_user_provision(
     TOTPDevice.objects.filter(user=user).delete()
     secret = secrets.token_bytes(20)
     TOTPDevice.objects.create(user=user, name="default", key=secret.hex(), confirmed=True)
+    existing = RecipientKey.objects.filter(user=user).first()
+    if reading_key is not None and existing is not None:
+        readers.staff_key_set_password(existing, reading_key, password)
+        readers.attach(user, reading_key)
+    else:
+        _reading_key_enrol(user, password)
     return user, base64.b32encode(secret).decode()
+
+
+def _reading_key_enrol(user: User, password: str) -> readers.EnrolledKey:
+    """A new key pair under ``password``: any old one goes, with every report key wrapped to it
+    (colleagues who hold those pass them on again, ``cases.readers``)."""
+    enrolled = readers.staff_key_create(user_id=user.pk, password=password)
+    user.reading_key_enrolled = enrolled  # type: ignore[attr-defined]
+    readers.attach(user, enrolled.unlocked)
+    audit_record(stream=SYSTEM_STREAM, action=AuditAction.READING_KEY_CREATED, actor=user)
+    return enrolled
+
+
+def staff_reading_key_unlock(user: User, password: str) -> readers.UnlockedKey | None:
+    """At sign-in, with the password just checked: the member's private reading key, for this
+    session only. A member from before reading keys gets one now (its recovery key is shown
+    once, ``user.reading_key_enrolled``). ``None`` when the password does not open the key,
+    which only an administrator's reset leaves (the member re-enrols with their recovery key)."""
+    key = RecipientKey.objects.filter(user=user).first()
+    if key is None:
+        with transaction.atomic():
+            return _reading_key_enrol(user, password).unlocked
+    try:
+        unlocked = readers.staff_key_unlock(key, password)
+    except readers.WrongPasswordForKeyError:
+        return None
+    readers.attach(user, unlocked)
+    return unlocked
+
+
+def staff_reading_keys_pass_on(user: User) -> None:
+    """Tell the rooms above that ``user`` holds an unlocked key: ``cases.readers`` passes the
+    keys of the reports they hold on to colleagues who may read them but lack one."""
+    if readers.unlocked_of(user) is not None:
+        reading_key_unlocked.send(sender=User, user=user)
 
 
 STAFF_TOKEN_LIFETIME = timedelta(hours=4)
@@ -81,19 +133,32 @@ def staff_token_issue(*, username: str, password: str, otp: str) -> tuple[str, U
     user, _device = staff_verify_credentials(username=username, password=password, otp=otp)
     token = secrets.token_urlsafe(32)
     now = timezone.now()
+    unlocked = staff_reading_key_unlock(user, password)
     StaffToken.objects.create(
         token_index=blind_index("staff-token", token),
         user=user,
         created_at=now,
         expires_at=now + STAFF_TOKEN_LIFETIME,
+        # The private key under the token itself, which only the client holds.
+        reading_key_sealed=readers.unlock_seal(
+            unlocked, token.encode(), binding=_token_binding(user)
+        )
+        if unlocked
+        else b"",
     )
     audit_record(
         stream=SYSTEM_STREAM, action=AuditAction.STAFF_LOGIN, actor=user, detail={"via": "api"}
     )
+    staff_reading_keys_pass_on(user)
     return token, user
 
 
+def _token_binding(user: User) -> str:
+    return f"staff-token:{user.pk}"
+
+
 def staff_token_resolve(token: str) -> User | None:
+    """The token's user, with their reading key unlocked for this request (the token opens it)."""
     if not token:
         return None
     found = (
@@ -103,6 +168,12 @@ def staff_token_resolve(token: str) -> User | None:
     )
     if found is None or not found.user.is_active:
         return None
+    sealed = bytes(found.reading_key_sealed)
+    if sealed:
+        readers.attach(
+            found.user,
+            readers.unlock_open(sealed, token.encode(), binding=_token_binding(found.user)),
+        )
     return found.user
 
 
@@ -223,9 +294,18 @@ def staff_invitation_resend(*, actor: User, user: User) -> None:
     )
 
 
+class WrongRecoveryKeyError(InvalidInputError):
+    """The recovery key given does not open the member's reading key; nothing was changed."""
+
+
 @transaction.atomic
-def staff_enrol(*, token: str, password: str) -> tuple[User, str]:
-    """The new staff member chooses a password; returns them and their TOTP secret (shown once)."""
+def staff_enrol(*, token: str, password: str, recovery_key: str = "") -> tuple[User, str]:
+    """The new staff member chooses a password; returns them and their TOTP secret (shown once).
+
+    Someone enrolling again after an administrator's reset may give the recovery key they were
+    shown the first time: their reading key, and every report key wrapped to it, stay theirs.
+    Without it they get a new key pair, and colleagues who hold the reports pass them on.
+    """
     enrolment = (
         StaffEnrolment.objects.select_for_update()
         .select_related("user")
@@ -239,16 +319,98 @@ def staff_enrol(*, token: str, password: str) -> tuple[User, str]:
         validate_password(password, user)
     except DjangoValidationError as error:
         raise StaffUserInputError({"password": list(error.messages)}) from None
+    recovered = None
+    if recovery_key.strip():
+        existing = RecipientKey.objects.filter(user=user).first()
+        try:
+            if existing is None:
+                raise readers.WrongRecoveryKeyError
+            recovered = readers.staff_key_recover(existing, recovery_key)
+        except readers.WrongRecoveryKeyError:
+            raise WrongRecoveryKeyError(
+                {
+                    "recovery_key": [
+                        _(
+                            "This recovery key does not open your reading key. Check it, or "
+                            "leave the field empty to start with a new key."
+                        )
+                    ]
+                }
+            ) from None
     user, totp_secret = staff_user_provision(
         username=user.username,
         role=user.role,
         entity=user.entity,
         password=password,
         email=user.email,
+        reading_key=recovered,
     )
     enrolment.delete()
     audit_record(stream=SYSTEM_STREAM, action=AuditAction.STAFF_ENROLLED, actor=user)
+    if recovered is not None:
+        audit_record(stream=SYSTEM_STREAM, action=AuditAction.READING_KEY_RECOVERED, actor=user)
     return user, totp_secret
+
+
+@transaction.atomic
+def staff_sign_in_reset(*, actor: User, user: User) -> None:
+    """An administrator resets a colleague who lost their password or authenticator: the account
+    cannot sign in until its owner enrols again from a new emailed invitation.
+
+    The administrator never learns the new password, and the new password does not open the old
+    reading key: only the member's own recovery key does, at enrolment. Without it, they read
+    again once colleagues who hold the reports pass the keys on.
+    """
+    if not policy.manages_staff_of(actor, user.entity_id):
+        raise StaffUserInputError(
+            {"username": [_("You manage the staff of your own entity only.")]}
+        )
+    if user.pk == actor.pk or not user.is_active:
+        raise StaffUserInputError(
+            {"username": [_("You cannot reset your own sign-in or that of someone who left.")]}
+        )
+    user.set_unusable_password()
+    user.save(update_fields=["password"])
+    TOTPDevice.objects.filter(user=user).delete()
+    StaffToken.objects.filter(user=user).delete()
+    key = RecipientKey.objects.filter(user=user).first()
+    if key is not None:
+        readers.staff_key_forget_password(key)
+    _enrolment_issue(user)
+    audit_record(
+        stream=SYSTEM_STREAM,
+        action=AuditAction.STAFF_SIGN_IN_RESET,
+        actor=actor,
+        detail={"username": user.username},
+    )
+
+
+class PasswordChangeError(InvalidInputError):
+    """The password cannot be changed as asked; ``fields`` says why. Nothing was changed."""
+
+
+@transaction.atomic
+def staff_password_change(*, actor: User, current: str, new: str) -> User:
+    """The member changes their own password; their reading key is re-encrypted under it."""
+    if not actor.check_password(current):
+        raise PasswordChangeError({"current_password": [_("This is not your current password.")]})
+    try:
+        validate_password(new, actor)
+    except DjangoValidationError as error:
+        raise PasswordChangeError({"new_password": list(error.messages)}) from None
+    key = RecipientKey.objects.select_for_update().filter(user=actor).first()
+    unlocked = None
+    if key is not None:
+        try:
+            unlocked = readers.staff_key_unlock(key, current)
+        except readers.WrongPasswordForKeyError:
+            unlocked = None
+    actor.set_password(new)
+    actor.save(update_fields=["password"])
+    if key is not None and unlocked is not None:
+        readers.staff_key_set_password(key, unlocked, new)
+    audit_record(stream=SYSTEM_STREAM, action=AuditAction.READING_KEY_PASSWORD_CHANGED, actor=actor)
+    return actor
 
 
 @transaction.atomic
@@ -260,6 +422,8 @@ def staff_user_deactivate(*, actor: User, user: User) -> User:
     user.save(update_fields=["is_active"])
     StaffToken.objects.filter(user=user).delete()
     TOTPDevice.objects.filter(user=user).delete()
+    # Their reading key goes, and with it every report key wrapped to it (issue 14).
+    RecipientKey.objects.filter(user=user).delete()
     audit_record(
         stream=SYSTEM_STREAM,
         action=AuditAction.STAFF_USER_DEACTIVATED,
@@ -307,6 +471,10 @@ def staff_role_change(*, actor: User, user: User, role: str) -> User:
             {"role": [_("Every role except administrator belongs to an entity.")]}
         )
     previous = user.role
+    if previous != role:
+        # What the new role reads, colleagues who hold it pass on (``cases.readers``); what
+        # the old role read goes now.
+        KeyWrap.objects.filter(recipient__user=user).delete()
     user.role = role
     # Only a focal point is a senior focal point: another role ends it (issue 12).
     user.senior_focal_point = user.senior_focal_point and policy.may_be_senior_focal_point(user)

@@ -23,13 +23,17 @@ from django_otp import login as otp_login
 from accounts import policy
 from accounts.models import User
 from accounts.policy import is_staff_member
+from accounts.reading_session import reading_key_forget, reading_key_keep
 from accounts.services import (
     InvalidEnrolmentError,
     OtpRefusedError,
     PasswordRefusedError,
     StaffUserInputError,
+    WrongRecoveryKeyError,
     staff_enrol,
     staff_login_audit,
+    staff_reading_key_unlock,
+    staff_reading_keys_pass_on,
     staff_settings_set,
     staff_verify_credentials,
     time_zone_choices,
@@ -122,17 +126,32 @@ def staff_login(request: HttpRequest) -> HttpResponse:
             context["error"] = error.page_message()
             return render(request, "accounts/login.html", context, status=error.status)
         attempt_succeeded(attempt)
+        unlocked = staff_reading_key_unlock(user, request.POST.get("password", "")[:200])
         login(request, user)
         otp_login(request, device)
         staff_login_audit(user=user, via="web")
-        return redirect(staff_landing(user))
+        staff_reading_keys_pass_on(user)
+        enrolled = getattr(user, "reading_key_enrolled", None)
+        if enrolled is not None:
+            # A member from before reading keys got theirs now: its recovery key, shown once.
+            response: HttpResponse = render(
+                request,
+                "accounts/recovery_key.html",
+                {"recovery_key": enrolled.recovery_key, "next": reverse(staff_landing(user))},
+            )
+        else:
+            response = redirect(staff_landing(user))
+        reading_key_keep(request, response, unlocked)
+        return response
     return render(request, "accounts/login.html", context)
 
 
 @require_POST
 def staff_logout(request: HttpRequest) -> HttpResponse:
     logout(request)
-    return redirect("staff:login")
+    response = redirect("staff:login")
+    reading_key_forget(response)
+    return response
 
 
 @never_cache
@@ -147,14 +166,23 @@ def staff_enrol_page(request: HttpRequest) -> HttpResponse:
             context["error"] = _("The two passwords differ.")
             return render(request, "accounts/enrol.html", context, status=400)
         try:
-            user, totp_secret = staff_enrol(token=token[:100], password=password)
-        except (InvalidEnrolmentError, StaffUserInputError) as error:
+            user, totp_secret = staff_enrol(
+                token=token[:100],
+                password=password,
+                recovery_key=request.POST.get("recovery_key", "")[:200],
+            )
+        except (InvalidEnrolmentError, StaffUserInputError, WrongRecoveryKeyError) as error:
             context["error"] = error.page_message()
             return render(request, "accounts/enrol.html", context, status=error.status)
+        enrolled = getattr(user, "reading_key_enrolled", None)
         response = render(
             request,
             "accounts/enrolled.html",
-            {"username": user.username, "totp_secret": totp_secret},
+            {
+                "username": user.username,
+                "totp_secret": totp_secret,
+                "recovery_key": enrolled.recovery_key if enrolled else "",
+            },
         )
         response["Cache-Control"] = "no-store"
         return response

@@ -75,6 +75,16 @@ class AuditAction(StrEnum):
     STAFF_ROLE_CHANGED = "staff.role_changed"
     STAFF_SENIOR_FOCAL_POINT_SET = "staff.senior_focal_point_set"
     STAFF_CONFLICT_DECLARED = "staff.conflict_declared"
+    # Reading keys (issue 14): who was given or lost a report's key (stream: the report), and
+    # each staff member's key and each recovery ceremony (stream: system)
+    CASE_READ_REFUSED_NO_KEY = "case.read_refused_no_key"
+    READING_KEY_GRANTED = "reading_key.granted"
+    READING_KEY_REMOVED = "reading_key.removed"
+    READING_KEY_CREATED = "reading_key.created"
+    READING_KEY_RECOVERED = "reading_key.recovered"
+    READING_KEY_PASSWORD_CHANGED = "reading_key.password_changed"  # noqa: S105 - a code, not a secret
+    STAFF_SIGN_IN_RESET = "staff.sign_in_reset"
+    RECOVERY_CEREMONY = "recovery.ceremony"
     # Entities and their service directory (stream: system)
     ENTITY_CREATED = "entity.created"
     ENTITY_CHANGED = "entity.changed"

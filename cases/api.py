@@ -45,13 +45,13 @@ from cases.services.labels import labels_set
 from cases.services.managers import manager_propose
 from cases.services.overrides import override_approve, override_notice_give, override_request
 from cases.services.reading import case_attachment_read, case_audit_export, case_read
+from cases.services.referring import case_refer
 from cases.services.retaliation import interim_measure_codes, retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import AFFECTED_PERSON_DISCLOSURE, ARGUMENTS, Argument, CasePredicate
 from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
-from referrals.services import referral_make
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
 from reports.models import ConflictDeclaration
@@ -289,7 +289,7 @@ class CaseReferralApi(StaffApi):
     def post(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id, may=policy.may_refer)
         data = self.validated(ReferralSerializer, request)
-        referral = referral_make(case=case, actor=user, service=data["service"], note=data["note"])
+        referral = case_refer(case=case, actor=user, service=data["service"], note=data["note"])
         return Response(
             {
                 "id": str(referral.id),

@@ -17,7 +17,11 @@ from core.errors import (
     ShreddedError,
     TransitionNotAllowedError,
 )
+from reports.reading import NoReadingKeyError, ReadingKeyLockedError
 from reports.vocabulary import ConsentAction, consent_label
+
+# Defined beside the reads they refuse (``reports.reading``); the case workflow raises them too.
+__all__ = ["NoReadingKeyError", "ReadingKeyLockedError"]
 
 
 class CaseNotFoundError(NotFoundError):

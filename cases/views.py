@@ -55,6 +55,7 @@ from cases.services.overrides import (
     overrides_pending,
 )
 from cases.services.reading import case_attachment_read, case_read
+from cases.services.referring import case_refer
 from cases.services.retaliation import retaliation_risk_record
 from cases.services.transitions import case_transition
 from cases.transitions import (
@@ -68,7 +69,7 @@ from cases.transitions import (
 from cases.vocabulary import CaseState, RightsConcernKind
 from core.errors import DomainError, InvalidInputError, NotFoundError
 from core.pages import not_found
-from referrals.services import referral_choices, referral_make
+from referrals.services import referral_choices
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX, characters
 from reports.vocabulary import (
@@ -314,7 +315,7 @@ def _manager_rows(case: Case, user: User) -> list[dict[str, object]] | None:
         return None
     return [
         {"name": name, "status": proposal.get_status_display(), "at": proposal.proposed_at}
-        for proposal, name in manager_proposals_of(case)
+        for proposal, name in manager_proposals_of(case, user)
     ]
 
 
@@ -446,7 +447,7 @@ def case_referral_action(request: HttpRequest, case_id: uuid.UUID) -> HttpRespon
     if case is None:
         return not_found(request)
     try:
-        referral = referral_make(
+        referral = case_refer(
             case=case,
             actor=user,
             service={"service_id": request.POST.get("service_id", "")},

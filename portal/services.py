@@ -28,6 +28,7 @@ from audit.days import day_start, today_start
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
 from cases.models import Case, ManagerProposal
+from cases.readers import reader_wraps_sync
 from cases.services.opening import (
     case_alert_staff,
     case_handler_ids_free_of_conflict,
@@ -361,10 +362,17 @@ def _sync_case_and_sealing(
     review = report.current_consents()[ConsentAction.CASE_REVIEW]
     case = Case.objects.filter(report=report).first()
     if review and report.route != Route.RECORD_ONLY:
-        envelope.organisation_wrap_add(data_key=report.data_key, key_material=key)
         if case is None:
-            case_open(report=report, at=at)
+            case = case_open(report=report, at=at)
+        # The key goes to those who may read the case, and to no one else (``cases.readers``).
+        reader_wraps_sync(case, key)
     elif (
+        case is not None and case.formal_process_started and not envelope.is_sealed(report.data_key)
+    ):
+        # Case review withdrawn after a formal process started: the organisation keeps access,
+        # and who reads still follows the rules (a withdrawn referral consent, say).
+        reader_wraps_sync(case, key)
+    if (
         access is not None
         and not review
         and (case is None or not case.formal_process_started)
@@ -697,6 +705,8 @@ def handler_change_request(*, access: ReporterAccess) -> Case:
         defaults={"declared_on": timezone.now().date()},
     )
     timeline_add(report, TimelineEvent.HANDLER_CHANGE_REQUESTED)
+    # The declined handler no longer sees the case, nor holds its key.
+    reader_wraps_sync(case, access.data_key)
     audit_record(
         stream=report.id,
         action=AuditAction.CASE_HANDLER_CHANGE_REQUESTED,

@@ -18,7 +18,7 @@ from core.errors import ConsentRequiredError, ForbiddenError, InvalidInputError,
 from referrals.models import Referral, ServiceEntry, ServiceKind
 from reports.conflicts import refuse_if_conflicted
 from reports.locking import report_lock
-from reports.reading import REPORT_UNREADABLE, organisation_key
+from reports.reading import REPORT_UNREADABLE, reader_key
 from reports.vocabulary import ConsentAction, consent_label
 from vault import envelope
 
@@ -127,7 +127,7 @@ def referral_make(*, case: ReferredCase, actor: User, service: Any, note: str = 
         # The person the entry names would read the case: never one in conflict with it.
         refuse_if_conflicted(entry.staff_user, case.report_id)
     try:
-        key = organisation_key(report)
+        key = reader_key(report, actor)
     except REPORT_UNREADABLE:
         raise ReferralReportUnreadableError from None
     # By id: the case model sits above this app, which knows the case by its protocol only.

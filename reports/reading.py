@@ -1,9 +1,10 @@
 """Reading a report: the one place where its sealed fields are decrypted.
 
 Every reader holds the report's data key. The reporter has it through their receipt (a
-reporter session carries it for one request); the organisation's staff have it through the
-organisation's wrapping (``organisation_key``), which exists only while the reporter grants case
-review and is gone for good once the report is shredded.
+reporter session carries it for one request); a staff member has it through the wrapping to
+their own public key (``reader_key``), opened with the private key their session unlocked,
+which exists only while the reporter grants case review, while the rules let them read
+(``cases.readers``), and never again once the report is shredded.
 
 What each reader may be shown, and whether the read is audited, stays with the caller, because
 that is where the reader is known: the reporter's reads of their own report are never audited
@@ -16,19 +17,47 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from reports.models import Attachment, Message, Report
-from vault import envelope
+from django.utils.translation import gettext_lazy
 
-# The organisation cannot open the report: sealed by the reporter, or shredded.
+from core.errors import ForbiddenError
+from reports.models import Attachment, Message, Report
+from vault import envelope, readers
+
+# No staff member can open the report: sealed by the reporter, or shredded.
 REPORT_UNREADABLE = (envelope.DataKeySealedError, envelope.DataKeyShreddedError)
 
 
-def organisation_key(report: Report) -> bytes:
-    """The report's data key through the organisation's wrapping.
+class NoReadingKeyError(ForbiddenError):
+    """The staff member holds no wrap of the report's key (issue 14): they cannot read it, nor
+    give anyone else access to it."""
 
-    Raises one of ``REPORT_UNREADABLE`` when the report is sealed or shredded.
+    default_message = gettext_lazy(
+        "You hold no key to this report yet. A colleague who can read it passes it on when they "
+        "next sign in or open the case; nobody without a key can give one."
+    )
+
+
+class ReadingKeyLockedError(NoReadingKeyError):
+    """The staff member's own reading key is not unlocked in this session."""
+
+    default_message = gettext_lazy(
+        "Your reading key is not unlocked in this session. Sign out, then sign in again with your "
+        "password."
+    )
+
+
+def reader_key(report: Report, actor: object) -> bytes:
+    """The report's data key through ``actor``'s wrap and their session's unlocked key.
+
+    Raises one of ``REPORT_UNREADABLE``, or ``NoReadingKeyError`` (``ReadingKeyLockedError``).
     """
-    return envelope.open_with_organisation_key(report.data_key)
+    unlocked = readers.unlocked_of(actor)
+    if unlocked is None:
+        raise ReadingKeyLockedError
+    try:
+        return envelope.open_as_recipient(report.data_key, unlocked)
+    except envelope.NotARecipientError:
+        raise NoReadingKeyError from None
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,10 @@ import os
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 DATA_KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -98,6 +101,77 @@ def derive_key_from_receipt(
         hash_len=DATA_KEY_BYTES,
         type=Type.ID,
     )
+
+
+def derive_key_from_password(
+    password: str, salt: bytes, *, time_cost: int, memory_cost: int, parallelism: int
+) -> bytes:
+    """Argon2id over a staff member's password: what wraps their private reading key."""
+    return hash_secret_raw(
+        secret=password.encode(),
+        salt=salt,
+        time_cost=time_cost,
+        memory_cost=memory_cost,
+        parallelism=parallelism,
+        hash_len=DATA_KEY_BYTES,
+        type=Type.ID,
+    )
+
+
+# --- Public-key wrapping (X25519) ------------------------------------------------------------
+
+X25519_KEY_BYTES = 32
+_RAW = serialization.Encoding.Raw
+
+
+def key_pair_new() -> tuple[bytes, bytes]:
+    """A new X25519 key pair as raw bytes: (public, private)."""
+    private = X25519PrivateKey.generate()
+    return _public_bytes(private), private.private_bytes(
+        _RAW, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+
+
+def _public_bytes(private: X25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(_RAW, serialization.PublicFormat.Raw)
+
+
+def public_key_of(private_key: bytes) -> bytes:
+    return _public_bytes(X25519PrivateKey.from_private_bytes(private_key))
+
+
+def _sealing_key(shared: bytes, ephemeral_public: bytes, recipient_public: bytes) -> bytes:
+    # Both public keys go into the derivation, so a wrap is bound to the pair that made it.
+    return HKDF(
+        algorithm=hashes.SHA256(),
+        length=DATA_KEY_BYTES,
+        salt=None,
+        info=b"upstander-recipient-wrap-v1:" + ephemeral_public + recipient_public,
+    ).derive(shared)
+
+
+def seal_to_public_key(recipient_public: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    """Encrypt so that only the holder of the matching private key can read (ECIES: an
+    ephemeral X25519 key agreement, HKDF-SHA256, AES-256-GCM). Anyone may wrap for a
+    recipient; nothing on the server can unwrap."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = _public_bytes(ephemeral)
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
+    key = _sealing_key(shared, ephemeral_public, recipient_public)
+    return ephemeral_public + encrypt(key, plaintext, aad)
+
+
+def open_with_private_key(private_key: bytes, blob: bytes, aad: bytes) -> bytes:
+    if len(blob) <= X25519_KEY_BYTES:
+        raise DecryptionError("wrapped key is malformed")
+    ephemeral_public, body = blob[:X25519_KEY_BYTES], blob[X25519_KEY_BYTES:]
+    private = X25519PrivateKey.from_private_bytes(private_key)
+    try:
+        shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+    except ValueError:
+        raise DecryptionError("wrapped key is malformed") from None
+    key = _sealing_key(shared, ephemeral_public, _public_bytes(private))
+    return decrypt(key, body, aad)
 
 
 def derive_subkey(key: bytes, purpose: str) -> bytes:

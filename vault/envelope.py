@@ -7,6 +7,7 @@ never logged, never stored unwrapped and never put in a cache.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +18,8 @@ from django.utils import timezone
 from vault import crypto
 from vault.fields import Ciphertext, EncryptedField
 from vault.keyring import KeyEncryptionKey, decode_blind_index_key, server_keyring
-from vault.models import DataKey, KeyFingerprint, KeyWrap
+from vault.models import DataKey, KeyFingerprint, KeyWrap, RecipientKey
+from vault.readers import UnlockedKey
 
 
 class DataKeySealedError(Exception):
@@ -167,23 +169,103 @@ def _open_receipt_wrap(wrap: KeyWrap, derived: bytes) -> bytes:
         raise WrongReceiptError(str(wrap.data_key_id)) from None
 
 
+class NotARecipientError(Exception):
+    """The report is shared, but not with this reader: no wrapping to their key exists."""
+
+
+def _recipient_aad(data_key_id: object, recipient_id: object) -> bytes:
+    return _wrap_aad(data_key_id, KeyWrap.Kind.RECIPIENT, str(recipient_id))
+
+
+def open_as_recipient(data_key: DataKey, unlocked: UnlockedKey) -> bytes:
+    """The data key through the wrapping to ``unlocked``'s public key.
+
+    Before issue 14's migration (``move_to_recipient_keys``) has moved a report, its
+    organisation wrapping still opens it. Raises ``DataKeyShreddedError``,
+    ``DataKeySealedError`` (shared with nobody) or ``NotARecipientError``.
+    """
+    wraps = {
+        (wrap.kind, wrap.recipient_id): wrap
+        for wrap in KeyWrap.objects.filter(data_key=data_key).exclude(kind=KeyWrap.Kind.RECEIPT)
+    }
+    mine = wraps.get((KeyWrap.Kind.RECIPIENT, unlocked.recipient_id))
+    if mine is not None:
+        return crypto.open_with_private_key(
+            unlocked.private_key,
+            bytes(mine.wrapped_key),
+            _recipient_aad(data_key.id, unlocked.recipient_id),
+        )
+    legacy = wraps.get((KeyWrap.Kind.ORGANISATION, None))
+    if legacy is not None:
+        return _unwrap_with_kek(legacy)
+    if wraps:
+        raise NotARecipientError(str(data_key.id))
+    # Ask the database, not the instance: it may have been shredded since it was loaded.
+    if DataKey.objects.filter(pk=data_key.pk, shredded_at__isnull=False).exists():
+        raise DataKeyShreddedError(str(data_key.id))
+    raise DataKeySealedError(str(data_key.id))
+
+
 def open_with_organisation_key(data_key: DataKey) -> bytes:
+    """Only for moving a report off the server's wrapping (``move_to_recipient_keys``)."""
     wrap = _wrap_of(data_key, KeyWrap.Kind.ORGANISATION)
     if wrap is None:
-        # Ask the database, not the instance: it may have been shredded since it was loaded.
-        if DataKey.objects.filter(pk=data_key.pk, shredded_at__isnull=False).exists():
-            raise DataKeyShreddedError(str(data_key.id))
         raise DataKeySealedError(str(data_key.id))
     return _unwrap_with_kek(wrap)
 
 
 def is_sealed(data_key: DataKey) -> bool:
-    return not data_key.wraps.filter(kind=KeyWrap.Kind.ORGANISATION).exists()
+    """Sealed: the receipt alone opens it; no reader, recovery key or server wrapping exists."""
+    return not data_key.wraps.exclude(kind=KeyWrap.Kind.RECEIPT).exists()
+
+
+def recipients_of(data_key: DataKey) -> set[uuid.UUID]:
+    """The recipient keys the data key is wrapped to."""
+    return set(
+        data_key.wraps.filter(kind=KeyWrap.Kind.RECIPIENT).values_list("recipient_id", flat=True)
+    )
+
+
+def recipient_wraps_add(
+    *, data_key: DataKey, key_material: bytes, recipients: Iterable[RecipientKey]
+) -> list[uuid.UUID]:
+    """Wrap the data key to each recipient that has no wrapping yet; returns those added.
+
+    Only a public key is needed: whoever holds the data key (the reporter's session, a reader's
+    session) can add readers; nothing on the server alone can read what it wraps.
+    """
+    have = recipients_of(data_key)
+    added = [
+        KeyWrap(
+            data_key=data_key,
+            kind=KeyWrap.Kind.RECIPIENT,
+            recipient=recipient,
+            wrapped_key=crypto.seal_to_public_key(
+                bytes(recipient.public_key),
+                key_material,
+                _recipient_aad(data_key.id, recipient.id),
+            ),
+        )
+        for recipient in recipients
+        if recipient.id not in have
+    ]
+    KeyWrap.objects.bulk_create(added)
+    return [wrap.recipient_id for wrap in added if wrap.recipient_id is not None]
+
+
+def recipient_wraps_keep_only(*, data_key: DataKey, keep: Iterable[uuid.UUID]) -> int:
+    """Delete the wrapping of every recipient not in ``keep``; returns how many went."""
+    deleted, _by_model = (
+        data_key.wraps.filter(kind=KeyWrap.Kind.RECIPIENT).exclude(recipient_id__in=list(keep))
+    ).delete()
+    return deleted
 
 
 @transaction.atomic
 def organisation_wrap_add(*, data_key: DataKey, key_material: bytes) -> None:
-    """Let the organisation read the report: called when the reporter grants case review."""
+    """The scheme before issue 14: the data key under the server's KEK. Nothing in the service
+    writes one any more; it stays so that the KEK rotation of databases not yet moved
+    (``move_to_recipient_keys``) and its tests keep working."""
     kek = server_keyring().current
     _remember_fingerprint(kek)
     KeyWrap.objects.update_or_create(
@@ -198,8 +280,8 @@ def organisation_wrap_add(*, data_key: DataKey, key_material: bytes) -> None:
 
 
 def organisation_wrap_remove(*, data_key: DataKey) -> None:
-    """Re-seal: only the receipt opens the report again."""
-    data_key.wraps.filter(kind=KeyWrap.Kind.ORGANISATION).delete()
+    """Re-seal: every wrapping but the receipt's goes, so only the receipt opens the report."""
+    data_key.wraps.exclude(kind=KeyWrap.Kind.RECEIPT).delete()
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from cases.errors import (
     ReassignmentDecidedError,
 )
 from cases.models import Case, Reassignment
+from cases.readers import reader_wraps_sync_as
 from cases.selectors import cases_visible_to
 from cases.services.locking import case_lock
 from cases.services.opening import staff_alert_send
@@ -151,6 +152,8 @@ def case_investigator_assign(*, case: Case, actor: User, investigator: User) -> 
     refuse_if_conflicted(investigator, case.report_id)
     case.investigator = investigator
     case.save(update_fields=["investigator"])
+    # The investigator reads the report from now on: the actor passes them its key.
+    reader_wraps_sync_as(case, actor)
     audit_record(
         stream=case.report_id,
         action=AuditAction.CASE_INVESTIGATOR_ASSIGNED,

@@ -19,6 +19,7 @@ from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from cases.errors import CaseForbiddenError, CaseInputError
 from cases.models import Case
+from cases.readers import reader_wraps_prune
 from cases.services.locking import case_lock
 from cases.services.opening import case_handler_ids_free_of_conflict, staff_alert_send
 from reports.models import ConflictDeclaration, NamedPerson
@@ -28,6 +29,8 @@ from vault.names import person_name_index
 def _step_away(case: Case, member: User) -> None:
     """The member no longer shares the case; whoever handles it is told to reassign it."""
     case.shared_with.remove(member)
+    # Someone in conflict with the case no longer reads it: their wrap of its key goes.
+    reader_wraps_prune(case)
     if member.id in (case.assigned_to_id, case.investigator_id):
         staff_alert_send(
             kind="conflict_declared",

@@ -27,7 +27,7 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     if not policy.may_write_to_reporter(actor, case):
         raise CaseForbiddenError
     REPORT_NOT_SHREDDED.refuse_if_blocked(case)
-    message = staff_message_store(case=case, actor=actor, body=body, key=case_data_key(case))
+    message = staff_message_store(case=case, actor=actor, body=body, key=case_data_key(case, actor))
     # The reporter's timeline says who wrote: the advocate is not the one handling the case.
     if policy.advocates_case(actor, case):
         timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF, from_advocate=True)
@@ -66,6 +66,6 @@ def staff_message_store(*, case: Case, actor: User, body: str, key: bytes) -> Me
 def note_store(*, case: Case, actor: User, body: str) -> InternalNote:
     """Seal and save a note; the caller's own audit entry records it (a transition's note)."""
     note = InternalNote(case=case, author=actor)
-    envelope.seal(note, "body", body, case_data_key(case))
+    envelope.seal(note, "body", body, case_data_key(case, actor))
     note.save()
     return note

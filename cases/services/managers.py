@@ -14,7 +14,7 @@ from accounts import policy
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.errors import CaseForbiddenError, CaseInputError
+from cases.errors import CaseForbiddenError, CaseInputError, NoReadingKeyError
 from cases.models import Case, ManagerProposal
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
@@ -52,7 +52,7 @@ def manager_propose(*, case: Case, actor: User, name: str) -> ManagerProposal:
         status=ManagerProposal.Status.REPLACED
     )
     proposal = ManagerProposal(case=case, proposed_by=actor)
-    envelope.seal(proposal, "name", name, case_data_key(case))
+    envelope.seal(proposal, "name", name, case_data_key(case, actor))
     proposal.save()
     timeline_add(case.report, TimelineEvent.MANAGER_PROPOSED)
     # The trail records that a manager was proposed, never who (the name is sealed).
@@ -65,10 +65,14 @@ def manager_propose(*, case: Case, actor: User, name: str) -> ManagerProposal:
     return proposal
 
 
-def manager_proposals_of(case: Case) -> list[tuple[ManagerProposal, str | None]]:
-    """The case's proposals, oldest first, each with its name for the staff who handle it."""
-    key = case_data_key(case)
+def manager_proposals_of(case: Case, actor: User) -> list[tuple[ManagerProposal, str | None]]:
+    """The case's proposals, oldest first, each with its name for the staff who handle it
+    (``None`` for someone who holds no key to the report yet)."""
+    try:
+        key: bytes | None = case_data_key(case, actor)
+    except NoReadingKeyError:
+        key = None
     return [
-        (proposal, envelope.open_text(proposal, "name", key))
+        (proposal, envelope.open_text(proposal, "name", key) if key else None)
         for proposal in case.manager_proposals.order_by("proposed_at")
     ]

@@ -25,11 +25,13 @@ from cases.errors import (
     CaseInputError,
     CaseNotFoundError,
     CaseShreddedError,
+    NoReadingKeyError,
     OverrideDecidedError,
     OverrideNoticeGivenError,
     ReportUnreadableError,
 )
 from cases.models import Case, Override
+from cases.readers import reader_wraps_sync_as
 from cases.selectors import cases_visible_to
 from cases.services.correspondence import staff_message_store
 from cases.services.locking import case_lock
@@ -129,7 +131,7 @@ def override_request(
         ground=ground,
         requested_by=actor,
     )
-    envelope.seal(override, "justification", justification, case_data_key(case))
+    envelope.seal(override, "justification", justification, case_data_key(case, actor))
     override.save()
     audit_record(
         stream=case.report_id,
@@ -194,7 +196,7 @@ def override_approve(
                 ]
             }
         )
-    key = case_data_key(case)
+    key = case_data_key(case, actor)
     now = timezone.now()
     override.status = Override.Status.APPROVED
     override.decided_by = actor
@@ -226,6 +228,8 @@ def override_approve(
     )
     if not deferred:
         _tell_reporter(override, case=case, actor=actor, key=key)
+    # Sharing a witness's report beyond the focal points brings readers in (once told).
+    reader_wraps_sync_as(case, actor)
     return override
 
 
@@ -237,7 +241,8 @@ def override_notice_give(*, override_id: uuid.UUID, actor: User) -> Override:
     REPORT_NOT_SHREDDED.refuse_if_blocked(case)
     if not override.notice_pending:
         raise OverrideNoticeGivenError
-    _tell_reporter(override, case=case, actor=actor, key=case_data_key(case))
+    _tell_reporter(override, case=case, actor=actor, key=case_data_key(case, actor))
+    reader_wraps_sync_as(case, actor)
     return override
 
 
@@ -308,8 +313,8 @@ def _readable(
     if not found:
         return [], b""
     try:
-        return found, case_data_key(case)
-    except (ReportUnreadableError, CaseShreddedError):
+        return found, case_data_key(case, actor)
+    except (ReportUnreadableError, CaseShreddedError, NoReadingKeyError):
         return [], b""
 
 

@@ -15,14 +15,17 @@ from accounts import policy
 from accounts.models import User
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record, stream_entries, stream_is_valid
-from cases.errors import CaseForbiddenError, CaseShreddedError, ReportUnreadableError
+from cases.errors import (
+    CaseForbiddenError,
+    CaseShreddedError,
+    NoReadingKeyError,
+    ReportUnreadableError,
+)
 from cases.models import Case
+from cases.readers import case_key, reader_wraps_sync, reads_content
 from cases.services.locking import case_lock
-from cases.transitions import AFFECTED_PERSON_DISCLOSURE
 from reports.reading import (
-    REPORT_UNREADABLE,
     attachment_file,
-    organisation_key,
     report_attachment_find,
     report_attachments,
     report_content,
@@ -32,29 +35,17 @@ from reports.vocabulary import ConsentAction
 from vault import envelope
 
 
-def case_data_key(case: Case) -> bytes:
-    """The report's key through the organisation's wrapping.
+def case_data_key(case: Case, actor: User) -> bytes:
+    """The report's key through ``actor``'s own wrap (``cases.readers.case_key``).
 
     Raises ``ReportUnreadableError`` when the reporter sealed the report, ``CaseShreddedError``
-    when it was shredded.
+    when it was shredded, ``NoReadingKeyError`` when the actor holds no key to it.
     """
-    try:
-        return organisation_key(case.report)
-    except envelope.DataKeyShreddedError:
-        raise CaseShreddedError from None
-    except REPORT_UNREADABLE:
-        raise ReportUnreadableError from None
+    return case_key(case, actor)
 
 
 def _reads_content(actor: User, case: Case) -> bool:
-    """Whether ``actor`` reads the report's narrative, messages and files (the policy's rule,
-    with this case's facts)."""
-    return policy.reads_report_content(
-        actor,
-        case,
-        shared_with_advocate=case.report.current_consents()[ConsentAction.SHARE_WITH_ADVOCATE],
-        shared_beyond_focal_points=AFFECTED_PERSON_DISCLOSURE.shared(case),
-    )
+    return reads_content(actor, case)
 
 
 # What a case read shows when it decrypts nothing.
@@ -64,6 +55,7 @@ _NOTHING_DECRYPTED: dict[str, Any] = {
     "shredded": False,
     "withheld_from_advocate": False,
     "withheld_for_affected_person": False,
+    "key_missing": False,
     "messages": [],
     "notes": [],
     "attachments": [],
@@ -92,7 +84,12 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
         )
         return {**_NOTHING_DECRYPTED, withheld: True}
     try:
-        key = case_data_key(case)
+        key = case_data_key(case, actor)
+    except NoReadingKeyError as no_key:
+        # Shared with them by the rules, but no colleague has passed them the key yet (or their
+        # own key is locked): nothing is decrypted, and the page says what happens next.
+        audit_record(stream=report.id, action=AuditAction.CASE_READ_REFUSED_NO_KEY, actor=actor)
+        return {**_NOTHING_DECRYPTED, "key_missing": True, "key_missing_reason": no_key.message}
     except (ReportUnreadableError, CaseShreddedError) as unreadable:
         audit_record(stream=report.id, action=AuditAction.CASE_READ_REFUSED_SEALED, actor=actor)
         return {
@@ -105,11 +102,15 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
         actor, case, disclosure_consented=consents.get(ConsentAction.IDENTITY_DISCLOSURE, False)
     )
     content = report_content(report, key, with_identity=identity_visible)
+    # Whoever opens the report passes its key to readers still waiting for it and takes it from
+    # anyone who no longer reads (``cases.readers``).
+    reader_wraps_sync(case, key)
     result: dict[str, Any] = {
         "sealed": False,
         "shredded": False,
         "withheld_from_advocate": False,
         "withheld_for_affected_person": False,
+        "key_missing": False,
         "narrative": content.narrative,
         "incident_date": content.incident_date,
         "identity": content.identity,
@@ -166,7 +167,7 @@ def case_attachment_read(
     attachment = report_attachment_find(case.report, attachment_id)
     if attachment is None:
         return None
-    filename, content_type, data = attachment_file(attachment, case_data_key(case))
+    filename, content_type, data = attachment_file(attachment, case_data_key(case, actor))
     audit_record(
         stream=case.report_id,
         action=AuditAction.ATTACHMENT_DECRYPTED_READ,

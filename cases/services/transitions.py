@@ -21,6 +21,7 @@ from cases.errors import (
     CaseTransitionNotAllowedError,
 )
 from cases.models import Case, Override
+from cases.readers import reader_wraps_sync_as
 from cases.selectors import allowed_and_blocked_transitions, case_for
 from cases.services.correspondence import note_store
 from cases.services.locking import case_lock
@@ -157,6 +158,9 @@ def case_transition(
             # The reporter reads the new state's status label in their timeline.
             timeline_add(case.report, step.timeline_event, state=step.target, transition=step.name)
             _refer_to_the_chosen_ombudsperson(case, step, actor)
+            # A step can bring a reader in (an investigator once the process is formal, the
+            # ombudsperson referred to): the actor passes them the key, or the step is refused.
+            reader_wraps_sync_as(case, actor)
             return case
     except ConcurrentTransition:
         raise CaseConflictError from None

@@ -90,6 +90,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
+    "accounts.reading_session.ReadingKeyMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.api_errors.ApiServerErrorMiddleware",
@@ -426,3 +427,11 @@ STATS_K = max(3, env_int("STATS_K", default=5))
 # The approved system-wide transparency report is readable without signing in (each entity
 # decides for its own report).
 TRANSPARENCY_REPORT_PUBLIC = env_bool("TRANSPARENCY_REPORT_PUBLIC", default=False)
+
+# Argon2id over a staff member's password, which wraps their private reading key (issue 14).
+# Paid once per sign-in, on top of the password check.
+UPSTANDER_READING_KEY_KDF = {
+    "time_cost": env_int("UPSTANDER_READING_KEY_KDF_TIME_COST", 3),
+    "memory_cost": env_int("UPSTANDER_READING_KEY_KDF_MEMORY_KIB", 64 * 1024),
+    "parallelism": env_int("UPSTANDER_READING_KEY_KDF_PARALLELISM", 2),
+}

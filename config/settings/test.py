@@ -16,6 +16,7 @@ UPSTANDER_RECEIPT_KDF = {
     "memory_cost": 1024,
     "parallelism": 1,
 }
+UPSTANDER_READING_KEY_KDF = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 STORAGES = {

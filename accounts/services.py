@@ -471,10 +471,9 @@ def staff_role_change(*, actor: User, user: User, role: str) -> User:
             {"role": [_("Every role except administrator belongs to an entity.")]}
         )
     previous = user.role
-    if previous != role:
-        # What the new role reads, colleagues who hold it pass on (``cases.readers``); what
-        # the old role read goes now.
-        KeyWrap.objects.filter(recipient__user=user).delete()
+    # What the old role read goes now; what the new role reads, colleagues who hold it pass on
+    # (``cases.readers``).
+    KeyWrap.objects.filter(recipient__user=user).delete()
     user.role = role
     # Only a focal point is a senior focal point: another role ends it (issue 12).
     user.senior_focal_point = user.senior_focal_point and policy.may_be_senior_focal_point(user)

@@ -82,7 +82,7 @@ class AuditAction(StrEnum):
     READING_KEY_REMOVED = "reading_key.removed"
     READING_KEY_CREATED = "reading_key.created"
     READING_KEY_RECOVERED = "reading_key.recovered"
-    READING_KEY_PASSWORD_CHANGED = "reading_key.password_changed"  # noqa: S105 - a code, not a secret
+    READING_KEY_PASSWORD_CHANGED = "reading_key.password_changed"  # noqa: S105  # nosec B105 - a code, not a secret
     STAFF_SIGN_IN_RESET = "staff.sign_in_reset"
     RECOVERY_CEREMONY = "recovery.ceremony"
     # Entities and their service directory (stream: system)

@@ -449,3 +449,19 @@ class ManagerProposal(models.Model):
 
     def __str__(self) -> str:
         return f"manager proposal ({self.status})"
+
+
+class ReadingKeyWait(models.Model):
+    """A reader by the rules opened the case without holding its key (issue 14): the next
+    colleague who holds it and opens the case passes it on (``cases.readers``). Deleted then."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reading_key_waits")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="one_wait_per_reader_and_case"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} waits for the key of {self.case_id}"

@@ -26,7 +26,7 @@ from accounts.signals import reading_key_unlocked
 from audit.models import AuditAction
 from audit.services import audit_record
 from cases.errors import CaseShreddedError, ReportUnreadableError
-from cases.models import Case
+from cases.models import Case, ReadingKeyWait
 from cases.selectors import cases_visible_to
 from cases.transitions import AFFECTED_PERSON_DISCLOSURE
 from referrals.models import Referral
@@ -67,6 +67,8 @@ def _candidates(case: Case) -> Iterable[User]:
 
 def readers_of(case: Case) -> list[User]:
     """Who may read the report's content now, by the visibility rules alone."""
+    # Read the facts afresh: the action that called this may have just changed them.
+    case.forget_context()
     return [
         user
         for user in _candidates(case)
@@ -129,6 +131,21 @@ def _wraps_remove(case: Case, *, keep: set[object]) -> list[str]:
     )
     envelope.recipient_wraps_keep_only(data_key=case.report.data_key, keep=keep)
     return sorted(name or "recovery" for name in gone)
+
+
+def reading_key_wait(case: Case, user: User) -> None:
+    """``user`` may read the case but holds no key to it: the next holder who opens it passes
+    it on. Nothing is recorded for a locked key (their own session lacks it: sign in again)."""
+    if readers.unlocked_of(user) is not None and reads_content(user, case):
+        ReadingKeyWait.objects.get_or_create(case=case, user=user)
+
+
+def reading_key_waits_fulfil(case: Case, key_material: bytes) -> None:
+    """Someone holding the key opened the case: anyone found waiting gets it now (one query
+    when nobody waits)."""
+    if ReadingKeyWait.objects.filter(case=case).exists():
+        reader_wraps_sync(case, key_material)
+        ReadingKeyWait.objects.filter(case=case).delete()
 
 
 def reader_wraps_prune(case: Case) -> None:

@@ -28,7 +28,7 @@ from audit.days import day_start, today_start
 from audit.models import AuditAction, AuditEntry
 from audit.services import audit_record
 from cases.models import Case, ManagerProposal
-from cases.readers import reader_wraps_sync
+from cases.readers import reader_wraps_prune, reader_wraps_sync
 from cases.services.opening import (
     case_alert_staff,
     case_handler_ids_free_of_conflict,
@@ -364,6 +364,7 @@ def _sync_case_and_sealing(
     if review and report.route != Route.RECORD_ONLY:
         if case is None:
             case = case_open(report=report, at=at)
+        envelope.data_key_share(data_key=report.data_key)
         # The key goes to those who may read the case, and to no one else (``cases.readers``).
         reader_wraps_sync(case, key)
     elif (
@@ -568,6 +569,13 @@ def consent_record(*, access: ReporterAccess, action: str, granted: bool) -> Con
         _route_set(report, Route.UNDECIDED, "")
     case_before = _case_of(report)
     _sync_case_and_sealing(report, access.data_key, access=access)
+    for witness_case in Case.objects.filter(
+        report__affected_person_invitation__affected_report=report
+    ).select_related("report", "report__data_key"):
+        # The person it happened to decides for the witness's report too (issue 12): whoever
+        # it no longer reaches loses its key now; whoever it reaches gets it from a colleague
+        # who holds it (this session holds only the person's own key).
+        reader_wraps_prune(witness_case)
     if (
         action == ConsentAction.CASE_REVIEW
         and not granted

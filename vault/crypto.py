@@ -55,6 +55,10 @@ NONCE_BYTES = 12
 SALT_BYTES = 16
 # One leading byte names the format, so that a future scheme can be told apart and migrated.
 FORMAT_AES256GCM = b"\x01"
+# Written for a report by someone who cannot read it (a message from an advocate the reporter
+# has not shared it with): sealed to the report's drop key, whose private half is derived from
+# the data key, so only the report's readers open it.
+FORMAT_DROP = b"\x02"
 
 
 class DecryptionError(Exception):
@@ -172,6 +176,26 @@ def open_with_private_key(private_key: bytes, blob: bytes, aad: bytes) -> bytes:
         raise DecryptionError("wrapped key is malformed") from None
     key = _sealing_key(shared, ephemeral_public, _public_bytes(private))
     return decrypt(key, body, aad)
+
+
+def drop_private_key(data_key: bytes) -> bytes:
+    """The private half of a report's drop key: whoever holds the data key derives it."""
+    return derive_subkey(data_key, "report-drop-key")
+
+
+def drop_public_key(data_key: bytes) -> bytes:
+    return public_key_of(drop_private_key(data_key))
+
+
+def seal_to_drop_key(drop_public: bytes, plaintext: bytes, aad: bytes) -> bytes:
+    return FORMAT_DROP + seal_to_public_key(drop_public, plaintext, aad)
+
+
+def open_field(data_key: bytes, blob: bytes, aad: bytes) -> bytes:
+    """A field's plaintext, in either format: under the data key, or sealed to its drop key."""
+    if blob[:1] == FORMAT_DROP:
+        return open_with_private_key(drop_private_key(data_key), blob[1:], aad)
+    return decrypt(data_key, blob, aad)
 
 
 def derive_subkey(key: bytes, purpose: str) -> bytes:

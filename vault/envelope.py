@@ -117,7 +117,9 @@ def data_key_prepare(*, receipt: str) -> PreparedDataKey:
 @transaction.atomic
 def data_key_store(prepared: PreparedDataKey) -> DataKey:
     """Store a prepared data key: it starts sealed, wrapped under the receipt only."""
-    data_key = DataKey(id=prepared.id)
+    data_key = DataKey(
+        id=prepared.id, drop_public_key=crypto.drop_public_key(prepared.key_material)
+    )
     data_key.save(force_insert=True)
     KeyWrap.objects.create(
         data_key=data_key,
@@ -198,12 +200,13 @@ def open_as_recipient(data_key: DataKey, unlocked: UnlockedKey) -> bytes:
     legacy = wraps.get((KeyWrap.Kind.ORGANISATION, None))
     if legacy is not None:
         return _unwrap_with_kek(legacy)
-    if wraps:
-        raise NotARecipientError(str(data_key.id))
-    # Ask the database, not the instance: it may have been shredded since it was loaded.
-    if DataKey.objects.filter(pk=data_key.pk, shredded_at__isnull=False).exists():
+    # Ask the database, not the instance: it may have been shredded or sealed since.
+    state = DataKey.objects.filter(pk=data_key.pk).values("shredded_at", "shared").first()
+    if state is None or state["shredded_at"] is not None:
         raise DataKeyShreddedError(str(data_key.id))
-    raise DataKeySealedError(str(data_key.id))
+    if not state["shared"]:
+        raise DataKeySealedError(str(data_key.id))
+    raise NotARecipientError(str(data_key.id))
 
 
 def open_with_organisation_key(data_key: DataKey) -> bytes:
@@ -215,8 +218,14 @@ def open_with_organisation_key(data_key: DataKey) -> bytes:
 
 
 def is_sealed(data_key: DataKey) -> bool:
-    """Sealed: the receipt alone opens it; no reader, recovery key or server wrapping exists."""
-    return not data_key.wraps.exclude(kind=KeyWrap.Kind.RECEIPT).exists()
+    """Sealed: the receipt alone opens it; the reporter has not shared it (or sealed it again)."""
+    return not DataKey.objects.filter(pk=data_key.pk, shared=True).exists()
+
+
+def data_key_share(*, data_key: DataKey) -> None:
+    """The reporter shares the report: from now on it is wrapped to whoever may read it."""
+    DataKey.objects.filter(pk=data_key.pk).update(shared=True)
+    data_key.shared = True
 
 
 def recipients_of(data_key: DataKey) -> set[uuid.UUID]:
@@ -234,6 +243,10 @@ def recipient_wraps_add(
     Only a public key is needed: whoever holds the data key (the reporter's session, a reader's
     session) can add readers; nothing on the server alone can read what it wraps.
     """
+    if not bytes(data_key.drop_public_key):
+        # A data key from before drop keys: whoever holds it adds its drop key.
+        data_key.drop_public_key = crypto.drop_public_key(key_material)
+        data_key.save(update_fields=["drop_public_key"])
     have = recipients_of(data_key)
     added = [
         KeyWrap(
@@ -268,6 +281,7 @@ def organisation_wrap_add(*, data_key: DataKey, key_material: bytes) -> None:
     (``move_to_recipient_keys``) and its tests keep working."""
     kek = server_keyring().current
     _remember_fingerprint(kek)
+    DataKey.objects.filter(pk=data_key.pk).update(shared=True)
     KeyWrap.objects.update_or_create(
         data_key=data_key,
         kind=KeyWrap.Kind.ORGANISATION,
@@ -282,6 +296,8 @@ def organisation_wrap_add(*, data_key: DataKey, key_material: bytes) -> None:
 def organisation_wrap_remove(*, data_key: DataKey) -> None:
     """Re-seal: every wrapping but the receipt's goes, so only the receipt opens the report."""
     data_key.wraps.exclude(kind=KeyWrap.Kind.RECEIPT).delete()
+    DataKey.objects.filter(pk=data_key.pk).update(shared=False)
+    data_key.shared = False
 
 
 @transaction.atomic
@@ -313,9 +329,9 @@ def data_key_replace(*, data_key: DataKey, receipt_key: bytes) -> tuple[DataKey,
     if wrap is None:
         raise DataKeyShreddedError(str(data_key.id))
     _open_receipt_wrap(wrap, receipt_key)
-    replacement = DataKey(id=uuid.uuid4())
-    replacement.save(force_insert=True)
     key_material = crypto.new_data_key()
+    replacement = DataKey(id=uuid.uuid4(), drop_public_key=crypto.drop_public_key(key_material))
+    replacement.save(force_insert=True)
     KeyWrap.objects.create(
         data_key=replacement,
         kind=KeyWrap.Kind.RECEIPT,
@@ -408,6 +424,23 @@ def seal(
     )
 
 
+class NoDropKeyError(Exception):
+    """The report has no drop key yet: only someone who holds its data key can write to it."""
+
+
+def seal_for_readers(
+    instance: models.Model, field_name: str, plaintext: str, data_key: DataKey
+) -> None:
+    """Encrypt ``plaintext`` for the report's readers without holding its data key: sealed to
+    the report's drop key. The writer can no more read it back than anything else of the
+    report; its readers (and the reporter) open it as they open every field."""
+    public = bytes(data_key.drop_public_key)
+    if not public:
+        raise NoDropKeyError(str(data_key.id))
+    blob = crypto.seal_to_drop_key(public, plaintext.encode(), _field_aad(instance, field_name))
+    setattr(instance, field_name, Ciphertext(blob))
+
+
 def reseal(instance: models.Model, field_name: str, *, old_key: bytes, new_key: bytes) -> None:
     """Re-encrypt ``instance.<field_name>`` from one data key to another (same row, column)."""
     seal(instance, field_name, open_bytes(instance, field_name, old_key), new_key)
@@ -417,7 +450,7 @@ def open_bytes(instance: models.Model, field_name: str, key: bytes) -> bytes | N
     value: Any = getattr(instance, field_name)
     if value is None:
         return None
-    return crypto.decrypt(key, value.blob, _field_aad(instance, field_name))
+    return crypto.open_field(key, value.blob, _field_aad(instance, field_name))
 
 
 def open_text(instance: models.Model, field_name: str, key: bytes) -> str | None:

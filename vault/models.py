@@ -16,6 +16,12 @@ class DataKey(models.Model):
     created_on = models.DateField(auto_now_add=True)
     # Set when every wrapping was destroyed on purpose: the data is gone for good.
     shredded_at = models.DateTimeField(null=True, blank=True)
+    # The reporter lets the organisation read it (case review): wrapped to whoever the rules
+    # name, even while that is nobody yet. False: sealed, the receipt alone opens it.
+    shared = models.BooleanField(default=False)
+    # The public half of the report's drop key (``vault.crypto.drop_public_key``): lets someone
+    # who may write to the report but not read it (an advocate) seal a message for its readers.
+    drop_public_key = models.BinaryField(default=b"", blank=True)
 
     def __str__(self) -> str:
         return f"data key {self.id}"

@@ -9,7 +9,7 @@ from accounts import policy
 from accounts.models import User
 from audit.models import AuditAction
 from audit.services import audit_record
-from cases.errors import CaseForbiddenError
+from cases.errors import CaseForbiddenError, NoReadingKeyError
 from cases.models import Case, InternalNote
 from cases.services.locking import case_lock
 from cases.services.reading import case_data_key
@@ -27,7 +27,13 @@ def staff_message_send(*, case: Case, actor: User, body: str) -> Message:
     if not policy.may_write_to_reporter(actor, case):
         raise CaseForbiddenError
     REPORT_NOT_SHREDDED.refuse_if_blocked(case)
-    message = staff_message_store(case=case, actor=actor, body=body, key=case_data_key(case, actor))
+    try:
+        key: bytes | None = case_data_key(case, actor)
+    except NoReadingKeyError:
+        # Someone who may write to the reporter without reading the report (an advocate it was
+        # not shared with) seals the message for its readers only (``vault.envelope``).
+        key = None
+    message = staff_message_store(case=case, actor=actor, body=body, key=key)
     # The reporter's timeline says who wrote: the advocate is not the one handling the case.
     if policy.advocates_case(actor, case):
         timeline_add(case.report, TimelineEvent.MESSAGE_FROM_STAFF, from_advocate=True)
@@ -48,9 +54,10 @@ def note_add(*, case: Case, actor: User, body: str) -> InternalNote:
     return note
 
 
-def staff_message_store(*, case: Case, actor: User, body: str, key: bytes) -> Message:
+def staff_message_store(*, case: Case, actor: User, body: str, key: bytes | None) -> Message:
     """Seal and save a staff message after the reporter's latest; the caller audits it and
-    adds its timeline entry."""
+    adds its timeline entry. Without the data key (``None``) it is sealed to the report's drop
+    key; a report without one refuses (``NoReadingKeyError``)."""
     message = Message(
         report=case.report,
         sender=Message.Sender.STAFF,
@@ -58,7 +65,13 @@ def staff_message_store(*, case: Case, actor: User, body: str, key: bytes) -> Me
         sent_at=timezone.now(),
         position=next_position(case.report.messages.all()),
     )
-    envelope.seal(message, "body", body, key)
+    if key is not None:
+        envelope.seal(message, "body", body, key)
+    else:
+        try:
+            envelope.seal_for_readers(message, "body", body, case.report.data_key)
+        except envelope.NoDropKeyError:
+            raise NoReadingKeyError from None
     message.save()
     return message
 

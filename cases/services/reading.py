@@ -22,7 +22,7 @@ from cases.errors import (
     ReportUnreadableError,
 )
 from cases.models import Case
-from cases.readers import case_key, reader_wraps_sync, reads_content
+from cases.readers import case_key, reading_key_wait, reading_key_waits_fulfil, reads_content
 from cases.services.locking import case_lock
 from reports.reading import (
     attachment_file,
@@ -88,6 +88,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     except NoReadingKeyError as no_key:
         # Shared with them by the rules, but no colleague has passed them the key yet (or their
         # own key is locked): nothing is decrypted, and the page says what happens next.
+        reading_key_wait(case, actor)
         audit_record(stream=report.id, action=AuditAction.CASE_READ_REFUSED_NO_KEY, actor=actor)
         return {**_NOTHING_DECRYPTED, "key_missing": True, "key_missing_reason": no_key.message}
     except (ReportUnreadableError, CaseShreddedError) as unreadable:
@@ -102,9 +103,8 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
         actor, case, disclosure_consented=consents.get(ConsentAction.IDENTITY_DISCLOSURE, False)
     )
     content = report_content(report, key, with_identity=identity_visible)
-    # Whoever opens the report passes its key to readers still waiting for it and takes it from
-    # anyone who no longer reads (``cases.readers``).
-    reader_wraps_sync(case, key)
+    # Whoever opens the report passes its key to colleagues who found it waiting for them.
+    reading_key_waits_fulfil(case, key)
     result: dict[str, Any] = {
         "sealed": False,
         "shredded": False,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -38,7 +39,7 @@ from reports.timeline import timeline_add
 from reports.vocabulary import InformalChannel
 
 
-def _refer_to_the_chosen_ombudsperson(case: Case, step: Transition, actor: User) -> None:
+def _refer_to_the_chosen_ombudsperson(case: Case, step: Transition, actor: User) -> bool:
     """The informal route with the ombudsperson channel starts with the case referred to the
     entity's ombudsperson, so it appears in her list at once (issue 11) rather than after a
     second step nobody may remember. Without the reporter's consent to that referral (a step
@@ -48,15 +49,26 @@ def _refer_to_the_chosen_ombudsperson(case: Case, step: Transition, actor: User)
         step.name != "start_informal"
         or case.report.informal_channel != InformalChannel.OMBUDSPERSON
     ):
-        return
+        return False
     if case.referrals.filter(kind=ServiceKind.OMBUDSPERSON).exists():
-        return
+        return False
     try:
         referral_make(case=case, actor=actor, service=ServiceKind.OMBUDSPERSON)
     except (ReferralConsentError, ReferralInputError, ConflictOfInterestError):
         # An ombudsperson in conflict with the case never receives it; another is chosen on
         # the case page.
-        return
+        return False
+    return True
+
+
+def _readers_brought_in(
+    case: Case, step: Transition, actor: User, *, formal_before: datetime | None
+) -> None:
+    """A step can bring a reader in (the ombudsperson referred to, an investigator once the
+    process is formal): the actor passes them the report's key, or the step is refused."""
+    referred = _refer_to_the_chosen_ombudsperson(case, step, actor)
+    if referred or case.formal_started_at != formal_before:
+        reader_wraps_sync_as(case, actor)
 
 
 def case_transition(
@@ -124,6 +136,7 @@ def case_transition(
                 if not consents.get(action, False)
             ]
             from_state = case.state
+            formal_before = case.formal_started_at
             method(by=actor, **cleaned)
             case.save()
             detail: dict[str, Any] = {
@@ -157,10 +170,7 @@ def case_transition(
             )
             # The reporter reads the new state's status label in their timeline.
             timeline_add(case.report, step.timeline_event, state=step.target, transition=step.name)
-            _refer_to_the_chosen_ombudsperson(case, step, actor)
-            # A step can bring a reader in (an investigator once the process is formal, the
-            # ombudsperson referred to): the actor passes them the key, or the step is refused.
-            reader_wraps_sync_as(case, actor)
+            _readers_brought_in(case, step, actor, formal_before=formal_before)
             return case
     except ConcurrentTransition:
         raise CaseConflictError from None

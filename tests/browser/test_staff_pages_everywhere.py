@@ -19,9 +19,9 @@ from playwright.sync_api import Browser, Page, Route
 from accounts.models import Role
 from accounts.services import staff_user_provision
 from cases.models import Case
+from cases.services.referring import case_refer
 from cases.services.transitions import case_transition
 from referrals.models import ServiceEntry
-from referrals.services import referral_make
 from stats.services import release_due
 from tests.browser.accessibility import axe_violations
 from tests.browser.conftest import AppServer
@@ -116,7 +116,7 @@ def test_every_staff_and_dashboard_page_in_english_and_arabic(
     )
     case = Case.objects.get()
     case_transition(case_id=case.pk, name="acknowledge", actor=browser_focal_point)
-    referral_make(case=case, actor=browser_focal_point, service="ombudsperson")
+    case_refer(case=case, actor=browser_focal_point, service="ombudsperson")
     members = [
         browser_focal_point,
         ombudsperson,

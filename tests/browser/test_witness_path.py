@@ -17,9 +17,9 @@ from playwright.sync_api import Browser, Page, expect
 from accounts.models import Role
 from accounts.services import staff_user_provision
 from cases.models import Case
+from cases.services.referring import case_refer
 from cases.services.transitions import case_transition
 from referrals.models import ServiceEntry
-from referrals.services import referral_make
 from tests.browser.accessibility import assert_accessible
 from tests.browser.conftest import PHONE, AppServer
 from tests.browser.journeys import (
@@ -208,7 +208,7 @@ def test_the_witness_s_account_reaches_the_ombudsperson_only_on_an_override_the_
     ServiceEntry.objects.create(
         entity=browser_entity, kind="ombudsperson", name="Ombudsperson", staff_user=ombudsperson
     )
-    referral_make(case=case, actor=browser_focal_point, service="ombudsperson")
+    case_refer(case=case, actor=browser_focal_point, service="ombudsperson")
 
     # The ombudsperson sees the case, and why she does not read the witness's account
     ombudsperson_page = reporter_pages()

@@ -16,8 +16,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from accounts.models import Entity, Role, User
 from cases.models import Case, Override
 from cases.services.assignment import case_investigator_assign
+from cases.services.referring import case_refer
 from referrals.models import ServiceEntry
-from referrals.services import referral_make
 from reports.models import Report
 from tests.helpers.reporter import receipt_of, sign_in, submit
 from tests.helpers.retaliation import file_retaliation
@@ -171,6 +171,11 @@ def test_the_affected_person_s_consent_to_share_their_name_opens_it_while_it_sta
         {"action": "identity_disclosure", "granted": True},
         format="json",
     )
+    # The person's session holds no key to the witness's report: the ombudsperson finds it
+    # waiting, and a focal point who holds it passes it on when they next open the case
+    waiting = _read(staff_api(ombudsperson_in_directory), case)
+    assert (waiting["narrative"], waiting["key_missing"]) == (None, True)
+    assert _read(staff_api(focal_point), case)["narrative"] == CANARY
     opened = _read(staff_api(ombudsperson_in_directory), case)
     assert opened["narrative"] == CANARY
     assert opened["shared_beyond_focal_points"] is True
@@ -286,7 +291,7 @@ def test_the_case_pages_say_it_and_offer_the_override(
         signed_in(ombudsperson_in_directory),
     )
     case = _witness_case(open_case)
-    referral_make(case=case, actor=focal_point, service="ombudsperson")
+    case_refer(case=case, actor=focal_point, service="ombudsperson")
     page = focal_point_page.get(f"/staff/cases/{case.id}/").content.decode()
     assert "Share the report beyond the focal points" in page
     assert '<option value="identity_disclosure">' in page
@@ -339,6 +344,9 @@ def test_the_investigator_of_a_step_the_affected_person_agreed_to_reads_only_wit
         {"action": "identity_disclosure", "granted": True},
         format="json",
     )
+    # (the key reaches the investigator from a focal point who holds it, at their next opening)
+    assert _read(staff_api(investigator), case)["key_missing"] is True
+    assert _read(client, case)["narrative"] == CANARY
     assert _read(staff_api(investigator), case)["narrative"] == CANARY
 
 
@@ -364,6 +372,8 @@ def test_the_affected_person_s_consent_counts_only_while_their_own_report_is_ope
 ) -> None:
     case = _referred(_witness_case(open_case), focal_point, staff_api)
     reporter = _comes_forward(case, {"case_review": True, "identity_disclosure": True})
+    assert _read(staff_api(ombudsperson_in_directory), case)["key_missing"] is True
+    assert _read(staff_api(focal_point), case)["narrative"] == CANARY
     assert _read(staff_api(ombudsperson_in_directory), case)["narrative"] == CANARY
     # Withdrawing case review of their own report withdraws what it said for them
     reporter.post(

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from cases.models import Case, Override, Reassignment
+from cases.services.referring import case_refer
 from cases.templatetags.staff_dates import audit_moment, day_in_words, moment_in_words
 from referrals.models import Referral, ServiceEntry
 from tests.helpers.reporter import ALL_CONSENTS, WORKFLOW_CONSENTS
@@ -43,9 +44,7 @@ def test_an_ombudsperson_sees_no_focal_point_action_and_each_is_refused(
     service = ServiceEntry.objects.create(
         entity=entity, kind="ombudsperson", name="The Ombudsperson", staff_user=ombudsperson
     )
-    Referral.objects.create(
-        case=case, service=service, kind="ombudsperson", referred_by=focal_point
-    )
+    case_refer(case=case, actor=focal_point, service={"service_id": service.pk})
     holder = Case.objects.get(pk=case.pk).assigned_to_id
     client = signed_in(ombudsperson)
     page = page_of(client, case)

@@ -13,7 +13,8 @@ from django.utils import timezone
 from accounts.models import Role
 from cases.models import Case
 from cases.services.assignment import case_investigator_assign
-from referrals.models import Referral, ServiceEntry
+from cases.services.referring import case_refer
+from referrals.models import ServiceEntry
 from tests.helpers.reporter import WORKFLOW_CONSENTS, consent_change, receipt_of, sign_in
 from tests.helpers.staff import signed_in
 
@@ -63,9 +64,7 @@ def world(
     service = ServiceEntry.objects.create(
         entity=entity, kind="ombudsperson", name="Ombudsperson", staff_user=staff["ombudsperson"]
     )
-    Referral.objects.create(
-        case=informal, service=service, kind="ombudsperson", referred_by=staff["focal_point"]
-    )
+    case_refer(case=informal, actor=staff["focal_point"], service={"service_id": service.pk})
     return {
         "cases": {"informal": informal, "formal": formal, "elsewhere": elsewhere},
         "staff": staff,
@@ -185,9 +184,7 @@ def test_ombudsperson_does_not_see_the_identity_without_consent(
 ) -> None:
     case = open_case(consents=WORKFLOW_CONSENTS, identity={"name": "Amina Example"})
     service = ServiceEntry.objects.get(entity=entity, kind="ombudsperson")
-    Referral.objects.create(
-        case=case, service=service, kind="ombudsperson", referred_by=world["staff"]["focal_point"]
-    )
+    case_refer(case=case, actor=world["staff"]["focal_point"], service={"service_id": service.pk})
     seen_by_ombudsperson = (
         staff_api(world["staff"]["ombudsperson"]).get(f"/api/v1/cases/{case.id}").json()
     )
@@ -303,9 +300,7 @@ def test_ombudsperson_loses_access_when_the_referral_consent_is_withdrawn(
     service = ServiceEntry.objects.create(
         entity=entity, kind="ombudsperson", name="Ombuds", staff_user=ombudsperson
     )
-    Referral.objects.create(
-        case=case, service=service, kind="ombudsperson", referred_by=focal_point
-    )
+    case_refer(case=case, actor=focal_point, service={"service_id": service.pk})
     client = staff_api(ombudsperson)
     assert client.get(f"/api/v1/cases/{case.id}").status_code == 200
     consent_change(sign_in(receipt_of(case)), "ombudsperson_referral", granted=False)

@@ -19,6 +19,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from pytest_django import Settings
 
 from accounts.models import Entity, Role, User
+from accounts.services import staff_reading_key_unlock
 from audit.days import day_start
 from audit.models import AuditAction, AuditEntry
 from cases.errors import CaseConsentRequiredError, CaseForbiddenError
@@ -240,6 +241,14 @@ def test_demonstration_cases_span_the_states_routes_and_quarters_issue_11(
     )
 
 
+def _signed_in(username: str, credentials: list[dict[str, Any]]) -> User:
+    """A demo user with their reading key unlocked by their password, as signing in does."""
+    user = User.objects.get(username=username)
+    password = next(c["password"] for c in credentials if c["username"] == username)
+    assert staff_reading_key_unlock(user, password) is not None
+    return user
+
+
 def test_every_demonstration_case_is_labelled_and_says_demo_issue_11(
     demo_seeded: list[dict[str, Any]],
 ) -> None:
@@ -253,8 +262,9 @@ def test_every_demonstration_case_is_labelled_and_says_demo_issue_11(
         == Report.objects.exclude(route=Route.RECORD_ONLY).count()
     )
     assert Report.objects.count() == len(demo_cases())
+    reader = _signed_in("demo_focal_point", demo_seeded)
     for case in cases:
-        narrative = envelope.open_text(case.report, "narrative", case_data_key(case)) or ""
+        narrative = envelope.open_text(case.report, "narrative", case_data_key(case, reader)) or ""
         assert narrative.startswith("[Demo]"), case.report.reference
 
 
@@ -312,8 +322,8 @@ def test_one_focal_point_requests_an_override_and_the_other_approves_it_issue_11
     demo_seeded: list[dict[str, Any]],
 ) -> None:
     # Given the demo's support-only case in assessment, without consent to a formal process
-    first = User.objects.get(username="demo_focal_point")
-    second = User.objects.get(username="demo_focal_point_2")
+    first = _signed_in("demo_focal_point", demo_seeded)
+    second = _signed_in("demo_focal_point_2", demo_seeded)
     case = next(case for case in demonstration_cases() if case.state == CaseState.ASSESSMENT)
     with pytest.raises(CaseConsentRequiredError):
         case_transition(case_id=case.pk, name="escalate_to_formal", actor=first)
@@ -338,8 +348,8 @@ def test_the_second_focal_point_takes_over_a_confidential_case_once_the_first_ap
     demo_seeded: list[dict[str, Any]],
 ) -> None:
     # Given the demo's confidential case, held by the first focal point, the name withheld
-    first = User.objects.get(username="demo_focal_point")
-    second = User.objects.get(username="demo_focal_point_2")
+    first = _signed_in("demo_focal_point", demo_seeded)
+    second = _signed_in("demo_focal_point_2", demo_seeded)
     case = next(case for case in demonstration_cases() if case.state == CaseState.ACKNOWLEDGED)
     assert case.report.identity_disclosure == "confidential"
     assert case.assigned_to == first

@@ -31,3 +31,14 @@ class Keyring:
             organisation_wrap_add(data_key=data_key, key_material=key_material)
             materials[data_key.pk] = key_material
         return materials
+
+
+def staff_data_key(user: Any, report: Any) -> bytes:
+    """The report's data key as ``user`` opens it: through their own wrap, with the key their
+    sign-in unlocked (``make_staff`` users are signed in; a user re-read from the database is
+    not). Raises as the service would when they hold none."""
+    from vault import envelope, readers  # noqa: PLC0415
+
+    unlocked = readers.unlocked_of(user)
+    assert unlocked is not None, f"{user} has no unlocked reading key"
+    return envelope.open_as_recipient(report.data_key, unlocked)

@@ -31,6 +31,7 @@ from portal.services import (
 )
 from reports.attachments import CleanAttachment
 from reports.models import Report, ReporterSession
+from tests.helpers.keys import staff_data_key
 from tests.helpers.reporter import NARRATIVE, consent_change, submit
 from vault import crypto, envelope
 from vault.models import DataKey, KeyWrap
@@ -52,17 +53,6 @@ def _reporter(receipt: str) -> tuple[APIClient, str]:
     return client, token
 
 
-def _backup_of_the_organisation_wrap(report: Report) -> KeyWrap:
-    """The organisation's wrapping as a backup holds it: a copy, not the live row."""
-    live = KeyWrap.objects.get(data_key=report.data_key, kind=KeyWrap.Kind.ORGANISATION)
-    return KeyWrap(
-        data_key_id=live.data_key_id,
-        kind=live.kind,
-        kek_version=live.kek_version,
-        wrapped_key=bytes(live.wrapped_key),
-    )
-
-
 def _ciphertexts_of(report: Report) -> list[tuple[Any, str]]:
     """Every (row, column) holding ciphertext sealed under the report's key, in the database."""
     found: list[tuple[Any, str]] = []
@@ -79,7 +69,7 @@ def test_every_model_holding_ciphertext_is_resealed() -> None:
     )
 
 
-def test_an_older_backup_with_the_organisation_wrap_reads_nothing_after_resealing(
+def test_an_older_backup_with_a_reader_s_wrap_reads_nothing_after_resealing(
     entity: Any, focal_point: Any, staff_api: Any
 ) -> None:
     # Given a shared report with something sealed in every place a report's key seals
@@ -121,9 +111,9 @@ def test_an_older_backup_with_the_organisation_wrap_reads_nothing_after_resealin
         access=access,
         attachment=CleanAttachment(filename="before.txt", content_type="text/plain", data=b"B"),
     )
-    # And a backup taken now: the organisation's wrapping, which the KEK opens
-    backup = _backup_of_the_organisation_wrap(report)
-    old_key = envelope._unwrap_with_kek(backup)
+    # And a backup taken now, with the wrap of the report's key to the focal point, opened by
+    # their private key (stolen too, say): the old data key
+    old_key = staff_data_key(focal_point, report)
     old_narrative = Report.objects.get().narrative
     assert envelope.open_text(Report(pk=report.pk, narrative=old_narrative), "narrative", old_key)
 

@@ -51,8 +51,8 @@ from tests.helpers.reporter import (
     submit,
     walk_intake,
 )
-from vault import crypto, envelope
-from vault.envelope import DataKeySealedError, open_with_organisation_key
+from vault import crypto, envelope, readers
+from vault.envelope import DataKeySealedError
 from vault.fields import Ciphertext
 from vault.keyring import server_keyring
 from vault.models import DataKey, KeyWrap
@@ -69,6 +69,23 @@ def _report() -> Report:
 
 def _wrap_kinds(report: Report) -> list[str]:
     return sorted(KeyWrap.objects.filter(data_key=report.data_key).values_list("kind", flat=True))
+
+
+# The organisation's reader: a focal point of the entity, signed in (issue 14: the report's key
+# is wrapped to each reader's own key, never to the server's).
+_READER: list[Any] = []
+
+
+@pytest.fixture(autouse=True)
+def _reader(focal_point: Any) -> None:
+    _READER[:] = [focal_point]
+
+
+def open_with_organisation_key(data_key: Any) -> bytes:
+    """The data key as the entity's focal point opens it with their unlocked key."""
+    unlocked = readers.unlocked_of(_READER[0])
+    assert unlocked is not None
+    return envelope.open_as_recipient(data_key, unlocked)
 
 
 def _organisation_reads_narrative(report: Report) -> str | None:
@@ -120,17 +137,17 @@ def test_report_without_case_review_is_sealed_whatever_the_route() -> None:
 def test_report_with_case_review_at_intake_is_readable_by_the_organisation() -> None:
     submit()
     report = _report()
-    assert _wrap_kinds(report) == ["organisation", "receipt"]
+    assert _wrap_kinds(report) == ["receipt", "recipient"]
     assert _organisation_reads_narrative(report) == NARRATIVE
 
 
-def test_granting_case_review_adds_the_organisation_wrap_and_it_decrypts() -> None:
+def test_granting_case_review_wraps_the_key_to_the_focal_point_who_decrypts_it() -> None:
     reporter = sign_in(submit(**record_only_payload())["receipt"])
 
     consent_change(reporter, "case_review", granted=True)
 
     report = _report()
-    assert _wrap_kinds(report) == ["organisation", "receipt"]
+    assert _wrap_kinds(report) == ["receipt", "recipient"]
     assert not envelope.is_sealed(report.data_key)
     assert _organisation_reads_narrative(report) == NARRATIVE
     assert Case.objects.filter(report=report).exists()
@@ -170,14 +187,12 @@ def test_granting_case_review_again_after_resealing_unseals_it() -> None:
     consent_change(reporter, "case_review", granted=False)
     consent_change(reporter, "case_review", granted=True)
     report = _report()
-    assert _wrap_kinds(report) == ["organisation", "receipt"]
+    assert _wrap_kinds(report) == ["receipt", "recipient"]
     assert _organisation_reads_narrative(report) == NARRATIVE
     assert Case.objects.filter(report=report).count() == 1
 
 
-def test_withdrawing_case_review_after_a_formal_process_started_keeps_the_organisation_wrap() -> (
-    None
-):
+def test_withdrawing_case_review_after_a_formal_process_started_keeps_the_readers_wraps() -> None:
     reporter = sign_in(submit()["receipt"])
     report = _report()
     Case.objects.filter(report=report).update(formal_started_at=timezone.now())
@@ -185,7 +200,7 @@ def test_withdrawing_case_review_after_a_formal_process_started_keeps_the_organi
     consent_change(reporter, "case_review", granted=False)
 
     report = _report()
-    assert _wrap_kinds(report) == ["organisation", "receipt"]
+    assert _wrap_kinds(report) == ["receipt", "recipient"]
     assert _organisation_reads_narrative(report) == NARRATIVE
     view = reporter.get("/api/v1/reporter/report").json()
     assert view["consents"]["case_review"] is False

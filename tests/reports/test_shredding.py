@@ -12,13 +12,13 @@ from rest_framework.test import APIClient
 
 from reports.models import ReporterSession
 from tests.helpers.reporter import receipt_of, sign_in
-from vault import envelope
+from vault import envelope, readers
 from vault.models import KeyWrap
 
 pytestmark = pytest.mark.django_db
 
 
-def test_shredded_report_cannot_be_read_by_anyone(submit_report: Any) -> None:
+def test_shredded_report_cannot_be_read_by_anyone(submit_report: Any, focal_point: Any) -> None:
     report = submit_report(narrative="CANARY-SHRED")
     reporter = sign_in(receipt_of(report))
 
@@ -29,7 +29,7 @@ def test_shredded_report_cannot_be_read_by_anyone(submit_report: Any) -> None:
     assert not KeyWrap.objects.filter(data_key=report.data_key).exists()
     assert not ReporterSession.objects.filter(report=report).exists()
     with pytest.raises(envelope.DataKeyShreddedError):
-        envelope.open_with_organisation_key(report.data_key)
+        envelope.open_as_recipient(report.data_key, readers.unlocked_of(focal_point))
     # The receipt no longer opens it, and a session opened before the shred is gone too.
     retried = APIClient().post(
         "/api/v1/reporter/session", {"receipt": receipt_of(report)}, format="json"

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.management import call_command
 
+from accounts.models import Entity
 from tests.helpers.keys import Keyring
 from vault import crypto
 from vault.checks import check_key_encryption_keys
@@ -17,15 +18,19 @@ from vault.envelope import (
     KeyVersionMissingError,
     WrongReceiptError,
     data_key_create,
+    data_key_share,
     data_key_shred,
     is_sealed,
     kek_rotate,
+    open_as_recipient,
     open_with_organisation_key,
     open_with_receipt,
     organisation_wrap_add,
     organisation_wrap_remove,
+    recipient_wraps_add,
 )
 from vault.models import DataKey, KeyWrap
+from vault.readers import entity_recovery_key_create, entity_recovery_key_open
 
 RECEIPT = "K7QF-2MXD-9TZA-VH4C-RW3N"
 
@@ -147,9 +152,13 @@ def test_an_organisation_wrapping_moved_to_another_data_key_does_not_open(
 # --- Shredding --------------------------------------------------------------------------------
 
 
-def test_a_shredded_report_cannot_be_read(kek_v1: str) -> None:
+def test_a_shredded_report_cannot_be_read(kek_v1: str, entity: Entity) -> None:
     data_key, key_material = data_key_create(receipt=RECEIPT)
-    organisation_wrap_add(data_key=data_key, key_material=key_material)
+    recovery = entity_recovery_key_create(entity_id=entity.pk)
+    data_key_share(data_key=data_key)
+    recipient_wraps_add(data_key=data_key, key_material=key_material, recipients=[recovery.key])
+    unlocked = entity_recovery_key_open(recovery.key, recovery.private_key)
+    assert open_as_recipient(fresh(data_key), unlocked) == key_material
 
     data_key_shred(data_key=data_key)
 
@@ -159,18 +168,21 @@ def test_a_shredded_report_cannot_be_read(kek_v1: str) -> None:
     with pytest.raises(DataKeyShreddedError):
         open_with_receipt(shredded, RECEIPT)
     with pytest.raises(DataKeyShreddedError):
-        open_with_organisation_key(shredded)
+        open_as_recipient(shredded, unlocked)
 
 
-def test_a_shredded_sealed_report_cannot_be_read(kek_v1: str) -> None:
+def test_a_shredded_sealed_report_cannot_be_read(kek_v1: str, entity: Entity) -> None:
     data_key, _ = data_key_create(receipt=RECEIPT)
+    recovery = entity_recovery_key_create(entity_id=entity.pk)
 
     data_key_shred(data_key=data_key)
 
     with pytest.raises(DataKeyShreddedError):
         open_with_receipt(fresh(data_key), RECEIPT)
     with pytest.raises(DataKeyShreddedError):
-        open_with_organisation_key(fresh(data_key))
+        open_as_recipient(
+            fresh(data_key), entity_recovery_key_open(recovery.key, recovery.private_key)
+        )
 
 
 def test_shredding_one_report_leaves_the_others_readable(kek_v1: str) -> None:

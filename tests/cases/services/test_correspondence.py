@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from cases.models import InternalNote
+from tests.helpers.keys import staff_data_key
 from tests.helpers.reporter import WORKFLOW_CONSENTS, receipt_of, sign_in
 from vault import envelope
 
@@ -29,7 +30,7 @@ def test_internal_notes_are_encrypted_and_never_shown_to_the_reporter(
     note = InternalNote.objects.get()
     assert note.body is not None
     assert secret_note.encode() not in note.body.blob
-    key = envelope.open_with_organisation_key(case.report.data_key)
+    key = staff_data_key(focal_point, case.report)
     assert envelope.open_text(note, "body", key) == secret_note
     assert client.get(f"/api/v1/cases/{case.id}").json()["notes"][0]["body"] == secret_note
     assert secret_note not in str(sign_in(receipt_of(case)).get("/api/v1/reporter/report").json())

@@ -11,6 +11,7 @@ import pytest
 from audit.models import AuditEntry
 from cases.models import Override
 from reports.models import Message
+from tests.helpers.keys import staff_data_key
 from tests.helpers.reporter import (
     consent_change,
     receipt_of,
@@ -67,7 +68,7 @@ def test_override_needs_a_second_person_and_tells_the_reporter(
     assert moved.json()["state"] == "informal_resolution"
     assert Override.objects.get(pk=override_id).used_at is not None
     # And the reporter received a message saying what was done and why
-    key = envelope.open_with_organisation_key(case.report.data_key)
+    key = staff_data_key(focal_point, case.report)
     bodies = [
         envelope.open_text(m, "body", key)
         for m in Message.objects.filter(report=case.report, sender="staff")

@@ -22,6 +22,7 @@ from demo.directory import demo_directory_create
 from referrals.models import Referral
 from reports.models import Attachment, AttachmentContent, Message
 from tests.helpers.audit import audit_actions_since, audit_length
+from tests.helpers.keys import staff_data_key
 from tests.helpers.reporter import ALL_CONSENTS, WORKFLOW_CONSENTS
 from tests.helpers.staff import signed_in
 from vault import envelope
@@ -196,7 +197,7 @@ def test_an_attachment_of_a_shredded_report_answers_shredded(
     attachment = Attachment(
         report=case.report, content_type="text/plain", size=6, added_on=timezone.localdate()
     )
-    key = envelope.open_with_organisation_key(case.report.data_key)
+    key = staff_data_key(focal_point, case.report)
     envelope.seal(attachment, "filename", "a.txt", key)
     attachment.save()
     content = AttachmentContent(attachment=attachment)

@@ -361,8 +361,8 @@ def test_a_transition_through_the_api_loads_the_case_once_and_audits_the_move_on
     # the report and reads its consents under that lock, as every writer does: issue 10; each
     # lock reads the data key after it, never joined into the locking query: reports.locking;
     # CASE's interim measures, reports of retaliation and the advocate's rights concerns are
-    # one query each: issue 12)
-    with case_loads_counted(django_assert_max_num_queries(38)) as case_loads:
+    # one query each: issue 12; one asks whether a colleague waits for the report's key: issue 14)
+    with case_loads_counted(django_assert_max_num_queries(39)) as case_loads:
         response = client.post(
             f"/api/v1/cases/{case.id}/transitions/acknowledge", {}, format="json"
         )

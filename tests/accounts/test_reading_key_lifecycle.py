@@ -199,6 +199,24 @@ def test_the_password_api_needs_a_staff_token(db: Any) -> None:
     assert refused.status_code == 401
 
 
+def test_guessing_the_current_password_on_the_page_is_slowed_down(focal_point: User) -> None:
+    client = signed_in(focal_point)
+    wrong = {
+        "current_password": "a guess",
+        "new_password": NEW_PASSWORD,
+        "new_password_again": NEW_PASSWORD,
+    }
+    statuses = [
+        client.post("/staff/settings/password/", wrong).status_code for _attempt in range(7)
+    ]
+    assert statuses[0] == 400
+    assert statuses[-1] == 429
+    # Even the right password waits now
+    right = {**wrong, "current_password": PASSWORD}
+    assert client.post("/staff/settings/password/", right).status_code == 429
+    assert User.objects.get(pk=focal_point.pk).check_password(PASSWORD)
+
+
 # --- An administrator's reset -----------------------------------------------------------------
 
 
@@ -223,6 +241,21 @@ def test_the_workspace_offers_to_reset_an_enrolled_colleagues_sign_in(
 ) -> None:
     page = signed_in(admin).get("/staff/admin/").content.decode()
     assert f'action="/staff/admin/staff/{focal_point.username}/reset"' in page
+
+
+def test_only_an_administrator_of_the_members_staff_resets_their_sign_in(
+    focal_point: User, second_focal_point: User, focal_point_elsewhere: User, make_staff: Any
+) -> None:
+    other_admin = make_staff(
+        "admin", username="else_admin", entity_obj=focal_point_elsewhere.entity
+    )
+    before = _key_row(focal_point)
+    for who in (second_focal_point, other_admin):
+        refused = signed_in(who).post(f"/staff/admin/staff/{focal_point.username}/reset")
+        assert refused.status_code == 404
+    assert User.objects.get(pk=focal_point.pk).check_password(PASSWORD)
+    assert _key_row(focal_point) == before
+    assert not AuditEntry.objects.filter(action="staff.sign_in_reset").exists()
 
 
 def test_after_a_reset_without_the_recovery_key_a_colleague_signing_in_gives_the_cases_back(

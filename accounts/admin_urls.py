@@ -12,6 +12,11 @@ urlpatterns = [
         admin_views.staff_invitation_resend_action,
         name="staff_invitation_resend",
     ),
+    path(
+        "staff/<str:username>/reset",
+        admin_views.staff_sign_in_reset_action,
+        name="staff_sign_in_reset",
+    ),
     path("staff/<str:username>/role", admin_views.staff_role_action, name="staff_role"),
     path("staff/<str:username>/senior", admin_views.staff_senior_action, name="staff_senior"),
     path("entities/", admin_views.entity_list_page, name="entities"),

@@ -37,10 +37,12 @@ from accounts.services import (
     staff_invitation_resend,
     staff_role_change,
     staff_senior_focal_point_set,
+    staff_sign_in_reset,
     staff_user_create,
 )
 from accounts.views import staff_required
 from core.errors import InvalidInputError
+from vault.readers import EntityRecoveryKey
 
 
 def admin_required(view: Callable[..., HttpResponseBase]) -> Callable[..., HttpResponseBase]:
@@ -144,6 +146,32 @@ def staff_invitation_resend_action(
 
 @require_POST
 @admin_required
+def staff_sign_in_reset_action(request: HttpRequest, admin: User, username: str) -> HttpResponse:
+    """A colleague lost their password or authenticator: they enrol again from a new email.
+    The administrator neither learns nor sets their password, and gains no reading right."""
+    member = staff_member_managed_by(admin, username)
+    if member is None:
+        return not_found(request)
+    try:
+        staff_sign_in_reset(actor=admin, user=member)
+    except StaffUserInputError as error:
+        messages.error(request, error.page_message())
+    else:
+        messages.success(
+            request,
+            _(
+                "%(username)s can no longer sign in with their old password or authenticator. "
+                "An invitation to enrol again is on its way to them. With the recovery key they "
+                "were shown at their first enrolment, they keep reading their cases; without "
+                "it, they read them again once a colleague who can signs in."
+            )
+            % {"username": member.username},
+        )
+    return redirect("accounts:admin_home")
+
+
+@require_POST
+@admin_required
 def staff_role_action(request: HttpRequest, admin: User, username: str) -> HttpResponse:
     member = staff_member_managed_by(admin, username)
     if member is None:
@@ -201,8 +229,20 @@ def entity_list_page(request: HttpRequest, admin: User) -> HttpResponse:
             except EntityInputError as error:
                 refusal_on_form(form, error)
             else:
-                messages.success(request, _("%(name)s is added.") % {"name": entity.name})
-                return redirect("accounts:entities")
+                # The private recovery key exists nowhere else: this answer is its only showing
+                # (staff pages are never cached), so no redirect that would lose it.
+                recovery: EntityRecoveryKey = entity.recovery_key_shown_once  # type: ignore[attr-defined]
+                return render(
+                    request,
+                    "accounts/admin/entity_recovery_key.html",
+                    {
+                        "staff": admin,
+                        "entity": entity,
+                        "recovery_key": recovery.private_key,
+                        "first_share": recovery.shares[0],
+                        "second_share": recovery.shares[1],
+                    },
+                )
     return render(
         request,
         "accounts/admin/entities.html",

@@ -22,6 +22,8 @@ from accounts.services import (
     STAFF_TOKEN_LIFETIME,
     staff_enrol,
     staff_invitation_resend,
+    staff_password_change,
+    staff_sign_in_reset,
     staff_token_issue,
     staff_user_create,
     staff_user_deactivate,
@@ -180,6 +182,41 @@ class StaffApi(APIView):
         return dict(serializer.validated_data)
 
 
+class PasswordChangeSerializer(serializers.Serializer[Any]):
+    current_password = serializers.CharField(max_length=200, trim_whitespace=False)
+    new_password = serializers.CharField(max_length=200, trim_whitespace=False)
+
+
+class StaffPasswordApi(StaffApi):
+    """The signed-in member changes their own password; their reading key follows it, and their
+    token keeps working (it seals the unlocked key, not the password)."""
+
+    @extend_schema(
+        request=PasswordChangeSerializer,
+        responses={
+            200: OpenApiResponse(description="changed"),
+            **error_responses(400, 401, 429, 503),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        user = self.staff(request)
+        # A stolen token must not be a way to guess the password.
+        attempt = attempt_start(request, scope="staff-password", account=user.username)
+        if attempt.retry_after is not None:
+            raise ApiError(
+                status_code=429,
+                code="rate_limited",
+                detail=_("Too many attempts. Wait and try again."),
+                retry_after=attempt.retry_after,
+            )
+        data = self.validated(PasswordChangeSerializer, request)
+        staff_password_change(
+            actor=user, current=data["current_password"], new=data["new_password"]
+        )
+        attempt_succeeded(attempt)
+        return Response({"username": user.username, "password": "changed"})
+
+
 class StaffUserSerializer(serializers.Serializer[Any]):
     username = serializers.RegexField(r"^[A-Za-z0-9_.@+-]{3,150}$", max_length=150)
     role = serializers.ChoiceField(choices=Role.choices)
@@ -254,4 +291,18 @@ class StaffUserInviteApi(AdminApi):
         if user is None:
             raise NotFoundError
         staff_invitation_resend(actor=admin, user=user)
+        return Response({**_staff_row(user), "enrolment": "sent"})
+
+
+class StaffUserResetApi(AdminApi):
+    """An administrator resets a colleague's sign-in: they enrol again from a new invitation.
+    The new password does not open their old reading key; only their recovery key does."""
+
+    @extend_schema(request=None, responses={200: OpenApiResponse(description="reset, invited")})
+    def post(self, request: Request, username: str) -> Response:
+        admin = self.admin(request)
+        user = staff_member_managed_by(admin, username)
+        if user is None:
+            raise NotFoundError
+        staff_sign_in_reset(actor=admin, user=user)
         return Response({**_staff_row(user), "enrolment": "sent"})

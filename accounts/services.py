@@ -561,7 +561,13 @@ def entity_create(
     feedback_due_months: int,
     focal_point_contact: str = "",
 ) -> Entity:
-    """A system-wide administrator adds an organisation that accepts reports."""
+    """A system-wide administrator adds an organisation that accepts reports.
+
+    The entity gets its recovery key pair (issue 14): report keys are wrapped to its public
+    half, and its private half is never stored. The caller shows it once
+    (``entity.recovery_key_shown_once``: whole and as two shares) for two officers to print
+    and keep offline; ``manage.py recover_access`` needs it to give reading rights back.
+    """
     if not policy.creates_entities(actor):
         raise EntityInputError({"code": [_("Only a system-wide administrator adds entities.")]})
     entity = Entity(
@@ -572,6 +578,10 @@ def entity_create(
         focal_point_contact=focal_point_contact,
     )
     _entity_save(entity)
+    # Not ``entity.recovery_key``: that name is the stored public key's reverse accessor.
+    entity.recovery_key_shown_once = readers.entity_recovery_key_create(  # type: ignore[attr-defined]
+        entity_id=entity.pk
+    )
     _entity_audit(AuditAction.ENTITY_CREATED, actor=actor, entity=entity)
     return entity
 

@@ -8,4 +8,5 @@ urlpatterns = [
     path("logout/", views.staff_logout, name="logout"),
     path("enrol/", views.staff_enrol_page, name="enrol"),
     path("settings/", views.staff_settings_page, name="settings"),
+    path("settings/password/", views.staff_password_page, name="password"),
 ]

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login, logout
+from django.contrib.auth import login, logout, update_session_auth_hash
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -27,11 +27,13 @@ from accounts.reading_session import reading_key_forget, reading_key_keep
 from accounts.services import (
     InvalidEnrolmentError,
     OtpRefusedError,
+    PasswordChangeError,
     PasswordRefusedError,
     StaffUserInputError,
     WrongRecoveryKeyError,
     staff_enrol,
     staff_login_audit,
+    staff_password_change,
     staff_reading_key_unlock,
     staff_reading_keys_pass_on,
     staff_settings_set,
@@ -134,7 +136,7 @@ def staff_login(request: HttpRequest) -> HttpResponse:
         enrolled = getattr(user, "reading_key_enrolled", None)
         if enrolled is not None:
             # A member from before reading keys got theirs now: its recovery key, shown once.
-            response: HttpResponse = render(
+            response = render(
                 request,
                 "accounts/recovery_key.html",
                 {"recovery_key": enrolled.recovery_key, "next": reverse(staff_landing(user))},
@@ -225,3 +227,47 @@ def staff_settings_page(request: HttpRequest) -> HttpResponse:
         with translation.override(settings.LANGUAGE_CODE):
             return redirect(reverse("staff:settings", urlconf=settings.ROOT_URLCONF))
     return render(request, "accounts/settings.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_required
+def staff_password_page(request: HttpRequest) -> HttpResponse:
+    """The staff member changes their own password; their reading key is re-encrypted under
+    the new one. The session stays signed in, and its unlocked key (sealed under the cookie's
+    secret, not under the password) keeps working."""
+    user = request.user
+    assert isinstance(user, User)  # noqa: S101 - guaranteed by staff_required  # nosec B101
+    context: dict[str, Any] = {"staff": user, "errors": {}}
+    if request.method == "POST":
+        # Someone at an unattended session must not be able to guess the password here.
+        try:
+            attempt = attempt_start(request, scope="staff-password", account=user.username)
+        except ServiceUnavailableError as unavailable:
+            context["errors"] = {"current_password": [unavailable.page_message()]}
+            response = render(request, "accounts/password.html", context, status=unavailable.status)
+            response["Retry-After"] = str(unavailable.retry_after)
+            return response
+        if attempt.retry_after is not None:
+            context["errors"] = {
+                "current_password": [_("Too many attempts. Wait a few minutes and try again.")]
+            }
+            response = render(request, "accounts/password.html", context, status=429)
+            response["Retry-After"] = str(attempt.retry_after)
+            return response
+        new = request.POST.get("new_password", "")[:200]
+        if new != request.POST.get("new_password_again", "")[:200]:
+            context["errors"] = {"new_password_again": [_("The two new passwords differ.")]}
+            return render(request, "accounts/password.html", context, status=400)
+        try:
+            staff_password_change(
+                actor=user, current=request.POST.get("current_password", "")[:200], new=new
+            )
+        except PasswordChangeError as error:
+            context["errors"] = error.fields
+            return render(request, "accounts/password.html", context, status=error.status)
+        attempt_succeeded(attempt)
+        # Without this the session, tied to the old password's hash, would end here.
+        update_session_auth_hash(request, user)
+        messages.success(request, _("Your password is changed. Use it the next time you sign in."))
+        return redirect("staff:settings")
+    return render(request, "accounts/password.html", context)

@@ -293,7 +293,9 @@ def test_a_system_wide_administrator_adds_an_entity(admin: User) -> None:
         "/staff/admin/entities/",
         {"code": "UNHCR", "name": "UNHCR", "feedback_due_months": "3"},
     )
-    assert response.status_code == 302
+    # Not a redirect: the answer shows the new entity's recovery key, once (issue 14)
+    assert response.status_code == 200
+    assert 'id="entity-recovery-key"' in response.content.decode()
     created = Entity.objects.get(code="UNHCR")
     assert not created.publishes_transparency_report
     assert AuditEntry.objects.filter(action="entity.created", detail__code="UNHCR").exists()

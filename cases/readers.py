@@ -15,6 +15,7 @@ signs in or opens the case (``reading_keys_pass_on``).
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable
 
 from django.db.models import Q
@@ -53,14 +54,19 @@ def _candidates(case: Case) -> Iterable[User]:
     referred = Referral.objects.filter(case=case).values_list(
         "service__entity_id", "service__staff_user_id"
     )
-    entities = {case.entity_id, case.handling_entity_id}
-    people = {case.investigator_id}
-    for entity_id, staff_user_id in referred:
-        entities.add(entity_id)
-        people.add(staff_user_id)
+    entities: set[int] = {case.entity_id}
+    people: set[int] = set()
+    for entity_id, staff_user_id in [
+        (case.handling_entity_id, case.investigator_id),
+        *referred,
+    ]:
+        if entity_id is not None:
+            entities.add(entity_id)
+        if staff_user_id is not None:
+            people.add(staff_user_id)
     return (
         User.objects.filter(is_active=True)
-        .filter(Q(entity_id__in=entities - {None}) | Q(pk__in=people - {None}))
+        .filter(Q(entity_id__in=entities) | Q(pk__in=people))
         .select_related("entity")
     )
 
@@ -79,7 +85,7 @@ def readers_of(case: Case) -> list[User]:
 
 
 def _recovery_keys(case: Case) -> list[RecipientKey]:
-    entities = {case.entity_id, case.handling_entity_id} - {None}
+    entities = [case.entity_id] + ([case.handling_entity_id] if case.handling_entity_id else [])
     return list(RecipientKey.objects.filter(entity_id__in=entities))
 
 
@@ -123,7 +129,7 @@ def reader_wraps_sync(case: Case, key_material: bytes | None) -> list[User]:
     return [user for user in readers_now if user.pk not in keys or keys[user.pk].id not in have]
 
 
-def _wraps_remove(case: Case, *, keep: set[object]) -> list[str]:
+def _wraps_remove(case: Case, *, keep: set[uuid.UUID]) -> list[str]:
     gone = list(
         KeyWrap.objects.filter(data_key=case.report.data_key, kind=KeyWrap.Kind.RECIPIENT)
         .exclude(recipient_id__in=keep)

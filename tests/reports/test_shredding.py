@@ -29,7 +29,7 @@ def test_shredded_report_cannot_be_read_by_anyone(submit_report: Any, focal_poin
     assert not KeyWrap.objects.filter(data_key=report.data_key).exists()
     assert not ReporterSession.objects.filter(report=report).exists()
     with pytest.raises(envelope.DataKeyShreddedError):
-        envelope.open_as_recipient(report.data_key, readers.unlocked_of(focal_point))
+        envelope.open_as_recipient(report.data_key, readers.unlocked_of(focal_point))  # type: ignore[arg-type]
     # The receipt no longer opens it, and a session opened before the shred is gone too.
     retried = APIClient().post(
         "/api/v1/reporter/session", {"receipt": receipt_of(report)}, format="json"

@@ -6,6 +6,7 @@ import base64
 import secrets
 import zoneinfo
 from datetime import timedelta
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import authenticate
@@ -175,6 +176,16 @@ def staff_token_resolve(token: str) -> User | None:
             readers.unlock_open(sealed, token.encode(), binding=_token_binding(found.user)),
         )
     return found.user
+
+
+def staff_sessions_purge() -> int:
+    """Expired API tokens and page sessions are deleted, and with them the reading keys sealed
+    in them (useless without the token or cookie, but kept no longer than the sign-in lasts).
+    Returns how many tokens went."""
+    deleted, _by_model = StaffToken.objects.filter(expires_at__lte=timezone.now()).delete()
+    SessionStore = import_module(settings.SESSION_ENGINE).SessionStore  # noqa: N806
+    SessionStore.clear_expired()
+    return deleted
 
 
 def staff_login_audit(*, user: User, via: str) -> None:

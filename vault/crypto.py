@@ -1,7 +1,7 @@
 """Upstander's encryption core: the only module that touches cipher primitives (AES-256-GCM,
-HMAC-SHA256, Argon2id).
+X25519, HKDF-SHA256, HMAC-SHA256, Argon2id).
 
-Scheme (envelope encryption)
+Scheme (envelope encryption, keys held by the people who read; issue 14)
     Every report gets its own random 256-bit *data key*. Everything sensitive that belongs to
     the report (narrative, identity, alleged perpetrator, messages, notes, attachments) is
     encrypted with AES-256-GCM under that data key. The data key itself is stored only
@@ -9,30 +9,51 @@ Scheme (envelope encryption)
 
     - a *receipt* wrapping, under a key derived from the reporter's receipt with Argon2id and a
       per-report salt; it exists for every report;
-    - an *organisation* wrapping, under the server's current key-encryption key (KEK, from
-      ``UPSTANDER_KEKS``); it exists only while the reporter consents to ``case_review``.
+    - while the reporter shares the report (``case_review``), one *recipient* wrapping for each
+      staff member who may read it by the visibility rules (``cases.readers``), and one for
+      the recovery key of the entity: the data key sealed to their X25519 public key (an
+      ephemeral key agreement, HKDF-SHA256, AES-256-GCM). Anyone may wrap to a public key;
+      only the private key opens.
+
+    A staff member's private key is stored only encrypted: under a key Argon2id derives from
+    their password, and under their personal recovery key (shown once at enrolment). Signing in
+    unlocks it for that session only: the server keeps it encrypted under a random secret that
+    only the browser's cookie, or the API's bearer token, carries (``vault.readers``). An
+    entity's recovery private key is never stored: two officers keep it offline.
+
+    Before issue 14 the shared wrapping was under the server's key-encryption key (KEK, from
+    ``UPSTANDER_KEKS``); ``manage.py move_to_recipient_keys`` moves such databases over.
 
     Associated data binds each ciphertext to its table, column and row (and each wrapping to
-    its data key, kind and KEK version), so a ciphertext copied into another row, column or
-    table fails authentication instead of decrypting as someone else's record.
+    its data key and recipient), so a ciphertext copied into another row, column or table fails
+    authentication instead of decrypting as someone else's record.
 
 Threat model
-    - Someone with a database dump (backup theft, SQL injection read) sees ciphertexts, salts,
-      keyed hashes and categorical columns (entity, category, route, dates by day). Without
-      the KEKs they read nothing; the receipt wrapping needs the receipt (~99 bits, then
-      Argon2id per guess).
-    - Someone with the app server *and* the database (an operator, a full compromise) holds the
-      KEKs and can read reports whose reporter has granted ``case_review``. Reports that are
-      record-only, undecided, or whose ``case_review`` was withdrawn are *sealed*: only the
-      receipt opens them, so not even this attacker can read them at rest. Withdrawing
-      ``case_review`` re-seals under a *new* data key, re-encrypting every ciphertext inside the
-      reporter's session, so a backup holding the organisation's wrapping of the old key reads
-      nothing afterwards, not even what was there before. What sealing cannot stop: an attacker
-      who changes the running code captures the key the next time the reporter signs in.
+    - Someone with a database dump (backup theft, SQL injection read) and every server secret
+      (``SECRET_KEY``, ``UPSTANDER_KEKS``, the blind index key, the settings): sees
+      ciphertexts, salts, public keys, keyed hashes and categorical columns (entity, category,
+      route, dates by day). They read no report, sealed or shared: a receipt wrapping needs the
+      receipt (~99 bits, then Argon2id per guess), a recipient wrapping needs a private key, and
+      a private key needs its owner's password (Argon2id per guess), their recovery key, the
+      cookie or token of a live session, or the entity's offline recovery key
+      (``tests/vault/test_proof_against_a_stolen_database.py``).
+    - The weakest of those is a staff password: an attacker with the dump can try passwords
+      offline against the Argon2id wrapping, at Argon2id's cost per guess. Long passwords
+      (12 characters at least, Django's validators) are the defence; the recovery keys are
+      random (160 bits for a person, 256 for an entity).
+    - Someone who controls the running server (an operator, a full compromise) sees whatever
+      passes through it while they control it: the private keys of staff who sign in, the
+      receipts of reporters who sign in. Recipient keys cannot stop that; they stop a copy of
+      the data, and a past or future compromise, from reading what nobody opened meanwhile.
     - Someone with staff credentials reads only through the application, which applies role
-      visibility and writes an audit entry for every decrypted read.
+      visibility and writes an audit entry for every decrypted read. A staff member holds
+      wrappings only of what the rules let them read; the wrappings follow the rules
+      (``cases.readers``, checked by ``tests/cases/test_readers_hold_the_keys.py``).
     - Tampering (a flipped byte, a swapped row) is detected by GCM authentication and raised as
       ``DecryptionError``; it never returns altered plaintext.
+    - Withdrawing ``case_review`` before a formal process re-seals the report under a *new* data
+      key, re-encrypting every ciphertext inside the reporter's session, so a backup holding a
+      reader's wrapping of the old key reads nothing afterwards.
     - Shredding deletes every wrapping of a data key; its ciphertexts become unreadable for
       everyone, backups older than the shred excepted.
 """

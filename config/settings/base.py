@@ -178,6 +178,7 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
         "task": "portal.tasks.purge_spent_intake_forms",
         "schedule": 86400.0,
     },
+    "purge-staff-sessions": {"task": "accounts.tasks.purge_staff_sessions", "schedule": 300.0},
     "purge-sent-outbox": {"task": "notifications.tasks.purge_sent_outbox", "schedule": 3600.0},
     # Daily: releases a quarter the day after it closes, and applies withdrawn statistics consents.
     "release-stats": {"task": "stats.tasks.release_stats", "schedule": 86400.0},

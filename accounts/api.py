@@ -214,7 +214,7 @@ class StaffPasswordApi(StaffApi):
             actor=user, current=data["current_password"], new=data["new_password"]
         )
         attempt_succeeded(attempt)
-        return Response({"username": user.username, "password": "changed"})
+        return Response({"username": user.username, "changed": True})
 
 
 class StaffUserSerializer(serializers.Serializer[Any]):

@@ -38,7 +38,11 @@ def test_an_invited_focal_point_enrols_and_signs_in_through_the_pages(
     expect(phone.get_by_role("heading", level=1)).to_have_text(
         "Add Upstander to your authenticator app"
     )
-    totp_secret = phone.locator(".receipt").inner_text().strip()
+    totp_secret = phone.locator("#totp-secret").inner_text().strip()
+    # And the recovery key of the reading key the password now unlocks, shown this once
+    expect(phone.locator("#recovery-key")).to_have_text(
+        re.compile(r"^[A-Z2-7]{4}(-[A-Z2-7]{4}){7}$")
+    )
 
     phone.get_by_role("link", name="Sign in").click()
     phone.get_by_label("Username").fill("new.focal")

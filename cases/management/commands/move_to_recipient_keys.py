@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from cases.services.key_migration import (
     DEFAULT_BATCH_SIZE,
+    MoveWouldLockOutError,
     move_readiness,
     organisation_wraps_move,
 )
@@ -56,7 +57,15 @@ class Command(BaseCommand):
                 "--allow-unenrolled: they then get each report's key from a colleague who holds "
                 "it, when either signs in."
             )
-        result = organisation_wraps_move(batch_size=batch_size, limit=limit)
+        try:
+            result = organisation_wraps_move(batch_size=batch_size, limit=limit)
+        except MoveWouldLockOutError as error:
+            # Only a recovery key deleted while the run went on gets here: the reports moved
+            # before it stay moved, this one and the rest keep the server's wrap.
+            raise CommandError(
+                f"Stopped at report {error}: it would be left with no key holder at all. "
+                "Check the entities' recovery keys, then run again."
+            ) from None
         self.stdout.write(
             f"Reports moved: {result.reports_moved}. Wraps made: {result.wraps_made}. "
             f"Sealed (no case): {result.sealed_without_case}. "

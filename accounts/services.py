@@ -639,3 +639,20 @@ def entity_routing_set(
     _entity_save(entity)
     _entity_audit(AuditAction.ENTITY_CHANGED, actor=actor, entity=entity)
     return entity
+
+
+@transaction.atomic
+def entity_recovery_key_issue(
+    *, entity: Entity, actor: User | None = None
+) -> readers.EntityRecoveryKey:
+    """The entity's recovery key pair (issue 14), made once by an operator: its private half
+    is returned to be shown once and never stored. ``ValueError`` if the entity has one."""
+    issued = readers.entity_recovery_key_create(entity_id=entity.pk)
+    audit_record(
+        stream=SYSTEM_STREAM,
+        action=AuditAction.ENTITY_RECOVERY_KEY_CREATED,
+        actor=actor,
+        actor_kind=None if actor is not None else "system",
+        detail={"entity": entity.code},
+    )
+    return issued

@@ -85,6 +85,8 @@ class AuditAction(StrEnum):
     READING_KEY_PASSWORD_CHANGED = "reading_key.password_changed"  # noqa: S105  # nosec B105 - a code, not a secret
     STAFF_SIGN_IN_RESET = "staff.sign_in_reset"
     RECOVERY_CEREMONY = "recovery.ceremony"
+    ENTITY_RECOVERY_KEY_CREATED = "entity.recovery_key_created"
+    KEYS_MOVED_TO_RECIPIENTS = "keys.moved_to_recipients"
     # Entities and their service directory (stream: system)
     ENTITY_CREATED = "entity.created"
     ENTITY_CHANGED = "entity.changed"

@@ -75,6 +75,10 @@ AUDIT_ACTION_LABELS: dict[str, StrOrPromise] = {
     AuditAction.READING_KEY_PASSWORD_CHANGED: _("Password changed; the reading key follows it"),
     AuditAction.STAFF_SIGN_IN_RESET: _("Sign-in reset by an administrator"),
     AuditAction.RECOVERY_CEREMONY: _("Reading rights given back with the entity's recovery key"),
+    AuditAction.ENTITY_RECOVERY_KEY_CREATED: _("The entity's recovery key was made"),
+    AuditAction.KEYS_MOVED_TO_RECIPIENTS: _(
+        "Shared reports moved from the server's key to their readers' keys"
+    ),
     AuditAction.ENTITY_CREATED: _("Entity added"),
     AuditAction.ENTITY_CHANGED: _("Entity settings changed"),
     AuditAction.SERVICE_ENTRY_ADDED: _("Service added to the directory"),

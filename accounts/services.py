@@ -590,8 +590,8 @@ def entity_create(
     )
     _entity_save(entity)
     # Not ``entity.recovery_key``: that name is the stored public key's reverse accessor.
-    entity.recovery_key_shown_once = readers.entity_recovery_key_create(  # type: ignore[attr-defined]
-        entity_id=entity.pk
+    entity.recovery_key_shown_once = entity_recovery_key_issue(  # type: ignore[attr-defined]
+        entity=entity, actor=actor
     )
     _entity_audit(AuditAction.ENTITY_CREATED, actor=actor, entity=entity)
     return entity

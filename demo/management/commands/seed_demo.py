@@ -11,12 +11,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import Entity, Role
-from accounts.services import staff_senior_focal_point_set, staff_user_provision
+from accounts.services import (
+    entity_recovery_key_issue,
+    staff_senior_focal_point_set,
+    staff_user_provision,
+)
 from demo.cases import demo_cases_create
 from demo.directory import demo_directory_create
 from demo.statistics import demo_statistics_create, demo_statistics_release
 from vault.models import RecipientKey
-from vault.readers import entity_recovery_key_create
 
 DEMO_ENTITIES = [
     ("UNW", "UN Women"),
@@ -65,7 +68,7 @@ class Command(BaseCommand):
             if not RecipientKey.objects.filter(entity=entities[code]).exists():
                 # Shared demo reports are wrapped to it too; its private half is shown to
                 # nobody here (a real entity's is printed once for two officers: README).
-                entity_recovery_key_create(entity_id=entities[code].pk)
+                entity_recovery_key_issue(entity=entities[code])
 
         credentials: list[dict[str, str | None]] = []
         users = {}

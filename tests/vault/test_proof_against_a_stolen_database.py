@@ -49,6 +49,7 @@ from tests.helpers.reporter import submit as submit_report_api
 from tests.helpers.staff import api_for, signed_in
 from vault import crypto, envelope
 from vault.keyring import decode_blind_index_key, parse_keyring
+from vault.readers import entity_recovery_key_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -116,6 +117,9 @@ def world(make_staff: Callable[..., User], entity: Entity, other_entity: Entity)
         ),
     }
     demo_directory_create(entities=[entity])
+    # Each entity's recovery key: its public half is stored, its private half printed once.
+    for each in (entity, other_entity):
+        entity_recovery_key_create(entity_id=each.pk)
     # Both ways in: a browser session (sealed key in the session, secret in the cookie), and
     # bearer tokens (sealed key in the token row, the token itself the secret).
     browsers = {name: signed_in(users[name]) for name in ("fp_a", "ombuds", "leader", "sysadmin")}
@@ -553,6 +557,8 @@ def test_a_stolen_database_with_every_server_secret_opens_no_report(
             for what, query in {
                 "recipient wraps": "SELECT count(*) FROM vault_keywrap WHERE kind = 'recipient'",
                 "staff keys": "SELECT count(*) FROM vault_recipientkey WHERE kind = 'staff'",
+                "recovery wraps": "SELECT count(*) FROM vault_keywrap w JOIN vault_recipientkey k "
+                "ON k.id = w.recipient_id WHERE k.kind = 'entity_recovery'",
                 "token keys": "SELECT count(*) FROM accounts_stafftoken "
                 "WHERE length(reading_key_sealed) > 0",
                 "sessions": "SELECT count(*) FROM django_session",

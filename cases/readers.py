@@ -193,6 +193,10 @@ def reading_keys_pass_on(holder: User) -> int:
     held = Case.objects.filter(report__data_key__wraps__recipient_id=unlocked.recipient_id).values(
         "pk"
     )
+    # Most sign-ins hold nothing to pass on (a new member, leadership): without this, each
+    # still ran one query per colleague in the whole organisation.
+    if not held.exists():
+        return 0
     made = 0
     for colleague_key in (
         RecipientKey.objects.filter(

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from typing import Any
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.dispatch import receiver
 
 from accounts import policy
@@ -202,6 +203,7 @@ def reading_keys_pass_on(holder: User) -> int:
         RecipientKey.objects.filter(
             user__is_active=True, user__role__in=policy.roles_reaching_cases()
         )
+        .filter(_who_could_see(held))
         .exclude(pk=unlocked.recipient_id)
         .select_related("user")
     ):
@@ -227,6 +229,24 @@ def reading_keys_pass_on(holder: User) -> int:
                 )
                 made += 1
     return made
+
+
+def _who_could_see(held: QuerySet[Case, Any]) -> Q:
+    """The staff who could see any of the ``held`` cases by role (``_candidates``, for many
+    cases at once): so that a sign-in asks about colleagues of those entities only, not about
+    everyone in the organisation."""
+    cases = Case.objects.filter(pk__in=held)
+    entities = set(cases.values_list("entity_id", flat=True)) | set(
+        cases.filter(handling_entity__isnull=False).values_list("handling_entity_id", flat=True)
+    )
+    people = set(cases.filter(investigator__isnull=False).values_list("investigator_id", flat=True))
+    for entity_id, staff_user_id in Referral.objects.filter(case__in=cases).values_list(
+        "service__entity_id", "service__staff_user_id"
+    ):
+        entities.add(entity_id)
+        if staff_user_id is not None:
+            people.add(staff_user_id)
+    return Q(user__entity_id__in=entities) | Q(user_id__in=people)
 
 
 @receiver(reading_key_unlocked)

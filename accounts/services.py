@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import secrets
 import zoneinfo
 from datetime import timedelta
@@ -65,6 +66,11 @@ def staff_user_provision(
     secret = secrets.token_bytes(20)
     TOTPDevice.objects.create(user=user, name="default", key=secret.hex(), confirmed=True)
     existing = RecipientKey.objects.filter(user=user).first()
+    if reading_key is None and existing is not None:
+        # Provisioned again with the same password (a demo seeded again): the key stays, and so
+        # does every report key wrapped to it.
+        with contextlib.suppress(readers.WrongPasswordForKeyError):
+            reading_key = readers.staff_key_unlock(existing, password)
     if reading_key is not None and existing is not None:
         readers.staff_key_set_password(existing, reading_key, password)
         readers.attach(user, reading_key)

@@ -133,16 +133,42 @@ def test_passwords_are_stored_hashed(debug_on: None) -> None:
         assert user["password"] not in stored.password
 
 
-def test_running_it_again_resets_the_credentials_without_duplicates(debug_on: None) -> None:
+def test_running_it_again_resets_the_authenticators_without_duplicates(debug_on: None) -> None:
     first = {user["username"]: user for user in seed()}
     second = seed()
 
     assert User.objects.count() == len(seed_demo.DEMO_USERS)
     assert Entity.objects.filter(code="UNW").count() == 1
     for user in second:
-        assert user["password"] != first[user["username"]]["password"]
+        assert user["totp_secret"] != first[user["username"]]["totp_secret"]
         assert authenticate(username=user["username"], password=user["password"]) is not None
         assert TOTPDevice.objects.filter(user__username=user["username"]).count() == 1
+
+
+def test_running_it_again_keeps_the_demonstration_cases_readable_issue_14(
+    demo_seeded: list[dict[str, Any]],
+) -> None:
+    # On the demo's development keys each user keeps their password, so their reading key and
+    # every report key wrapped to it
+    again = seed()
+
+    assert {u["username"]: u["password"] for u in again} == {
+        u["username"]: u["password"] for u in demo_seeded
+    }
+    reader = _signed_in("demo_focal_point", again)
+    for case in demonstration_cases():
+        narrative = envelope.open_text(case.report, "narrative", case_data_key(case, reader)) or ""
+        assert narrative.startswith("[Demo]"), case.report.reference
+
+
+def test_with_real_keys_each_run_gives_new_random_passwords(
+    debug_on: None, settings: Settings
+) -> None:
+    settings.SECRET_KEY = "a-real-secret-key-for-this-test-" + "x" * 32
+    first = {user["username"]: user["password"] for user in seed()}
+    second = {user["username"]: user["password"] for user in seed()}
+
+    assert all(second[name] != password for name, password in first.items())
 
 
 def test_it_refuses_to_run_with_debug_off(settings: Settings) -> None:

@@ -3,6 +3,7 @@ for the four-eyes steps) and demonstration cases (demo installations)."""
 
 from __future__ import annotations
 
+import base64
 import json
 import secrets
 from typing import Any
@@ -19,7 +20,19 @@ from accounts.services import (
 from demo.cases import demo_cases_create
 from demo.directory import demo_directory_create
 from demo.statistics import demo_statistics_create, demo_statistics_release
+from vault import crypto
+from vault.keyring import DEVELOPMENT_MARK
 from vault.models import RecipientKey
+
+
+def _demo_password(username: str) -> str:
+    """On a demo's development keys, the same password at every run: seeding again keeps each
+    demo user's reading key, so the demonstration cases filed before stay readable (issue 14).
+    With real keys (``--force``), a new random one each time, as a reset would give."""
+    if settings.SECRET_KEY.startswith(DEVELOPMENT_MARK):
+        derived = crypto.derive_subkey(settings.SECRET_KEY.encode(), f"demo-password:{username}")
+        return base64.urlsafe_b64encode(derived).decode()[:16]
+    return secrets.token_urlsafe(12)
 
 DEMO_ENTITIES = [
     ("UNW", "UN Women"),
@@ -73,7 +86,7 @@ class Command(BaseCommand):
         credentials: list[dict[str, str | None]] = []
         users = {}
         for suffix, role, entity_code in DEMO_USERS:
-            password = secrets.token_urlsafe(12)
+            password = _demo_password(f"demo_{suffix}")
             entity = entities[entity_code] if entity_code else None
             users[suffix], totp_secret = staff_user_provision(
                 username=f"demo_{suffix}", role=role, entity=entity, password=password

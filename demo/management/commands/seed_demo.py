@@ -34,6 +34,7 @@ def _demo_password(username: str) -> str:
         return base64.urlsafe_b64encode(derived).decode()[:16]
     return secrets.token_urlsafe(12)
 
+
 DEMO_ENTITIES = [
     ("UNW", "UN Women"),
     ("UNDP", "United Nations Development Programme"),

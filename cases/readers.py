@@ -180,8 +180,7 @@ def reader_wraps_sync_as(case: Case, actor: User) -> None:
     key. Refused (``NoReadingKeyError``, nothing written) when someone would become a reader
     and the actor holds no key to give them."""
     missing = reader_wraps_sync(case, None)
-    keyed = [user for user in missing if RecipientKey.objects.filter(user=user).exists()]
-    if keyed:
+    if RecipientKey.objects.filter(user__in=missing).exists():
         reader_wraps_sync(case, case_key(case, actor))
 
 

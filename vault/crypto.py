@@ -116,7 +116,10 @@ def new_salt() -> bytes:
 def derive_key_from_receipt(
     receipt: str, salt: bytes, *, time_cost: int, memory_cost: int, parallelism: int
 ) -> bytes:
-    """Argon2id: each guess at a receipt costs an attacker the same memory and time as us."""
+    """Argon2id: each guess at a receipt costs an attacker the same memory and time as us.
+
+    Also what a staff member's password derives (``derive_key_from_password``), which wraps
+    their private reading key: a secret a person holds, stretched the same way."""
     return hash_secret_raw(
         secret=receipt.encode(),
         salt=salt,
@@ -128,19 +131,7 @@ def derive_key_from_receipt(
     )
 
 
-def derive_key_from_password(
-    password: str, salt: bytes, *, time_cost: int, memory_cost: int, parallelism: int
-) -> bytes:
-    """Argon2id over a staff member's password: what wraps their private reading key."""
-    return hash_secret_raw(
-        secret=password.encode(),
-        salt=salt,
-        time_cost=time_cost,
-        memory_cost=memory_cost,
-        parallelism=parallelism,
-        hash_len=DATA_KEY_BYTES,
-        type=Type.ID,
-    )
+derive_key_from_password = derive_key_from_receipt
 
 
 # --- Public-key wrapping (X25519) ------------------------------------------------------------

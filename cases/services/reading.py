@@ -34,18 +34,8 @@ from reports.reading import (
 from reports.vocabulary import ConsentAction
 from vault import envelope
 
-
-def case_data_key(case: Case, actor: User) -> bytes:
-    """The report's key through ``actor``'s own wrap (``cases.readers.case_key``).
-
-    Raises ``ReportUnreadableError`` when the reporter sealed the report, ``CaseShreddedError``
-    when it was shredded, ``NoReadingKeyError`` when the actor holds no key to it.
-    """
-    return case_key(case, actor)
-
-
-def _reads_content(actor: User, case: Case) -> bool:
-    return reads_content(actor, case)
+# The report's key through the actor's own wrap; the name the case services have always used.
+case_data_key = case_key
 
 
 # What a case read shows when it decrypts nothing.
@@ -73,7 +63,7 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
         raise CaseForbiddenError
     report = case.report
     consents = report.current_consents()
-    if not _reads_content(actor, case):
+    if not reads_content(actor, case):
         # Nothing is decrypted: for a reader beyond the focal points, a witness's report about
         # an identifiable person who has not agreed; for an advocate, a report not shared.
         not_shared_with_advocate = policy.advocates_case(actor, case) and not consents.get(
@@ -162,7 +152,7 @@ def case_attachment_read(
 ) -> tuple[str, str, bytes] | None:
     """(filename, content type, bytes) of one of the case's attachments; audited."""
     case_lock(case)
-    if not _reads_content(actor, case):
+    if not reads_content(actor, case):
         raise CaseForbiddenError
     attachment = report_attachment_find(case.report, attachment_id)
     if attachment is None:

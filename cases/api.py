@@ -22,8 +22,6 @@ from accounts.selectors import staff_member
 from cases.errors import CaseForbiddenError, CaseNotFoundError
 from cases.models import Case, Override, RightsConcern
 from cases.selectors import (
-    CASE_PAGE_DEFAULT,
-    CASE_PAGE_MAX,
     allowed_and_blocked_transitions,
     case_for,
     case_page,
@@ -52,6 +50,7 @@ from cases.transitions import AFFECTED_PERSON_DISCLOSURE, ARGUMENTS, Argument, C
 from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
+from core.paging import PageQuerySerializer, paged_response
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
 from reports.models import ConflictDeclaration
@@ -124,12 +123,9 @@ class StaffApi(AccountStaffApi):
         return user, case
 
 
-class CaseListQuerySerializer(serializers.Serializer[Any]):
+class CaseListQuerySerializer(PageQuerySerializer):
     state = serializers.CharField(required=False, default="", allow_blank=True, max_length=40)
     due = serializers.CharField(required=False, default="", allow_blank=True, max_length=10)
-    # More than the maximum is served as the maximum ("at most 500"); below one is refused.
-    limit = serializers.IntegerField(required=False, default=CASE_PAGE_DEFAULT, min_value=1)
-    cursor = serializers.CharField(required=False, default="", allow_blank=True, max_length=200)
 
 
 class CaseListApi(StaffApi):
@@ -142,16 +138,10 @@ class CaseListApi(StaffApi):
             self.staff(request),
             state=params["state"],
             due=params["due"],
-            limit=min(params["limit"], CASE_PAGE_MAX),
+            limit=params["limit"],
             cursor=params["cursor"],
         )
-        response = Response([case_summary(case) for case in page.cases])
-        if page.next_cursor is not None:
-            query = request.query_params.copy()
-            query["cursor"] = page.next_cursor
-            following = request.build_absolute_uri(f"{request.path}?{query.urlencode()}")
-            response["Link"] = f'<{following}>; rel="next"'
-        return response
+        return paged_response([case_summary(case) for case in page.rows], request, page)
 
 
 class CaseDetailApi(StaffApi):

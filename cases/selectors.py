@@ -9,12 +9,9 @@ their entity's cases whose reporter consents to an advocate, while that consent 
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db import models
@@ -40,6 +37,7 @@ from cases.models import Case, Override, Reassignment
 from cases.transitions import AFFECTED_PERSON_DISCLOSURE, BlockedTransition, transitions_from
 from cases.vocabulary import FORMAL_STATES, CaseState
 from core.errors import InvalidInputError
+from core.paging import PAGE_DEFAULT, Key, Page, keyset_page
 from referrals.models import ServiceKind
 from reports.conflicts import handler_declined_by_reporter, in_conflict
 from reports.models import ConflictDeclaration, Consent, Message
@@ -226,45 +224,17 @@ def case_list(user: User, *, state: str = "", due: str = "") -> QuerySet[Case]:
     return query
 
 
-# The API's case list pages: newest first, a page at a time (contract: ?limit= and ?cursor=).
-CASE_PAGE_DEFAULT = 50
-CASE_PAGE_MAX = 500
-
-
-@dataclass(frozen=True)
-class CasePage:
-    cases: list[Case]
-    next_cursor: str | None
-
-
-def _cursor_encode(case: Case) -> str:
-    position = json.dumps([case.opened_at.isoformat(), str(case.id)]).encode()
-    return base64.urlsafe_b64encode(position).decode().rstrip("=")
-
-
-def _cursor_decode(cursor: str) -> tuple[datetime, uuid.UUID]:
-    """The place after which the next page starts; ``InvalidInputError`` for anything else."""
-    try:
-        opened_at, case_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-        return datetime.fromisoformat(opened_at), uuid.UUID(case_id)
-    except (ValueError, TypeError, binascii.Error):
-        raise InvalidInputError(
-            {"cursor": [_("This cursor is not one this list gave. Start from the first page.")]}
-        ) from None
+# The API's case list: newest first, the case's id breaking ties (contract: ?limit= and ?cursor=).
+CASE_LIST_KEYS = (Key("opened_at", descending=True), Key("id", descending=True))
 
 
 def case_page(
-    user: User, *, state: str = "", due: str = "", limit: int = CASE_PAGE_DEFAULT, cursor: str = ""
-) -> CasePage:
-    """One page of the cases the user may see, newest first; keyset-paginated, so a page costs
-    the same queries wherever it is in the list."""
-    query = case_list(user, state=state, due=due).order_by("-opened_at", "-id")
-    if cursor:
-        opened_at, case_id = _cursor_decode(cursor)
-        query = query.filter(Q(opened_at__lt=opened_at) | Q(opened_at=opened_at, id__lt=case_id))
-    rows = list(query[: limit + 1])
-    following = _cursor_encode(rows[limit - 1]) if len(rows) > limit else None
-    return CasePage(cases=rows[:limit], next_cursor=following)
+    user: User, *, state: str = "", due: str = "", limit: int = PAGE_DEFAULT, cursor: str = ""
+) -> Page[Case]:
+    """One page of the cases the user may see, newest first (``core.paging``)."""
+    return keyset_page(
+        case_list(user, state=state, due=due), CASE_LIST_KEYS, limit=limit, cursor=cursor
+    )
 
 
 def case_summary(case: Case) -> dict[str, Any]:

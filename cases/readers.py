@@ -104,13 +104,17 @@ def reader_wraps_sync(case: Case, key_material: bytes | None) -> list[User]:
     recovery = _recovery_keys(case)
     wanted = [keys[user.pk] for user in readers_now if user.pk in keys] + recovery
     held = envelope.recipients_of(data_key)
-    added: list[RecipientKey] = []
+    keep = {key.id for key in wanted}
+    added_ids: set[uuid.UUID] = set()
     if key_material is not None:
-        envelope.recipient_wraps_add(
-            data_key=data_key, key_material=key_material, recipients=wanted
+        added_ids = set(
+            envelope.recipient_wraps_add(
+                data_key=data_key, key_material=key_material, recipients=wanted, held=held
+            )
         )
-        added = [key for key in wanted if key.id not in held and key.user_id is not None]
-    removed = _wraps_remove(case, keep={key.id for key in wanted})
+    added = [key for key in wanted if key.id in added_ids and key.user_id is not None]
+    # Nothing to take away is the usual case (a new report, a case opened): no query for it.
+    removed = _wraps_remove(case, keep=keep) if held - keep else []
     names = {user.pk: user.username for user in readers_now}
     if added:
         audit_record(
@@ -126,7 +130,8 @@ def reader_wraps_sync(case: Case, key_material: bytes | None) -> list[User]:
             actor_kind="system",
             detail={"readers": removed},
         )
-    have = envelope.recipients_of(data_key)
+    # The wraps as this call left them: those held and kept, and those just added.
+    have = (held & keep) | added_ids
     return [user for user in readers_now if user.pk not in keys or keys[user.pk].id not in have]
 
 

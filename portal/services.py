@@ -277,7 +277,10 @@ def _report_store(
         envelope.seal(
             report, "alleged_perpetrator", json.dumps(submission.alleged_perpetrator), key
         )
-    report.full_clean(exclude=["data_key", "entity", "retaliation_of"])
+    # Uniqueness is not asked of the database three times more: the reference was just found
+    # free, the id and the receipt's index are fresh random values, and the unique indexes
+    # refuse a duplicate anyway.
+    report.full_clean(exclude=["data_key", "entity", "retaliation_of"], validate_unique=False)
     report.save()
     perpetrator_name = (submission.alleged_perpetrator or {}).get("name", "")
     if perpetrator_name:

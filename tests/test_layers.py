@@ -27,7 +27,10 @@ LAYERS: list[set[str]] = [
     {"portal"},  # the reporter's doors
     {"stats"},  # released, protected aggregates: leadership's doors
     {"demo"},  # demo data and its command
-    {"config", "bench"},  # wiring; benchmarks
+    {"config"},  # wiring
+    # Benchmarks, on top: they may start the service's wiring (bench.settings_crypto_off), and
+    # nothing of the service can import them (bench.crypto_off switches encryption off).
+    {"bench"},
 ]
 RANK = {app: rank for rank, apps in enumerate(LAYERS) for app in apps}
 

@@ -236,18 +236,23 @@ def recipients_of(data_key: DataKey) -> set[uuid.UUID]:
 
 
 def recipient_wraps_add(
-    *, data_key: DataKey, key_material: bytes, recipients: Iterable[RecipientKey]
+    *,
+    data_key: DataKey,
+    key_material: bytes,
+    recipients: Iterable[RecipientKey],
+    held: set[uuid.UUID] | None = None,
 ) -> list[uuid.UUID]:
     """Wrap the data key to each recipient that has no wrapping yet; returns those added.
 
     Only a public key is needed: whoever holds the data key (the reporter's session, a reader's
-    session) can add readers; nothing on the server alone can read what it wraps.
+    session) can add readers; nothing on the server alone can read what it wraps. ``held`` is
+    ``recipients_of(data_key)`` when the caller has just read it.
     """
     if not bytes(data_key.drop_public_key):
         # A data key from before drop keys: whoever holds it adds its drop key.
         data_key.drop_public_key = crypto.drop_public_key(key_material)
         data_key.save(update_fields=["drop_public_key"])
-    have = recipients_of(data_key)
+    have = recipients_of(data_key) if held is None else held
     added = [
         KeyWrap(
             data_key=data_key,

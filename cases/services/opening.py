@@ -27,7 +27,9 @@ def case_alert_staff(*, report: Report, kind: str, obscure_time: bool = False) -
     """Tell the people handling the case that something changed (never what was written)."""
     case = (
         Case.objects.filter(report=report)
-        .only("assigned_to_id", "entity_id", "handling_entity_id")
+        # With its state: the transition mixin reads it as the row loads, so leaving it out
+        # costs a second query for it.
+        .only("assigned_to_id", "entity_id", "handling_entity_id", "state")
         .first()
     )
     if case is None:

@@ -85,6 +85,7 @@ from reports.vocabulary import (
     ReportKind,
     Route,
 )
+from vault.crypto import DerivationsBusyError
 
 SESSION_COOKIE = "upstander_reporter"
 # How long before the idle limit the portal warns and offers to stay (with JavaScript).
@@ -551,6 +552,10 @@ def access(request: HttpRequest) -> HttpResponse:
         )
     except services.InvalidReceiptError as refused:
         return _render_access(request, status=401, draft=draft, error=refused.page_message())
+    except DerivationsBusyError:
+        # The receipt was never tried: a busy server costs the reporter no guess (503).
+        attempt_succeeded(attempt)
+        raise
     attempt_succeeded(attempt)
     access_ = services.reporter_session_resolve(token) if draft.strip() else None
     if access_ is not None:

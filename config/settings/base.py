@@ -376,6 +376,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (core.throttling): enough for an office whose people share one address, too few to stuff
 # the statistics.
 SUBMISSIONS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_SUBMISSIONS_PER_CLIENT_PER_DAY", 10))
+# Of those, reports accepted per client address within ten minutes (portal.intake_limit).
+SUBMISSIONS_PER_CLIENT_BURST = max(1, env_int("UPSTANDER_SUBMISSIONS_PER_CLIENT_BURST", 3))
 # Files one client may have opened per day, refused ones included (portal.upload_limit): five per
 # report and some retries, while each image or PDF costs a confined decoder process.
 UPLOADS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_UPLOADS_PER_CLIENT_PER_DAY", 60))

@@ -52,10 +52,8 @@ OUT_DIR = BASE_DIR / "bench" / "out"
 VENV_BIN = BASE_DIR / ".venv" / "bin"
 BENCH_DATABASE = "upstander_bench_http"
 POSTGRES_SERVER = "postgres://postgres@127.0.0.1:5432"
-DATABASE_URL = f"{POSTGRES_SERVER}/{BENCH_DATABASE}"
 REDIS_URL = "redis://127.0.0.1:6379/12"
 HOST = "127.0.0.1"
-KEYS_FILE = OUT_DIR / f"{BENCH_DATABASE}.keys.json"
 GUNICORN_LOG = OUT_DIR / "gunicorn.log"
 HEALTH_TIMEOUT = 30.0
 NARRATIVE_CHARS = 2048
@@ -73,19 +71,20 @@ def random_key() -> str:
     return base64.b64encode(secrets.token_bytes(32)).decode()
 
 
-def ensure_database(*, recreate: bool) -> bool:
+def ensure_database(*, recreate: bool, database: str = BENCH_DATABASE) -> bool:
     """Create the benchmark database if missing (or anew); True when it was created."""
-    return _ensure(f"{POSTGRES_SERVER}/postgres", BENCH_DATABASE, recreate=recreate)
+    return _ensure(f"{POSTGRES_SERVER}/postgres", database, recreate=recreate)
 
 
-def database_keys(*, created: bool) -> dict[str, str]:
+def database_keys(*, created: bool, database: str = BENCH_DATABASE) -> dict[str, str]:
     """The KEK and blind-index key of the benchmark database: new with it, then kept."""
-    if not created and KEYS_FILE.exists():
-        kept: dict[str, str] = json.loads(KEYS_FILE.read_text(encoding="utf-8"))
+    keys_file = OUT_DIR / f"{database}.keys.json"
+    if not created and keys_file.exists():
+        kept: dict[str, str] = json.loads(keys_file.read_text(encoding="utf-8"))
         return kept
     if not created:
         raise SystemExit(
-            f"{BENCH_DATABASE} exists but its keys ({KEYS_FILE.relative_to(BASE_DIR)}) are "
+            f"{database} exists but its keys ({keys_file.relative_to(BASE_DIR)}) are "
             "gone, so its stored data keys cannot be opened. Run again with --recreate-database."
         )
     keys = {
@@ -93,7 +92,7 @@ def database_keys(*, created: bool) -> dict[str, str]:
         "UPSTANDER_BLIND_INDEX_KEY": random_key(),
     }
     OUT_DIR.mkdir(parents=True, exist_ok=True)
-    fd = os.open(KEYS_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    fd = os.open(keys_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(keys, handle, indent=2)
     return keys
@@ -105,15 +104,22 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def server_environment(keys: dict[str, str], *, port: int, workers: int) -> dict[str, str]:
+def server_environment(
+    keys: dict[str, str],
+    *,
+    port: int,
+    workers: int,
+    database: str = BENCH_DATABASE,
+    redis_url: str = REDIS_URL,
+) -> dict[str, str]:
     env = {name: os.environ[name] for name in INHERITED if name in os.environ}
     env.update(
         {
             "DJANGO_SETTINGS_MODULE": "config.settings.base",
             "PYTHONUNBUFFERED": "1",
             "DEBUG": "0",
-            "DATABASE_URL": DATABASE_URL,
-            "REDIS_URL": REDIS_URL,
+            "DATABASE_URL": f"{POSTGRES_SERVER}/{database}",
+            "REDIS_URL": redis_url,
             "SECRET_KEY": secrets.token_urlsafe(50),
             "UPSTANDER_KEKS": keys["UPSTANDER_KEKS"],
             "UPSTANDER_BLIND_INDEX_KEY": keys["UPSTANDER_BLIND_INDEX_KEY"],
@@ -161,26 +167,24 @@ def prepare_database(env: dict[str, str]) -> dict[str, Any]:
     return configuration
 
 
-def flush_redis() -> None:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2, socket_timeout=5)
+def flush_redis(redis_url: str = REDIS_URL) -> None:
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
     try:
         client.flushdb()
     finally:
         client.close()
 
 
-def log_tail(lines: int = 30) -> str:
-    if not GUNICORN_LOG.exists():
+def log_tail(lines: int = 30, log: Path = GUNICORN_LOG) -> str:
+    if not log.exists():
         return ""
-    return "\n".join(
-        GUNICORN_LOG.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
-    )
+    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
-def start_gunicorn(env: dict[str, str]) -> subprocess.Popen[bytes]:
+def start_gunicorn(env: dict[str, str], log_path: Path = GUNICORN_LOG) -> subprocess.Popen[bytes]:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     command = [str(VENV_BIN / "gunicorn"), "config.wsgi", "-c", "config/gunicorn.py"]
-    with GUNICORN_LOG.open("wb") as log:
+    with log_path.open("wb") as log:
         # A session of its own, so that its workers can be ended with it if it hangs.
         return subprocess.Popen(
             command,
@@ -192,14 +196,16 @@ def start_gunicorn(env: dict[str, str]) -> subprocess.Popen[bytes]:
         )
 
 
-def wait_until_healthy(server: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
+def wait_until_healthy(
+    server: subprocess.Popen[bytes], port: int, log: Path = GUNICORN_LOG
+) -> dict[str, Any]:
     deadline = time.monotonic() + HEALTH_TIMEOUT
     last = "no answer"
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(
                 f"gunicorn exited with code {server.returncode} before answering /healthz:\n"
-                f"{log_tail()}"
+                f"{log_tail(log=log)}"
             )
         try:
             status, body = request(port, "GET", "/healthz", None, timeout=2.0)
@@ -213,7 +219,7 @@ def wait_until_healthy(server: subprocess.Popen[bytes], port: int) -> dict[str, 
         time.sleep(0.2)
     raise SystemExit(
         f"GET /healthz did not answer 200 within {HEALTH_TIMEOUT:.0f} s (last: {last}).\n"
-        f"{log_tail()}"
+        f"{log_tail(log=log)}"
     )
 
 

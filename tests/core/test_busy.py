@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 
 from core.throttling import MAX_FAILURES
 from reports.models import Report
-from tests.helpers.reporter import report_payload, submit
+from tests.helpers.html import parse
+from tests.helpers.reporter import final_step_data, report_payload, submit
 from vault.crypto import DERIVATION_SLOTS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("entity")]
@@ -66,3 +67,19 @@ def test_the_receipt_page_answers_a_page_with_503(slots_taken: None) -> None:
     assert response.status_code == 503
     assert int(response["Retry-After"]) > 0
     assert b"Nothing was changed" in response.content
+
+
+def test_the_report_form_keeps_every_answer_when_no_slot_is_free(slots_taken: None) -> None:
+    browser = Client()
+    data = final_step_data(browser)
+
+    response = browser.post("/report/", data)
+
+    assert response.status_code == 503
+    assert int(response["Retry-After"]) > 0
+    page = response.content.decode()
+    assert "Nothing was changed" in page
+    kept = dict(parse(page).hidden_fields())
+    assert kept["step"] == "check"
+    assert kept["narrative"] == data["narrative"][0]
+    assert Report.objects.count() == 0

@@ -33,6 +33,7 @@ from core.errors import InvalidInputError, NotFoundError
 from core.language_choice import staff_language_activate
 from core.openapi import error_responses
 from core.throttling import attempt_start, attempt_succeeded
+from vault.crypto import DerivationsBusyError
 
 
 class EntityListApi(APIView):
@@ -91,9 +92,14 @@ class AuthTokenApi(APIView):
                     if not data.get(k)
                 }
             )
-        token, user = staff_token_issue(
-            username=username[:150], password=password[:200], otp=otp[:12]
-        )
+        try:
+            token, user = staff_token_issue(
+                username=username[:150], password=password[:200], otp=otp[:12]
+            )
+        except DerivationsBusyError:
+            # Refused for a busy server (503), not for the password: no failure is counted.
+            attempt_succeeded(attempt)
+            raise
         attempt_succeeded(attempt)
         enrolled = getattr(user, "reading_key_enrolled", None)
         return Response(

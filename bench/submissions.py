@@ -180,20 +180,18 @@ def flush_redis(url: str = REDIS_URL) -> None:
         client.close()
 
 
-def log_tail(lines: int = 30) -> str:
-    if not GUNICORN_LOG.exists():
+def log_tail(lines: int = 30, log: Path = GUNICORN_LOG) -> str:
+    if not log.exists():
         return ""
-    return "\n".join(
-        GUNICORN_LOG.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:]
-    )
+    return "\n".join(log.read_text(encoding="utf-8", errors="replace").splitlines()[-lines:])
 
 
 def start_gunicorn(
-    env: dict[str, str], *, config: str = "config/gunicorn.py"
+    env: dict[str, str], *, config: str = "config/gunicorn.py", log_path: Path = GUNICORN_LOG
 ) -> subprocess.Popen[bytes]:
     OUT_DIR.mkdir(parents=True, exist_ok=True)
     command = [str(VENV_BIN / "gunicorn"), "config.wsgi", "-c", config]
-    with GUNICORN_LOG.open("wb") as log:
+    with log_path.open("wb") as log:
         # A session of its own, so that its workers can be ended with it if it hangs.
         return subprocess.Popen(
             command,
@@ -205,14 +203,16 @@ def start_gunicorn(
         )
 
 
-def wait_until_healthy(server: subprocess.Popen[bytes], port: int) -> dict[str, Any]:
+def wait_until_healthy(
+    server: subprocess.Popen[bytes], port: int, log: Path = GUNICORN_LOG
+) -> dict[str, Any]:
     deadline = time.monotonic() + HEALTH_TIMEOUT
     last = "no answer"
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit(
                 f"gunicorn exited with code {server.returncode} before answering /healthz:\n"
-                f"{log_tail()}"
+                f"{log_tail(log=log)}"
             )
         try:
             status, body = request(port, "GET", "/healthz", None, timeout=2.0)
@@ -226,7 +226,7 @@ def wait_until_healthy(server: subprocess.Popen[bytes], port: int) -> dict[str, 
         time.sleep(0.2)
     raise SystemExit(
         f"GET /healthz did not answer 200 within {HEALTH_TIMEOUT:.0f} s (last: {last}).\n"
-        f"{log_tail()}"
+        f"{log_tail(log=log)}"
     )
 
 

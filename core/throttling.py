@@ -119,14 +119,22 @@ def attempt_succeeded(attempt: Attempt) -> None:
         logger.warning("Attempt counters unavailable; a successful attempt stays counted.")
 
 
-def submissions_retry_after(request: HttpRequest, *, scope: str) -> int | None:
+def submissions_retry_after(
+    request: HttpRequest,
+    *,
+    scope: str,
+    limit: int | None = None,
+    window: int = SUBMISSIONS_WINDOW_SECONDS,
+) -> int | None:
     """Seconds before this client may submit again in ``scope``, or ``None`` if it may now.
 
-    Only successful submissions count (``submission_made``): a form sent back for corrections
-    costs nothing. Raises ``ServiceUnavailableError`` when the counters cannot be read, as
-    ``attempt_start`` does; a door that must never refuse for that (intake) catches it.
+    ``limit`` submissions per ``window`` seconds (by default ``SUBMISSIONS_PER_CLIENT_PER_DAY``
+    a day); a shorter window has a ``scope`` of its own. Only successful submissions count
+    (``submission_made``): a form sent back for corrections costs nothing. Raises
+    ``ServiceUnavailableError`` when the counters cannot be read, as ``attempt_start`` does; a
+    door that must never refuse for that (intake) catches it.
     """
-    limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY))
+    limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY if limit is None else limit))
     try:
         name = _name(_secret(), scope, "submissions", client_address(request))
         made, seconds_left = _read(name)
@@ -135,15 +143,17 @@ def submissions_retry_after(request: HttpRequest, *, scope: str) -> int | None:
         raise ServiceUnavailableError from None
     if made < limit:
         return None
-    # The bucket is the day's: tomorrow's secret starts a new count, whatever is left here.
-    return max(1, min(seconds_left or SUBMISSIONS_WINDOW_SECONDS, _seconds_to_midnight()))
+    # The bucket is the day's at most: tomorrow's secret starts a new count, whatever is left.
+    return max(1, min(seconds_left or window, _seconds_to_midnight()))
 
 
-def submission_made(request: HttpRequest, *, scope: str) -> None:
-    """Count one successful submission of this client in ``scope``."""
+def submission_made(
+    request: HttpRequest, *, scope: str, window: int = SUBMISSIONS_WINDOW_SECONDS
+) -> None:
+    """Count one successful submission of this client in ``scope`` (a ``window``-second one)."""
     try:
         name = _name(_secret(), scope, "submissions", client_address(request))
-        _count(name, window=SUBMISSIONS_WINDOW_SECONDS)
+        _count(name, window=window)
     except Exception:
         # What was submitted is kept; a counter lost now only errs by one.
         logger.warning("Submission counters unavailable; a %s submission was not counted.", scope)

@@ -42,6 +42,7 @@ from portal.serializers import (
 )
 from portal.upload_limit import upload_clean
 from reports.attachments import attachment_response, file_too_large_words
+from vault.crypto import DerivationsBusyError
 
 
 class Reporter:
@@ -137,9 +138,14 @@ class ReporterSessionApi(APIView):
             )
         serializer = ReceiptSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        token, _session = services.reporter_session_start(
-            receipt=serializer.validated_data["receipt"]
-        )
+        try:
+            token, _session = services.reporter_session_start(
+                receipt=serializer.validated_data["receipt"]
+            )
+        except DerivationsBusyError:
+            # The receipt was never tried: a busy server costs the reporter no guess (503).
+            attempt_succeeded(attempt)
+            raise
         attempt_succeeded(attempt)
         return Response({"token": token, "expires_in": int(services.SESSION_IDLE.total_seconds())})
 

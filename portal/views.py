@@ -33,6 +33,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases.models import Case
 from cases.selectors import formal_consent_withdrawn_midway
 from cases.vocabulary import FORMAL_STATES
+from core.busy import BUSY_RETRY_AFTER
 from core.errors import DomainError, ServiceUnavailableError
 from core.throttling import attempt_start, attempt_succeeded
 from feedback.selectors import survey_status
@@ -85,6 +86,7 @@ from reports.vocabulary import (
     ReportKind,
     Route,
 )
+from vault.crypto import DerivationsBusyError
 
 SESSION_COOKIE = "upstander_reporter"
 # How long before the idle limit the portal warns and offers to stay (with JavaScript).
@@ -381,7 +383,16 @@ def _intake_send(
             response = _render_check(request, index, forms_by_step, form, limited.status)
             response["Retry-After"] = str(limited.retry_after)
             return response
-    return _intake_file(request, serializer.submission(), attachments, intake_form_key)
+    try:
+        return _intake_file(request, serializer.submission(), attachments, intake_form_key)
+    except DerivationsBusyError:
+        # Every Argon2id slot stayed taken (a flood): nothing was filed, and the reporter's
+        # answers stay on the page for the next try, instead of the bare 503 page.
+        busy = ServiceUnavailableError()
+        form.add_error(None, busy.page_message())
+        response = _render_check(request, index, forms_by_step, form, busy.status)
+        response["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
 
 
 def _receipt_to_show(submitted: services.SubmittedReport) -> ReceiptToShow:
@@ -551,6 +562,10 @@ def access(request: HttpRequest) -> HttpResponse:
         )
     except services.InvalidReceiptError as refused:
         return _render_access(request, status=401, draft=draft, error=refused.page_message())
+    except DerivationsBusyError:
+        # The receipt was never tried: a busy server costs the reporter no guess (503).
+        attempt_succeeded(attempt)
+        raise
     attempt_succeeded(attempt)
     access_ = services.reporter_session_resolve(token) if draft.strip() else None
     if access_ is not None:

@@ -63,6 +63,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
@@ -70,6 +73,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
 
 DATA_KEY_BYTES = 32
 NONCE_BYTES = 12
@@ -113,22 +117,65 @@ def new_salt() -> bytes:
     return os.urandom(SALT_BYTES)
 
 
+class DerivationsBusyError(Exception):
+    """Every Argon2id slot of this process stayed taken for ``UPSTANDER_KDF_WAIT_SECONDS``."""
+
+
+class _DerivationSlots:
+    """At most ``UPSTANDER_KDF_CONCURRENCY`` Argon2id derivations at once in this process.
+
+    Each derivation holds its ``memory_cost`` (64 MiB in production) while it runs, so without
+    a bound a worker's memory would grow with every request that derives at the same time (a
+    flood of submissions, a burst of sign-ins). A request that cannot get a slot in time is
+    refused (``DerivationsBusyError``) instead of queueing without end.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._size = 0
+        self._slots = threading.BoundedSemaphore(1)
+
+    def _current(self) -> threading.BoundedSemaphore:
+        size = max(1, int(settings.UPSTANDER_KDF_CONCURRENCY))
+        with self._lock:
+            # Sized from the setting when first used (and again if a test changes it).
+            if size != self._size:
+                self._size, self._slots = size, threading.BoundedSemaphore(size)
+            return self._slots
+
+    @contextmanager
+    def held(self) -> Iterator[None]:
+        slots = self._current()
+        if not slots.acquire(timeout=max(0.0, float(settings.UPSTANDER_KDF_WAIT_SECONDS))):
+            raise DerivationsBusyError
+        try:
+            yield
+        finally:
+            slots.release()
+
+
+DERIVATION_SLOTS = _DerivationSlots()
+
+
 def derive_key_from_receipt(
     receipt: str, salt: bytes, *, time_cost: int, memory_cost: int, parallelism: int
 ) -> bytes:
     """Argon2id: each guess at a receipt costs an attacker the same memory and time as us.
 
     Also what a staff member's password derives (``derive_key_from_password``), which wraps
-    their private reading key: a secret a person holds, stretched the same way."""
-    return hash_secret_raw(
-        secret=receipt.encode(),
-        salt=salt,
-        time_cost=time_cost,
-        memory_cost=memory_cost,
-        parallelism=parallelism,
-        hash_len=DATA_KEY_BYTES,
-        type=Type.ID,
-    )
+    their private reading key: a secret a person holds, stretched the same way. Every
+    derivation waits for one of the process's slots (``DERIVATION_SLOTS``); raises
+    ``DerivationsBusyError`` when none frees up in time."""
+    with DERIVATION_SLOTS.held():
+        return hash_secret_raw(
+            secret=receipt.encode(),
+            salt=salt,
+            time_cost=time_cost,
+            memory_cost=memory_cost,
+            parallelism=parallelism,
+            hash_len=DATA_KEY_BYTES,
+            type=Type.ID,
+        )
 
 
 derive_key_from_password = derive_key_from_receipt

@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.api_errors.ApiServerErrorMiddleware",
+    # After it, so that it sees first a request that waited too long for an Argon2id slot: 503.
+    "core.busy.DerivationsBusyMiddleware",
     # Last, so it sees an exception first: a lost race is a 409, not a 500 (issue 10).
     "core.concurrency.LostRaceMiddleware",
 ]
@@ -348,6 +350,11 @@ UPSTANDER_RECEIPT_KDF = {
     "memory_cost": env_int("UPSTANDER_RECEIPT_KDF_MEMORY_KIB", 64 * 1024),
     "parallelism": env_int("UPSTANDER_RECEIPT_KDF_PARALLELISM", 2),
 }
+# Argon2id derivations (receipts and passwords) running at once in one process, each holding
+# its memory_cost (vault.crypto), and how long a request waits for one before a 503: a flood
+# of submissions or sign-ins cannot grow a worker's memory, nor pile requests up behind it.
+UPSTANDER_KDF_CONCURRENCY = max(1, env_int("UPSTANDER_KDF_CONCURRENCY", 1))
+UPSTANDER_KDF_WAIT_SECONDS = max(0, env_int("UPSTANDER_KDF_WAIT_SECONDS", 10))
 HEALTHCHECK_TIMEOUT_SECONDS = 2
 # The address staff use, for links in enrolment emails.
 UPSTANDER_BASE_URL = env_str("UPSTANDER_BASE_URL", "http://127.0.0.1:8000" if DEBUG else "")
@@ -369,6 +376,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 # (core.throttling): enough for an office whose people share one address, too few to stuff
 # the statistics.
 SUBMISSIONS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_SUBMISSIONS_PER_CLIENT_PER_DAY", 10))
+# Of those, reports accepted per client address within ten minutes (portal.intake_limit).
+SUBMISSIONS_PER_CLIENT_BURST = max(1, env_int("UPSTANDER_SUBMISSIONS_PER_CLIENT_BURST", 3))
 # Files one client may have opened per day, refused ones included (portal.upload_limit): five per
 # report and some retries, while each image or PDF costs a confined decoder process.
 UPLOADS_PER_CLIENT_PER_DAY = max(1, env_int("UPSTANDER_UPLOADS_PER_CLIENT_PER_DAY", 60))

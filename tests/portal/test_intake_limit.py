@@ -22,20 +22,25 @@ def _two_reports_a_day(settings: Any) -> None:
     settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 2
 
 
-def test_the_api_answers_429_rate_limited_with_retry_after_past_the_daily_limit() -> None:
-    client = APIClient()
+def _third_report_refused(client: APIClient, *, within: int) -> dict[str, Any]:
+    """Two reports go through; the third is 429 ``rate_limited``, to retry ``within`` seconds."""
     submit(client)
     submit(client)
 
     refused = client.post("/api/v1/reports", report_payload(), format="json")
 
     assert refused.status_code == 429
-    body = refused.json()
+    body: dict[str, Any] = refused.json()
     assert body["error"] == "rate_limited"
     assert isinstance(body["retry_after"], int)
-    assert 0 < body["retry_after"] <= 24 * 60 * 60
+    assert 0 < body["retry_after"] <= within
     assert int(refused["Retry-After"]) == body["retry_after"]
     assert Report.objects.count() == 2
+    return body
+
+
+def test_the_api_answers_429_rate_limited_with_retry_after_past_the_daily_limit() -> None:
+    _third_report_refused(APIClient(), within=24 * 60 * 60)
 
 
 def test_the_limit_counts_per_client() -> None:
@@ -102,3 +107,35 @@ def test_a_resent_copy_of_a_filed_form_still_reaches_its_receipt_at_the_limit() 
     assert again.status_code == 303
     assert again["Location"] == "/report/receipt/?already=1"
     assert Report.objects.count() == 2
+
+
+# --- The ten-minute limit (issue 15: a flood's day's allowance cannot arrive at once) ---------
+
+
+def test_a_client_past_its_ten_minute_limit_is_refused_before_its_daily_one(
+    settings: Any,
+) -> None:
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 10
+    settings.SUBMISSIONS_PER_CLIENT_BURST = 2
+    body = _third_report_refused(APIClient(REMOTE_ADDR="203.0.113.45"), within=10 * 60)
+
+    assert "in a short time" in body["detail"]
+    # Another client is not held back by it.
+    submit(APIClient(REMOTE_ADDR="198.51.100.9"))
+    assert Report.objects.count() == 3
+
+
+def test_the_form_past_the_ten_minute_limit_keeps_every_answer(settings: Any) -> None:
+    settings.SUBMISSIONS_PER_CLIENT_PER_DAY = 10
+    settings.SUBMISSIONS_PER_CLIENT_BURST = 1
+    browser = Client()
+    assert browser.post("/report/", final_step_data(browser)).status_code == 303
+    data = final_step_data(browser)
+
+    refused = browser.post("/report/", data)
+
+    assert refused.status_code == 429
+    assert 0 < int(refused["Retry-After"]) <= 10 * 60
+    kept = dict(parse(refused.content.decode()).hidden_fields())
+    assert kept["narrative"] == data["narrative"][0]
+    assert Report.objects.count() == 1

@@ -218,7 +218,8 @@ def chunk_rows(
 
 
 def _draw_chunk(first: int, end: int) -> ChunkRows:
-    assert _WORKER_GENERATOR is not None
+    if _WORKER_GENERATOR is None:
+        raise RuntimeError("the generator is set before the workers are forked")
     return _WORKER_GENERATOR.chunk(first, end)
 
 

@@ -162,7 +162,8 @@ class Command(StatisticsDataCommand):
         return self.generator
 
     def _load(self, raw_cursor: Any, generator: Generator, reports: int) -> dict[Table, int]:
-        assert isinstance(generator, BenchGenerator)
+        if not isinstance(generator, BenchGenerator):
+            raise TypeError("generate_bench_data loads what its own generator draws")
         counts = dict.fromkeys(self.tables, 0)
         chunks = [
             (first, min(reports, first + self.chunk)) for first in range(0, reports, self.chunk)

@@ -7,7 +7,7 @@ never logged, never stored unwrapped and never put in a cache.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,11 +106,23 @@ def data_key_prepare(*, receipt: str) -> PreparedDataKey:
     data_key_id = uuid.uuid4()
     key_material = crypto.new_data_key()
     salt = crypto.new_salt()
-    wrapped = crypto.encrypt(
-        receipt_key(receipt, salt), key_material, _wrap_aad(data_key_id, KeyWrap.Kind.RECEIPT, "")
-    )
+    wrapped = receipt_wrap(data_key_id, key_material, receipt_key(receipt, salt))
     return PreparedDataKey(
         id=data_key_id, key_material=key_material, salt=salt, wrapped_key=wrapped
+    )
+
+
+def receipt_wrap(data_key_id: uuid.UUID, key_material: bytes, derived: bytes) -> bytes:
+    """The data key under ``derived``, the key a receipt derives (``receipt_key``)."""
+    return crypto.encrypt(derived, key_material, _wrap_aad(data_key_id, KeyWrap.Kind.RECEIPT, ""))
+
+
+def recipient_wrap(
+    data_key_id: uuid.UUID, key_material: bytes, *, recipient_id: uuid.UUID, public_key: bytes
+) -> bytes:
+    """The data key sealed to one recipient's public key."""
+    return crypto.seal_to_public_key(
+        public_key, key_material, _recipient_aad(data_key_id, recipient_id)
     )
 
 
@@ -258,10 +270,11 @@ def recipient_wraps_add(
             data_key=data_key,
             kind=KeyWrap.Kind.RECIPIENT,
             recipient=recipient,
-            wrapped_key=crypto.seal_to_public_key(
-                bytes(recipient.public_key),
+            wrapped_key=recipient_wrap(
+                data_key.id,
                 key_material,
-                _recipient_aad(data_key.id, recipient.id),
+                recipient_id=recipient.id,
+                public_key=bytes(recipient.public_key),
             ),
         )
         for recipient in recipients
@@ -408,12 +421,24 @@ def kek_rotate(*, batch_size: int = 1000) -> int:
 
 
 def _field_aad(instance: models.Model, field_name: str) -> bytes:
-    field = instance._meta.get_field(field_name)
-    if not isinstance(field, EncryptedField):
-        raise TypeError(f"{type(instance).__name__}.{field_name} is not an EncryptedField")
     if instance.pk is None:
         raise ValueError("seal() needs the row's primary key: give the model a UUID default")
-    return crypto.associated_data(instance._meta.db_table, str(field.column), instance.pk)
+    return _column_aad(type(instance), field_name, instance.pk)
+
+
+def _column_aad(model: type[models.Model], field_name: str, row_id: object) -> bytes:
+    field = model._meta.get_field(field_name)
+    if not isinstance(field, EncryptedField):
+        raise TypeError(f"{model.__name__}.{field_name} is not an EncryptedField")
+    return crypto.associated_data(model._meta.db_table, str(field.column), row_id)
+
+
+def sealed_value(
+    model: type[models.Model], field_name: str, row_id: object, plaintext: bytes, key: bytes
+) -> bytes:
+    """What ``seal`` would store in ``field_name`` of the row ``row_id``, for writing rows in
+    bulk without model instances (the benchmark data's loader)."""
+    return crypto.encrypt(key, plaintext, _column_aad(model, field_name, row_id))
 
 
 def seal(
@@ -519,7 +544,19 @@ def _audit_key(purpose: str) -> bytes:
 def audit_chain_digest(previous_hash: str, canonical_entry: str) -> str:
     """The audit trail's chain link: keyed, so that whoever can write to the database but holds
     no server key cannot forge a consistent chain, even by rewriting a stream and its head."""
-    return crypto.mac(_audit_key("audit-chain"), (previous_hash + canonical_entry).encode()).hex()
+    return audit_chain_hasher()(previous_hash, canonical_entry)
+
+
+def audit_chain_hasher() -> Callable[[str, str], str]:
+    """``audit_chain_digest`` with its key derived once, for hashing millions of entries (the
+    whole trail's verification, the benchmark data): deriving it for each costs more than the
+    link itself. The key lives as long as the function returned, in memory only."""
+    key = _audit_key("audit-chain")
+
+    def digest(previous_hash: str, canonical_entry: str) -> str:
+        return crypto.mac(key, (previous_hash + canonical_entry).encode()).hex()
+
+    return digest
 
 
 def audit_head_digest(stream: str, length: int, last_hash: str) -> str:

@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "stats",
     "audit",
     "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import json
+from datetime import UTC, datetime
 from io import StringIO
 from typing import Any
 
@@ -14,7 +16,7 @@ from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
 from audit.models import AuditEntry, AuditStreamHead
-from audit.services import GENESIS, entry_canonical, stream_is_valid
+from audit.services import GENESIS, canonical_of, entry_canonical, stream_is_valid
 from demo.directory import demo_directory_create
 from tests.helpers.audit import past_the_audit_triggers
 from tests.helpers.reporter import WORKFLOW_CONSENTS, consent_change, receipt_of, sign_in
@@ -257,3 +259,31 @@ def test_the_migration_authenticates_the_heads_already_stored(
         assert not stream_is_valid(case.report_id)
         migration.heads_authenticate(django_apps, None)
     assert stream_is_valid(case.report_id)
+
+
+def test_the_canonical_text_is_sorted_json_without_spaces_in_either_form() -> None:
+    # Issue 15: written out key by key for speed, it must stay byte for byte what every
+    # stored hash was computed over; and the time, given as the text the database writes for
+    # the bulk check, gives the same text as the datetime.
+    at = datetime(2026, 1, 2, 3, 4, 5, 6789, tzinfo=UTC)
+    fields = {
+        "stream": "3f1c",
+        "position": 3,
+        "actor_kind": "staff",
+        "actor_id": 7,
+        "actor_username": "élodie",
+        "action": "case.transition",
+        "detail": {"b": [1, {"z": 1, "a": "ü"}], "a": None},
+    }
+    reference = json.dumps(
+        {
+            **{key: value for key, value in fields.items() if key != "actor_id"},
+            "actor": fields["actor_id"],
+            "at": at.isoformat(),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    assert canonical_of(at=at, **fields) == reference  # type: ignore[arg-type]
+    assert canonical_of(at=at.isoformat(), **fields) == reference  # type: ignore[arg-type]

@@ -293,9 +293,11 @@ TABLES = (DATA_KEYS, REPORTS, CONSENTS, CASES, MEASURE_ROWS, OVERRIDES)
 
 @dataclass
 class Batch:
-    rows: dict[Table, list[tuple[Any, ...]]] = field(
-        default_factory=lambda: {table: [] for table in TABLES}
-    )
+    tables: Sequence[Table] = TABLES
+    rows: dict[Table, list[tuple[Any, ...]]] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.rows = {table: [] for table in self.tables}
 
     def add(self, table: Table, row: tuple[Any, ...]) -> None:
         self.rows[table].append(row)
@@ -411,6 +413,8 @@ class CaseStory:
         self.measures_on: date | None = None
         self.unspent: OverrideDraft | None = None
         self.overrides: list[OverrideDraft] = []
+        # (state, when) of every step, for whatever writes the case's history.
+        self.steps: list[tuple[str, datetime]] = []
         # How fast this case moves: its entity's pace, and now and then one that stalls.
         self.pace = draft.entity.pace * self.rng.lognormvariate(0, 0.35)
         if self.rng.random() < 0.03:
@@ -431,6 +435,7 @@ class CaseStory:
     def go(self, state: str, days: float) -> datetime:
         moment = self.at(days)
         self.clock, self.state = moment, state
+        self.steps.append((state, moment))
         if state == CaseState.ACKNOWLEDGED or (
             state == CaseState.ASSESSMENT and self.acknowledged_at is None
         ):
@@ -562,7 +567,7 @@ class Generator:
 
     # --- one report ----------------------------------------------------------------------
 
-    def report(self, number: int, batch: Batch) -> None:
+    def report(self, number: int, batch: Batch) -> tuple[ReportDraft, CaseStory | None]:
         rng = self.rng
         entity = self.entities[self.entity_picker.pick(rng)]
         day = entity.day(rng)
@@ -582,7 +587,7 @@ class Generator:
             consents={},
         )
         data_key = self.uuid()
-        batch.add(DATA_KEYS, (data_key, day))
+        self._add_data_key(data_key, day, batch)
         batch.add(
             REPORTS,
             (
@@ -601,7 +606,7 @@ class Generator:
                 # formal steps follow the reporter's own consents.
                 AffectedPersonIdentifiable.NOT_ASKED.value,
                 day,
-                *self._encrypted_columns(disclosure),
+                *self._encrypted_columns(draft.id, disclosure),
             ),
         )
         intake = self._intake_consents(draft, disclosure)
@@ -610,21 +615,35 @@ class Generator:
         self._add_consents(draft, intake, batch)
         if story is not None:
             self._add_case(story, batch)
+        return draft, story
 
-    def _encrypted_columns(self, disclosure: str) -> tuple[bytes | None, ...]:
+    def _add_data_key(self, data_key: UUID, day: date, batch: Batch) -> None:
+        batch.add(DATA_KEYS, (data_key, day))
+
+    def _encrypted_columns(self, report_id: UUID, disclosure: str) -> tuple[bytes | None, ...]:
+        """Narrative, incident date, identity, alleged perpetrator: random bytes of the
+        vault's ciphertext's lengths (a subclass seals real text instead, ``sealed``)."""
         rng = self.rng
         narrative = min(NARRATIVE_MAX, max(40, int(rng.lognormvariate(math.log(700), 0.8))))
         identity = (
-            self.ciphertext(40 + int(rng.random() * 80))
+            self.sealed(Report, report_id, "identity", 40 + int(rng.random() * 80))
             if disclosure == IdentityDisclosure.CONFIDENTIAL
             else None
         )
         return (
-            self.ciphertext(narrative),
-            self.ciphertext(10) if rng.random() < 0.8 else None,
+            self.sealed(Report, report_id, "narrative", narrative),
+            self.sealed(Report, report_id, "incident_date", 10) if rng.random() < 0.8 else None,
             identity,
-            self.ciphertext(30 + int(rng.random() * 120)) if rng.random() < 0.85 else None,
+            self.sealed(Report, report_id, "alleged_perpetrator", 30 + int(rng.random() * 120))
+            if rng.random() < 0.85
+            else None,
         )
+
+    def sealed(
+        self, model: type[models.Model], row_id: UUID, column: str, plaintext_bytes: int
+    ) -> bytes:
+        """What ``column`` of ``model``'s row ``row_id`` holds for that many bytes of text."""
+        return self.ciphertext(plaintext_bytes)
 
     def _intake_consents(self, draft: ReportDraft, disclosure: str) -> list[tuple[str, bool]]:
         """The questions answered at intake, in the form's order (``ConsentAction``'s)."""
@@ -747,15 +766,18 @@ class Generator:
         for measure in story.measures:
             batch.add(MEASURE_ROWS, (story.id, measure, story.measures_on))
         for override in story.overrides:
+            override_id = self.uuid()
             batch.add(
                 OVERRIDES,
                 (
-                    self.uuid(),
+                    override_id,
                     story.id,
                     override.transition,
                     override.consents,
                     override.ground,
-                    self.ciphertext(80 + int(self.rng.random() * 400)),
+                    self.sealed(
+                        Override, override_id, "justification", 80 + int(self.rng.random() * 400)
+                    ),
                     Override.Status.APPROVED.value,
                     override.requested_by,
                     override.requested_at,
@@ -870,6 +892,12 @@ ROUTE_PATHS: dict[str, Callable[[CaseStory], None]] = {
 
 
 class Command(BaseCommand):
+    # What a subclass generating more of the service's tables replaces (``bench``).
+    tables: Sequence[Table] = TABLES
+    generator_class: type[Generator] = Generator
+    staff_prefix = STAFF_PREFIX
+    chunk = CHUNK
+
     help = (
         "Fill the database with realistic entities, reports, consents and cases for "
         "benchmarking statistics, by bulk COPY (PostgreSQL only). Refuses with DEBUG off and "
@@ -908,10 +936,8 @@ class Command(BaseCommand):
             profiles = self._entities(
                 options["entities"], options["reports"], options["years"], options["seed"]
             )
-            generator = Generator(
-                seed=options["seed"], now=midnight(self._today()), entities=profiles
-            )
-            dropped = drop_for_load(cursor, TABLES)
+            generator = self._generator(options, profiles)
+            dropped = drop_for_load(cursor, self.tables)
             counts = self._load(cursor.cursor, generator, options["reports"])
             stopwatch.lap("generated and copied")
             restore_after_load(cursor, dropped)
@@ -919,6 +945,11 @@ class Command(BaseCommand):
         self._vacuum()
         stopwatch.lap("vacuumed and analysed")
         self._summary(counts, stopwatch)
+
+    def _generator(self, options: dict[str, Any], profiles: list[EntityProfile]) -> Generator:
+        return self.generator_class(
+            seed=options["seed"], now=midnight(self._today()), entities=profiles
+        )
 
     @staticmethod
     def _today() -> date:
@@ -954,7 +985,10 @@ class Command(BaseCommand):
                 sql.SQL(", ").join([sql.Identifier(table) for table in tables])
             )
         )
-        User.objects.filter(username__startswith=STAFF_PREFIX).delete()
+        self._remove_generated_staff()
+
+    def _remove_generated_staff(self) -> None:
+        User.objects.filter(username__startswith=self.staff_prefix).delete()
         Entity.objects.filter(name__startswith=ENTITY_NAME_PREFIX).delete()
 
     def _entities(self, count: int, reports: int, years: int, seed: int) -> list[EntityProfile]:
@@ -991,12 +1025,11 @@ class Command(BaseCommand):
             )
         return profiles
 
-    @staticmethod
-    def _focal_points(entity: Entity) -> tuple[int, int]:
+    def _focal_points(self, entity: Entity) -> tuple[int, int]:
         staff = []
         for number in (1, 2):
             user = User(
-                username=f"{STAFF_PREFIX}{entity.code.lower()}_{number}",
+                username=f"{self.staff_prefix}{entity.code.lower()}_{number}",
                 role=Role.FOCAL_POINT,
                 entity=entity,
             )
@@ -1006,24 +1039,22 @@ class Command(BaseCommand):
         first, second = User.objects.bulk_create(staff)
         return first.pk, second.pk
 
-    @staticmethod
-    def _load(raw_cursor: Any, generator: Generator, reports: int) -> dict[Table, int]:
-        counts = dict.fromkeys(TABLES, 0)
-        for chunk_start in range(0, reports, CHUNK):
-            batch = Batch()
-            for number in range(chunk_start, min(reports, chunk_start + CHUNK)):
+    def _load(self, raw_cursor: Any, generator: Generator, reports: int) -> dict[Table, int]:
+        counts = dict.fromkeys(self.tables, 0)
+        for chunk_start in range(0, reports, self.chunk):
+            batch = Batch(self.tables)
+            for number in range(chunk_start, min(reports, chunk_start + self.chunk)):
                 generator.report(number, batch)
-            for table in TABLES:
+            for table in self.tables:
                 copy_rows(raw_cursor, table, batch.rows[table])
                 counts[table] += len(batch.rows[table])
         return counts
 
-    @staticmethod
-    def _vacuum() -> None:
+    def _vacuum(self) -> None:
         # Statistics and the visibility map as autovacuum would leave them in production, so that
         # the planner's choices (index-only scans among them) are those of a settled database.
         with connection.cursor() as cursor:
-            for table in TABLES:
+            for table in self.tables:
                 cursor.execute(
                     sql.SQL("VACUUM (ANALYZE) {}").format(
                         sql.Identifier(table.model._meta.db_table)
@@ -1032,7 +1063,7 @@ class Command(BaseCommand):
 
     def _summary(self, counts: Mapping[Table, int], stopwatch: Stopwatch) -> None:
         with connection.cursor() as cursor:
-            for table in TABLES:
+            for table in self.tables:
                 name = table.model._meta.db_table
                 cursor.execute("SELECT pg_size_pretty(pg_total_relation_size(%s))", [name])
                 size = cursor.fetchone()[0]

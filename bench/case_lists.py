@@ -39,11 +39,11 @@ def main() -> None:
     from cases.models import Case  # noqa: PLC0415
     from cases.selectors import case_page, case_queue  # noqa: PLC0415
 
-    busiest = (
+    busiest: dict[str, Any] = dict(
         Case.objects.values("queue_entity").annotate(n=Count("id")).order_by("-n").first() or {}
     )
     focal_point = User.objects.filter(
-        entity_id=busiest.get("queue_entity"), role=Role.FOCAL_POINT
+        entity_id=busiest.get("queue_entity", 0), role=Role.FOCAL_POINT
     ).first()
     if focal_point is None:
         raise SystemExit("No focal point: fill the database with generate_stats_data first.")

@@ -122,6 +122,10 @@ class Case(ConcurrentTransitionMixin, models.Model):
         max_length=10, choices=RetaliationRisk.choices, blank=True, db_index=True
     )
 
+    # Who wrote the conversation's last message ("staff" or "reporter", blank before any), kept
+    # by the message services in the message's transaction: the queue's "waiting for the
+    # reporter" is then a column, not a search of every case's messages.
+    last_message_from = models.CharField(max_length=10, blank=True, default="")
     # The report's day of submission, copied so that the queue sorts by it without a join (set
     # on the first save; the report never changes it).
     submitted_on = models.DateField()
@@ -159,6 +163,12 @@ class Case(ConcurrentTransitionMixin, models.Model):
             models.Index(
                 fields=["queue_entity", "submitted_on", "opened_at", "id"],
                 name="case_queue_received",
+            ),
+            # The open cases waiting for the reporter, in the queue's default order.
+            models.Index(
+                fields=["queue_entity", "queue_deadline", "submitted_on", "id"],
+                condition=models.Q(last_message_from="staff") & ~models.Q(state=CaseState.CLOSED),
+                name="case_queue_waiting",
             ),
             GinIndex(fields=["labels"], opclasses=["jsonb_path_ops"], name="case_labels"),
         ]

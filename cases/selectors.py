@@ -390,13 +390,6 @@ def case_queue(
         if chosen
         else ""
     )
-    # The conversation's last word, through the messages' (report, position) index: a reporter's
-    # message keeps the day only, so its position, not its time, says which came last.
-    last_sender = (
-        Message.objects.filter(report=OuterRef("report_id"))
-        .order_by("-position")
-        .values("sender")[:1]
-    )
     query = case_list(
         user,
         state=state,
@@ -404,11 +397,11 @@ def case_queue(
         assigned_to_me=assigned_to_me,
         label=label,
         reference=reference,
-    ).annotate(last_sender=Subquery(last_sender))
+    )
     if chosen is QueueSection.NEW:
         query = query.filter(state=CaseState.RECEIVED, acknowledged_at__isnull=True)
     elif chosen is QueueSection.WAITING:
-        query = query.exclude(state=CaseState.CLOSED).filter(last_sender=Message.Sender.STAFF)
+        query = query.exclude(state=CaseState.CLOSED).filter(last_message_from=Message.Sender.STAFF)
     return keyset_page(query, QUEUE_ORDER[order], limit=QUEUE_PAGE, cursor=cursor)
 
 
@@ -438,7 +431,7 @@ def queue_rows(cases: list[Case]) -> list[QueueRow]:
                 deadline_kind=str(_("Feedback due") if acknowledged else _("Acknowledge by")),
                 overdue=timing["acknowledgement_overdue"] or timing["feedback_overdue"],
                 due_soon=timing["due_soon"],
-                waiting=open_case and getattr(case, "last_sender", None) == Message.Sender.STAFF,
+                waiting=open_case and case.last_message_from == Message.Sender.STAFF,
                 labels=list(case.labels),
                 retaliation=report.kind == ReportKind.RETALIATION,
             )

@@ -5,9 +5,7 @@ skipping a case, and cost the same queries with 3 cases as with 60."""
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Callable
-from datetime import timedelta
 from html import unescape
 from typing import Any
 
@@ -15,7 +13,6 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test import Client
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -30,52 +27,14 @@ from cases.selectors import (
 )
 from cases.vocabulary import CaseState
 from reports.models import Report
-from reports.receipts import reference_new
+from tests.helpers.queue import case_copies
 from tests.helpers.staff import signed_in
-from vault.models import DataKey
 
 pytestmark = pytest.mark.django_db
 
 NEXT_LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
 ROW_LINK = re.compile(r'href="/staff/cases/(?P<id>[0-9a-f-]{36})/"')
 NEXT_PAGE = re.compile(r'<a href="(?P<url>/staff/\?[^"]*)" rel="next">')
-
-
-def _copies(case: Case, count: int) -> list[Case]:
-    """``count`` copies of ``case`` (report and key included), each received a day before the
-    next, with deadlines and states spread so that every order differs and keys tie: filing 60
-    reports through the service would take minutes, and a list reads only these columns."""
-    made = []
-    today = timezone.localdate()
-    states = [CaseState.RECEIVED, CaseState.ACKNOWLEDGED, CaseState.CLOSED]
-    for number in range(count):
-        key = DataKey.objects.get(pk=case.report.data_key_id)
-        key.pk = uuid.uuid4()
-        key.save(force_insert=True)
-        report = Report.objects.get(pk=case.report_id)
-        report.pk = uuid.uuid4()
-        report.reference = reference_new()
-        report.receipt_index = uuid.uuid4().hex
-        report.data_key = key
-        # Days repeat every seven copies: ties the last keys must break.
-        report.submitted_on = today - timedelta(days=number % 7)
-        report.save(force_insert=True)
-        state = states[number % 3]
-        copy = Case(
-            report=report,
-            entity_id=case.entity_id,
-            state=state,
-            opened_at=case.opened_at - timedelta(hours=number),
-            acknowledgement_due=today + timedelta(days=number % 5 - 2),
-            acknowledged_at=None if state == CaseState.RECEIVED else timezone.now(),
-            feedback_due=None
-            if state == CaseState.RECEIVED
-            else today + timedelta(days=number % 4),
-            labels=["urgent"] if number % 2 else [],
-        )
-        copy.save()
-        made.append(copy)
-    return made
 
 
 @pytest.fixture
@@ -87,7 +46,9 @@ def cases(open_case: Callable[..., Case]) -> Callable[[int], list[Case]]:
             first.append(open_case())
             count -= 1
         return (
-            [first[0], *_copies(first[0], count)] if len(first) == 1 else _copies(first[0], count)
+            [first[0], *case_copies(first[0], count)]
+            if len(first) == 1
+            else case_copies(first[0], count)
         )
 
     return make

@@ -60,7 +60,9 @@ def test_the_pages_add_up_to_the_whole_list_in_its_order(many: list[Case], order
     keys = ORDERS[order]
     whole = _sorted(keys)
     nulls = [case_id for case_id, due in Case.objects.values_list("id", "feedback_due") if not due]
-    assert nulls and len(nulls) < len(whole)  # the list has empty values and others
+    # The list has empty values and others.
+    assert nulls
+    assert len(nulls) < len(whole)
 
     pages = _walk(keys, limit=5)
 

@@ -133,7 +133,7 @@ def test_a_cursor_from_another_list_is_a_400_naming_it_through_the_api(
         Case.objects.all(), (Key("queue_deadline"), Key("submitted_on"), Key("id")), limit=2
     )
 
-    response = staff_api(focal_point).get("/api/v1/cases", {"cursor": other.next_cursor})
+    response = staff_api(focal_point).get("/api/v1/cases", {"cursor": other.next_cursor or ""})
 
     assert response.status_code == 400
     assert response.json()["error"] == "validation_error"

@@ -22,6 +22,7 @@ from accounts.selectors import staff_member
 from cases.errors import CaseForbiddenError, CaseNotFoundError
 from cases.models import Case, Override, RightsConcern
 from cases.selectors import (
+    REFERENCE_SEARCH_MAX,
     allowed_and_blocked_transitions,
     case_for,
     case_page,
@@ -126,6 +127,17 @@ class StaffApi(AccountStaffApi):
 class CaseListQuerySerializer(PageQuerySerializer):
     state = serializers.CharField(required=False, default="", allow_blank=True, max_length=40)
     due = serializers.CharField(required=False, default="", allow_blank=True, max_length=10)
+    # Extensions of the contract's list (issue 15): only the caller's own cases, one label, the
+    # start of a reference.
+    assigned = serializers.ChoiceField(choices=["me"], required=False, allow_blank=True)
+    # The query parameter shares its name with the serializer's own ``label`` attribute, which
+    # DRF takes out of the class for the declared field.
+    label = serializers.CharField(  # type: ignore[assignment]
+        required=False, default="", allow_blank=True, max_length=40
+    )
+    reference = serializers.CharField(
+        required=False, default="", allow_blank=True, max_length=REFERENCE_SEARCH_MAX
+    )
 
 
 class CaseListApi(StaffApi):
@@ -138,6 +150,9 @@ class CaseListApi(StaffApi):
             self.staff(request),
             state=params["state"],
             due=params["due"],
+            assigned_to_me=params.get("assigned") == "me",
+            label=params["label"],
+            reference=params["reference"],
             limit=params["limit"],
             cursor=params["cursor"],
         )

@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from dateutil.relativedelta import relativedelta
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import FSMField, transition
@@ -60,6 +64,10 @@ def declared_transition(field: FSMField) -> Callable[[Any], Any]:
         )(method)
 
     return decorate
+
+
+# The queue's deadline of a case that has none left to meet.
+NO_DEADLINE = date(9999, 12, 31)
 
 
 class Case(ConcurrentTransitionMixin, models.Model):
@@ -114,11 +122,64 @@ class Case(ConcurrentTransitionMixin, models.Model):
         max_length=10, choices=RetaliationRisk.choices, blank=True, db_index=True
     )
 
+    # Who wrote the conversation's last message ("staff" or "reporter", blank before any), kept
+    # by the message services in the message's transaction: the queue's "waiting for the
+    # reporter" is then a column, not a search of every case's messages.
+    last_message_from = models.CharField(max_length=10, blank=True, default="")
+    # The report's day of submission, copied so that the queue sorts by it without a join (set
+    # on the first save; the report never changes it).
+    submitted_on = models.DateField()
+    # Derived by the database, so that every list seeks one index (issue 15). The entity whose
+    # focal points handle the case: the independent one for a senior subject, else its own.
+    queue_entity = models.GeneratedField(
+        expression=Coalesce("handling_entity_id", "entity_id"),
+        output_field=models.BigIntegerField(),
+        db_persist=True,
+    )
+    # The next deadline to meet: the acknowledgement until it is made, then the feedback. A case
+    # with none left (closed) takes the last day there is, so it sorts after every open one
+    # without a nullable key, whose keyset could not seek.
+    queue_deadline = models.GeneratedField(
+        expression=models.Case(
+            models.When(state=CaseState.CLOSED, then=Value(NO_DEADLINE)),
+            models.When(acknowledged_at__isnull=True, then=F("acknowledgement_due")),
+            default=Coalesce("feedback_due", Value(NO_DEADLINE)),
+            output_field=models.DateField(),
+        ),
+        output_field=models.DateField(),
+        db_persist=True,
+    )
+
     class Meta:
-        indexes = [models.Index(fields=["entity", "state"])]
+        indexes = [
+            models.Index(fields=["entity", "state"]),
+            # One per order of the lists (``cases.selectors``), each ending in the primary key
+            # as the keyset's last key does; a backward scan serves the reverse order.
+            models.Index(fields=["queue_entity", "-opened_at", "-id"], name="case_queue_newest"),
+            models.Index(
+                fields=["queue_entity", "queue_deadline", "submitted_on", "id"],
+                name="case_queue_deadline",
+            ),
+            models.Index(
+                fields=["queue_entity", "submitted_on", "opened_at", "id"],
+                name="case_queue_received",
+            ),
+            # The open cases waiting for the reporter, in the queue's default order.
+            models.Index(
+                fields=["queue_entity", "queue_deadline", "submitted_on", "id"],
+                condition=models.Q(last_message_from="staff") & ~models.Q(state=CaseState.CLOSED),
+                name="case_queue_waiting",
+            ),
+            GinIndex(fields=["labels"], opclasses=["jsonb_path_ops"], name="case_labels"),
+        ]
 
     def __str__(self) -> str:
         return f"case {self.report.reference}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.submitted_on is None:
+            self.submitted_on = self.report.submitted_on
+        super().save(*args, **kwargs)
 
     # --- consent and override context, loaded by the services -------------------------------
     def overridden_consents(self, transition_name: str) -> set[str]:

@@ -14,17 +14,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from django.db import models
 from django.db.models import (
-    DateField,
-    F,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
     TextChoices,
-    Value,
-    When,
 )
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -51,6 +46,7 @@ from reports.vocabulary import (
 )
 
 DUE_SOON_DAYS = 3
+QUEUE_PAGE = 50
 
 
 def cases_visible_to(user: User) -> QuerySet[Case]:
@@ -66,11 +62,10 @@ def _cases_reached(user: User) -> QuerySet[Case]:
         # A focal point belongs to an entity (the database checks it); without one, no case.
         if user.entity_id is None:
             return Case.objects.none()
-        # A case about someone senior is handled outside its entity's line (issue 12).
-        return Case.objects.filter(
-            Q(entity_id=user.entity_id, handling_entity__isnull=True)
-            | Q(handling_entity_id=user.entity_id)
-        )
+        # A case about someone senior is handled outside its entity's line (issue 12): the
+        # stored ``queue_entity`` is the independent entity then, the case's own otherwise, and
+        # leads every list's index.
+        return Case.objects.filter(queue_entity=user.entity_id)
     if reach is CaseReach.REFERRED:
         referred = Q(referrals__kind=ServiceKind.OMBUDSPERSON) & (
             Q(referrals__service__staff_user=user)
@@ -200,28 +195,45 @@ def deadlines(case: Case, today: date | None = None) -> dict[str, Any]:
     }
 
 
-def case_list(user: User, *, state: str = "", due: str = "") -> QuerySet[Case]:
-    """The case list with filters; a fixed number of queries whatever its length."""
-    query = (
-        cases_visible_to(user)
-        .select_related("report", "entity", "assigned_to")
-        .order_by("acknowledgement_due", "opened_at")
-    )
+def case_list(
+    user: User,
+    *,
+    state: str = "",
+    due: str = "",
+    assigned_to_me: bool = False,
+    label: str = "",
+    reference: str = "",
+) -> QuerySet[Case]:
+    """The case list with filters, unordered (a page orders it); a fixed number of queries
+    whatever its length. Each filter narrows a seek of the lists' indexes (``Case.Meta``): the
+    deadlines through the stored ``queue_deadline``, the labels through their GIN index, the
+    reference through the start of the code."""
+    query = cases_visible_to(user).select_related("report", "entity", "assigned_to")
     if state:
         query = query.filter(state=state)
     today = timezone.localdate()
+    # A closed case's queue deadline is the last day there is: never overdue nor due soon.
     if due == "overdue":
-        query = query.exclude(state=CaseState.CLOSED).filter(
-            Q(acknowledged_at__isnull=True, acknowledgement_due__lt=today)
-            | Q(feedback_due__lt=today)
-        )
+        query = query.filter(queue_deadline__lt=today)
     elif due == "soon":
-        horizon = today + timedelta(days=DUE_SOON_DAYS)
-        query = query.exclude(state=CaseState.CLOSED).filter(
-            Q(acknowledged_at__isnull=True, acknowledgement_due__range=(today, horizon))
-            | Q(feedback_due__range=(today, horizon))
-        )
+        query = query.filter(queue_deadline__range=(today, today + timedelta(days=DUE_SOON_DAYS)))
+    if assigned_to_me:
+        query = query.filter(assigned_to=user)
+    if label:
+        query = query.filter(labels__contains=[label])
+    wanted = reference_start(reference)
+    if wanted:
+        query = query.filter(report__reference__startswith=wanted)
     return query
+
+
+def reference_start(typed: str) -> str:
+    """What a search by reference matches: the start of the code, with or without its ``R-``,
+    in any case (``7kq`` finds R-7KQ2ABCD); never the middle, which no index could seek."""
+    wanted = typed.strip().upper()[:REFERENCE_SEARCH_MAX]
+    if wanted and not wanted.startswith(REFERENCE_PREFIX[: len(wanted)]):
+        wanted = REFERENCE_PREFIX + wanted
+    return wanted if len(wanted) > len(REFERENCE_PREFIX) else ""
 
 
 # The API's case list: newest first, the case's id breaking ties (contract: ?limit= and ?cursor=).
@@ -229,12 +241,26 @@ CASE_LIST_KEYS = (Key("opened_at", descending=True), Key("id", descending=True))
 
 
 def case_page(
-    user: User, *, state: str = "", due: str = "", limit: int = PAGE_DEFAULT, cursor: str = ""
+    user: User,
+    *,
+    state: str = "",
+    due: str = "",
+    assigned_to_me: bool = False,
+    label: str = "",
+    reference: str = "",
+    limit: int = PAGE_DEFAULT,
+    cursor: str = "",
 ) -> Page[Case]:
     """One page of the cases the user may see, newest first (``core.paging``)."""
-    return keyset_page(
-        case_list(user, state=state, due=due), CASE_LIST_KEYS, limit=limit, cursor=cursor
+    cases = case_list(
+        user,
+        state=state,
+        due=due,
+        assigned_to_me=assigned_to_me,
+        label=label,
+        reference=reference,
     )
+    return keyset_page(cases, CASE_LIST_KEYS, limit=limit, cursor=cursor)
 
 
 def case_summary(case: Case) -> dict[str, Any]:
@@ -297,12 +323,17 @@ class QueueSort(TextChoices):
     RECEIVED_OLDEST = "received", gettext_lazy("Oldest received first")
 
 
-QUEUE_ORDER: dict[QueueSort, tuple[Any, ...]] = {
-    QueueSort.DEADLINE: (F("next_deadline").asc(nulls_last=True), "report__submitted_on", "id"),
-    QueueSort.RECEIVED_NEWEST: ("-report__submitted_on", "-opened_at", "id"),
-    QueueSort.RECEIVED_OLDEST: ("report__submitted_on", "opened_at", "id"),
+QUEUE_ORDER: dict[QueueSort, tuple[Key, ...]] = {
+    QueueSort.DEADLINE: (Key("queue_deadline"), Key("submitted_on"), Key("id")),
+    QueueSort.RECEIVED_NEWEST: (
+        Key("submitted_on", descending=True),
+        Key("opened_at", descending=True),
+        Key("id", descending=True),
+    ),
+    QueueSort.RECEIVED_OLDEST: (Key("submitted_on"), Key("opened_at"), Key("id")),
 }
 REFERENCE_SEARCH_MAX = 16
+REFERENCE_PREFIX = "R-"
 
 
 @dataclass(frozen=True)
@@ -334,12 +365,22 @@ def _choice(raw: str, allowed: type[QueueSection] | type[QueueSort], field: str)
 
 
 def case_queue(
-    user: User, *, section: str = "", sort: str = "", reference: str = "", state: str = ""
-) -> QuerySet[Case]:
-    """The cases this user reaches (``cases_visible_to``, nothing else), narrowed to a section,
-    a state or a reference, in the chosen order; one query whatever its length.
+    user: User,
+    *,
+    section: str = "",
+    sort: str = "",
+    reference: str = "",
+    state: str = "",
+    assigned_to_me: bool = False,
+    label: str = "",
+    cursor: str = "",
+) -> Page[Case]:
+    """A page of the cases this user reaches (``cases_visible_to``, nothing else), narrowed to a
+    section, a state, their own cases, a label or a reference, in the chosen order; one query
+    whatever the page.
 
-    ``InvalidInputError`` for a section, sort or state that is not one of the page's options."""
+    ``InvalidInputError`` for a section, sort or state that is not one of the page's options,
+    or a cursor this list did not give."""
     if state and state not in CaseState.values:
         raise InvalidInputError({"state": [_("Choose one of the options in the list.")]})
     chosen = _choice(section, QueueSection, "show") if section else None
@@ -349,32 +390,22 @@ def case_queue(
         if chosen
         else ""
     )
-    last_sender = (
-        Message.objects.filter(report=OuterRef("report_id"))
-        .order_by("-sent_at")
-        .values("sender")[:1]
-    )
-    query = case_list(user, state=state, due=due).annotate(
-        next_deadline=models.Case(
-            # A closed case has no deadline left to meet: it sorts after every open one.
-            When(state=CaseState.CLOSED, then=Value(None)),
-            When(acknowledged_at__isnull=True, then=F("acknowledgement_due")),
-            default=F("feedback_due"),
-            output_field=DateField(),
-        ),
-        last_sender=Subquery(last_sender),
+    query = case_list(
+        user,
+        state=state,
+        due=due,
+        assigned_to_me=assigned_to_me,
+        label=label,
+        reference=reference,
     )
     if chosen is QueueSection.NEW:
         query = query.filter(state=CaseState.RECEIVED, acknowledged_at__isnull=True)
     elif chosen is QueueSection.WAITING:
-        query = query.exclude(state=CaseState.CLOSED).filter(last_sender=Message.Sender.STAFF)
-    wanted = reference.strip().upper()[:REFERENCE_SEARCH_MAX]
-    if wanted:
-        query = query.filter(report__reference__contains=wanted)
-    return query.order_by(*QUEUE_ORDER[order])
+        query = query.exclude(state=CaseState.CLOSED).filter(last_message_from=Message.Sender.STAFF)
+    return keyset_page(query, QUEUE_ORDER[order], limit=QUEUE_PAGE, cursor=cursor)
 
 
-def queue_rows(cases: QuerySet[Case]) -> list[QueueRow]:
+def queue_rows(cases: list[Case]) -> list[QueueRow]:
     """The rows of ``case_queue``'s cases, with each code turned into its translated label."""
     rows = []
     for case in cases:
@@ -400,7 +431,7 @@ def queue_rows(cases: QuerySet[Case]) -> list[QueueRow]:
                 deadline_kind=str(_("Feedback due") if acknowledged else _("Acknowledge by")),
                 overdue=timing["acknowledgement_overdue"] or timing["feedback_overdue"],
                 due_soon=timing["due_soon"],
-                waiting=open_case and getattr(case, "last_sender", None) == Message.Sender.STAFF,
+                waiting=open_case and case.last_message_from == Message.Sender.STAFF,
                 labels=list(case.labels),
                 retaliation=report.kind == ReportKind.RETALIATION,
             )

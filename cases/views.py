@@ -69,6 +69,7 @@ from cases.transitions import (
 from cases.vocabulary import CaseState, RightsConcernKind
 from core.errors import DomainError, InvalidInputError, NotFoundError
 from core.pages import not_found
+from core.paging import next_page_query
 from referrals.services import referral_choices
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX, characters
@@ -172,7 +173,10 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
     reach = policy.case_reach(user)
     if reach not in LIST_TITLES:
         return redirect(staff_landing(user))
-    chosen = {name: request.GET.get(name, "")[:40] for name in ("show", "sort", "state", "q")}
+    chosen = {
+        name: request.GET.get(name, "")[:40]
+        for name in ("show", "sort", "state", "q", "assigned", "label")
+    }
     context: dict[str, object] = {
         "title": LIST_TITLES[reach],
         "sections": QueueSection.choices,
@@ -183,14 +187,18 @@ def case_list_page(request: HttpRequest) -> HttpResponse:
         "errors": {},
     }
     try:
-        queue = case_queue(
+        page = case_queue(
             user,
             section=chosen["show"],
             sort=chosen["sort"],
             state=chosen["state"],
             reference=chosen["q"],
+            assigned_to_me=chosen["assigned"] == "me",
+            label=chosen["label"],
+            cursor=request.GET.get("cursor", ""),
         )
-        context["rows"] = queue_rows(queue)
+        context["rows"] = queue_rows(page.rows)
+        context["next_query"] = next_page_query(request, page.next_cursor)
     except InvalidInputError as error:
         context["errors"] = error.fields
         return render(request, "cases/list.html", context, status=error.status)

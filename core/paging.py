@@ -46,7 +46,8 @@ class Page(Generic[Row]):
 @dataclass(frozen=True)
 class Key:
     """One key of a list's order: a model field (through relations with ``__``), ascending or
-    descending. A nullable key sorts its empty values last, whichever the direction."""
+    descending. A nullable key sorts its empty values last, whichever the direction (its index,
+    if it has one, must say ``NULLS LAST`` for a descending key)."""
 
     field: str
     descending: bool = False
@@ -56,9 +57,12 @@ class Key:
         from django.db.models import F  # noqa: PLC0415 - keeps the module's imports light
 
         expression = F(self.field)
+        # Only a nullable key says where its empty values go: a plain ASC or DESC is what a
+        # default index holds, and the database uses an index only for the order it holds.
+        nulls_last = True if self.nullable else None
         if self.descending:
-            return expression.desc(nulls_last=True)
-        return expression.asc(nulls_last=True)
+            return expression.desc(nulls_last=nulls_last)
+        return expression.asc(nulls_last=nulls_last)
 
 
 class PageQuerySerializer(serializers.Serializer[Any]):
@@ -85,7 +89,7 @@ def keyset_page(
             _as_key(query.model, key, value)
             for key, value in zip(keys, _decode(cursor, len(keys)), strict=True)
         ]
-        ordered = ordered.filter(_after(keys, values))
+        ordered = ordered.filter(_bound(keys[0], values[0]), _after(keys, values))
     rows = list(ordered[: limit + 1])
     following = _encode(rows[limit - 1], keys) if len(rows) > limit else None
     return Page(rows=rows[:limit], next_cursor=following)
@@ -131,6 +135,15 @@ def _after(keys: Sequence[Key], values: list[Any]) -> Q:
         return Q(**{f"{key.field}__isnull": True}) & rest
     same = Q(**{key.field: value}) & rest
     return _past(key, value) | same
+
+
+def _bound(key: Key, value: Any) -> Q:
+    """The first key's side of its value, implied by ``_after`` but stated on its own: the
+    database then seeks the index to it instead of reading every row before the cursor. A
+    nullable key past a value may still be empty, which no range states: no bound then."""
+    if value is None or key.nullable:
+        return Q()
+    return Q(**{f"{key.field}__{'lte' if key.descending else 'gte'}": value})
 
 
 def _past(key: Key, value: Any) -> Q:

@@ -651,6 +651,7 @@ def reporter_message_send(*, access: ReporterAccess, body: str) -> Message:
     )
     envelope.seal(message, "body", body, access.data_key)
     message.save()
+    Case.objects.filter(report=report).update(last_message_from=Message.Sender.REPORTER)
     audit_record(stream=report.id, action=AuditAction.MESSAGE_FROM_REPORTER, actor_kind=REPORTER)
     alert_staff(report, "reporter_message")
     access.report = report

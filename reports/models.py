@@ -87,7 +87,16 @@ class Report(models.Model):
     alleged_perpetrator = EncryptedField()
 
     class Meta:
-        indexes = [models.Index(fields=["entity", "submitted_on"])]
+        indexes = [
+            models.Index(fields=["entity", "submitted_on"]),
+            # The staff's search by the start of a reference (``LIKE 'R-7K%'``), whatever the
+            # database's collation.
+            models.Index(
+                fields=["reference"],
+                opclasses=["varchar_pattern_ops"],
+                name="report_reference_prefix",
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=(models.Q(route="informal") & ~models.Q(informal_channel=""))

@@ -73,6 +73,8 @@ def staff_message_store(*, case: Case, actor: User, body: str, key: bytes | None
         except envelope.NoDropKeyError:
             raise NoReadingKeyError from None
     message.save()
+    case.last_message_from = Message.Sender.STAFF
+    case.save(update_fields=["last_message_from"])
     return message
 
 

@@ -18,10 +18,12 @@ from playwright.sync_api import Page, expect
 from accounts.models import Entity, Role, User
 from accounts.services import staff_user_provision
 from cases.models import Case
+from cases.selectors import QUEUE_PAGE
 from cases.services.assignment import case_investigator_assign
 from referrals.models import ServiceEntry
 from tests.browser.accessibility import assert_accessible
 from tests.browser.journeys import PASSWORD, staff_sign_in
+from tests.helpers.queue import case_copies
 from tests.helpers.reporter import WORKFLOW_CONSENTS
 
 
@@ -164,3 +166,29 @@ def test_leadership_lands_on_the_dashboard_never_a_case_list(
     expect(staff_browser).to_have_url(re.compile(r"/dashboard/$"))
     expect(staff_browser.get_by_role("heading", level=1)).to_have_text("Statistics dashboard")
     expect(staff_browser.get_by_role("columnheader", name="Reference")).to_have_count(0)
+
+
+def test_a_focal_point_walks_from_the_first_page_of_the_queue_to_the_second(
+    phone: Page, open_case: Any, browser_focal_point: User
+) -> None:
+    """Issue 15: the queue shows 50 cases a page; "Next page", a plain link, reached by the
+    keyboard, shows the following ones, with the filters kept."""
+    first = open_case(consents=WORKFLOW_CONSENTS)
+    made = [first, *case_copies(first, QUEUE_PAGE + 4)]
+    staff_sign_in(phone, browser_focal_point)
+    phone.goto(f"{phone.url}?sort=-received")
+    table = phone.get_by_role("table")
+    expect(table.get_by_role("row")).to_have_count(QUEUE_PAGE + 1)  # and the header row
+    on_first = set(table.get_by_role("link").all_inner_texts())
+
+    next_page = phone.get_by_role("link", name="Next page")
+    next_page.focus()
+    phone.keyboard.press("Enter")
+
+    expect(phone).to_have_url(re.compile(r"sort=-received.*cursor=|cursor=.*sort=-received"))
+    expect(table.get_by_role("row")).to_have_count(len(made) - QUEUE_PAGE + 1)
+    on_second = set(table.get_by_role("link").all_inner_texts())
+    assert on_second
+    assert not on_second & on_first
+    assert on_first | on_second >= {case.report.reference for case in made}
+    expect(phone.get_by_role("link", name="Next page")).to_have_count(0)

@@ -264,8 +264,11 @@ def test_the_queue_searches_by_reference_and_sorts_by_received_day_or_deadline_i
     today = timezone.localdate()
     older, newer = open_case(), open_case()
     Report.objects.filter(pk=older.report_id).update(submitted_on=today - timedelta(days=5))
-    # The newer one is due first, so the two orders differ.
-    Case.objects.filter(pk=older.pk).update(acknowledgement_due=today + timedelta(days=9))
+    # The newer one is due first, so the two orders differ. (The case keeps its own copy of the
+    # day, which the queue sorts by: the service sets it once, as the report never changes it.)
+    Case.objects.filter(pk=older.pk).update(
+        acknowledgement_due=today + timedelta(days=9), submitted_on=today - timedelta(days=5)
+    )
     client = signed_in(focal_point)
 
     def order(query: str) -> list[str]:

@@ -55,6 +55,7 @@ def file_report(
     report = submitted.report
     day = quarter_bounds(quarter)[0]
     Report.objects.filter(pk=report.pk).update(submitted_on=day)
+    Case.objects.filter(report=report).update(submitted_on=day)  # the case's copy of the day
     if state is not None:
         Case.objects.filter(report=report).update(state=state, outcome=outcome)
     return Report.objects.get(pk=report.pk)

@@ -267,6 +267,7 @@ CASES = Table(
         ("feedback_due", "date"),
         ("formal_started_at", "timestamptz"),
         ("closed_at", "timestamptz"),
+        ("submitted_on", "date"),
     ),
 )
 MEASURE_ROWS = Table(CaseMeasure, (("case", "uuid"), ("measure", "text"), ("recorded_on", "date")))
@@ -761,6 +762,7 @@ class Generator:
                 story.feedback_due,
                 story.formal_started_at,
                 story.closed_at,
+                draft.submitted_on,
             ),
         )
         for measure in story.measures:
@@ -1182,6 +1184,8 @@ def _default_unlisted_columns(cursor: CursorWrapper, table: Table) -> list[tuple
             model_field.name in listed
             or model_field.null
             or model_field.unique
+            # The database computes a generated column itself.
+            or model_field.generated
             # A text column without a default gets "" from the ORM, as here.
             or not (model_field.has_default() or model_field.empty_strings_allowed)
             or not model_field.column

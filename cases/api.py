@@ -50,7 +50,7 @@ from cases.transitions import AFFECTED_PERSON_DISCLOSURE, ARGUMENTS, Argument, C
 from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
-from core.paging import PageQuerySerializer, paged_response
+from core.paging import PageQuerySerializer, next_link, paged_response
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
 from reports.models import ConflictDeclaration
@@ -318,11 +318,20 @@ class CaseRightsConcernApi(StaffApi):
 
 
 class CaseAuditApi(StaffApi):
-    @extend_schema(responses={200: OpenApiResponse(description="audit entries and chain validity")})
+    """The trail a page at a time in the chain's order (``?limit=``, ``?cursor=``, the next page
+    in a ``Link`` header); ``chain_valid`` is always about the whole chain."""
+
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: OpenApiResponse(description="audit entries and chain validity")},
+    )
     def get(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
-        entries, chain_valid = case_audit_export(case=case, actor=user)
-        return Response(
+        params = self.validated_query(PageQuerySerializer, request)
+        page, chain_valid = case_audit_export(
+            case=case, actor=user, limit=params["limit"], cursor=params["cursor"]
+        )
+        response = Response(
             {
                 "entries": [
                     {
@@ -331,11 +340,15 @@ class CaseAuditApi(StaffApi):
                         "action": e.action,
                         "detail": e.detail,
                     }
-                    for e in entries
+                    for e in page.rows
                 ],
                 "chain_valid": chain_valid,
             }
         )
+        link = next_link(request, page.next_cursor)
+        if link is not None:
+            response["Link"] = link
+        return response
 
 
 class OverrideRequestSerializer(serializers.Serializer[Any]):

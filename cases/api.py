@@ -50,7 +50,7 @@ from cases.transitions import AFFECTED_PERSON_DISCLOSURE, ARGUMENTS, Argument, C
 from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
-from core.paging import PageQuerySerializer, next_link, paged_response
+from core.paging import Page, PageQuerySerializer, next_link, paged_response
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
 from reports.models import ConflictDeclaration
@@ -234,7 +234,31 @@ class BodySerializer(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=MESSAGE_MAX)
 
 
+def _read_page(request: Request, read: dict[str, Any], rows: str, earlier: str) -> Response:
+    """One of a case read's paged lists as an API list: newest first, the earlier ones through
+    the ``Link`` header (``case_read`` gives each page oldest first, as the case page shows it)."""
+    return paged_response(
+        list(reversed(read[rows])), request, Page(rows=[], next_cursor=read[earlier])
+    )
+
+
 class CaseMessageApi(StaffApi):
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={
+            200: OpenApiResponse(description="[message], newest first"),
+            **error_responses(409),
+        },
+    )
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
+        """The case's messages a page at a time (issue 15); a read audited as the case's is."""
+        user, case = self.case(request, case_id)
+        params = self.validated_query(PageQuerySerializer, request)
+        read = case_read(
+            case=case, actor=user, messages_cursor=params["cursor"], limit=params["limit"]
+        )
+        return _read_page(request, read, "messages", "messages_earlier")
+
     @extend_schema(
         request=BodySerializer,
         responses={201: OpenApiResponse(description="message"), **error_responses(409)},
@@ -255,6 +279,22 @@ class CaseMessageApi(StaffApi):
 
 
 class CaseNoteApi(StaffApi):
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={
+            200: OpenApiResponse(description="[note], newest first"),
+            **error_responses(409),
+        },
+    )
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
+        """The case's internal notes a page at a time (issue 15), for those who see them."""
+        user, case = self.case(request, case_id, may=policy.sees_internal_notes)
+        params = self.validated_query(PageQuerySerializer, request)
+        read = case_read(
+            case=case, actor=user, notes_cursor=params["cursor"], limit=params["limit"]
+        )
+        return _read_page(request, read, "notes", "notes_earlier")
+
     @extend_schema(
         request=BodySerializer,
         responses={201: OpenApiResponse(description="note"), **error_responses(409)},

@@ -224,3 +224,59 @@ def test_an_audit_page_costs_the_same_queries_for_a_short_or_a_long_trail(
         client.get(f"/api/v1/cases/{short.pk}/audit?limit=500")
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get(f"/api/v1/cases/{long.pk}/audit?limit=500")
+
+
+@pytest.mark.parametrize(("path", "word"), [("messages", "Message"), ("notes", "Note")])
+def test_the_messages_and_notes_apis_page_newest_first_to_the_first(
+    path: str,
+    word: str,
+    acknowledged: Case,
+    focal_point: User,
+    staff_api: Callable[[User], APIClient],
+) -> None:
+    _write(acknowledged, focal_point, messages=17, notes=17)
+    client = staff_api(focal_point)
+
+    seen: list[int] = []
+    url: str | None = f"/api/v1/cases/{acknowledged.pk}/{path}?limit=5"
+    while url is not None:
+        response = client.get(url)
+        assert response.status_code == 200, response.content
+        seen += [int(row["body"].split()[2].rstrip(".")) for row in response.json()]
+        found = NEXT_LINK.match(response.headers.get("Link", ""))
+        url = found["url"] if found else None
+
+    assert seen == list(reversed(range(17))), word
+
+
+@pytest.mark.parametrize("path", ["messages", "notes"])
+def test_the_messages_and_notes_apis_cost_the_same_queries_for_3_or_60(
+    path: str,
+    open_case: Callable[..., Case],
+    walk_case: Callable[..., Case],
+    focal_point: User,
+    staff_api: Callable[[User], APIClient],
+    django_assert_max_num_queries: Any,
+) -> None:
+    few = walk_case(open_case(), "acknowledged")
+    many = walk_case(open_case(), "acknowledged")
+    _write(few, focal_point, messages=3, notes=3)
+    _write(many, focal_point, messages=60, notes=60)
+    client = staff_api(focal_point)
+    client.get(f"/api/v1/cases/{few.pk}/{path}")
+
+    with django_assert_max_num_queries(60) as small:
+        client.get(f"/api/v1/cases/{few.pk}/{path}?limit=500")
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(client.get(f"/api/v1/cases/{many.pk}/{path}?limit=500").json()) == 60
+
+
+def test_a_bad_messages_cursor_is_a_validation_error_naming_it(
+    acknowledged: Case, focal_point: User, staff_api: Callable[[User], APIClient]
+) -> None:
+    response = staff_api(focal_point).get(
+        f"/api/v1/cases/{acknowledged.pk}/messages?cursor=WyJ4IiwgInkiXQ"
+    )
+
+    assert response.status_code == 400
+    assert "cursor" in response.json()["fields"]

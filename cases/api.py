@@ -50,7 +50,14 @@ from cases.transitions import AFFECTED_PERSON_DISCLOSURE, ARGUMENTS, Argument, C
 from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
-from core.paging import Page, PageQuerySerializer, next_link, paged_response
+from core.paging import (
+    Key,
+    Page,
+    PageQuerySerializer,
+    keyset_page,
+    next_link,
+    paged_response,
+)
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
 from reports.models import ConflictDeclaration
@@ -587,6 +594,10 @@ class ConflictSerializer(serializers.Serializer[Any]):
     )
 
 
+# Newest first, as ``conflicts_declared_by`` orders them; the id settles a day's ties.
+CONFLICT_KEYS = (Key("declared_on", descending=True), Key("id", descending=True))
+
+
 def _conflict_row(declaration: ConflictDeclaration) -> dict[str, Any]:
     return {
         "id": str(declaration.id),
@@ -599,10 +610,20 @@ def _conflict_row(declaration: ConflictDeclaration) -> dict[str, Any]:
 class ConflictListApi(StaffApi):
     """A staff member's own declarations of conflict of interest (issue 12)."""
 
-    @extend_schema(responses={200: OpenApiResponse(description="the member's declarations")})
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: OpenApiResponse(description="the member's declarations, newest first")},
+    )
     def get(self, request: Request) -> Response:
         user = self.case_worker(request)
-        return Response([_conflict_row(row) for row in conflicts_declared_by(user)])
+        params = self.validated_query(PageQuerySerializer, request)
+        page = keyset_page(
+            conflicts_declared_by(user),
+            CONFLICT_KEYS,
+            limit=params["limit"],
+            cursor=params["cursor"],
+        )
+        return paged_response([_conflict_row(row) for row in page.rows], request, page)
 
     @extend_schema(
         request=ConflictSerializer,

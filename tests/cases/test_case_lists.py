@@ -6,17 +6,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from accounts.models import User
 from audit.models import AuditEntry
 from cases.models import Case
 from cases.services.correspondence import note_add, staff_message_send
+from reports.models import ConflictDeclaration
 from tests.helpers.staff import signed_in
 
 pytestmark = pytest.mark.django_db
@@ -280,3 +283,39 @@ def test_a_bad_messages_cursor_is_a_validation_error_naming_it(
 
     assert response.status_code == 400
     assert "cursor" in response.json()["fields"]
+
+
+def test_a_members_declarations_of_conflict_page_newest_first_at_the_same_queries(
+    focal_point: User,
+    staff_api: Callable[[User], APIClient],
+    django_assert_max_num_queries: Any,
+) -> None:
+    today = timezone.now().date()
+
+    def declare(count: int, start: int) -> None:
+        ConflictDeclaration.objects.bulk_create(
+            [
+                ConflictDeclaration(
+                    staff=focal_point, person_index=f"p{n}", declared_on=today - timedelta(days=n)
+                )
+                for n in range(start, start + count)
+            ]
+        )
+
+    declare(3, 0)
+    client = staff_api(focal_point)
+    client.get("/api/v1/conflicts")
+    with django_assert_max_num_queries(20) as small:
+        client.get("/api/v1/conflicts?limit=500")
+    declare(57, 3)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(client.get("/api/v1/conflicts?limit=500").json()) == 60
+
+    days: list[str] = []
+    url: str | None = "/api/v1/conflicts?limit=25"
+    while url is not None:
+        response = client.get(url)
+        days += [row["declared_on"] for row in response.json()]
+        found = NEXT_LINK.match(response.headers.get("Link", ""))
+        url = found["url"] if found else None
+    assert days == [(today - timedelta(days=n)).isoformat() for n in range(60)]

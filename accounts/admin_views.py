@@ -25,8 +25,8 @@ from accounts.models import Entity, Role, User
 from accounts.selectors import (
     entities_managed_by,
     entity_managed_by,
-    staff_managed_by,
     staff_member_managed_by,
+    staff_page_managed_by,
 )
 from accounts.services import (
     EntityInputError,
@@ -42,6 +42,7 @@ from accounts.services import (
 )
 from accounts.views import staff_required
 from core.errors import InvalidInputError
+from core.paging import CURSOR_MAX_LENGTH, next_page_query
 from vault.readers import EntityRecoveryKey
 
 
@@ -72,13 +73,22 @@ def refusal_on_form(form: forms.Form, error: InvalidInputError) -> None:
 def _home(
     request: HttpRequest, admin: User, invitation: InvitationForm, status: int = 200
 ) -> HttpResponse:
-    members = list(staff_managed_by(admin))
+    try:
+        page = staff_page_managed_by(
+            admin, cursor=request.GET.get("cursor", "")[:CURSOR_MAX_LENGTH]
+        )
+    except InvalidInputError as refused:
+        # A cursor this page did not give (an old or edited address): the first page, saying so.
+        messages.error(request, refused.page_message())
+        page = staff_page_managed_by(admin)
+    members = page.rows
     return render(
         request,
         "accounts/admin/home.html",
         {
             "staff": admin,
             "members": members,
+            "next_query": next_page_query(request, page.next_cursor),
             # Who may be named senior focal point (issue 12): the policy's, not the template's.
             "senior_candidates": {
                 member.pk for member in members if policy.may_be_senior_focal_point(member)

@@ -15,8 +15,8 @@ from accounts.selectors import (
     entities_accepting_reports,
     entity_by_code,
     staff_administrator,
-    staff_managed_by,
     staff_member_managed_by,
+    staff_page_managed_by,
 )
 from accounts.services import (
     STAFF_TOKEN_LIFETIME,
@@ -32,6 +32,7 @@ from core.api_errors import ApiError
 from core.errors import InvalidInputError, NotFoundError
 from core.language_choice import staff_language_activate
 from core.openapi import error_responses
+from core.paging import PageQuerySerializer, paged_response
 from core.throttling import attempt_start, attempt_succeeded
 from vault.crypto import DerivationsBusyError
 
@@ -249,10 +250,15 @@ class AdminApi(StaffApi):
 
 
 class StaffUsersApi(AdminApi):
-    @extend_schema(responses={200: OpenApiResponse(description="staff accounts")})
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: OpenApiResponse(description="staff accounts, by username")},
+    )
     def get(self, request: Request) -> Response:
         admin = self.admin(request)
-        return Response([_staff_row(user) for user in staff_managed_by(admin)])
+        params = self.validated_query(PageQuerySerializer, request)
+        page = staff_page_managed_by(admin, limit=params["limit"], cursor=params["cursor"])
+        return paged_response([_staff_row(user) for user in page.rows], request, page)
 
     @extend_schema(
         request=StaffUserSerializer,

@@ -7,6 +7,7 @@ from django.db.models import QuerySet
 from accounts import policy
 from accounts.models import Entity, User
 from core.errors import ForbiddenError
+from core.paging import PAGE_DEFAULT, Key, Page, keyset_page
 
 
 def entities_open_to_reports() -> QuerySet[Entity]:
@@ -45,6 +46,17 @@ def staff_managed_by(admin: User) -> QuerySet[User]:
     if reach == policy.StaffReach.OWN_ENTITY and admin.entity_id is not None:
         return users.filter(entity_id=admin.entity_id)
     return users.none()
+
+
+# By username, as the administrator reads the list; the id is the pager's last key.
+STAFF_KEYS = (Key("username"), Key("id"))
+
+
+def staff_page_managed_by(
+    admin: User, *, limit: int = PAGE_DEFAULT, cursor: str = ""
+) -> Page[User]:
+    """A page of the accounts an administrator manages (issue 15): one query whatever the page."""
+    return keyset_page(staff_managed_by(admin), STAFF_KEYS, limit=limit, cursor=cursor)
 
 
 def staff_member_managed_by(admin: User, username: str) -> User | None:

@@ -8,6 +8,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from itertools import chain
 from typing import Any, NamedTuple, Protocol
 
 from django.contrib.auth.base_user import AbstractBaseUser
@@ -19,6 +20,7 @@ from audit.models import AuditAction, AuditEntry, AuditStreamHead
 from vault.envelope import audit_chain_digest, audit_chain_hasher, audit_head_digest
 
 GENESIS = "0" * 64
+STREAM_CHUNK = 2000
 SYSTEM_STREAM = "system"
 
 
@@ -220,23 +222,26 @@ def chain_is_valid(
     return head.length == length and head.last_hash == previous and head_is_authentic(head)
 
 
-def stream_entries(stream: uuid.UUID | str) -> list[AuditEntry]:
-    return list(AuditEntry.objects.filter(stream=str(stream)).order_by("position"))
-
-
 @transaction.atomic
 def stream_is_valid(stream: uuid.UUID | str) -> bool:
     # The head is locked before the entries are read, so an entry appended in between cannot
     # make an intact stream look cut.
     head = AuditStreamHead.objects.select_for_update().filter(stream=str(stream)).first()
-    entries = stream_entries(stream)
+    # Read in chunks, not loaded whole: a case page verifies its trail on every opening, and a
+    # long case's trail should cost it time, not memory (issue 15).
+    entries = (
+        AuditEntry.objects.filter(stream=str(stream))
+        .order_by("position")
+        .iterator(chunk_size=STREAM_CHUNK)
+    )
+    first = next(entries, None)
     # Every report's stream starts with its submission: an empty one, or one that starts
     # elsewhere, was emptied and begun again.
-    if not entries or (
-        str(stream) != SYSTEM_STREAM and entries[0].action != AuditAction.REPORT_SUBMITTED
+    if first is None or (
+        str(stream) != SYSTEM_STREAM and first.action != AuditAction.REPORT_SUBMITTED
     ):
         return False
-    return chain_is_valid(entries, head=head)
+    return chain_is_valid(chain([first], entries), head=head)
 
 
 # --- The whole trail at once ------------------------------------------------------------------

@@ -51,7 +51,14 @@ from cases.transitions import AFFECTED_PERSON_DISCLOSURE, ARGUMENTS, Argument, C
 from cases.vocabulary import RightsConcernKind
 from core.errors import InvalidInputError, NotFoundError
 from core.openapi import error_responses
-from core.paging import PageQuerySerializer, paged_response
+from core.paging import (
+    Key,
+    Page,
+    PageQuerySerializer,
+    keyset_page,
+    next_link,
+    paged_response,
+)
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX
 from reports.models import ConflictDeclaration
@@ -249,7 +256,31 @@ class BodySerializer(serializers.Serializer[Any]):
     body = serializers.CharField(max_length=MESSAGE_MAX)
 
 
+def _read_page(request: Request, read: dict[str, Any], rows: str, earlier: str) -> Response:
+    """One of a case read's paged lists as an API list: newest first, the earlier ones through
+    the ``Link`` header (``case_read`` gives each page oldest first, as the case page shows it)."""
+    return paged_response(
+        list(reversed(read[rows])), request, Page(rows=[], next_cursor=read[earlier])
+    )
+
+
 class CaseMessageApi(StaffApi):
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={
+            200: OpenApiResponse(description="[message], newest first"),
+            **error_responses(409),
+        },
+    )
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
+        """The case's messages a page at a time (issue 15); a read audited as the case's is."""
+        user, case = self.case(request, case_id)
+        params = self.validated_query(PageQuerySerializer, request)
+        read = case_read(
+            case=case, actor=user, messages_cursor=params["cursor"], limit=params["limit"]
+        )
+        return _read_page(request, read, "messages", "messages_earlier")
+
     @extend_schema(
         request=BodySerializer,
         responses={201: OpenApiResponse(description="message"), **error_responses(409)},
@@ -270,6 +301,22 @@ class CaseMessageApi(StaffApi):
 
 
 class CaseNoteApi(StaffApi):
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={
+            200: OpenApiResponse(description="[note], newest first"),
+            **error_responses(409),
+        },
+    )
+    def get(self, request: Request, case_id: uuid.UUID) -> Response:
+        """The case's internal notes a page at a time (issue 15), for those who see them."""
+        user, case = self.case(request, case_id, may=policy.sees_internal_notes)
+        params = self.validated_query(PageQuerySerializer, request)
+        read = case_read(
+            case=case, actor=user, notes_cursor=params["cursor"], limit=params["limit"]
+        )
+        return _read_page(request, read, "notes", "notes_earlier")
+
     @extend_schema(
         request=BodySerializer,
         responses={201: OpenApiResponse(description="note"), **error_responses(409)},
@@ -333,11 +380,20 @@ class CaseRightsConcernApi(StaffApi):
 
 
 class CaseAuditApi(StaffApi):
-    @extend_schema(responses={200: OpenApiResponse(description="audit entries and chain validity")})
+    """The trail a page at a time in the chain's order (``?limit=``, ``?cursor=``, the next page
+    in a ``Link`` header); ``chain_valid`` is always about the whole chain."""
+
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: OpenApiResponse(description="audit entries and chain validity")},
+    )
     def get(self, request: Request, case_id: uuid.UUID) -> Response:
         user, case = self.case(request, case_id)
-        entries, chain_valid = case_audit_export(case=case, actor=user)
-        return Response(
+        params = self.validated_query(PageQuerySerializer, request)
+        page, chain_valid = case_audit_export(
+            case=case, actor=user, limit=params["limit"], cursor=params["cursor"]
+        )
+        response = Response(
             {
                 "entries": [
                     {
@@ -346,11 +402,15 @@ class CaseAuditApi(StaffApi):
                         "action": e.action,
                         "detail": e.detail,
                     }
-                    for e in entries
+                    for e in page.rows
                 ],
                 "chain_valid": chain_valid,
             }
         )
+        link = next_link(request, page.next_cursor)
+        if link is not None:
+            response["Link"] = link
+        return response
 
 
 class OverrideRequestSerializer(serializers.Serializer[Any]):
@@ -549,6 +609,10 @@ class ConflictSerializer(serializers.Serializer[Any]):
     )
 
 
+# Newest first, as ``conflicts_declared_by`` orders them; the id settles a day's ties.
+CONFLICT_KEYS = (Key("declared_on", descending=True), Key("id", descending=True))
+
+
 def _conflict_row(declaration: ConflictDeclaration) -> dict[str, Any]:
     return {
         "id": str(declaration.id),
@@ -561,10 +625,20 @@ def _conflict_row(declaration: ConflictDeclaration) -> dict[str, Any]:
 class ConflictListApi(StaffApi):
     """A staff member's own declarations of conflict of interest (issue 12)."""
 
-    @extend_schema(responses={200: OpenApiResponse(description="the member's declarations")})
+    @extend_schema(
+        parameters=[PageQuerySerializer],
+        responses={200: OpenApiResponse(description="the member's declarations, newest first")},
+    )
     def get(self, request: Request) -> Response:
         user = self.case_worker(request)
-        return Response([_conflict_row(row) for row in conflicts_declared_by(user)])
+        params = self.validated_query(PageQuerySerializer, request)
+        page = keyset_page(
+            conflicts_declared_by(user),
+            CONFLICT_KEYS,
+            limit=params["limit"],
+            cursor=params["cursor"],
+        )
+        return paged_response([_conflict_row(row) for row in page.rows], request, page)
 
     @extend_schema(
         request=ConflictSerializer,

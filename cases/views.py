@@ -19,7 +19,8 @@ from accounts import policy
 from accounts.models import User
 from accounts.selectors import case_handlers_of, investigators_of, staff_member
 from accounts.views import staff_landing, staff_required
-from audit.services import stream_entries, stream_is_valid
+from audit.models import AuditEntry
+from audit.services import stream_is_valid
 from audit.vocabulary import audit_action_label
 from cases.errors import CaseConsentRequiredError, CaseInputError
 from cases.models import Case
@@ -54,7 +55,7 @@ from cases.services.overrides import (
     override_request,
     overrides_pending,
 )
-from cases.services.reading import case_attachment_read, case_read
+from cases.services.reading import case_attachment_read, case_audit_page, case_read
 from cases.services.referring import case_refer
 from cases.services.retaliation import retaliation_risk_record
 from cases.services.transitions import case_transition
@@ -69,7 +70,7 @@ from cases.transitions import (
 from cases.vocabulary import CaseState, RightsConcernKind
 from core.errors import DomainError, InvalidInputError, NotFoundError
 from core.pages import not_found
-from core.paging import next_page_query
+from core.paging import CURSOR_MAX_LENGTH, next_page_query
 from referrals.services import referral_choices
 from reports.attachments import attachment_response
 from reports.limits import MESSAGE_MAX, characters
@@ -104,6 +105,10 @@ LIST_TITLES = {
 }
 
 
+# The case page's lists that grow with the case, each paged by its own query parameter.
+PAGED_LISTS = ("messages", "notes", "audit")
+
+
 def _needs_consent_words(actions: list[str]) -> str:
     """ "This step needs the reporter's consent to …": the one sentence for a missing consent."""
     return consent_needed_words(consent_purposes(actions))
@@ -132,9 +137,9 @@ def _against_route_words(step: Transition, case: Case) -> str:
     ) % {"route": Route(case.report.route).label}
 
 
-def _audit_rows(case: Case) -> list[dict[str, object]]:
+def _audit_rows(entries: list[AuditEntry]) -> list[dict[str, object]]:
     rows = []
-    for entry in stream_entries(case.report_id):
+    for entry in entries:
         words = audit_action_label(entry.action)
         transition = entry.detail.get("transition") if isinstance(entry.detail, dict) else None
         if isinstance(transition, str):
@@ -213,7 +218,23 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
     case = case_for(user, case_id)
     if case is None:
         return not_found(request)
-    decrypted = case_read(case=case, actor=user)
+    # Messages, notes and the audit trail each show their latest page; each "earlier" link
+    # carries that list's cursor alone (issue 15).
+    cursors = {name: request.GET.get(name, "")[:CURSOR_MAX_LENGTH] for name in PAGED_LISTS}
+    try:
+        decrypted = case_read(
+            case=case,
+            actor=user,
+            messages_cursor=cursors["messages"],
+            notes_cursor=cursors["notes"],
+        )
+        audit = (
+            case_audit_page(case, cursor=cursors["audit"], latest_first=True)
+            if policy.may_read_audit_trail(user, case)
+            else None
+        )
+    except InvalidInputError as error:
+        return _refused(request, error, case_id)
     allowed, blocked = allowed_and_blocked_transitions(case, user)
     blocked += affected_person_disclosure_blocked(case, user)
     consents = case.report.current_consents()
@@ -299,8 +320,10 @@ def case_page(request: HttpRequest, case_id: uuid.UUID) -> HttpResponse:
                 for notice in override_notices_pending(case=case, actor=user)
             ],
             "reassignments": reassignments_pending(case, user),
-            "audit": _audit_rows(case) if policy.may_read_audit_trail(user, case) else [],
-            "chain_valid": stream_is_valid(case.report_id),
+            "audit": _audit_rows(list(reversed(audit.rows))) if audit is not None else [],
+            "audit_earlier": audit.next_cursor if audit is not None else None,
+            "cursors": cursors,
+            "chain_valid": stream_is_valid(case.report_id) if audit is not None else False,
             "formal_withdrawn_midway": formal_consent_withdrawn_midway(case),
             "handling_words": _handling_words(case),
             "declined_handler": handler_declined_still_holding(case),

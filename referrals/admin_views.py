@@ -12,7 +12,8 @@ from django.views.decorators.http import require_http_methods
 from accounts.admin_views import admin_required, not_found, refusal_on_form
 from accounts.models import Entity, User
 from accounts.selectors import entity_managed_by
-from core.errors import NotFoundError
+from core.errors import InvalidInputError, NotFoundError
+from core.paging import CURSOR_MAX_LENGTH, next_page_query
 from referrals.directory import (
     ServiceEntryInputError,
     directory_entry_for,
@@ -44,13 +45,20 @@ def directory_page(request: HttpRequest, admin: User, code: str) -> HttpResponse
         else:
             messages.success(request, _("%(name)s is in the directory.") % {"name": entry.name})
             return redirect("accounts:directory", code=entity.code)
+    try:
+        page = directory_of(admin, entity, cursor=request.GET.get("cursor", "")[:CURSOR_MAX_LENGTH])
+    except InvalidInputError as refused:
+        # A cursor this page did not give (an old or edited address): the first page, saying so.
+        messages.error(request, refused.page_message())
+        page = directory_of(admin, entity)
     return render(
         request,
         "referrals/admin/directory.html",
         {
             "staff": admin,
             "entity": entity,
-            "entries": directory_of(admin, entity),
+            "entries": page.rows,
+            "next_query": next_page_query(request, page.next_cursor),
             "form": form,
         },
         status=400 if form.is_bound else 200,

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import transaction
-from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts import policy
@@ -14,6 +13,7 @@ from accounts.models import Entity, User
 from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from core.errors import InvalidInputError, NotFoundError
+from core.paging import PAGE_DEFAULT, Key, Page, keyset_page
 from referrals.models import ServiceEntry, ServiceKind
 
 
@@ -21,11 +21,19 @@ class ServiceEntryInputError(InvalidInputError):
     """A directory entry cannot be saved as asked; ``fields`` says why."""
 
 
-def directory_of(admin: User, entity: Entity) -> QuerySet[ServiceEntry]:
-    """The entries in use of an entity the administrator manages (nothing for another)."""
+# As the directory reads: by kind of service, then name; the id is the pager's last key.
+DIRECTORY_KEYS = (Key("kind"), Key("name"), Key("id"))
+
+
+def directory_of(
+    admin: User, entity: Entity, *, limit: int = PAGE_DEFAULT, cursor: str = ""
+) -> Page[ServiceEntry]:
+    """A page of the entries in use of an entity the administrator manages (nothing for
+    another); one query whatever the page (issue 15)."""
+    entries = ServiceEntry.objects.select_related("staff_user").filter(entity=entity, active=True)
     if not policy.manages_entity(admin, entity.pk):
-        return ServiceEntry.objects.none()
-    return ServiceEntry.objects.select_related("staff_user").filter(entity=entity, active=True)
+        entries = entries.none()
+    return keyset_page(entries, DIRECTORY_KEYS, limit=limit, cursor=cursor)
 
 
 def directory_entry_for(admin: User, entry_id: int) -> ServiceEntry:

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy
 
 from core.errors import ForbiddenError
+from core.paging import PAGE_DEFAULT, Key, Page, keyset_page
 from reports.models import Attachment, Message, Report
 from vault import envelope, readers
 
@@ -106,6 +107,31 @@ def report_messages(
         MessageRead(message=message, body=envelope.open_text(message, "body", data_key))
         for message in messages
     ]
+
+
+# Newest first, so a case's first page is its latest exchange; the id settles a tie.
+MESSAGE_KEYS = (Key("position", descending=True), Key("id", descending=True))
+
+
+def report_messages_page(
+    report: Report,
+    data_key: bytes,
+    *,
+    with_authors: bool = False,
+    limit: int = PAGE_DEFAULT,
+    cursor: str = "",
+) -> tuple[list[MessageRead], Page[Message]]:
+    """A page of the messages, newest first, with their bodies decrypted: the latest ``limit``
+    before ``cursor``. One query whatever the page or the length of the exchange."""
+    messages = report.messages.all()
+    if with_authors:
+        messages = messages.select_related("author")
+    page = keyset_page(messages, MESSAGE_KEYS, limit=limit, cursor=cursor)
+    reads = [
+        MessageRead(message=message, body=envelope.open_text(message, "body", data_key))
+        for message in page.rows
+    ]
+    return reads, page
 
 
 @dataclass(frozen=True)

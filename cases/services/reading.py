@@ -14,22 +14,23 @@ from django.db import transaction
 from accounts import policy
 from accounts.models import User
 from audit.models import AuditAction, AuditEntry
-from audit.services import audit_record, stream_entries, stream_is_valid
+from audit.services import audit_record, stream_is_valid
 from cases.errors import (
     CaseForbiddenError,
     CaseShreddedError,
     NoReadingKeyError,
     ReportUnreadableError,
 )
-from cases.models import Case
+from cases.models import Case, InternalNote
 from cases.readers import case_key, reading_key_wait, reading_key_waits_fulfil, reads_content
 from cases.services.locking import case_lock
+from core.paging import PAGE_DEFAULT, Key, Page, keyset_page
 from reports.reading import (
     attachment_file,
     report_attachment_find,
     report_attachments,
     report_content,
-    report_messages,
+    report_messages_page,
 )
 from reports.vocabulary import ConsentAction
 from vault import envelope
@@ -37,6 +38,9 @@ from vault import envelope
 # The report's key through the actor's own wrap; the name the case services have always used.
 case_data_key = case_key
 
+
+# Newest first, like the messages: a case's first page shows its latest notes.
+NOTE_KEYS = (Key("written_at", descending=True), Key("id", descending=True))
 
 # What a case read shows when it decrypts nothing.
 _NOTHING_DECRYPTED: dict[str, Any] = {
@@ -47,7 +51,9 @@ _NOTHING_DECRYPTED: dict[str, Any] = {
     "withheld_for_affected_person": False,
     "key_missing": False,
     "messages": [],
+    "messages_earlier": None,
     "notes": [],
+    "notes_earlier": None,
     "attachments": [],
     "incident_date": None,
     "alleged_perpetrator": None,
@@ -56,8 +62,20 @@ _NOTHING_DECRYPTED: dict[str, Any] = {
 
 
 @transaction.atomic
-def case_read(*, case: Case, actor: User) -> dict[str, Any]:
-    """Decrypt what staff may read of a case. Every call is audited."""
+def case_read(
+    *,
+    case: Case,
+    actor: User,
+    messages_cursor: str = "",
+    notes_cursor: str = "",
+    limit: int = PAGE_DEFAULT,
+) -> dict[str, Any]:
+    """Decrypt what staff may read of a case. Every call is audited.
+
+    Messages and notes come a page at a time (issue 15): the latest ``limit`` of each before
+    its cursor, oldest first as a conversation reads, with the cursor of the page before it
+    (``messages_earlier``, ``notes_earlier``; ``None`` when nothing earlier is left). An
+    invalid cursor is refused before anything is decrypted or audited."""
     case_lock(case)
     if not policy.may_read_narrative(actor, case):
         raise CaseForbiddenError
@@ -92,6 +110,19 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
     identity_visible = policy.sees_identity(
         actor, case, disclosure_consented=consents.get(ConsentAction.IDENTITY_DISCLOSURE, False)
     )
+    messages, messages_page = report_messages_page(
+        report, key, with_authors=True, limit=limit, cursor=messages_cursor
+    )
+    notes_page = (
+        keyset_page(
+            InternalNote.objects.filter(case=case).select_related("author"),
+            NOTE_KEYS,
+            limit=limit,
+            cursor=notes_cursor,
+        )
+        if policy.sees_internal_notes(actor, case)
+        else None
+    )
     content = report_content(report, key, with_identity=identity_visible)
     # Whoever opens the report passes its key to colleagues who found it waiting for them.
     reading_key_waits_fulfil(case, key)
@@ -114,8 +145,9 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
                 "body": read.body,
                 "sent_at": read.message.sent_at.isoformat(),
             }
-            for read in report_messages(report, key, with_authors=True)
+            for read in reversed(messages)
         ],
+        "messages_earlier": messages_page.next_cursor,
         "notes": [
             {
                 "id": str(n.id),
@@ -123,10 +155,11 @@ def case_read(*, case: Case, actor: User) -> dict[str, Any]:
                 "body": envelope.open_text(n, "body", key),
                 "written_at": n.written_at.isoformat(),
             }
-            for n in case.notes.select_related("author").order_by("written_at")
+            for n in reversed(notes_page.rows)
         ]
-        if policy.sees_internal_notes(actor, case)
+        if notes_page is not None
         else [],
+        "notes_earlier": notes_page.next_cursor if notes_page is not None else None,
         "attachments": [
             {
                 "id": str(listed.attachment.id),
@@ -167,13 +200,34 @@ def case_attachment_read(
     return filename, content_type, data
 
 
+# The export reads the trail in the chain's own order; the case page shows the latest first.
+AUDIT_CHAIN_KEYS = (Key("position"), Key("id"))
+AUDIT_LATEST_KEYS = (Key("position", descending=True), Key("id", descending=True))
+
+
+def case_audit_page(
+    case: Case, *, limit: int = PAGE_DEFAULT, cursor: str = "", latest_first: bool = False
+) -> Page[AuditEntry]:
+    """A page of the case's audit trail, in the chain's order or the latest first; one query
+    whatever the page. Who may read it is the caller's to check."""
+    return keyset_page(
+        AuditEntry.objects.filter(stream=str(case.report_id)),
+        AUDIT_LATEST_KEYS if latest_first else AUDIT_CHAIN_KEYS,
+        limit=limit,
+        cursor=cursor,
+    )
+
+
 @transaction.atomic
-def case_audit_export(*, case: Case, actor: User) -> tuple[list[AuditEntry], bool]:
-    """The case's audit trail and whether its chain is intact; the export itself is audited."""
+def case_audit_export(
+    *, case: Case, actor: User, limit: int = PAGE_DEFAULT, cursor: str = ""
+) -> tuple[Page[AuditEntry], bool]:
+    """A page of the case's audit trail and whether its whole chain is intact; the export
+    itself is audited."""
     case_lock(case)
     if not policy.may_read_audit_trail(actor, case):
         raise CaseForbiddenError
-    entries = stream_entries(case.report_id)
+    page = case_audit_page(case, limit=limit, cursor=cursor)
     chain_valid = stream_is_valid(case.report_id)
     audit_record(stream=case.report_id, action=AuditAction.AUDIT_EXPORTED, actor=actor)
-    return entries, chain_valid
+    return page, chain_valid

@@ -314,8 +314,12 @@ def checkpoint_create(*, at: datetime | None = None) -> AuditCheckpoint:
     exported_path = settings.UPSTANDER_AUDIT_CHECKPOINT_FILE
     exported = exported_checkpoints_read(exported_path) if exported_path else None
     problems = checkpoint_problems(exported)
-    heads = list(AuditStreamHead.objects.filter(length__gt=0))
-    forged = sum(1 for head in heads if not head_is_authentic(head))
+    # The heads are streamed, not listed: a stream a report, they outgrow a worker's memory.
+    forged = 0
+    streams: dict[str, list[object]] = {}
+    for head in AuditStreamHead.objects.filter(length__gt=0).iterator(chunk_size=_CHUNK):
+        forged += not head_is_authentic(head)
+        streams[audit_stream_tag(head.stream)] = [head.length, head.last_hash]
     if forged:
         problems.append(f"{forged} stream head(s) are not authentic")
     if problems:
@@ -325,9 +329,6 @@ def checkpoint_create(*, at: datetime | None = None) -> AuditCheckpoint:
             "Run manage.py verify_audit_chain."
         )
     previous = AuditCheckpoint.objects.order_by("-sequence").first()
-    streams: dict[str, list[object]] = {
-        audit_stream_tag(head.stream): [head.length, head.last_hash] for head in heads
-    }
     checkpoint = AuditCheckpoint(
         sequence=previous.sequence + 1 if previous else 1,
         at=(at or timezone.now()).replace(microsecond=0),

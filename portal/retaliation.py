@@ -14,9 +14,10 @@ and any message could tell someone else that there was a case.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -28,6 +29,7 @@ from audit.models import AuditAction
 from audit.services import audit_record
 from cases.models import Case
 from cases.vocabulary import CaseState, SystemClosureReason
+from core.batches import BATCH_SIZE, batched
 from core.errors import InvalidInputError, NotFoundError
 from portal.services import (
     REPORTER,
@@ -149,11 +151,13 @@ def retaliation_report_submit(
 # --- Check-ins after closure ------------------------------------------------------------------
 
 
-def check_ins_schedule(*, today: date | None = None) -> int:
+def check_ins_schedule(*, today: date | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Create the check-ins that have come due, each once, however often this runs.
 
     The beat task runs it daily. A check-in is due ``months`` after its case was closed; a case
-    closed because its report was shredded gets none (nobody holds its receipt any more).
+    closed because its report was shredded gets none (nobody holds its receipt any more). The
+    closed cases are read ``batch_size`` at a time: a year of closures does not fit in a
+    worker's memory at the scale of the UN system.
     """
     today = today or timezone.now().date()
     closed = (
@@ -165,6 +169,13 @@ def check_ins_schedule(*, today: date | None = None) -> int:
         .exclude(closure_reason=SystemClosureReason.SHREDDED)
         .values_list("report_id", "closed_at")
     )
+    return sum(
+        _check_ins_create(batch, today)
+        for batch in batched(closed.iterator(chunk_size=batch_size), batch_size)
+    )
+
+
+def _check_ins_create(closed: list[tuple[uuid.UUID, datetime | None]], today: date) -> int:
     due = [
         CheckIn(report_id=report_id, months=months, due_on=due_on)
         for report_id, closed_at in closed

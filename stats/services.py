@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Iterator
 from itertools import product
 
 from django.db import connection, transaction
@@ -20,6 +21,7 @@ from accounts import policy
 from accounts.models import Entity, User
 from cases.models import Case, Override, RightsConcern
 from cases.vocabulary import SystemClosureReason
+from core.batches import batched
 from core.errors import ForbiddenError, InvalidInputError
 from core.quarters import (
     current_quarter,
@@ -56,6 +58,8 @@ from stats.selectors import final_quarters_of_year
 logger = logging.getLogger(__name__)
 
 CellKey = tuple[tuple[str, ...], tuple[str, ...]]
+# Service facts, and their days, written at a time: a large quarter is never all in memory.
+FACTS_AT_ONCE = 5000
 
 
 def release_due(*, include_current_quarter: bool = False) -> list[str]:
@@ -179,21 +183,44 @@ def _midnight(day: datetime.date) -> datetime.datetime:
 
 def _snapshot_service(quarter: str, start: datetime.datetime, end: datetime.datetime) -> None:
     """Timings and inaction: days are worked out per case, the cases themselves are not kept."""
-    facts: list[ServiceFact] = []
+    for batch in batched(_service_facts(quarter, start, end), FACTS_AT_ONCE):
+        ServiceFact.objects.bulk_create(batch)
+    kind = ServiceFact.Kind
+    timed = (
+        ServiceFact.objects.filter(quarter=quarter, kind__in=[kind.ACKNOWLEDGED, kind.CLOSED])
+        .values("entity_id", "kind", "days")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    days = (
+        ServiceDays(
+            quarter=quarter,
+            entity_id=row["entity_id"],
+            kind=row["kind"],
+            days=row["days"],
+            count=row["n"],
+        )
+        for row in timed.iterator()
+    )
+    for counted in batched(days, FACTS_AT_ONCE):
+        ServiceDays.objects.bulk_create(counted)
+
+
+def _service_facts(
+    quarter: str, start: datetime.datetime, end: datetime.datetime
+) -> Iterator[ServiceFact]:
     kind = ServiceFact.Kind
     acknowledged = Case.objects.filter(acknowledged_at__gte=start, acknowledged_at__lt=end)
     for entity_id, at, submitted, due in acknowledged.values_list(
         "entity_id", "acknowledged_at", "report__submitted_on", "acknowledgement_due"
     ).iterator():
         day = timezone.localdate(at)
-        facts.append(
-            ServiceFact(
-                quarter=quarter,
-                entity_id=entity_id,
-                kind=kind.ACKNOWLEDGED,
-                days=max(0, (day - submitted).days),
-                in_time=day <= due,
-            )
+        yield ServiceFact(
+            quarter=quarter,
+            entity_id=entity_id,
+            kind=kind.ACKNOWLEDGED,
+            days=max(0, (day - submitted).days),
+            in_time=day <= due,
         )
     # Not a shredded report's closure (``_snapshot`` says why).
     closed = Case.objects.filter(closed_at__gte=start, closed_at__lt=end).exclude(
@@ -203,7 +230,7 @@ def _snapshot_service(quarter: str, start: datetime.datetime, end: datetime.date
         "entity_id", "closed_at", "report__submitted_on"
     ).iterator():
         days = max(0, (timezone.localdate(at) - submitted).days)
-        facts.append(ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.CLOSED, days=days))
+        yield ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.CLOSED, days=days)
     last_day = timezone.localdate(end - datetime.timedelta(seconds=1))
     open_then = Case.objects.filter(opened_at__lt=end).filter(
         Q(closed_at__isnull=True) | Q(closed_at__gte=end)
@@ -212,42 +239,16 @@ def _snapshot_service(quarter: str, start: datetime.datetime, end: datetime.date
     overdue = open_then.filter(
         (unacknowledged & Q(acknowledgement_due__lt=last_day)) | Q(feedback_due__lt=last_day)
     )
-    facts += [
-        ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.OVERDUE)
-        for entity_id in overdue.values_list("entity_id", flat=True).iterator()
-    ]
+    for entity_id in overdue.values_list("entity_id", flat=True).iterator():
+        yield ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.OVERDUE)
     approved = Override.objects.filter(
         status=Override.Status.APPROVED, decided_at__gte=start, decided_at__lt=end
     )
-    facts += [
-        ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.OVERRIDE, ground=ground)
-        for entity_id, ground in approved.values_list("case__entity_id", "ground").iterator()
-    ]
+    for entity_id, ground in approved.values_list("case__entity_id", "ground").iterator():
+        yield ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.OVERRIDE, ground=ground)
     concerns = RightsConcern.objects.filter(raised_at__gte=start, raised_at__lt=end)
-    facts += [
-        ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.RIGHTS_CONCERN)
-        for entity_id in concerns.values_list("case__entity_id", flat=True).iterator()
-    ]
-    ServiceFact.objects.bulk_create(facts, batch_size=5000)
-    timed = (
-        ServiceFact.objects.filter(quarter=quarter, kind__in=[kind.ACKNOWLEDGED, kind.CLOSED])
-        .values("entity_id", "kind", "days")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    ServiceDays.objects.bulk_create(
-        [
-            ServiceDays(
-                quarter=quarter,
-                entity_id=row["entity_id"],
-                kind=row["kind"],
-                days=row["days"],
-                count=row["n"],
-            )
-            for row in timed
-        ],
-        batch_size=5000,
-    )
+    for entity_id in concerns.values_list("case__entity_id", flat=True).iterator():
+        yield ServiceFact(quarter=quarter, entity_id=entity_id, kind=kind.RIGHTS_CONCERN)
 
 
 # --- withdrawals ----------------------------------------------------------------------------

@@ -18,6 +18,7 @@ from audit.models import AuditAction
 from audit.services import SYSTEM_STREAM, audit_record
 from cases.models import Case
 from cases.readers import readers_of
+from core.batches import BATCH_SIZE
 from vault import envelope, readers
 from vault.models import KeyWrap, RecipientKey
 
@@ -82,7 +83,8 @@ def recover_access(
         .order_by("pk")
     )
     regranted = 0
-    for case in cases:
+    # Streamed: an entity's cases, with their reports and keys, would not fit in memory at once.
+    for case in cases.iterator(chunk_size=BATCH_SIZE):
         data_key = case.report.data_key
         if user_key.id in envelope.recipients_of(data_key):
             continue

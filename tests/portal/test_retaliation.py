@@ -213,6 +213,25 @@ def test_check_ins_follow_the_months_after_closure(
     assert list(case.report.check_ins.values_list("months", flat=True)) == [1, 3, 6, 12]
 
 
+def test_check_ins_are_created_once_each_across_batches(
+    case_in_state: Callable[..., Case],
+) -> None:
+    # One case per batch: what each batch finds already created is checked batch by batch.
+    month = closed_months_ago(case_in_state("closed", consents=WORKFLOW_CONSENTS), 1, days=1)
+    quarter = closed_months_ago(case_in_state("closed", consents=WORKFLOW_CONSENTS), 3, days=1)
+    year = closed_months_ago(case_in_state("closed", consents=WORKFLOW_CONSENTS), 12, days=1)
+    CheckIn.objects.create(report=quarter.report, months=1, due_on=timezone.now().date())
+
+    created = check_ins_schedule(batch_size=1)
+    again = check_ins_schedule(batch_size=2)
+
+    assert created == 1 + 1 + 4
+    assert again == 0
+    assert list(month.report.check_ins.values_list("months", flat=True)) == [1]
+    assert list(quarter.report.check_ins.values_list("months", flat=True)) == [1, 3]
+    assert list(year.report.check_ins.values_list("months", flat=True)) == [1, 3, 6, 12]
+
+
 def test_an_open_case_or_a_recently_closed_one_has_no_check_in(
     case_in_state: Callable[..., Case],
 ) -> None:

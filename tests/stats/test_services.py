@@ -12,8 +12,16 @@ from django.utils import timezone
 from accounts.models import Entity, Role
 from cases.models import Case, RightsConcern
 from cases.services.shredding import report_shred
+from stats import services
 from stats.families import REPORTS, count_groups, disclosure_threshold
-from stats.models import ClosureFact, Release, ReleasedCell, ReportFact, ServiceFact
+from stats.models import (
+    ClosureFact,
+    Release,
+    ReleasedCell,
+    ReportFact,
+    ServiceDays,
+    ServiceFact,
+)
 from stats.selectors import published_table
 from stats.services import release_due
 from stats.transparency import service_figures
@@ -173,3 +181,25 @@ def test_rights_concerns_are_counted_per_quarter_and_withheld_below_k(
     assert {f.key: f.value for f in service_figures([PAST], other_entity)}[
         "rights_concerns"
     ] is None
+
+
+def test_service_facts_are_all_written_when_written_a_few_at_a_time(
+    entity: Entity, make_staff: Any, walk_case: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Issue 15: a quarter's facts go to the database in batches as its cases are read.
+    monkeypatch.setattr(services, "FACTS_AT_ONCE", 2)
+    advocate = make_staff(Role.VICTIMS_RIGHTS_ADVOCATE, username="advocate")
+    for _ in range(5):
+        _concern_in(PAST, entity, advocate)
+    closed = [file_report(entity, quarter="2026Q4") for _ in range(3)]
+    for report in closed:
+        walk_case(Case.objects.get(report=report), "closed")
+
+    release_due(include_current_quarter=True)
+
+    assert ServiceFact.objects.filter(kind=ServiceFact.Kind.RIGHTS_CONCERN).count() == 5
+    assert ServiceFact.objects.filter(quarter="2026Q4", kind=ServiceFact.Kind.CLOSED).count() == 3
+    timed = ServiceFact.objects.filter(
+        kind__in=[ServiceFact.Kind.ACKNOWLEDGED, ServiceFact.Kind.CLOSED]
+    )
+    assert sum(ServiceDays.objects.values_list("count", flat=True)) == timed.count() >= 6

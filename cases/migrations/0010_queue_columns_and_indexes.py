@@ -8,6 +8,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def settle_constraints(schema_editor):
+    # The update above leaves deferred constraint checks pending on the table; PostgreSQL
+    # refuses to alter or index a table with pending ones, so they are run now.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def copy_submitted_on(apps, schema_editor):
     Case = apps.get_model("cases", "Case")
     Report = apps.get_model("reports", "Report")
@@ -16,6 +23,7 @@ def copy_submitted_on(apps, schema_editor):
             Report.objects.filter(pk=models.OuterRef("report_id")).values("submitted_on")[:1]
         )
     )
+    settle_constraints(schema_editor)
 
 
 class Migration(migrations.Migration):

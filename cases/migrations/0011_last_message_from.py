@@ -4,6 +4,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def settle_constraints(schema_editor):
+    # The update above leaves deferred constraint checks pending on the table; PostgreSQL
+    # refuses to alter or index a table with pending ones, so they are run now.
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+
+
 def copy_last_sender(apps, schema_editor):
     Case = apps.get_model("cases", "Case")
     Message = apps.get_model("reports", "Message")
@@ -11,6 +18,7 @@ def copy_last_sender(apps, schema_editor):
     Case.objects.filter(
         models.Exists(Message.objects.filter(report=models.OuterRef("report_id")))
     ).update(last_message_from=models.Subquery(last.values("sender")[:1]))
+    settle_constraints(schema_editor)
 
 
 class Migration(migrations.Migration):

@@ -24,6 +24,7 @@ import os
 import random
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/upstander_bench_stats"
@@ -44,7 +45,11 @@ def main() -> None:
     print(json.dumps(figures, indent=2))
 
 
-def run(requests: int) -> dict[str, Any]:
+def run(
+    requests: int, *, explain: Callable[[str, Callable[[], Any]], list[str]] | None = None
+) -> dict[str, Any]:
+    """The figures; with ``explain`` (``bench.scale``), also the failures it finds in the
+    plans of one aggregate's and one dashboard's queries."""
     from django.core.management import call_command  # noqa: PLC0415 - after django.setup()
     from django.db import connection  # noqa: PLC0415
     from django.test import Client  # noqa: PLC0415
@@ -104,8 +109,12 @@ def run(requests: int) -> dict[str, Any]:
         return pages.get("/dashboard/", period()).status_code
 
     connection.force_debug_cursor = False
-    figures["aggregate_two_dimensions_ms"] = _measure(aggregate, requests)
-    figures["dashboard_ms"] = _measure(dashboard, max(20, requests // 5))
+    figures["aggregate_two_dimensions_ms"] = measure(aggregate, requests)
+    figures["dashboard_ms"] = measure(dashboard, max(20, requests // 5))
+    if explain is not None:
+        figures["plan_failures"] = explain("aggregate, two dimensions", aggregate) + explain(
+            "dashboard", dashboard
+        )
     return figures
 
 
@@ -114,7 +123,7 @@ def _first_day(quarter: str) -> str:
     return f"{year}-{3 * int(number) - 2:02d}-01"
 
 
-def _measure(request: Any, count: int) -> dict[str, float]:
+def measure(request: Any, count: int) -> dict[str, float]:
     request()  # warm up: first-use imports and caches
     timings = []
     for _ in range(count):

@@ -13,6 +13,7 @@ import pytest
 from django.db import connection
 from django.http import QueryDict
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from accounts.models import User
@@ -35,6 +36,10 @@ pytestmark = pytest.mark.django_db
 NEXT_LINK = re.compile(r'^<(?P<url>[^>]+)>; rel="next"$')
 ROW_LINK = re.compile(r'href="/staff/cases/(?P<id>[0-9a-f-]{36})/"')
 NEXT_PAGE = re.compile(r'<a href="(?P<url>/staff/\?[^"]*)" rel="next">')
+
+
+# The report's sealed columns.
+REPORTER_WRITTEN = ("narrative", "incident_date", "identity", "alleged_perpetrator")
 
 
 @pytest.fixture
@@ -234,3 +239,26 @@ def test_a_made_up_cursor_on_the_page_is_refused_naming_it(
 
     assert response.status_code == 400
     assert "This cursor is not one this list gave" in response.content.decode()
+
+
+def test_the_lists_leave_what_the_reporter_wrote_in_the_database(
+    cases: Callable[[int], list[Case]],
+    focal_point: User,
+    second_focal_point: User,
+    staff_api: Callable[[User], APIClient],
+) -> None:
+    """A list shows no part of a narrative, an identity or the person named: their sealed
+    columns, the bulk of a report's row, are not even read, fifty rows at a time."""
+    cases(3)
+    api = staff_api(focal_point)
+    client = signed_in(second_focal_point)
+    sealed = [f'"reports_report"."{name}"' for name in REPORTER_WRITTEN]
+
+    with CaptureQueriesContext(connection) as page:
+        assert client.get("/staff/").status_code == 200
+    with CaptureQueriesContext(connection) as listed:
+        assert len(api.get("/api/v1/cases").json()) == 3
+
+    read = " ".join(query["sql"] for query in [*page.captured_queries, *listed.captured_queries])
+    assert '"reports_report"."reference"' in read
+    assert [column for column in sealed if column in read] == []

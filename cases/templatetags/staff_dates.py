@@ -6,9 +6,12 @@ a date or datetime, into the locale's words, so no page shows a raw timestamp.""
 from __future__ import annotations
 
 import datetime
+import functools
 
 from django import template
-from django.utils import formats, timezone
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.utils import formats, timezone, translation
 
 from core.templatetags.days import day_in_words as day_as_stamped
 from core.templatetags.days import parsed_day_or_moment
@@ -30,14 +33,35 @@ def day_in_words(value: object) -> str:
 @register.filter
 def moment_in_words(value: object) -> str:
     """Day and time (``DATETIME_FORMAT``) in the active time zone; a date alone stays a day."""
+    if not isinstance(value, str | datetime.date):
+        return ""
+    return _moment_in_words(value, translation.get_language(), timezone.get_current_timezone())
+
+
+# A case page writes some 150 moments an opening, and Django's formatter looks up the format,
+# the language and the month names again for each: a moment is written once per language and
+# time zone, both part of the key, so nobody is shown another reader's zone or words.
+_MOMENTS_KEPT = 8192
+
+
+@functools.lru_cache(maxsize=_MOMENTS_KEPT)
+def _moment_in_words(
+    value: str | datetime.date, _language: str | None, zone: datetime.tzinfo
+) -> str:
     parsed = parsed_day_or_moment(value)
     if parsed is None:
         return ""
     if not isinstance(parsed, datetime.datetime):
         return formats.date_format(parsed, "DATE_FORMAT")
     if timezone.is_aware(parsed):
-        parsed = timezone.localtime(parsed)
+        parsed = timezone.localtime(parsed, zone)
     return formats.date_format(parsed, "DATETIME_FORMAT")
+
+
+@receiver(setting_changed)
+def _forget_moments(**_kwargs: object) -> None:
+    # Formats and time zones come from settings: a change (a test's) must not show stale words.
+    _moment_in_words.cache_clear()
 
 
 @register.filter

@@ -10,12 +10,17 @@ from typing import Any
 
 import pytest
 from django.test import Client
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import Role
 from cases.models import Case, Override, Reassignment
 from cases.services.referring import case_refer
-from cases.templatetags.staff_dates import audit_moment, day_in_words, moment_in_words
+from cases.templatetags.staff_dates import (
+    _moment_in_words,
+    audit_moment,
+    day_in_words,
+    moment_in_words,
+)
 from referrals.models import Referral, ServiceEntry
 from tests.helpers.reporter import ALL_CONSENTS, WORKFLOW_CONSENTS
 from tests.helpers.staff import signed_in
@@ -344,6 +349,26 @@ def test_dates_are_in_words_in_the_staff_members_time_zone() -> None:
         assert day_in_words(late_evening_utc) == "4 March 2026"
     assert day_in_words(datetime.date(2026, 3, 4)) == "4 March 2026"
     assert day_in_words("not a date") == ""
+
+
+def test_a_moment_written_once_is_still_written_in_each_readers_zone_and_language() -> None:
+    """The case page keeps the words of each moment it wrote (issue 15): a reader in another
+    zone or language must still get their own, from the first time to the repeats."""
+    moment = datetime.datetime(2026, 3, 4, 23, 30, tzinfo=datetime.UTC)
+    _moment_in_words.cache_clear()
+    for _round in range(2):
+        with timezone.override("Asia/Tokyo"):
+            assert moment_in_words(moment) == "5 March 2026, 08:30"
+            assert moment_in_words(moment.isoformat()) == "5 March 2026, 08:30"
+            with translation.override("fr"):
+                assert moment_in_words(moment) == "5 mars 2026 08:30"
+        with timezone.override("America/New_York"):
+            assert moment_in_words(moment) == "4 March 2026, 18:30"
+    assert moment_in_words(datetime.date(2026, 3, 4)) == "4 March 2026"
+    assert moment_in_words(None) == ""
+    assert moment_in_words("not a date") == ""
+    # The second round was served from what the first wrote, not formatted again.
+    assert _moment_in_words.cache_info().hits >= 4
 
 
 def test_a_day_stamped_audit_entry_shows_its_day_never_midnight(

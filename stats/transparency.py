@@ -25,7 +25,12 @@ from accounts import policy
 from accounts.models import Entity, User
 from stats.families import disclosure_threshold, label_of
 from stats.models import Release, ServiceDays, ServiceFact, TransparencyApproval
-from stats.selectors import PublishedTable, final_quarters_of_year, published_table
+from stats.selectors import (
+    PublishedTable,
+    final_quarters_of_year,
+    published_table,
+    published_tables,
+)
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -136,10 +141,13 @@ def transparency_report(year: int, entity: Entity | None = None) -> Transparency
         quarters=quarters,
         approved_on=approval.approved_on if approval else None,
     )
-    for key, family, dims, title in SECTIONS:
-        report.sections.append(
-            Section(key, title, published_table(family, dims, quarters, entity=code))
-        )
+    tables = published_tables(
+        [(family, dims) for _k, family, dims, _t in SECTIONS], quarters, entity=code
+    )
+    report.sections = [
+        Section(key, title, table)
+        for (key, _family, _dims, title), table in zip(SECTIONS, tables, strict=True)
+    ]
     report.figures = service_figures(quarters, entity)
     return report
 
@@ -151,13 +159,20 @@ def service_figures(quarters: Sequence[str], entity: Entity | None) -> list[Figu
     quarters = list(quarters)
     code = entity.code if entity else None
     k = disclosure_threshold()
-    received = published_table("reports", [], quarters, entity=code).total
-    overrides = published_table("overrides", [], quarters, entity=code).total
-    rights_concerns = published_table("rights_concerns", [], quarters, entity=code).total
+    totals, overrides_table, concerns_table, acknowledged = published_tables(
+        [
+            ("reports", []),
+            ("overrides", []),
+            ("rights_concerns", []),
+            ("acknowledgements", ["in_time"]),
+        ],
+        quarters,
+        entity=code,
+    )
+    received, overrides, rights_concerns = totals.total, overrides_table.total, concerns_table.total
     # Inaction as at the end of the period's last released quarter (a sum over quarters would
     # count a case that stayed overdue once per quarter).
     overdue = published_table("overdue", [], quarters[-1:], entity=code).total
-    acknowledged = published_table("acknowledgements", ["in_time"], quarters, entity=code)
     in_time = acknowledged.count(in_time="yes")
     share = (
         round(100 * in_time / acknowledged.total)

@@ -43,7 +43,7 @@ from stats.rendering import (
     transparency_csv,
     transparency_pdf,
 )
-from stats.selectors import PublishedTable, published_table, released_quarters
+from stats.selectors import PublishedTable, published_tables, released_quarters
 from stats.services import transparency_report_approve
 from stats.transparency import (
     Figure,
@@ -139,14 +139,12 @@ SERVICE_FIGURES = (
 
 
 def _charts(specs: Sequence[ChartSpec], quarters: Sequence[str], code: str | None) -> list[Chart]:
+    tables = published_tables(
+        [(family, [dimension]) for _k, family, dimension, _t in specs], quarters, entity=code
+    )
     return [
-        chart_of(
-            published_table(family, [dimension], quarters, entity=code),
-            dimension,
-            key=key,
-            title=title,
-        )
-        for key, family, dimension, title in specs
+        chart_of(table, dimension, key=key, title=title)
+        for table, (key, _family, dimension, title) in zip(tables, specs, strict=True)
     ]
 
 
@@ -159,18 +157,33 @@ def _period_figures(quarters: Sequence[str], code: str | None) -> list[Figure]:
     return [figure for figure in figures if figure.key in SERVICE_FIGURES]
 
 
-def _survey(quarters: Sequence[str]) -> list[tuple[Chart, CrossTable]]:
-    """Each question: its answers over every route (the chart), and by route (the table).
-    Survey answers are kept by route only, never by entity."""
-    by_route = published_table("survey", ["route"], quarters)
+def _feedback_tables(quarters: Sequence[str]) -> dict[tuple[str, str], PublishedTable]:
+    """Every survey and not-ready table the dashboard shows, read together (kept by route
+    only, never by entity), by family and dimensions."""
+    asked: list[tuple[str, list[str]]] = [
+        ("survey", ["route"]),
+        ("not_ready", ["not_ready_category"]),
+    ]
+    for question, _label in SurveyQuestion.choices:
+        asked += [("survey", [question]), ("survey", ["route", question])]
+    asked += [("not_ready", [reason]) for reason, _label in HoldsBack.choices]
+    tables = published_tables(asked, quarters)
+    return {
+        (family, ",".join(dims)): table for (family, dims), table in zip(asked, tables, strict=True)
+    }
+
+
+def _survey(tables: dict[tuple[str, str], PublishedTable]) -> list[tuple[Chart, CrossTable]]:
+    """Each question: its answers over every route (the chart), and by route (the table)."""
+    by_route = tables["survey", "route"]
     shown = []
     for question, label in SurveyQuestion.choices:
-        answers = published_table("survey", [question], quarters)
+        answers = tables["survey", question]
         shown.append(
             (
                 chart_of(answers, question, key=f"survey-{question}", title=label),
                 cross_table_of(
-                    published_table("survey", ["route", question], quarters),
+                    tables["survey", f"route,{question}"],
                     "route",
                     question,
                     key=f"survey-{question}-by-route",
@@ -183,12 +196,12 @@ def _survey(quarters: Sequence[str]) -> list[tuple[Chart, CrossTable]]:
     return shown
 
 
-def _holds_back(quarters: Sequence[str]) -> Chart:
+def _holds_back(tables: dict[tuple[str, str], PublishedTable]) -> Chart:
     """One bar per reason: how many said it holds them back (each reason is its own table)."""
-    bars = []
-    for reason, label in HoldsBack.choices:
-        table: PublishedTable = published_table("not_ready", [reason], quarters)
-        bars.append(Bar(reason, str(label), table.count(**{reason: "yes"})))
+    bars = [
+        Bar(reason, str(label), tables["not_ready", reason].count(**{reason: "yes"}))
+        for reason, label in HoldsBack.choices
+    ]
     return Chart(
         key="not-ready-holds-back",
         title=_("What holds people back from reporting (each person may name several)"),
@@ -199,24 +212,24 @@ def _holds_back(quarters: Sequence[str]) -> Chart:
     )
 
 
-def _dashboard(period: Period, code: str | None) -> dict[str, Any]:
+def _dashboard(period: Period, code: str | None, released: Sequence[str]) -> dict[str, Any]:
     quarters = period.quarters
-    not_ready = published_table("not_ready", ["not_ready_category"], quarters)
-    released = released_quarters()
+    charts = _charts([*REPORT_CHARTS, *OUTCOME_CHARTS], quarters, code)
+    feedback = _feedback_tables(quarters)
     return {
         "period": period,
         "entity_shown": _entity_shown(code),
-        "report_charts": _charts(REPORT_CHARTS, quarters, code),
-        "outcome_charts": _charts(OUTCOME_CHARTS, quarters, code),
+        "report_charts": charts[: len(REPORT_CHARTS)],
+        "outcome_charts": charts[len(REPORT_CHARTS) :],
         "figures": _period_figures(quarters, code),
-        "survey": _survey(quarters),
+        "survey": _survey(feedback),
         "not_ready": chart_of(
-            not_ready,
+            feedback["not_ready", "not_ready_category"],
             "not_ready_category",
             key="not-ready-category",
             title=_("What happened, as told by people not ready to report"),
         ),
-        "holds_back": _holds_back(quarters),
+        "holds_back": _holds_back(feedback),
         "downloads": _downloads(released, code),
     }
 
@@ -285,14 +298,15 @@ def dashboard_page(request: HttpRequest) -> HttpResponse:
             message=ForbiddenError().page_message(),
             status=403,
         )
-    context: dict[str, Any] = {"staff": user, **_filters(released_quarters())}
+    released = released_quarters()
+    context: dict[str, Any] = {"staff": user, **_filters(released)}
     try:
         period = period_asked(request.GET)
         code = entity_asked(request.GET)
     except InvalidInputError as error:
         context["error"] = error.page_message()
         return render(request, "stats/dashboard.html", context, status=400)
-    context.update(_dashboard(period, code), entity=code or "")
+    context.update(_dashboard(period, code, released), entity=code or "")
     return render(request, "stats/dashboard.html", context)
 
 

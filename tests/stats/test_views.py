@@ -13,10 +13,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import Entity, User
-from core.quarters import current_quarter
+from core.quarters import current_quarter, previous_quarter
 from feedback.models import NotReadyResponse, SurveyResponse
 from stats.models import TransparencyApproval
-from stats.selectors import published_table
+from stats.selectors import published_table, released_quarters
 from stats.services import release_due
 from tests.helpers.html import content_policy_violations
 from tests.helpers.staff import signed_in
@@ -242,6 +242,48 @@ def test_the_dashboards_queries_do_not_grow_with_the_reports(
     with django_assert_max_num_queries(with_ten):
         assert client.get("/dashboard/").status_code == 200
     assert dashboard_queries() == with_ten
+
+
+# The session, the user, the released quarters, the entities, then the releases and cells of
+# each batch of tables and the service figures' histograms: a constant, whatever is shown.
+DASHBOARD_QUERIES = 20
+
+
+@pytest.mark.parametrize("by_entity", [False, True])
+def test_the_dashboards_queries_do_not_grow_with_the_quarters_or_tables(
+    by_entity: bool,
+    entity: Entity,
+    other_entity: Entity,
+    leadership: User,
+    django_assert_max_num_queries: Any,
+) -> None:
+    client = signed_in(leadership)
+    params = {"entity": entity.code} if by_entity else {}
+    last = previous_quarter(current_quarter())
+
+    def dashboard_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get("/dashboard/", params)
+        assert response.status_code == 200
+        return len(queries)
+
+    quarters = [last]
+    for _ in range(7):
+        quarters.insert(0, previous_quarter(quarters[0]))
+    for quarter in quarters[-2:]:
+        file_report(entity, quarter=quarter)
+    release_due()
+    assert len(released_quarters()) == 2
+    with_two = dashboard_queries()
+    for quarter in quarters[:-2]:
+        file_report(entity, quarter=quarter)
+    release_due()
+    assert len(released_quarters()) == 8
+
+    assert dashboard_queries() == with_two
+    # Dozens of tables are shown: each must not cost its own queries.
+    with django_assert_max_num_queries(DASHBOARD_QUERIES):
+        assert client.get("/dashboard/", params).status_code == 200
 
 
 # --- the transparency report -----------------------------------------------------------------

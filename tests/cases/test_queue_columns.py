@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.apps import apps
+from django.db import connection
 
 from accounts.models import Entity, User
 from cases.models import NO_DEADLINE, Case
@@ -73,8 +74,9 @@ def test_the_migrations_copy_the_day_and_the_last_sender_of_the_cases_already_th
     # As the cases were before the columns: a day that is not the report's, nobody's last word.
     Case.objects.update(submitted_on=date(2000, 1, 1), last_message_from="")
 
-    SUBMITTED_ON.copy_submitted_on(apps, None)
-    LAST_SENDER.copy_last_sender(apps, None)
+    with connection.schema_editor() as editor:
+        SUBMITTED_ON.copy_submitted_on(apps, editor)
+        LAST_SENDER.copy_last_sender(apps, editor)
 
     for copied in Case.objects.select_related("report"):
         assert copied.submitted_on == copied.report.submitted_on

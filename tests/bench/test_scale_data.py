@@ -111,7 +111,10 @@ def test_a_generated_focal_point_opens_the_case_with_200_messages(
     assert not content["key_missing"]
     assert not content["sealed"]
     assert content["narrative"]
-    assert len(content["messages"]) == 200
+    # The case read carries its latest page of messages, the earlier ones a cursor away.
+    assert case.report.messages.count() == 200
+    assert len(content["messages"]) == 50
+    assert content["messages_earlier"] is not None
     assert all(message["body"] for message in content["messages"])
     wrapped_to = set(
         KeyWrap.objects.filter(

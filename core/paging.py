@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any, Generic, TypeVar
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
-from django.db.models import Model, Q, QuerySet
+from django.db.models import F, Model, Q, QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from rest_framework import serializers
@@ -54,7 +54,6 @@ class Key:
     nullable: bool = False
 
     def order(self) -> Any:
-        from django.db.models import F  # noqa: PLC0415 - keeps the module's imports light
 
         expression = F(self.field)
         # Only a nullable key says where its empty values go: a plain ASC or DESC is what a

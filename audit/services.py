@@ -4,23 +4,32 @@ from __future__ import annotations
 
 import hmac
 import json
+import multiprocessing
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import chain
+from functools import lru_cache
+from itertools import chain, pairwise
 from typing import Any, NamedTuple, Protocol
 
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
 from audit.days import today_start
 from audit.models import AuditAction, AuditEntry, AuditStreamHead
-from vault.envelope import audit_chain_digest, audit_chain_hasher, audit_head_digest
+from vault.envelope import (
+    audit_chain_digest,
+    audit_chain_hasher,
+    audit_head_digest,
+    audit_head_hasher,
+)
 
 GENESIS = "0" * 64
 STREAM_CHUNK = 2000
+# Distinct entry details whose canonical text one walk of the trail remembers.
+DETAIL_TEXTS_KEPT = 4096
 SYSTEM_STREAM = "system"
 
 
@@ -56,31 +65,68 @@ def canonical_of(
     key by key in that sorted order: the same bytes, without sorting a dictionary for each of
     millions of entries (``tests/audit/test_services.py`` holds the two forms equal).
     """
+    return _canonical_text(
+        stream,
+        position,
+        # Read in bulk, the database writes the time out itself (``_TRAIL``).
+        at if isinstance(at, str) else at.isoformat(),
+        actor_kind,
+        actor_id,
+        actor_username,
+        action,
+        _dumps(detail),
+    )
+
+
+def _canonical_text(
+    stream: str,
+    position: int,
+    at: str,
+    actor_kind: str,
+    actor_id: int | None,
+    actor_username: str,
+    action: str,
+    detail_text: str,
+) -> str:
     return "".join(
         (
             '{"action":',
-            _dumps(action),
+            _scalar(action),
             ',"actor":',
-            _dumps(actor_id),
+            _scalar(actor_id),
             ',"actor_kind":',
-            _dumps(actor_kind),
+            _scalar(actor_kind),
             ',"actor_username":',
-            _dumps(actor_username),
+            _scalar(actor_username),
             ',"at":',
-            # Read in bulk, the database writes the time out itself (``_TRAIL``).
-            _dumps(at if isinstance(at, str) else at.isoformat()),
+            _scalar(at),
             ',"detail":',
-            _dumps(detail),
+            detail_text,
             ',"position":',
-            _dumps(position),
+            _scalar(position),
             ',"stream":',
-            _dumps(stream),
+            _scalar(stream),
             "}",
         )
     )
 
 
 _dumps = json.JSONEncoder(sort_keys=True, separators=(",", ":"), default=str).encode
+# What ``_dumps`` writes for a string (ASCII, escaped), called directly: the encoder's own
+# checks cost more than the escaping, eight times an entry, five million entries a check.
+_ascii_string = json.encoder.encode_basestring_ascii
+
+
+def _scalar(value: Any) -> str:
+    """``_dumps(value)`` for an entry's columns, the common types written without the encoder."""
+    kind = type(value)
+    if kind is str:
+        return _ascii_string(value)
+    if kind is int:
+        return int.__repr__(value)
+    if value is None:
+        return "null"
+    return _dumps(value)
 
 
 def _digest(previous_hash: str, entry: AuditEntry) -> str:
@@ -151,7 +197,7 @@ def audit_record(
 
 
 class StoredEntry(Protocol):
-    """An entry as stored: the model, or a row read in bulk (``StoredEntryRow``)."""
+    """An entry as stored: the model, or a row read in bulk (``EntryColumns``)."""
 
     @property
     def stream(self) -> str: ...
@@ -195,31 +241,68 @@ def head_is_authentic(head: StoredHead) -> bool:
     return hmac.compare_digest(head.head_mac, head_digest(head))
 
 
-def chain_is_valid(
-    entries: Iterable[StoredEntry],
-    *,
-    head: StoredHead | None,
-    digest: Callable[[str, str], str] = audit_chain_digest,
+@dataclass(frozen=True)
+class _Walk:
+    """What checking many streams needs once, not per entry: the chain's and the heads' keys,
+    derived once, and the canonical texts of the details met so far (``_detail_texts``)."""
+
+    link: Callable[[str, str], str] = field(default_factory=audit_chain_hasher)
+    head: Callable[[str, int, str], str] = field(default_factory=audit_head_hasher)
+    detail_text: Callable[[Any], str] = field(default_factory=lambda: _detail_texts())
+
+    def head_is_authentic(self, head: StoredHead) -> bool:
+        return hmac.compare_digest(
+            head.head_mac, self.head(head.stream, head.length, head.last_hash)
+        )
+
+
+def _rows_chain_is_valid(
+    rows: Iterable[EntryColumns], *, head: StoredHead | None, walk: _Walk
 ) -> bool:
     """Recompute the chain of one stream, in order, against the stored hashes and its head.
 
     The head must be authentic and name the last entry: a tail cut off with the head set back
     to the new last entry (issue 10), or a head deleted, no longer verifies. ``digest`` is the
-    chain link (``audit_chain_hasher()`` to verify many streams with one key derivation).
+    chain link with its key derived once (``walk``); the rows are bare columns (``_TRAIL``),
+    since five million entries are too many to make objects of.
     """
+    link, detail_text, text = walk.link, walk.detail_text, _ascii_string
     previous = GENESIS
     length = 0
-    for length, entry in enumerate(entries, start=1):
-        if (
-            entry.position != length
-            or entry.previous_hash != previous
-            or digest(previous, entry_canonical(entry)) != entry.entry_hash
-        ):
+    for length, row in enumerate(rows, start=1):
+        stream, position, at, kind, actor_id, username, action, detail, previous_hash, stored = row
+        if position != length or previous_hash != previous:
             return False
-        previous = entry.entry_hash
+        # ``canonical_of``'s text in one expression: the table fixes each column's type (text,
+        # integers, the actor's id or null), so none needs the general encoder; a row that
+        # differed would only fail its link (``tests/audit/test_services.py`` holds them equal).
+        canonical = (
+            f'{{"action":{text(action)},"actor":{"null" if actor_id is None else actor_id},'
+            f'"actor_kind":{text(kind)},"actor_username":{text(username)},"at":{text(at)},'
+            f'"detail":{detail_text(detail)},"position":{position},"stream":{text(stream)}}}'
+        )
+        if link(previous, canonical) != stored:
+            return False
+        previous = stored
     if head is None:
         return length == 0
-    return head.length == length and head.last_hash == previous and head_is_authentic(head)
+    return head.length == length and head.last_hash == previous and walk.head_is_authentic(head)
+
+
+def _detail_texts() -> Callable[[Any], str]:
+    """The canonical text of a stored detail, remembered for one walk of the trail: most
+    entries' details are one of a few (a transition's states, a consent's route), so each is
+    parsed and written out once rather than for every entry. The cache is the walk's own."""
+
+    @lru_cache(maxsize=DETAIL_TEXTS_KEPT)
+    def parsed(stored: str) -> str:
+        return _dumps(json.loads(stored))
+
+    def text(stored: Any) -> str:
+        # Django's PostgreSQL backend hands jsonb over as text, for the field to parse.
+        return parsed(stored) if isinstance(stored, str) else _dumps(stored)
+
+    return text
 
 
 @transaction.atomic
@@ -237,33 +320,22 @@ def stream_is_valid(stream: uuid.UUID | str) -> bool:
     # The cursor closes here, inside the transaction, even when a broken link stops the walk.
     with connection.chunked_cursor() as cursor:
         cursor.execute(_STREAM, [str(stream)])
-        entries = _entries_of(cursor)
-        first = next(entries, None)
+        rows = _rows_of(cursor)
+        first = next(rows, None)
         # Every report's stream starts with its submission: an empty one, or one that starts
         # elsewhere, was emptied and begun again.
-        if first is None or (
-            str(stream) != SYSTEM_STREAM and first.action != AuditAction.REPORT_SUBMITTED
-        ):
+        if first is None or not _starts_as_a_stream_must(str(stream), first):
             return False
-        return chain_is_valid(chain([first], entries), head=head, digest=audit_chain_hasher())
+        return _rows_chain_is_valid(chain([first], rows), head=head, walk=_Walk())
 
 
 # --- The whole trail at once ------------------------------------------------------------------
 
 
-class StoredEntryRow(NamedTuple):
-    """An entry as ``trail_broken_streams`` reads it: the columns only, no model instance."""
-
-    stream: str
-    position: int
-    at: str  # as datetime.isoformat() writes it, in UTC
-    actor_kind: str
-    actor_id: int | None
-    actor_username: str
-    action: str
-    detail: Any
-    previous_hash: str
-    entry_hash: str
+# An entry's columns as ``_TRAIL`` and ``_STREAM`` read them: stream, position, time (as
+# ``datetime.isoformat()`` writes it, in UTC), actor kind, actor id, actor username, action,
+# detail, previous hash, entry hash.
+EntryColumns = tuple[Any, ...]
 
 
 class StoredHeadRow(NamedTuple):
@@ -283,15 +355,19 @@ _ISO_AT = (
     "|| CASE WHEN date_part('microseconds', at)::bigint % 1000000 <> 0 "
     "THEN to_char(at AT TIME ZONE 'UTC', '.US') ELSE '' END || '+00:00'"
 )
+# A range of streams' entries (``StreamRange.where``), with a placeholder per bound: psycopg
+# then reads a lone "%" as one, so the modulo is written twice.
 _TRAIL = (
-    f"SELECT stream, position, {_ISO_AT}, actor_kind, actor_id, actor_username, action, "  # noqa: S608  # nosec B608  # table names from the models
-    f"detail, previous_hash, entry_hash FROM {_ENTRIES} ORDER BY stream, position"
+    f"SELECT stream, position, {_ISO_AT.replace('%', '%%')}, actor_kind, actor_id, actor_username, action, "  # noqa: S608  # nosec B608  # table names from the models
+    f"detail, previous_hash, entry_hash FROM {_ENTRIES}{{where}} ORDER BY stream, position"
 )
 # With a parameter, psycopg reads a lone "%" as a placeholder: the modulo is written twice.
 _STREAM = (
     f"SELECT stream, position, {_ISO_AT.replace('%', '%%')}, actor_kind, actor_id, actor_username, action, "  # noqa: S608  # nosec B608  # table names from the models
     f"detail, previous_hash, entry_hash FROM {_ENTRIES} WHERE stream = %s ORDER BY position"
 )
+_HEADS_COUNT = f"SELECT count(*) FROM {_HEADS}"  # noqa: S608  # nosec B608
+_HEAD_AT = f"SELECT stream FROM {_HEADS} ORDER BY stream OFFSET %s LIMIT 1"  # noqa: S608  # nosec B608
 _HEADS_OF = f"SELECT stream, length, last_hash, head_mac FROM {_HEADS} WHERE stream = ANY(%s)"  # noqa: S608  # nosec B608
 _HEADS_WITHOUT_ENTRIES = (
     f"SELECT h.stream FROM {_HEADS} h WHERE NOT EXISTS "  # noqa: S608  # nosec B608
@@ -306,8 +382,12 @@ class TrailCheck:
     streams: int = 0
     broken: list[str] = field(default_factory=list)
 
+    def add(self, other: TrailCheck) -> None:
+        self.streams += other.streams
+        self.broken += other.broken
 
-def trail_verify(*, batch_size: int = 5000) -> TrailCheck:
+
+def trail_verify(*, batch_size: int = 5000, workers: int = 1) -> TrailCheck:
     """Every stream's chain and head (``stream_is_valid`` for each), checked by reading the
     whole trail once, stream after stream, in bounded memory.
 
@@ -316,95 +396,161 @@ def trail_verify(*, batch_size: int = 5000) -> TrailCheck:
     the heads come a batch of streams at a time. It all reads one snapshot (repeatable read),
     which is what ``stream_is_valid``'s lock on the head gave: an entry appended meanwhile is
     seen with its head or not at all, so an intact stream never looks cut.
+
+    With ``workers`` above one (PostgreSQL, outside a transaction), the streams are split into
+    that many ranges, each walked by a process of its own that reads the same snapshot
+    (``pg_export_snapshot``): the check is CPU-bound, millions of links to recompute.
     """
-    digest = audit_chain_hasher()
+    if workers > 1 and connection.vendor == "postgresql" and not connection.in_atomic_block:
+        return _trail_verify_in_parallel(batch_size=batch_size, workers=workers)
     check = TrailCheck()
     # Called inside a transaction already (a test's), it reads within that one.
     outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
         if outermost:
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-        cursor.execute(_HEADS_WITHOUT_ENTRIES)
-        # A head whose stream has no entry left: emptied.
-        emptied = [stream for (stream,) in cursor.fetchall()]
-        check.broken += emptied
-        check.streams += len(emptied)
-        pending: list[tuple[str, list[StoredEntryRow]]] = []
-        waiting = 0
-        for stream, entries in _streams(batch_size):
-            pending.append((stream, entries))
-            waiting += len(entries)
-            if waiting >= batch_size:
-                check.broken += _broken_among(cursor, pending, digest)
-                check.streams += len(pending)
-                pending, waiting = [], 0
-        check.broken += _broken_among(cursor, pending, digest)
-        check.streams += len(pending)
+            cursor.execute(_SNAPSHOT_READ)
+        check.add(_heads_without_entries(cursor))
+        check.add(_range_verify(cursor, StreamRange(), batch_size=batch_size))
     check.broken.sort()
     return check
 
 
-def _streams(batch_size: int) -> Iterator[tuple[str, list[StoredEntryRow]]]:
-    """Each stream with its entries in order, from one server-side cursor."""
+_SNAPSHOT_READ = "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"
+
+
+@dataclass(frozen=True)
+class StreamRange:
+    """Streams from ``first`` (included) to ``end`` (excluded); ``None`` leaves a side open."""
+
+    first: str | None = None
+    end: str | None = None
+
+    def where(self) -> tuple[str, list[str]]:
+        conditions, parameters = [], []
+        if self.first is not None:
+            conditions.append("stream >= %s")
+            parameters.append(self.first)
+        if self.end is not None:
+            conditions.append("stream < %s")
+            parameters.append(self.end)
+        return (" WHERE " + " AND ".join(conditions) if conditions else ""), parameters
+
+
+def _heads_without_entries(cursor: Any) -> TrailCheck:
+    # A head whose stream has no entry left: emptied.
+    cursor.execute(_HEADS_WITHOUT_ENTRIES)
+    emptied = [stream for (stream,) in cursor.fetchall()]
+    return TrailCheck(streams=len(emptied), broken=emptied)
+
+
+def _range_verify(cursor: Any, streams: StreamRange, *, batch_size: int) -> TrailCheck:
+    """Walk one range of streams' entries in order, checking their heads a batch at a time."""
+    walk = _Walk()
+    check = TrailCheck()
+    pending: list[tuple[str, list[EntryColumns]]] = []
+    waiting = 0
+    for stream, rows in _streams(streams, batch_size):
+        pending.append((stream, rows))
+        waiting += len(rows)
+        if waiting >= batch_size:
+            check.add(_broken_among(cursor, pending, walk))
+            pending, waiting = [], 0
+    check.add(_broken_among(cursor, pending, walk))
+    return check
+
+
+def _trail_verify_in_parallel(*, batch_size: int, workers: int) -> TrailCheck:
+    # The processes are forked holding no database connection (a connection shared across a
+    # fork is corrupted by both sides): each opens its own and joins the snapshot that this
+    # transaction exports and holds open until all are done.
+    connections.close_all()
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers) as pool, transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(_SNAPSHOT_READ)
+        cursor.execute("SELECT pg_export_snapshot()")
+        (snapshot,) = cursor.fetchone()
+        parts = [
+            pool.apply_async(_range_verify_in_snapshot, (snapshot, streams, batch_size))
+            for streams in _stream_ranges(cursor, workers)
+        ]
+        check = _heads_without_entries(cursor)
+        for part in parts:
+            check.add(part.get())
+    check.broken.sort()
+    return check
+
+
+def _stream_ranges(cursor: Any, count: int) -> list[StreamRange]:
+    """``count`` ranges of about as many streams each, split at the heads' streams."""
+    cursor.execute(_HEADS_COUNT)
+    (heads,) = cursor.fetchone()
+    bounds: list[str | None] = [None]
+    for part in range(1, count):
+        cursor.execute(_HEAD_AT, [heads * part // count])
+        row = cursor.fetchone()
+        if row is not None and row[0] != bounds[-1]:
+            bounds.append(row[0])
+    bounds.append(None)
+    return [StreamRange(first, end) for first, end in pairwise(bounds)]
+
+
+def _range_verify_in_snapshot(snapshot: str, streams: StreamRange, batch_size: int) -> TrailCheck:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(_SNAPSHOT_READ)
+            cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+            return _range_verify(cursor, streams, batch_size=batch_size)
+    finally:
+        connection.close()
+
+
+def _streams(streams: StreamRange, batch_size: int) -> Iterator[tuple[str, list[EntryColumns]]]:
+    """Each stream of the range with its entries' columns in order, from one server-side
+    cursor."""
+    where, parameters = streams.where()
     cursor = connection.chunked_cursor()
     try:
-        cursor.execute(_TRAIL)
+        cursor.execute(_TRAIL.format(where=where), parameters)
         stream: str | None = None
-        entries: list[StoredEntryRow] = []
-        while rows := cursor.fetchmany(batch_size):
-            for row in rows:
-                entry = _entry_of(row)
-                if entry.stream != stream:
+        rows: list[EntryColumns] = []
+        while fetched := cursor.fetchmany(batch_size):
+            for row in fetched:
+                if row[0] != stream:
                     if stream is not None:
-                        yield stream, entries
-                    stream, entries = entry.stream, []
-                entries.append(entry)
+                        yield stream, rows
+                    stream, rows = row[0], []
+                rows.append(row)
         if stream is not None:
-            yield stream, entries
+            yield stream, rows
     finally:
         cursor.close()
 
 
-def _entries_of(cursor: Any) -> Iterator[StoredEntryRow]:
-    """The entries a query of ``_STREAM``'s columns found, ``STREAM_CHUNK`` rows at a time."""
+def _rows_of(cursor: Any) -> Iterator[EntryColumns]:
+    """The rows a query of ``_STREAM``'s columns found, ``STREAM_CHUNK`` at a time."""
     while rows := cursor.fetchmany(STREAM_CHUNK):
-        yield from map(_entry_of, rows)
+        yield from rows
 
 
-def _entry_of(row: tuple[Any, ...]) -> StoredEntryRow:
-    return StoredEntryRow(
-        stream=row[0],
-        position=row[1],
-        at=row[2],
-        actor_kind=row[3],
-        actor_id=row[4],
-        actor_username=row[5],
-        action=row[6],
-        detail=_json_value(row[7]),
-        previous_hash=row[8],
-        entry_hash=row[9],
-    )
-
-
-def _json_value(stored: Any) -> Any:
-    # Django's PostgreSQL backend hands jsonb over as text, for the field to parse.
-    return json.loads(stored) if isinstance(stored, str) else stored
+def _starts_as_a_stream_must(stream: str, first: EntryColumns) -> bool:
+    # Every report's stream starts with its submission: one that starts elsewhere was emptied
+    # and begun again.
+    return stream == SYSTEM_STREAM or first[6] == AuditAction.REPORT_SUBMITTED
 
 
 def _broken_among(
     cursor: Any,
-    streams: list[tuple[str, list[StoredEntryRow]]],
-    digest: Callable[[str, str], str],
-) -> list[str]:
+    streams: list[tuple[str, list[EntryColumns]]],
+    walk: _Walk,
+) -> TrailCheck:
     if not streams:
-        return []
-    cursor.execute(_HEADS_OF, [[stream for stream, _entries in streams]])
+        return TrailCheck()
+    cursor.execute(_HEADS_OF, [[stream for stream, _rows in streams]])
     heads = {row[0]: StoredHeadRow(*row) for row in cursor.fetchall()}
-    return [
+    broken = [
         stream
-        for stream, entries in streams
-        # Every report's stream starts with its submission: one that starts elsewhere was
-        # emptied and begun again.
-        if not (stream == SYSTEM_STREAM or entries[0].action == AuditAction.REPORT_SUBMITTED)
-        or not chain_is_valid(entries, head=heads.get(stream), digest=digest)
+        for stream, rows in streams
+        if not _starts_as_a_stream_must(stream, rows[0])
+        or not _rows_chain_is_valid(rows, head=heads.get(stream), walk=walk)
     ]
+    return TrailCheck(streams=len(streams), broken=broken)

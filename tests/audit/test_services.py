@@ -15,8 +15,15 @@ from django.apps import apps as django_apps
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
 
-from audit.models import AuditEntry, AuditStreamHead
-from audit.services import GENESIS, canonical_of, entry_canonical, stream_is_valid
+from audit.models import AuditAction, AuditEntry, AuditStreamHead
+from audit.services import (
+    GENESIS,
+    audit_record,
+    canonical_of,
+    entry_canonical,
+    stream_is_valid,
+    trail_verify,
+)
 from demo.directory import demo_directory_create
 from tests.helpers.audit import past_the_audit_triggers
 from tests.helpers.reporter import WORKFLOW_CONSENTS, consent_change, receipt_of, sign_in
@@ -287,3 +294,49 @@ def test_the_canonical_text_is_sorted_json_without_spaces_in_either_form() -> No
     )
     assert canonical_of(at=at, **fields) == reference  # type: ignore[arg-type]
     assert canonical_of(at=at.isoformat(), **fields) == reference  # type: ignore[arg-type]
+
+
+def test_the_bulk_check_writes_each_link_as_the_entry_was_written(
+    open_case: Any, focal_point: Any
+) -> None:
+    """Issue 15: the trail's check writes an entry's text out from the bare columns in one
+    expression; an accented name and a nested, unsorted detail must still give the bytes each
+    hash was computed over, or every such stream would read as broken."""
+    case = open_case()
+    focal_point.username = "élodie-ü"
+    focal_point.save(update_fields=["username"])
+    audit_record(
+        stream=case.report_id,
+        action=AuditAction.CASE_TRANSITION,
+        actor=focal_point,
+        detail={"b": [1, {"z": 1, "a": "ü\n"}], "a": None, "n": 1.5, "t": True},
+    )
+    assert stream_is_valid(case.report_id)
+    assert trail_verify().broken == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_check_in_parallel_finds_what_one_process_finds(
+    open_case: Any, focal_point: Any, staff_api: Any
+) -> None:
+    """Issue 15: with several processes, each walks a range of streams in the one snapshot the
+    command exports; a broken stream at either end of the order is found, as by one process."""
+    client = staff_api(focal_point)
+    for _ in range(6):
+        _walk(open_case(), client)
+    streams = sorted(AuditStreamHead.objects.values_list("stream", flat=True))
+    reports = [stream for stream in streams if stream != "system"]
+    first, last = reports[0], reports[-1]
+    tampered = AuditEntry.objects.filter(stream=first, position=2).get()
+    with past_the_audit_triggers():
+        AuditEntry.objects.filter(pk=tampered.pk).update(detail={"forged": True})
+    _cut_tail(last, keep=AuditEntry.objects.filter(stream=last).count() - 1)
+
+    alone = trail_verify(workers=1)
+    for workers in (2, 3):
+        together = trail_verify(workers=workers)
+        assert (together.streams, together.broken) == (alone.streams, alone.broken)
+    assert alone.broken == sorted([first, last])
+    assert alone.streams == len(streams)
+    # The connection closed before the processes were forked opens again for what follows.
+    assert AuditEntry.objects.filter(stream=first).exists()

@@ -209,10 +209,11 @@ def _api_post() -> Any:
 def _form_posts(size: int) -> list[Callable[[], Any]]:
     # Each its own form (its own one-time key), all from one browser and address.
     browser = Client(REMOTE_ADDR=FLOOD_ADDRESS)
-    forms = [final_step_data(browser) for _ in range(size)]
-    return [
-        lambda data=data: Client(REMOTE_ADDR=FLOOD_ADDRESS).post("/report/", data) for data in forms
-    ]
+
+    def post(data: dict[str, list[str]]) -> Callable[[], Any]:
+        return lambda: Client(REMOTE_ADDR=FLOOD_ADDRESS).post("/report/", data)
+
+    return [post(final_step_data(browser)) for _ in range(size)]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -193,17 +193,11 @@ def submission_reserve(
     the counters cannot be reached.
     """
     limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY if limit is None else limit))
-    try:
-        name = _name(_secret(), scope, "submissions", client_address(request))
-        made, seconds_left = _count(name, window=window)
-    except Exception:
-        logger.warning("Counters unavailable; the %s limit is not known for now.", scope)
-        raise ServiceUnavailableError from None
+    name, made, retry_after = _submission_count(request, scope=scope, window=window)
     if made <= limit:
         return Reservation(counter=name)
     submission_given_back(Reservation(counter=name))
-    # The bucket is the day's at most: tomorrow's secret starts a new count, whatever is left.
-    return Reservation(counter=None, retry_after=max(1, min(seconds_left, _seconds_to_midnight())))
+    return Reservation(counter=None, retry_after=retry_after)
 
 
 def submission_given_back(reservation: Reservation) -> None:
@@ -225,15 +219,25 @@ def allowance_use(request: HttpRequest, *, scope: str, limit: int) -> int | None
     doors where every try costs, refused ones included: opening uploaded files). Raises
     ``ServiceUnavailableError`` when the counters cannot be reached.
     """
+    _counter, used, retry_after = _submission_count(
+        request, scope=scope, window=SUBMISSIONS_WINDOW_SECONDS
+    )
+    if used <= max(1, limit):
+        return None
+    return retry_after
+
+
+def _submission_count(request: HttpRequest, *, scope: str, window: int) -> tuple[str, int, int]:
+    """Add one to this client's submissions in ``scope``: the counter, its new count, and the
+    seconds before a submission over the limit may be tried again."""
     try:
         name = _name(_secret(), scope, "submissions", client_address(request))
-        used, seconds_left = _count(name, window=SUBMISSIONS_WINDOW_SECONDS)
+        counted, seconds_left = _count(name, window=window)
     except Exception:
         logger.warning("Counters unavailable; the %s limit is not known for now.", scope)
         raise ServiceUnavailableError from None
-    if used <= max(1, limit):
-        return None
-    return max(1, min(seconds_left, _seconds_to_midnight()))
+    # The bucket is the day's at most: tomorrow's secret starts a new count, whatever is left.
+    return name, counted, max(1, min(seconds_left, _seconds_to_midnight()))
 
 
 # --- The day's secret and the counters ----------------------------------------------------------

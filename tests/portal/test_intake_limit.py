@@ -1,6 +1,8 @@
 """Reports filed from one client are limited per day, the same on the form and the API
 (``portal.intake_limit``, issue 9): a few reports a day go through, the next is refused kindly
-with everything kept, and nothing was filed; another client is not held back."""
+with everything kept, and nothing was filed; another client is not held back. Each report is
+counted before it is filed (issue 15), so reports sent in parallel file exactly the limit, and
+one counted but not filed gives its units back."""
 
 from __future__ import annotations
 

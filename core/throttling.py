@@ -12,7 +12,10 @@ Redis, can test an address against them. Nothing reaches the database or the log
 An attempt is counted before it is judged (``attempt_start``): the counter is incremented
 atomically and the attempt proceeds only if the new count is within the limit, so a burst of
 parallel guesses gets exactly the limit, never one per worker thread. A successful attempt gives
-its unit back (``attempt_succeeded``): only failures use up the budget (issue 10).
+its unit back (``attempt_succeeded``): only failures use up the budget (issue 10). A submission
+whose every try costs (a report's Argon2id derivation) is reserved the same way before it is
+made (``submission_reserve``) and gives its unit back if it is refused or not made, so only
+what was submitted uses up the allowance, and a parallel burst submits exactly the limit.
 
 Staff sign-in is also counted per account, whatever the address, so that many addresses cannot
 share out the guessing of one password. That limit is four times the per-address one: an
@@ -159,6 +162,55 @@ def submission_made(
         logger.warning("Submission counters unavailable; a %s submission was not counted.", scope)
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A submission counted before it is made (``submission_reserve``).
+
+    ``counter`` holds its unit until the submission is made, or is given back
+    (``submission_given_back``) when it is not; a refused one holds none and says in
+    ``retry_after`` when to come back. ``None`` as ``counter`` and ``retry_after`` alike: nothing
+    was counted.
+    """
+
+    counter: str | None
+    retry_after: int | None = None
+
+
+def submission_reserve(
+    request: HttpRequest,
+    *,
+    scope: str,
+    limit: int | None = None,
+    window: int = SUBMISSIONS_WINDOW_SECONDS,
+) -> Reservation:
+    """Count one submission of this client in ``scope`` before it is made, then judge it.
+
+    Counted first, atomically, so a parallel burst gets exactly ``limit`` (by default
+    ``SUBMISSIONS_PER_CLIENT_PER_DAY``) per ``window`` seconds, never one per worker thread. A
+    refused submission gives its unit back at once, so refusals neither use up the allowance
+    nor, the window being fixed from its first unit, extend it; one that is then not made must
+    give its unit back too (``submission_given_back``). Raises ``ServiceUnavailableError`` when
+    the counters cannot be reached.
+    """
+    limit = max(1, int(settings.SUBMISSIONS_PER_CLIENT_PER_DAY if limit is None else limit))
+    name, made, retry_after = _submission_count(request, scope=scope, window=window)
+    if made <= limit:
+        return Reservation(counter=name)
+    submission_given_back(Reservation(counter=name))
+    return Reservation(counter=None, retry_after=retry_after)
+
+
+def submission_given_back(reservation: Reservation) -> None:
+    """Give back the unit of a submission that was counted but not made."""
+    if reservation.counter is None:
+        return
+    try:
+        _give_back(reservation.counter)
+    except Exception:
+        # Nothing was submitted; a unit kept now only errs by one, towards caution.
+        logger.warning("Submission counters unavailable; a unit was not given back.")
+
+
 def allowance_use(request: HttpRequest, *, scope: str, limit: int) -> int | None:
     """Count one use of this client's daily allowance in ``scope``, then judge it: ``None``
     when it was within ``limit``, else seconds until the allowance starts again.
@@ -167,15 +219,25 @@ def allowance_use(request: HttpRequest, *, scope: str, limit: int) -> int | None
     doors where every try costs, refused ones included: opening uploaded files). Raises
     ``ServiceUnavailableError`` when the counters cannot be reached.
     """
+    _counter, used, retry_after = _submission_count(
+        request, scope=scope, window=SUBMISSIONS_WINDOW_SECONDS
+    )
+    if used <= max(1, limit):
+        return None
+    return retry_after
+
+
+def _submission_count(request: HttpRequest, *, scope: str, window: int) -> tuple[str, int, int]:
+    """Add one to this client's submissions in ``scope``: the counter, its new count, and the
+    seconds before a submission over the limit may be tried again."""
     try:
         name = _name(_secret(), scope, "submissions", client_address(request))
-        used, seconds_left = _count(name, window=SUBMISSIONS_WINDOW_SECONDS)
+        counted, seconds_left = _count(name, window=window)
     except Exception:
         logger.warning("Counters unavailable; the %s limit is not known for now.", scope)
         raise ServiceUnavailableError from None
-    if used <= max(1, limit):
-        return None
-    return max(1, min(seconds_left, _seconds_to_midnight()))
+    # The bucket is the day's at most: tomorrow's secret starts a new count, whatever is left.
+    return name, counted, max(1, min(seconds_left, _seconds_to_midnight()))
 
 
 # --- The day's secret and the counters ----------------------------------------------------------

@@ -28,7 +28,7 @@ from feedback.serializers import SurveySerializer
 from feedback.services import survey_answer
 from portal import retaliation, services
 from portal.coming_forward import affected_person_code_issue, affected_person_link
-from portal.intake_limit import intake_counted, intake_limit_check
+from portal.intake_limit import intake_reserved
 from portal.selectors import reporter_attachment, reporter_report_view
 from portal.serializers import (
     AffectedPersonLinkSerializer,
@@ -110,11 +110,11 @@ class ReportCreateApi(APIView):
         responses={201: OpenApiResponse(description="receipt and report"), **error_responses(429)},
     )
     def post(self, request: Request) -> Response:
-        intake_limit_check(request)
         serializer = ReportSubmissionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        submitted = services.report_submit(submission=serializer.submission())
-        intake_counted(request)
+        submission = serializer.submission()
+        with intake_reserved(request):
+            submitted = services.report_submit(submission=submission)
         return _filed(submitted)
 
 
@@ -309,14 +309,12 @@ class ReporterRetaliationApi(ReporterApi):
         responses={201: OpenApiResponse(description="receipt and report"), **error_responses(429)},
     )
     def post(self, request: Request) -> Response:
-        intake_limit_check(request)
         serializer = RetaliationReportSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        submitted = retaliation.retaliation_report_submit(
-            access=self.access(request),
-            account=retaliation.RetaliationAccount(**serializer.validated_data),
-        )
-        intake_counted(request)
+        access = self.access(request)
+        account = retaliation.RetaliationAccount(**serializer.validated_data)
+        with intake_reserved(request):
+            submitted = retaliation.retaliation_report_submit(access=access, account=account)
         return _filed(submitted)
 
 

@@ -4,21 +4,26 @@ Reports count in the organisation's statistics, so one client filing report afte
 distort them (and flood the focal points); and no client may file more than a few within
 ten minutes, so that a flood's share of the day's allowance cannot arrive all at once (each
 report costs an Argon2id derivation). Only filed reports count (``core.throttling``, under
-a daily pseudonym of the address, nothing stored). The limit fails open: when the counters
-cannot be reached a report is still received, since a report refused for an outage may never
-be made again (issue 10).
+a daily pseudonym of the address, nothing stored). Each report is counted before it is filed
+(``intake_reserved``), so that parallel requests from one client file exactly the limit rather
+than all passing a check before the first is counted (issue 15), and its units are given back
+when it is refused or not filed. The limit fails open: when the counters cannot be reached a
+report is still received, since a report refused for an outage may never be made again
+(issue 10).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 
 from core.errors import RateLimitedError, ServiceUnavailableError, wait_words
-from core.throttling import submission_made, submissions_retry_after
+from core.throttling import Reservation, submission_given_back, submission_reserve
 
 INTAKE_SCOPE = "intake"
 # The short window: a flood from one client files a few reports, then is refused cheaply
@@ -61,27 +66,50 @@ class IntakeBurstError(IntakeLimitError):
         )
 
 
-def intake_limit_check(request: HttpRequest) -> None:
-    """Raise ``IntakeLimitError`` when this client filed its reports for the day, or
-    ``IntakeBurstError`` when it filed its few for the last minutes."""
+@contextmanager
+def intake_reserved(request: HttpRequest) -> Iterator[None]:
+    """Hold one of this client's reports, in the daily and the ten-minute count, while the block
+    files it.
+
+    Raises ``IntakeLimitError`` when this client filed its reports for the day, or
+    ``IntakeBurstError`` when it filed its few for the last minutes, before anything is filed
+    and having taken nothing. The units stay counted when the block ends normally (the report
+    was filed and committed), and are given back when it raises (refused, busy, rolled back), so
+    only filed reports count. Enter it after the submission is validated and with nothing left
+    to do after filing: whatever the block ends with decides whether the report counts.
+    """
+    held = _intake_reserve(request)
     try:
-        retry_after = submissions_retry_after(request, scope=INTAKE_SCOPE)
-        burst_retry_after = submissions_retry_after(
+        yield
+    except BaseException:
+        _given_back(held)
+        raise
+
+
+def _intake_reserve(request: HttpRequest) -> list[Reservation]:
+    held: list[Reservation] = []
+    try:
+        daily = submission_reserve(request, scope=INTAKE_SCOPE)
+        if daily.retry_after is not None:
+            raise IntakeLimitError(daily.retry_after)
+        held.append(daily)
+        burst = submission_reserve(
             request,
             scope=INTAKE_BURST_SCOPE,
             limit=settings.SUBMISSIONS_PER_CLIENT_BURST,
             window=BURST_WINDOW_SECONDS,
         )
+        if burst.retry_after is not None:
+            # Refused: the day's unit is not used either.
+            _given_back(held)
+            raise IntakeBurstError(burst.retry_after)
+        held.append(burst)
     except ServiceUnavailableError:
+        # Whatever was counted before the outage stays held, and is kept if the report is filed.
         logger.warning("Report limit not applied: its counters are unavailable.")
-        return
-    if retry_after is not None:
-        raise IntakeLimitError(retry_after)
-    if burst_retry_after is not None:
-        raise IntakeBurstError(burst_retry_after)
+    return held
 
 
-def intake_counted(request: HttpRequest) -> None:
-    """Count a report this client filed."""
-    submission_made(request, scope=INTAKE_SCOPE)
-    submission_made(request, scope=INTAKE_BURST_SCOPE, window=BURST_WINDOW_SECONDS)
+def _given_back(held: list[Reservation]) -> None:
+    for reservation in held:
+        submission_given_back(reservation)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from core.errors import InvalidInputError
 from portal import services
 from portal.forms import RetaliationForm
-from portal.intake_limit import IntakeLimitError, intake_limit_check
+from portal.intake_limit import IntakeLimitError
 from portal.receipt_handoff import (
     receipt_handoff_ticket,
 )
@@ -61,13 +61,6 @@ def something_happened(request: HttpRequest, access_: services.ReporterAccess) -
         return _render_form(request, form, intake_form_key, status=400)
     if services.intake_form_already_sent(intake_form_key):
         return redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
-    try:
-        intake_limit_check(request)
-    except IntakeLimitError as limited:
-        form.add_error(None, limited.page_message())
-        response = _render_form(request, form, intake_form_key, status=limited.status)
-        response["Retry-After"] = str(limited.retry_after)
-        return response
     data = form.cleaned_data
     account = RetaliationAccount(
         narrative=data["narrative"],
@@ -86,6 +79,11 @@ def something_happened(request: HttpRequest, access_: services.ReporterAccess) -
             ),
             intake_form_key,
         )
+    except IntakeLimitError as limited:
+        form.add_error(None, limited.page_message())
+        response = _render_form(request, form, intake_form_key, status=limited.status)
+        response["Retry-After"] = str(limited.retry_after)
+        return response
     except (InvalidInputError, services.ResealingConflictError) as refused:
         form.add_error(None, refused.page_message())
         return _render_form(request, form, intake_form_key, status=refused.status)

@@ -40,7 +40,7 @@ from feedback.selectors import survey_status
 from portal import services
 from portal.coming_forward import coming_forward_state
 from portal.forms import STEPS, ConsentForm, consents_given, step_applies
-from portal.intake_limit import IntakeLimitError, intake_counted, intake_limit_check
+from portal.intake_limit import IntakeLimitError, intake_reserved
 from portal.intake_pages import (
     WITNESS_WHAT_TITLE,
     channel_choices,
@@ -375,16 +375,15 @@ def _intake_send(
         form.add_error(None, _("This form is incomplete. Please open it again from the start."))
         return _render_check(request, index, forms_by_step, form, 400)
     try:
-        intake_limit_check(request)
+        return _intake_file(request, serializer.submission(), attachments, intake_form_key)
     except IntakeLimitError as limited:
         # A resent copy of a form that was filed goes on to its receipt: it files nothing.
-        if not services.intake_form_already_sent(intake_form_key):
-            form.add_error(None, limited.page_message())
-            response = _render_check(request, index, forms_by_step, form, limited.status)
-            response["Retry-After"] = str(limited.retry_after)
-            return response
-    try:
-        return _intake_file(request, serializer.submission(), attachments, intake_form_key)
+        if services.intake_form_already_sent(intake_form_key):
+            return redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
+        form.add_error(None, limited.page_message())
+        response = _render_check(request, index, forms_by_step, form, limited.status)
+        response["Retry-After"] = str(limited.retry_after)
+        return response
     except DerivationsBusyError:
         # Every Argon2id slot stayed taken (a flood): nothing was filed, and the reporter's
         # answers stay on the page for the next try, instead of the bare 503 page.
@@ -412,7 +411,8 @@ def receipt_shown_once(
     """File a report once, however often the form is sent, and show its receipt once.
 
     ``file`` files it, calling the function it is given once the report is stored (the
-    receipt's hand-off); a refusal it raises is the caller's to show."""
+    receipt's hand-off), within this client's report limit; a refusal it raises, the limit's
+    ``IntakeLimitError`` included, is the caller's to show."""
     tickets: list[str | None] = []
 
     def hand_off_receipt(submitted: services.SubmittedReport) -> None:
@@ -421,12 +421,12 @@ def receipt_shown_once(
         )
 
     try:
-        submitted = file(hand_off_receipt)
+        with intake_reserved(request):
+            submitted = file(hand_off_receipt)
     except services.IntakeFormAlreadySentError:
         # Back then Send again, or a double tap whose first answer the browser dropped: the
         # report exists once, and its receipt is still shown if nobody has seen it yet.
         return redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
-    intake_counted(request)
     if tickets[0] is None:
         # The cache is down: the receipt must still reach the reporter, so it is shown now.
         return render_receipt(request, _receipt_to_show(submitted))

@@ -23,10 +23,13 @@ from core.throttling import (
     SUBMISSIONS_WINDOW_SECONDS,
     WINDOW_SECONDS,
     Attempt,
+    Reservation,
     allowance_use,
     attempt_start,
     attempt_succeeded,
+    submission_given_back,
     submission_made,
+    submission_reserve,
     submissions_retry_after,
 )
 from reports.receipts import receipt_new
@@ -181,6 +184,30 @@ def test_a_parallel_burst_of_uploads_gets_exactly_the_allowance() -> None:
         answers = list(pool.map(one, range(30)))
 
     assert sum(answer is None for answer in answers) == 7
+
+
+def test_a_parallel_burst_of_reserved_submissions_gets_exactly_the_limit_and_no_more() -> None:
+    # Regression (issue 15): reports were checked, then counted once filed, so a burst all
+    # passed the check. Reserved first, only the limit is held; the refused give theirs back.
+    start = threading.Barrier(30)
+
+    def one(_: int) -> Reservation:
+        start.wait()
+        return submission_reserve(_client_request(), scope="intake", limit=7)
+
+    with ThreadPoolExecutor(max_workers=30) as pool:
+        reservations = list(pool.map(one, range(30)))
+
+    held = [reservation for reservation in reservations if reservation.retry_after is None]
+    assert len(held) == 7
+    assert all(
+        reservation.counter is None for reservation in reservations if reservation not in held
+    )
+    # The counter stands at the limit: a submission not made frees its place for the next one.
+    assert submission_reserve(_client_request(), scope="intake", limit=7).retry_after is not None
+    submission_given_back(held[0])
+    assert submission_reserve(_client_request(), scope="intake", limit=7).retry_after is None
+    assert submission_reserve(_client_request(), scope="intake", limit=7).retry_after is not None
 
 
 def test_failed_attempts_and_submissions_do_not_share_a_counter(settings: Any) -> None:

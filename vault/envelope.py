@@ -372,7 +372,7 @@ def _wrap_of(data_key: DataKey, kind: str) -> KeyWrap | None:
     return KeyWrap.objects.filter(data_key=data_key, kind=kind).first()
 
 
-def kek_rotate(*, batch_size: int = 1000) -> int:
+def kek_rotate(*, batch_size: int = 5000) -> int:
     """Rewrap every organisation wrapping under the current KEK; returns how many changed.
 
     Each batch is its own transaction, so an interrupted rotation resumes where it stopped
@@ -381,8 +381,6 @@ def kek_rotate(*, batch_size: int = 1000) -> int:
     """
     current = server_keyring().current
     _remember_fingerprint(current)
-    table = connection.ops.quote_name(KeyWrap._meta.db_table)
-    update = f"UPDATE {table} SET wrapped_key = %s, kek_version = %s WHERE id = %s"  # noqa: S608  # nosec B608  # table name from the model, values bound
     changed = 0
     last_id: uuid.UUID | None = None
     while True:
@@ -400,21 +398,44 @@ def kek_rotate(*, batch_size: int = 1000) -> int:
             batch = list(query[:batch_size])
             if not batch:
                 break
-            id_field = KeyWrap._meta.pk
-            rows = [
-                (
-                    _wrap_with_kek(wrap.data_key_id, _unwrap_with_kek(wrap), current),
-                    current.version,
-                    id_field.get_db_prep_value(wrap.id, connection) if id_field else wrap.id,
-                )
-                for wrap in batch
-            ]
-            # One prepared statement per batch: bulk_update's CASE expressions cost 4x more.
-            with connection.cursor() as cursor:
-                cursor.executemany(update, rows)
+            _rewrapped_store(
+                current.version,
+                [
+                    (wrap.id, _wrap_with_kek(wrap.data_key_id, _unwrap_with_kek(wrap), current))
+                    for wrap in batch
+                ],
+            )
         changed += len(batch)
         last_id = batch[-1].id
     return changed
+
+
+_TABLE = KeyWrap._meta.db_table
+# One statement a batch on PostgreSQL: the batch's ids and wrappings as two arrays, joined to
+# the table. An UPDATE a row, even prepared, costs a round trip and a plan each: at a million
+# wrappings, most of the rotation's time.
+_REWRAPPED_ALL = (
+    f'UPDATE "{_TABLE}" AS wrap SET wrapped_key = given.wrapped_key, kek_version = %s '  # noqa: S608  # nosec B608  # table name from the model, values bound
+    "FROM unnest(%s::uuid[], %s::bytea[]) AS given(id, wrapped_key) WHERE wrap.id = given.id"
+)
+_REWRAPPED_ONE = f'UPDATE "{_TABLE}" SET wrapped_key = %s, kek_version = %s WHERE id = %s'  # noqa: S608  # nosec B608
+
+
+def _rewrapped_store(version: str, rewrapped: list[tuple[uuid.UUID, bytes]]) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            ids, wrapped = zip(*rewrapped, strict=True)
+            cursor.execute(_REWRAPPED_ALL, [version, list(ids), list(wrapped)])
+            return
+        # SQLite (the demo): a few keys, no arrays.
+        pk = KeyWrap._meta.pk
+        cursor.executemany(
+            _REWRAPPED_ONE,
+            [
+                (key, version, pk.get_db_prep_value(wrap_id, connection) if pk else wrap_id)
+                for wrap_id, key in rewrapped
+            ],
+        )
 
 
 # --- Fields ---------------------------------------------------------------------------------

@@ -118,6 +118,15 @@ class KeyWrap(models.Model):
                 name="recipient_wraps_name_their_recipient",
             ),
         ]
+        indexes = [
+            # Key rotation walks the organisation wrappings in id order, a batch at a time:
+            # without this it reads past every reader's and receipt's wrapping too (issue 15).
+            models.Index(
+                fields=["id"],
+                condition=models.Q(kind="organisation"),
+                name="keywrap_organisation_ids",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} wrap of {self.data_key_id}"

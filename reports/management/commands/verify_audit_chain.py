@@ -3,7 +3,7 @@ exported checkpoint; exit 1 naming what was tampered with.
 
 It lives with the reports because it knows what audit/ must not: every report has a stream, so
 a report whose stream was emptied (entries and head together) counts as broken. The trail is
-read once, in order, in bounded memory (``audit.services.trail_verify``), by one process per core
+read once, in order, in bounded memory (``audit.services.trail_verify``), by two processes per core
 over ranges of streams that all read the same snapshot."""
 
 import os
@@ -44,8 +44,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--workers",
             type=int,
-            default=os.cpu_count() or 1,
-            help="processes recomputing the chains, each over a range of streams (default: one "
+            # Each process waits for its database backend about as long as it computes: two
+            # a core keep the cores busy (7.45 million entries: 98 s with one a core, 57 s
+            # with two, on 2 cores).
+            default=2 * (os.cpu_count() or 1),
+            help="processes recomputing the chains, each over a range of streams (default: two "
             "per core; PostgreSQL only, one snapshot for all)",
         )
         parser.add_argument(

@@ -267,6 +267,14 @@ def mac(key: bytes, message: bytes) -> bytes:
     return hmac.new(key, message, hashlib.sha256).digest()
 
 
+Mac = hmac.HMAC
+
+
+def mac_incremental(key: bytes) -> Mac:
+    """``mac`` over a message given a piece at a time (``update``): the same digest."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def keyed_hash(key: bytes, purpose: str, value: str) -> str:
     """A blind index: HMAC-SHA256 under a per-purpose subkey, as hex.
 

@@ -19,6 +19,14 @@ What the checkpoints could tell, and why they do not:
   previous one, so the latest vouches for all those before it, and older details, which would
   show in which few minutes each stream first appeared, are dropped.
 - What was appended after the last checkpoint is protected by the chain and the head alone.
+
+At a million streams nothing here holds every stream at once (issue 15): the detail is a row
+per stream (``AuditCheckpointStream``), copied from the heads, which carry their keyed names,
+inside the database; its digest is computed by reading it back in order, over the same text
+as when it was one JSON document, so earlier checkpoints still verify; and the trail is checked
+against it with queries whose results are problems only. The keyed names keep report ids out
+of the detail; they do not hide from whoever reads the audit tables which stream a row pins,
+since its last hash names an entry, as it always did.
 """
 
 from __future__ import annotations
@@ -366,15 +374,6 @@ def checkpoint_create(*, at: datetime | None = None) -> AuditCheckpoint:
     exported_path = settings.UPSTANDER_AUDIT_CHECKPOINT_FILE
     exported = exported_checkpoints_read(exported_path) if exported_path else None
     problems = checkpoint_problems(exported)
-    forged = _forged_heads()
-    if forged:
-        problems.append(f"{forged} stream head(s) are not authentic")
-    if problems:
-        # Counts and sequences only: the task's failure is logged, and needs no report id.
-        raise CheckpointError(
-            f"No checkpoint written: {len(problems)} problem(s) with the audit trail. "
-            "Run manage.py verify_audit_chain."
-        )
     previous = AuditCheckpoint.objects.order_by("-sequence").first()
     sequence = previous.sequence + 1 if previous else 1
     # The detail first (the foreign key is checked at commit), then its digest read back from
@@ -385,6 +384,18 @@ def checkpoint_create(*, at: datetime | None = None) -> AuditCheckpoint:
             f"INSERT INTO {_DETAIL} (checkpoint_id, tag, length, last_hash) "  # noqa: S608  # nosec B608
             f"SELECT %s, tag, length, last_hash FROM {_HEADS} WHERE length > 0" + _by_tag(),
             [sequence],
+        )
+    # The heads are checked after they were copied: a head pinned is still where it was, and
+    # so checked, unless an append moved it on since, which keeps a forged head unauthentic.
+    forged = _forged_heads()
+    if forged:
+        problems.append(f"{forged} stream head(s) are not authentic")
+    if problems:
+        # Counts and sequences only: the task's failure is logged, and needs no report id.
+        # Raised inside the transaction: the detail just copied goes with it.
+        raise CheckpointError(
+            f"No checkpoint written: {len(problems)} problem(s) with the audit trail. "
+            "Run manage.py verify_audit_chain."
         )
     streams_digest = _detail_digest(sequence)
     if streams_digest is None:

@@ -147,7 +147,8 @@ class AuditStreamHead(models.Model):
     # is written and checked in the database, at a million streams, without computing every
     # tag again. The checkpoint detail's last hashes name their entries, and so their streams,
     # already: the tag next to the stream reveals nothing a reader of the tables did not have.
-    tag = models.CharField(max_length=64, default="", db_index=True)
+    # Unique: one stream's pin cannot be answered by another's head.
+    tag = models.CharField(max_length=64, unique=True)
 
     def __str__(self) -> str:
         return self.stream

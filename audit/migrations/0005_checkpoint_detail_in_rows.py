@@ -207,9 +207,14 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="auditstreamhead",
             name="tag",
-            field=models.CharField(db_index=True, default="", max_length=64),
+            field=models.CharField(default="", max_length=64),
         ),
         migrations.RunPython(heads_tag, migrations.RunPython.noop),
+        migrations.AlterField(
+            model_name="auditstreamhead",
+            name="tag",
+            field=models.CharField(max_length=64, unique=True),
+        ),
         migrations.CreateModel(
             name="AuditCheckpointStream",
             fields=[

@@ -370,15 +370,22 @@ def test_a_head_given_another_streams_tag_is_refused_and_detected(
     case = open_case()
     _staff_sign_ins(focal_point, 1)
     _checkpoint()
+    heads = AuditStreamHead.objects
     with past_the_audit_triggers():
-        AuditStreamHead.objects.filter(stream=str(case.report_id)).update(
-            tag=audit_stream_tag(SYSTEM_STREAM)
-        )
+        # Two heads' tags swapped (the tags are unique, so by way of a third).
+        heads.filter(stream=SYSTEM_STREAM).update(tag="swapped")
+        heads.filter(stream=str(case.report_id)).update(tag=audit_stream_tag(SYSTEM_STREAM))
+        heads.filter(stream=SYSTEM_STREAM).update(tag=audit_stream_tag(str(case.report_id)))
     message = _verify_refuses()
     assert f"stream {case.report_id} no longer reaches checkpoint 1" in message
-    assert "1 stream(s) counted in checkpoint 1 are gone" in message
+    assert f"stream {SYSTEM_STREAM} no longer reaches checkpoint 1" in message
     with pytest.raises(CommandError, match="No checkpoint written"):
         _checkpoint()
+    # One given a name no stream has: its pin is answered by no head.
+    with past_the_audit_triggers():
+        heads.filter(stream=str(case.report_id)).update(tag=audit_stream_tag("another"))
+        heads.filter(stream=SYSTEM_STREAM).update(tag=audit_stream_tag(SYSTEM_STREAM))
+    assert "1 stream(s) counted in checkpoint 1 are gone" in _verify_refuses()
 
 
 def test_streams_cut_beyond_those_named_are_counted(

@@ -35,9 +35,9 @@ import json
 import os
 import re
 import socket
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import pairwise
 from logging import INFO, LogRecord
 from logging.handlers import SysLogHandler
 from pathlib import Path
@@ -123,29 +123,34 @@ def _lock() -> None:
 # --- The exported copy ----------------------------------------------------------------------
 
 
-def exported_checkpoints_read(path: str | Path) -> list[ExportedCheckpoint]:
+def exported_checkpoints(path: str | Path) -> Iterator[ExportedCheckpoint]:
     """The checkpoints in an exported copy (the target file, or lines collected from syslog),
-    in the order written; lines that do not name a checkpoint are skipped."""
+    in the order written, read a line at a time (the file grows by some 100,000 lines a year);
+    lines that do not name a checkpoint are skipped."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        exported = Path(path).open(encoding="utf-8")  # noqa: SIM115 - closed below
     except FileNotFoundError:
-        return []
-    found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if MARKER not in line:
-            continue
-        match = _LINE.search(line)
-        if match is None:
-            raise CheckpointError(f"{path}, line {number}: not a checkpoint this service wrote.")
-        found.append(
-            ExportedCheckpoint(
+        return
+    with exported:
+        for number, line in enumerate(exported, start=1):
+            if MARKER not in line:
+                continue
+            match = _LINE.search(line.rstrip("\r\n"))
+            if match is None:
+                raise CheckpointError(
+                    f"{path}, line {number}: not a checkpoint this service wrote."
+                )
+            yield ExportedCheckpoint(
                 sequence=int(match["sequence"]),
                 at=match["at"],
                 previous_digest=match["previous"],
                 digest=match["digest"],
             )
-        )
-    return found
+
+
+def exported_checkpoints_read(path: str | Path) -> list[ExportedCheckpoint]:
+    """``exported_checkpoints`` as a list."""
+    return list(exported_checkpoints(path))
 
 
 class _RaisingSysLogHandler(SysLogHandler):
@@ -282,7 +287,7 @@ def _trail_shortfalls(checkpoint: AuditCheckpoint) -> list[str]:
     return problems
 
 
-def _stored_chain_problems(stored: list[AuditCheckpoint]) -> list[str]:
+def _stored_chain_problems(stored: Iterable[AuditCheckpoint]) -> list[str]:
     previous = GENESIS
     for expected, checkpoint in enumerate(stored, start=1):
         digest = _checkpoint_digest(
@@ -301,43 +306,58 @@ def _stored_chain_problems(stored: list[AuditCheckpoint]) -> list[str]:
     return []
 
 
-def _exported_chain_problems(exported: list[ExportedCheckpoint]) -> list[str]:
+def _exported_chain_problems(
+    exported: Iterable[ExportedCheckpoint],
+) -> tuple[list[str], ExportedCheckpoint | None]:
+    """What breaks the exported chain, and its last checkpoint (``None`` when it has none)."""
     # Lines lost on the way to syslog leave gaps, which are tolerated; a sequence that goes
     # back, or a line that does not follow the one before it, is not.
-    for earlier, later in pairwise(exported):
-        if later.sequence <= earlier.sequence or (
-            later.sequence == earlier.sequence + 1 and later.previous_digest != earlier.digest
+    problems: list[str] = []
+    earlier = None
+    for later in exported:
+        if (
+            not problems
+            and earlier is not None
+            and (
+                later.sequence <= earlier.sequence
+                or (
+                    later.sequence == earlier.sequence + 1
+                    and later.previous_digest != earlier.digest
+                )
+            )
         ):
-            return [f"the exported checkpoint chain is broken at checkpoint {later.sequence}"]
-    return []
+            problems = [f"the exported checkpoint chain is broken at checkpoint {later.sequence}"]
+        earlier = later
+    return problems, earlier
 
 
-def checkpoint_problems(exported: list[ExportedCheckpoint] | None) -> list[str]:
+def checkpoint_problems(exported: Iterable[ExportedCheckpoint] | None) -> list[str]:
     """Why the trail does not reach the last exported checkpoint; empty when it does.
 
     ``exported`` is the exported copy (``None`` when there is none to read, as with syslog
     only): the stored checkpoints are then checked against themselves. A stream gone entirely
-    is counted here; ``verify_audit_chain`` names the reports among them.
+    is counted here; ``verify_audit_chain`` names the reports among them. The checkpoints,
+    stored and exported, are read as they come: one every five minutes, they add up.
     """
-    stored = list(AuditCheckpoint.objects.order_by("sequence"))
-    problems = _stored_chain_problems(stored)
+    checkpoints = AuditCheckpoint.objects.order_by("sequence")
+    problems = _stored_chain_problems(checkpoints.iterator(chunk_size=_CHUNK))
+    latest = checkpoints.last()
     if exported is not None:
-        problems += _exported_chain_problems(exported)
-        by_sequence = {checkpoint.sequence: checkpoint for checkpoint in stored}
-        if exported:
-            last = exported[-1]
-            match = by_sequence.get(last.sequence)
+        chain_problems, last = _exported_chain_problems(exported)
+        problems += chain_problems
+        if last is not None:
+            match = checkpoints.filter(sequence=last.sequence).first()
             if match is None or ExportedCheckpoint.of(match) != last:
                 problems.append(
                     f"checkpoint {last.sequence}, the last exported, is not the one in the "
                     "database: the audit tables were cut or restored from an older copy"
                 )
-        elif stored:
+        elif latest is not None:
             problems.append(
-                f"the exported copy holds none of the {len(stored)} checkpoints in the database"
+                f"the exported copy holds none of the {checkpoints.count()} checkpoints in the "
+                "database"
             )
-    if stored:
-        latest = stored[-1]
+    if latest is not None:
         if _detail_digest(latest.sequence) != latest.streams_digest:
             problems.append(f"the detail of checkpoint {latest.sequence} is missing or altered")
         else:
@@ -349,7 +369,7 @@ def checkpoint_problems(exported: list[ExportedCheckpoint] | None) -> list[str]:
 def checkpoint_verify(*, exported_path: str | Path | None) -> list[str]:
     """``checkpoint_problems`` against the exported copy at ``exported_path``, if any."""
     _lock()
-    exported = exported_checkpoints_read(exported_path) if exported_path else None
+    exported = exported_checkpoints(exported_path) if exported_path else None
     return checkpoint_problems(exported)
 
 
@@ -372,7 +392,7 @@ def checkpoint_create(*, at: datetime | None = None) -> AuditCheckpoint:
     """
     _lock()
     exported_path = settings.UPSTANDER_AUDIT_CHECKPOINT_FILE
-    exported = exported_checkpoints_read(exported_path) if exported_path else None
+    exported = exported_checkpoints(exported_path) if exported_path else None
     problems = checkpoint_problems(exported)
     previous = AuditCheckpoint.objects.order_by("-sequence").first()
     sequence = previous.sequence + 1 if previous else 1

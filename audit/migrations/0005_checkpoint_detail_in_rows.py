@@ -152,22 +152,27 @@ def heads_tag(apps: Any, schema_editor: Any) -> None:
     """Every head's tag, a batch of heads at a time, in the order of their key: the memory
     it takes does not grow with the number of streams."""
     head_model = apps.get_model("audit", "AuditStreamHead")
-    heads = head_model.objects.filter(tag="").order_by("stream")
+    heads = head_model.objects.filter(tag="").order_by("stream").values_list("stream", flat=True)
     if not heads.exists():
         return
     tag = audit_stream_tagger()
     postgres = schema_editor.connection.vendor == "postgresql"
     if postgres:
         # The trigger lets a head only advance; this migration runs as the tables' owner.
-        schema_editor.execute(
-            f"ALTER TABLE audit_auditstreamhead DISABLE TRIGGER {HEAD_TRIGGER}"
-        )
+        schema_editor.execute(f"ALTER TABLE audit_auditstreamhead DISABLE TRIGGER {HEAD_TRIGGER}")
     after = ""
-    while batch := list(heads.filter(stream__gt=after).only("stream", "tag")[:TAG_BATCH]):
-        for head in batch:
-            head.tag = tag(head.stream)
-        head_model.objects.bulk_update(batch, ["tag"])
-        after = batch[-1].stream
+    while batch := list(heads.filter(stream__gt=after)[:TAG_BATCH]):
+        # One statement a batch, joined on the key: bulk_update's CASE costs a comparison per
+        # head and per row, some ten minutes at a million heads.
+        values = ", ".join(["(%s, %s)"] * len(batch))
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute(
+                # VALUES names its columns column1, column2 in PostgreSQL and SQLite alike.
+                f"UPDATE audit_auditstreamhead SET tag = v.column2 FROM (VALUES {values}) AS v "  # noqa: S608  # nosec B608  # placeholders only
+                "WHERE audit_auditstreamhead.stream = v.column1",
+                [value for stream in batch for value in (stream, tag(stream))],
+            )
+        after = batch[-1]
     if postgres:
         schema_editor.execute(f"ALTER TABLE audit_auditstreamhead ENABLE TRIGGER {HEAD_TRIGGER}")
 

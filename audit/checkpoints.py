@@ -19,6 +19,14 @@ What the checkpoints could tell, and why they do not:
   previous one, so the latest vouches for all those before it, and older details, which would
   show in which few minutes each stream first appeared, are dropped.
 - What was appended after the last checkpoint is protected by the chain and the head alone.
+
+At a million streams nothing here holds every stream at once (issue 15): the detail is a row
+per stream (``AuditCheckpointStream``), copied from the heads, which carry their keyed names,
+inside the database; its digest is computed by reading it back in order, over the same text
+as when it was one JSON document, so earlier checkpoints still verify; and the trail is checked
+against it with queries whose results are problems only. The keyed names keep report ids out
+of the detail; they do not hide from whoever reads the audit tables which stream a row pins,
+since its last hash names an entry, as it always did.
 """
 
 from __future__ import annotations
@@ -27,10 +35,9 @@ import json
 import os
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import pairwise
 from logging import INFO, LogRecord
 from logging.handlers import SysLogHandler
 from pathlib import Path
@@ -39,9 +46,13 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from audit.models import AuditCheckpoint, AuditEntry, AuditStreamHead
-from audit.services import GENESIS, head_is_authentic
-from vault.envelope import audit_checkpoint_digest, audit_stream_tag
+from audit.models import AuditCheckpoint, AuditCheckpointStream, AuditEntry, AuditStreamHead
+from audit.services import GENESIS, StoredHeadRow, head_is_authentic
+from vault.envelope import (
+    audit_checkpoint_digest,
+    audit_checkpoint_hasher,
+    audit_stream_tagger,
+)
 
 MARKER = "upstander-audit-checkpoint"
 _LINE = re.compile(
@@ -86,10 +97,6 @@ def _canonical(payload: dict[str, object]) -> str:
     return json.dumps(payload, sort_keys=True, separators=(",", ":"))
 
 
-def _streams_digest(streams: dict[str, list[object]]) -> str:
-    return audit_checkpoint_digest(_canonical({"kind": "streams", "streams": streams}))
-
-
 def _checkpoint_digest(
     *, sequence: int, at: datetime, previous_digest: str, streams_digest: str
 ) -> str:
@@ -116,29 +123,34 @@ def _lock() -> None:
 # --- The exported copy ----------------------------------------------------------------------
 
 
-def exported_checkpoints_read(path: str | Path) -> list[ExportedCheckpoint]:
+def exported_checkpoints(path: str | Path) -> Iterator[ExportedCheckpoint]:
     """The checkpoints in an exported copy (the target file, or lines collected from syslog),
-    in the order written; lines that do not name a checkpoint are skipped."""
+    in the order written, read a line at a time (the file grows by some 100,000 lines a year);
+    lines that do not name a checkpoint are skipped."""
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        exported = Path(path).open(encoding="utf-8")  # noqa: SIM115 - closed below
     except FileNotFoundError:
-        return []
-    found = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if MARKER not in line:
-            continue
-        match = _LINE.search(line)
-        if match is None:
-            raise CheckpointError(f"{path}, line {number}: not a checkpoint this service wrote.")
-        found.append(
-            ExportedCheckpoint(
+        return
+    with exported:
+        for number, line in enumerate(exported, start=1):
+            if MARKER not in line:
+                continue
+            match = _LINE.search(line.rstrip("\r\n"))
+            if match is None:
+                raise CheckpointError(
+                    f"{path}, line {number}: not a checkpoint this service wrote."
+                )
+            yield ExportedCheckpoint(
                 sequence=int(match["sequence"]),
                 at=match["at"],
                 previous_digest=match["previous"],
                 digest=match["digest"],
             )
-        )
-    return found
+
+
+def exported_checkpoints_read(path: str | Path) -> list[ExportedCheckpoint]:
+    """``exported_checkpoints`` as a list."""
+    return list(exported_checkpoints(path))
 
 
 class _RaisingSysLogHandler(SysLogHandler):
@@ -188,41 +200,94 @@ def _export(line: str) -> None:
 
 # --- Checking ---------------------------------------------------------------------------------
 
+_HEADS = AuditStreamHead._meta.db_table
+_DETAIL = AuditCheckpointStream._meta.db_table
+_ENTRIES = AuditEntry._meta.db_table
+_HEX64 = re.compile("[0-9a-f]{64}")
+# Streams named in a refusal at most; every one is counted.
+_NAMED = 100
+# The checkpoint's streams whose head no longer names the entry the checkpoint pinned, at
+# the same position of the same stream: cut short, emptied, or rewritten.
+_NOT_REACHED = (
+    f"SELECT h.stream FROM {_DETAIL} d JOIN {_HEADS} h ON h.tag = d.tag "  # noqa: S608  # nosec B608  # table names from the models
+    f"WHERE d.checkpoint_id = %s AND NOT EXISTS (SELECT 1 FROM {_ENTRIES} e "
+    "WHERE e.stream = h.stream AND e.position = d.length AND e.entry_hash = d.last_hash) "
+    "ORDER BY h.stream"
+)
+# Its streams of which no head is left (every stream that has an entry has a head).
+_GONE = (
+    f"SELECT count(*) FROM {_DETAIL} d WHERE d.checkpoint_id = %s "  # noqa: S608  # nosec B608
+    f"AND NOT EXISTS (SELECT 1 FROM {_HEADS} h WHERE h.tag = d.tag)"
+)
 
-def _stream_names(known_streams: Iterable[str]) -> set[str]:
-    names = set(AuditStreamHead.objects.values_list("stream", flat=True))
-    names |= set(AuditEntry.objects.order_by().values_list("stream", flat=True).distinct())
-    return names | set(known_streams)
+
+def _by_tag() -> str:
+    # Byte order, which is the order of Python's sorted keys for hexadecimal tags: the order
+    # the streams digest was always computed in, whatever the database's collation.
+    return ' ORDER BY tag COLLATE "C"' if connection.vendor == "postgresql" else " ORDER BY tag"
 
 
-def _trail_shortfalls(checkpoint: AuditCheckpoint, known_streams: Iterable[str]) -> list[str]:
-    """What keeps today's trail from reaching a checkpoint's streams."""
-    streams: dict[str, list[object]] = checkpoint.streams or {}
-    by_tag = {audit_stream_tag(name): name for name in _stream_names(known_streams)}
-    wanted = [str(last_hash) for _length, last_hash in streams.values()]
-    # The entry hash is unique: one indexed lookup finds where each checkpointed hash now is.
-    found: dict[str, tuple[str, int]] = {}
-    for start in range(0, len(wanted), _CHUNK):
-        rows = AuditEntry.objects.filter(entry_hash__in=wanted[start : start + _CHUNK])
-        for entry_hash, stream, position in rows.values_list("entry_hash", "stream", "position"):
-            found[entry_hash] = (stream, position)
+def _detail_digest(sequence: int) -> str | None:
+    """The streams digest of a checkpoint's stored detail, read in tag order from a
+    server-side cursor; ``None`` when a row could not have been written by this service.
+
+    The text is the one the detail's digest has always covered, ``_canonical`` of
+    ``{"kind": "streams", "streams": {tag: [length, last hash], ...}}``, written out a row at a
+    time: checkpoints stored before the detail had rows of its own still verify.
+    """
+    hasher = audit_checkpoint_hasher()
+    hasher.update(b'{"kind":"streams","streams":{')
+    separator = b""
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(
+            f"SELECT tag, length, last_hash FROM {_DETAIL} WHERE checkpoint_id = %s"  # noqa: S608  # nosec B608
+            + _by_tag(),
+            [sequence],
+        )
+        while rows := cursor.fetchmany(_CHUNK):
+            for tag, length, last_hash in rows:
+                # Only hexadecimal strings go into the text unescaped, so that no other set of
+                # rows writes out the same text.
+                if not (_HEX64.fullmatch(tag) and _HEX64.fullmatch(last_hash)):
+                    return None
+                hasher.update(
+                    b'%s"%s":[%d,"%s"]' % (separator, tag.encode(), length, last_hash.encode())
+                )
+                separator = b","
+    hasher.update(b"}}")
+    return hasher.hexdigest()
+
+
+def _trail_shortfalls(checkpoint: AuditCheckpoint) -> list[str]:
+    """What keeps today's trail from reaching a checkpoint's streams, found in the database:
+    the streams it names are problems, read from a cursor, and counted beyond ``_NAMED``."""
     problems = []
-    gone = 0
-    for tag, (length, last_hash) in sorted(streams.items()):
-        name = by_tag.get(tag)
-        if name is None:
-            gone += 1
-        elif found.get(str(last_hash)) != (name, length):
-            problems.append(
-                f"stream {name} no longer reaches checkpoint {checkpoint.sequence} "
-                "(cut short, emptied or rewritten)"
-            )
+    unreached = 0
+    with connection.chunked_cursor() as cursor:
+        cursor.execute(_NOT_REACHED, [checkpoint.sequence])
+        while rows := cursor.fetchmany(_CHUNK):
+            for (stream,) in rows:
+                unreached += 1
+                if unreached <= _NAMED:
+                    problems.append(
+                        f"stream {stream} no longer reaches checkpoint {checkpoint.sequence} "
+                        "(cut short, emptied or rewritten)"
+                    )
+    if unreached > _NAMED:
+        problems.append(
+            f"{unreached - _NAMED} more stream(s) no longer reach checkpoint {checkpoint.sequence}"
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(_GONE, [checkpoint.sequence])
+        (gone,) = cursor.fetchone()
     if gone:
-        problems.append(f"{gone} stream(s) counted in checkpoint {checkpoint.sequence} are gone")
+        problems.append(
+            f"{gone} stream(s) counted in checkpoint {checkpoint.sequence} are gone (no head left)"
+        )
     return problems
 
 
-def _stored_chain_problems(stored: list[AuditCheckpoint]) -> list[str]:
+def _stored_chain_problems(stored: Iterable[AuditCheckpoint]) -> list[str]:
     previous = GENESIS
     for expected, checkpoint in enumerate(stored, start=1):
         digest = _checkpoint_digest(
@@ -241,60 +306,71 @@ def _stored_chain_problems(stored: list[AuditCheckpoint]) -> list[str]:
     return []
 
 
-def _exported_chain_problems(exported: list[ExportedCheckpoint]) -> list[str]:
+def _exported_chain_problems(
+    exported: Iterable[ExportedCheckpoint],
+) -> tuple[list[str], ExportedCheckpoint | None]:
+    """What breaks the exported chain, and its last checkpoint (``None`` when it has none)."""
     # Lines lost on the way to syslog leave gaps, which are tolerated; a sequence that goes
     # back, or a line that does not follow the one before it, is not.
-    for earlier, later in pairwise(exported):
-        if later.sequence <= earlier.sequence or (
-            later.sequence == earlier.sequence + 1 and later.previous_digest != earlier.digest
+    problems: list[str] = []
+    earlier = None
+    for later in exported:
+        if (
+            not problems
+            and earlier is not None
+            and (
+                later.sequence <= earlier.sequence
+                or (
+                    later.sequence == earlier.sequence + 1
+                    and later.previous_digest != earlier.digest
+                )
+            )
         ):
-            return [f"the exported checkpoint chain is broken at checkpoint {later.sequence}"]
-    return []
+            problems = [f"the exported checkpoint chain is broken at checkpoint {later.sequence}"]
+        earlier = later
+    return problems, earlier
 
 
-def checkpoint_problems(
-    exported: list[ExportedCheckpoint] | None, *, known_streams: Iterable[str] = ()
-) -> list[str]:
+def checkpoint_problems(exported: Iterable[ExportedCheckpoint] | None) -> list[str]:
     """Why the trail does not reach the last exported checkpoint; empty when it does.
 
     ``exported`` is the exported copy (``None`` when there is none to read, as with syslog
-    only): the stored checkpoints are then checked against themselves. ``known_streams`` are
-    streams that must exist (every report's), so that a stream gone entirely can be named.
+    only): the stored checkpoints are then checked against themselves. A stream gone entirely
+    is counted here; ``verify_audit_chain`` names the reports among them. The checkpoints,
+    stored and exported, are read as they come: one every five minutes, they add up.
     """
-    stored = list(AuditCheckpoint.objects.order_by("sequence"))
-    problems = _stored_chain_problems(stored)
+    checkpoints = AuditCheckpoint.objects.order_by("sequence")
+    problems = _stored_chain_problems(checkpoints.iterator(chunk_size=_CHUNK))
+    latest = checkpoints.last()
     if exported is not None:
-        problems += _exported_chain_problems(exported)
-        by_sequence = {checkpoint.sequence: checkpoint for checkpoint in stored}
-        if exported:
-            last = exported[-1]
-            match = by_sequence.get(last.sequence)
+        chain_problems, last = _exported_chain_problems(exported)
+        problems += chain_problems
+        if last is not None:
+            match = checkpoints.filter(sequence=last.sequence).first()
             if match is None or ExportedCheckpoint.of(match) != last:
                 problems.append(
                     f"checkpoint {last.sequence}, the last exported, is not the one in the "
                     "database: the audit tables were cut or restored from an older copy"
                 )
-        elif stored:
+        elif latest is not None:
             problems.append(
-                f"the exported copy holds none of the {len(stored)} checkpoints in the database"
+                f"the exported copy holds none of the {checkpoints.count()} checkpoints in the "
+                "database"
             )
-    if stored:
-        latest = stored[-1]
-        if latest.streams is None or _streams_digest(latest.streams) != latest.streams_digest:
+    if latest is not None:
+        if _detail_digest(latest.sequence) != latest.streams_digest:
             problems.append(f"the detail of checkpoint {latest.sequence} is missing or altered")
         else:
-            problems += _trail_shortfalls(latest, known_streams)
+            problems += _trail_shortfalls(latest)
     return problems
 
 
 @transaction.atomic
-def checkpoint_verify(
-    *, exported_path: str | Path | None, known_streams: Iterable[str] = ()
-) -> list[str]:
+def checkpoint_verify(*, exported_path: str | Path | None) -> list[str]:
     """``checkpoint_problems`` against the exported copy at ``exported_path``, if any."""
     _lock()
-    exported = exported_checkpoints_read(exported_path) if exported_path else None
-    return checkpoint_problems(exported, known_streams=known_streams)
+    exported = exported_checkpoints(exported_path) if exported_path else None
+    return checkpoint_problems(exported)
 
 
 # --- Writing ----------------------------------------------------------------------------------
@@ -309,32 +385,46 @@ def checkpoint_create(*, at: datetime | None = None) -> AuditCheckpoint:
     holds a checkpoint the outside does not. Refused, with nothing written, when the trail no
     longer reaches the previous checkpoint or a head is not authentic: a new checkpoint over a
     cut trail would make the cut the new normal.
+
+    At a million streams no stream passes through memory all at once (issue 15): the heads
+    are checked as they stream past, the detail is copied from them inside the database, and
+    its digest is computed by reading it back in order.
     """
     _lock()
     exported_path = settings.UPSTANDER_AUDIT_CHECKPOINT_FILE
-    exported = exported_checkpoints_read(exported_path) if exported_path else None
+    exported = exported_checkpoints(exported_path) if exported_path else None
     problems = checkpoint_problems(exported)
-    # The heads are streamed, not listed: a stream a report, they outgrow a worker's memory.
-    forged = 0
-    streams: dict[str, list[object]] = {}
-    for head in AuditStreamHead.objects.filter(length__gt=0).iterator(chunk_size=_CHUNK):
-        forged += not head_is_authentic(head)
-        streams[audit_stream_tag(head.stream)] = [head.length, head.last_hash]
+    previous = AuditCheckpoint.objects.order_by("-sequence").first()
+    sequence = previous.sequence + 1 if previous else 1
+    # The detail first (the foreign key is checked at commit), then its digest read back from
+    # it: the heads may move meanwhile, the detail and its digest cannot disagree. In tag
+    # order, so that the rows are not stored in the order the streams were created.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_DETAIL} (checkpoint_id, tag, length, last_hash) "  # noqa: S608  # nosec B608
+            f"SELECT %s, tag, length, last_hash FROM {_HEADS} WHERE length > 0" + _by_tag(),
+            [sequence],
+        )
+    # The heads are checked after they were copied: a head pinned is still where it was, and
+    # so checked, unless an append moved it on since, which keeps a forged head unauthentic.
+    forged = _forged_heads()
     if forged:
         problems.append(f"{forged} stream head(s) are not authentic")
     if problems:
         # Counts and sequences only: the task's failure is logged, and needs no report id.
+        # Raised inside the transaction: the detail just copied goes with it.
         raise CheckpointError(
             f"No checkpoint written: {len(problems)} problem(s) with the audit trail. "
             "Run manage.py verify_audit_chain."
         )
-    previous = AuditCheckpoint.objects.order_by("-sequence").first()
+    streams_digest = _detail_digest(sequence)
+    if streams_digest is None:
+        raise CheckpointError("No checkpoint written: a stream head carries a malformed hash.")
     checkpoint = AuditCheckpoint(
-        sequence=previous.sequence + 1 if previous else 1,
+        sequence=sequence,
         at=(at or timezone.now()).replace(microsecond=0),
         previous_digest=previous.digest if previous else GENESIS,
-        streams_digest=_streams_digest(streams),
-        streams=streams,
+        streams_digest=streams_digest,
     )
     checkpoint.digest = _checkpoint_digest(
         sequence=checkpoint.sequence,
@@ -345,6 +435,22 @@ def checkpoint_create(*, at: datetime | None = None) -> AuditCheckpoint:
     checkpoint.save(force_insert=True)
     if previous is not None:
         # The new checkpoint vouches for this one; its detail would only date streams.
-        AuditCheckpoint.objects.filter(pk=previous.pk).update(streams=None)
+        AuditCheckpointStream.objects.filter(checkpoint=previous).delete()
     _export(ExportedCheckpoint.of(checkpoint).line())
     return checkpoint
+
+
+def _forged_heads() -> int:
+    """How many heads with entries are not authentic, or carry another stream's tag.
+
+    Streamed, not listed: a stream a report, they outgrow a worker's memory.
+    """
+    tag = audit_stream_tagger()
+    heads = AuditStreamHead.objects.filter(length__gt=0).values_list(
+        "stream", "length", "last_hash", "head_mac", "tag"
+    )
+    forged = 0
+    for stream, length, last_hash, head_mac, head_tag in heads.iterator(chunk_size=_CHUNK):
+        head = StoredHeadRow(stream, length, last_hash, head_mac)
+        forged += not head_is_authentic(head) or head_tag != tag(stream)
+    return forged

@@ -143,6 +143,12 @@ class AuditStreamHead(models.Model):
     # someone without the server key no longer verifies (issue 10). Replaying a head row seen
     # earlier still verifies; the exported checkpoints catch that.
     head_mac = models.CharField(max_length=64, default="")
+    # What a checkpoint calls the stream (``audit_stream_tag``): kept here so that a checkpoint
+    # is written and checked in the database, at a million streams, without computing every
+    # tag again. The checkpoint detail's last hashes name their entries, and so their streams,
+    # already: the tag next to the stream reveals nothing a reader of the tables did not have.
+    # Unique: one stream's pin cannot be answered by another's head.
+    tag = models.CharField(max_length=64, unique=True)
 
     def __str__(self) -> str:
         return self.stream
@@ -154,10 +160,11 @@ class AuditCheckpoint(models.Model):
 
     The exported line carries only the sequence, the time and keyed digests: no stream id and
     no count, which would date submissions to the checkpoint's few minutes. The per-stream
-    detail stays here, under keyed stream names, and only for the latest checkpoint: each new
-    checkpoint is written only after the trail was found to reach the previous one, so the
-    latest one vouches for those before it, and older details (which would show when each
-    stream first appeared) are dropped.
+    detail stays here (``AuditCheckpointStream``), under keyed stream names, and only for the
+    latest checkpoint: each new checkpoint is written only after the trail was found to reach
+    the previous one, so the latest one vouches for those before it, and older details (which
+    would show when each stream first appeared) are dropped. Once written, a checkpoint row
+    never changes.
     """
 
     # Checkpoints are periodic, not per report: a sequence orders nothing worth hiding.
@@ -166,11 +173,30 @@ class AuditCheckpoint(models.Model):
     previous_digest = models.CharField(max_length=64)
     streams_digest = models.CharField(max_length=64)
     digest = models.CharField(max_length=64, unique=True)
-    # {keyed stream name: [length, last hash]}; null once a newer checkpoint exists.
-    streams = models.JSONField(null=True, blank=True)
 
     class Meta:
         ordering = ["sequence"]
 
     def __str__(self) -> str:
         return f"audit checkpoint {self.sequence}"
+
+
+class AuditCheckpointStream(models.Model):
+    """One stream's length and last hash in the latest checkpoint, under its keyed name.
+
+    A row per stream, not one document for all: a checkpoint is then written and checked in
+    the database, in a worker's bounded memory, at a million streams (issue 15). The rows of a
+    superseded checkpoint are deleted; no sequential id numbers them in the order the streams
+    were created.
+    """
+
+    pk = models.CompositePrimaryKey("checkpoint", "tag")
+    checkpoint = models.ForeignKey(
+        AuditCheckpoint, on_delete=models.CASCADE, related_name="stream_detail"
+    )
+    tag = models.CharField(max_length=64)
+    length = models.PositiveIntegerField()
+    last_hash = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return self.tag

@@ -24,6 +24,7 @@ from vault.envelope import (
     audit_chain_hasher,
     audit_head_digest,
     audit_head_hasher,
+    audit_stream_tag,
 )
 
 GENESIS = "0" * 64
@@ -138,9 +139,11 @@ def _new_head_fields(stream: str) -> dict[str, Any]:
     one that carries on after the last stored entry, unauthenticated so the stream stays marked
     broken (issue 10), rather than a clash with the stored entries on every later action."""
     last = AuditEntry.objects.filter(stream=stream).order_by("-position").first()
+    # The checkpoints' keyed name for the stream, written once with the head.
+    tag = audit_stream_tag(stream)
     if last is None:
-        return {"last_hash": GENESIS, "length": 0}
-    return {"last_hash": last.entry_hash, "length": last.position, "head_mac": ""}
+        return {"last_hash": GENESIS, "length": 0, "tag": tag}
+    return {"last_hash": last.entry_hash, "length": last.position, "head_mac": "", "tag": tag}
 
 
 def _stamp(actor_kind: str) -> datetime:

@@ -121,7 +121,13 @@ AUDIT_ENTRIES = Table(
 )
 AUDIT_HEADS = Table(
     AuditStreamHead,
-    (("stream", "text"), ("last_hash", "text"), ("length", "int4"), ("head_mac", "text")),
+    (
+        ("stream", "text"),
+        ("last_hash", "text"),
+        ("length", "int4"),
+        ("head_mac", "text"),
+        ("tag", "text"),
+    ),
 )
 # In the order foreign keys need them.
 BENCH_TABLES = (
@@ -259,6 +265,7 @@ class BenchGenerator(Generator):
         self._data_key_id = uuid.UUID(int=0)
         self._key = b""
         self.chain_digest = envelope.audit_chain_hasher()
+        self.stream_tag = envelope.audit_stream_tagger()
         self.staff_usernames = {
             user_id: username
             for entity_staff in staff.values()
@@ -586,6 +593,8 @@ class BenchGenerator(Generator):
                 previous,
                 len(events),
                 envelope.audit_head_digest(stream, len(events), previous),
+                # What the checkpoints call the stream, as audit_record writes it.
+                self.stream_tag(stream),
             ),
         )
         self.audit_written += len(events)

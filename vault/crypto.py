@@ -282,6 +282,14 @@ def mac_keyed(key: bytes) -> Callable[[bytes], bytes]:
     return keyed_mac
 
 
+Mac = hmac.HMAC
+
+
+def mac_incremental(key: bytes) -> Mac:
+    """``mac`` over a message given a piece at a time (``update``): the same digest."""
+    return hmac.new(key, digestmod=hashlib.sha256)
+
+
 def keyed_hash(key: bytes, purpose: str, value: str) -> str:
     """A blind index: HMAC-SHA256 under a per-purpose subkey, as hex.
 

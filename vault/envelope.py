@@ -603,9 +603,26 @@ def audit_stream_tag(stream: str) -> str:
     return crypto.mac(_audit_key("audit-stream-tag"), stream.encode()).hex()
 
 
+def audit_stream_tagger() -> Callable[[str], str]:
+    """``audit_stream_tag`` with its key derived once, for tagging many streams."""
+    key = _audit_key("audit-stream-tag")
+
+    def tag(stream: str) -> str:
+        return crypto.mac(key, stream.encode()).hex()
+
+    return tag
+
+
 def audit_checkpoint_digest(canonical_checkpoint: str) -> str:
     """The keyed digest of one audit checkpoint (its streams, and the checkpoint before it)."""
     return crypto.mac(_audit_key("audit-checkpoint"), canonical_checkpoint.encode()).hex()
+
+
+def audit_checkpoint_hasher() -> crypto.Mac:
+    """``audit_checkpoint_digest`` fed a piece at a time (``update``, then ``hexdigest``): the
+    same digest of the same text, for a checkpoint's streams read from the database in order
+    rather than written out whole in memory (issue 15)."""
+    return crypto.mac_incremental(_audit_key("audit-checkpoint"))
 
 
 def client_pseudonym(key: bytes, value: str) -> str:

@@ -4,6 +4,7 @@ longer reaches the last exported checkpoint and ``verify_audit_chain`` says so."
 
 from __future__ import annotations
 
+import json
 import re
 import socket
 from io import StringIO
@@ -17,10 +18,17 @@ from django.core.management.base import CommandError
 
 from audit.checkpoints import MARKER, exported_checkpoints_read
 from audit.checks import check_audit_checkpoint_target
-from audit.models import AuditAction, AuditCheckpoint, AuditEntry, AuditStreamHead
+from audit.models import (
+    AuditAction,
+    AuditCheckpoint,
+    AuditCheckpointStream,
+    AuditEntry,
+    AuditStreamHead,
+)
 from audit.services import SYSTEM_STREAM, audit_record
 from audit.tasks import audit_checkpoint
 from tests.helpers.audit import past_the_audit_triggers
+from vault.envelope import audit_checkpoint_digest, audit_stream_tag
 
 pytestmark = pytest.mark.django_db
 LINE = re.compile(
@@ -74,9 +82,10 @@ def test_the_checkpoint_command_appends_a_line_chained_to_the_one_before(
     first, second = exported_checkpoints_read(export_file)
     assert (first.sequence, second.sequence) == (1, 2)
     assert second.previous_digest == first.digest
-    # Only the latest checkpoint keeps its per-stream detail.
-    stored = AuditCheckpoint.objects.order_by("sequence")
-    assert [(each.sequence, each.streams is None) for each in stored] == [(1, True), (2, False)]
+    # Only the latest checkpoint keeps its per-stream detail: a row for each stream.
+    detail = AuditCheckpointStream.objects.values_list("checkpoint_id", flat=True)
+    assert set(detail) == {2}
+    assert detail.count() == AuditStreamHead.objects.count()
     assert _verify()[0] == 0
 
 
@@ -89,9 +98,12 @@ def test_an_exported_checkpoint_names_no_stream_and_counts_nothing(
     line = export_file.read_text()
     for case in cases:
         assert str(case.report_id) not in line
-    stored = AuditCheckpoint.objects.get()
-    assert stored.streams is not None
-    assert not any(str(case.report_id) in str(stored.streams) for case in cases)
+    # The detail kept in the database lists keyed names only, no report id.
+    detail = list(AuditCheckpointStream.objects.values_list("tag", "length", "last_hash"))
+    assert len(detail) == AuditStreamHead.objects.count() == 2
+    for case in cases:
+        assert str(case.report_id) not in str(detail)
+        assert audit_stream_tag(str(case.report_id)) in {tag for tag, _, _ in detail}
     # The sequence, the time and two digests: nothing else, no count of streams.
     assert LINE.match(line.strip())
 
@@ -142,6 +154,7 @@ def test_a_restored_older_copy_of_the_audit_tables_is_detected(
     _checkpoint()
     entries, heads = list(AuditEntry.objects.all()), list(AuditStreamHead.objects.all())
     checkpoints = list(AuditCheckpoint.objects.all())
+    detail = list(AuditCheckpointStream.objects.all())
     open_case()
     _staff_sign_ins(focal_point, 2)
     _checkpoint()
@@ -149,10 +162,11 @@ def test_a_restored_older_copy_of_the_audit_tables_is_detected(
     with past_the_audit_triggers():
         AuditEntry.objects.all().delete()
         AuditStreamHead.objects.all().delete()
-        AuditCheckpoint.objects.all().delete()
+        AuditCheckpoint.objects.all().delete()  # and their detail
         AuditEntry.objects.bulk_create(entries)
         AuditStreamHead.objects.bulk_create(heads)
         AuditCheckpoint.objects.bulk_create(checkpoints)
+        AuditCheckpointStream.objects.bulk_create(detail)
 
     assert "checkpoint 2, the last exported, is not the one in the database" in _verify_refuses()
     # Nor can a new checkpoint make the restored copy the new normal.
@@ -319,3 +333,96 @@ def test_no_checkpoint_pins_a_head_set_back_without_the_key(
     with pytest.raises(CommandError, match="No checkpoint written"):
         _checkpoint()
     assert not export_file.exists()
+
+
+@pytest.mark.parametrize("tampering", ["length", "last_hash", "deleted", "added"])
+def test_a_checkpoint_detail_changed_in_the_database_is_detected(
+    export_file: Path, focal_point: Any, open_case: Any, tampering: str
+) -> None:
+    """The detail's rows are covered by the checkpoint's keyed digest: a row changed, removed
+    or added (to vouch for a stream cut since) no longer matches it."""
+    open_case()
+    _staff_sign_ins(focal_point, 2)
+    _checkpoint()
+    row = AuditCheckpointStream.objects.filter(tag=audit_stream_tag(SYSTEM_STREAM))
+    with past_the_audit_triggers():
+        if tampering == "length":
+            row.update(length=1)
+        elif tampering == "last_hash":
+            row.update(last_hash="a" * 64)
+        elif tampering == "deleted":
+            row.delete()
+        else:
+            AuditCheckpointStream.objects.create(
+                checkpoint_id=1, tag=audit_stream_tag("another"), length=1, last_hash="b" * 64
+            )
+
+    assert "the detail of checkpoint 1 is missing or altered" in _verify_refuses()
+    with pytest.raises(CommandError, match="No checkpoint written"):
+        _checkpoint()
+
+
+def test_a_head_given_another_streams_tag_is_refused_and_detected(
+    export_file: Path, focal_point: Any, open_case: Any
+) -> None:
+    """A head's tag is not covered by its keyed digest: the checkpoint checks it against the
+    stream, and the streams a checkpoint pinned are looked up by it."""
+    case = open_case()
+    _staff_sign_ins(focal_point, 1)
+    _checkpoint()
+    heads = AuditStreamHead.objects
+    with past_the_audit_triggers():
+        # Two heads' tags swapped (the tags are unique, so by way of a third).
+        heads.filter(stream=SYSTEM_STREAM).update(tag="swapped")
+        heads.filter(stream=str(case.report_id)).update(tag=audit_stream_tag(SYSTEM_STREAM))
+        heads.filter(stream=SYSTEM_STREAM).update(tag=audit_stream_tag(str(case.report_id)))
+    message = _verify_refuses()
+    assert f"stream {case.report_id} no longer reaches checkpoint 1" in message
+    assert f"stream {SYSTEM_STREAM} no longer reaches checkpoint 1" in message
+    with pytest.raises(CommandError, match="No checkpoint written"):
+        _checkpoint()
+    # One given a name no stream has: its pin is answered by no head.
+    with past_the_audit_triggers():
+        heads.filter(stream=str(case.report_id)).update(tag=audit_stream_tag("another"))
+        heads.filter(stream=SYSTEM_STREAM).update(tag=audit_stream_tag(SYSTEM_STREAM))
+    assert "1 stream(s) counted in checkpoint 1 are gone" in _verify_refuses()
+
+
+def test_streams_cut_beyond_those_named_are_counted(
+    export_file: Path, open_case: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setattr("audit.checkpoints._NAMED", 1)
+    cases = [open_case(), open_case()]
+    _checkpoint()
+    with past_the_audit_triggers():
+        for case in cases:
+            stream = str(case.report_id)
+            last = AuditEntry.objects.filter(stream=stream).order_by("-position")[0]
+            AuditEntry.objects.filter(pk=last.pk).delete()
+            AuditStreamHead.objects.filter(stream=stream).update(
+                length=last.position - 1, last_hash=last.previous_hash
+            )
+    message = _verify_refuses()
+    assert message.count("no longer reaches checkpoint 1 (cut short") == 1
+    assert "1 more stream(s) no longer reach checkpoint 1" in message
+
+
+def test_the_detail_digest_is_the_one_checkpoints_always_had(
+    export_file: Path, focal_point: Any, open_case: Any
+) -> None:
+    """Read back row by row, the detail gives the digest of the JSON document it once was, so
+    the checkpoints stored before it had rows of its own still verify."""
+    open_case()
+    open_case()
+    _staff_sign_ins(focal_point, 1)
+    _checkpoint()
+    streams = {
+        tag: [length, last_hash]
+        for tag, length, last_hash in AuditCheckpointStream.objects.values_list(
+            "tag", "length", "last_hash"
+        )
+    }
+    canonical = json.dumps(
+        {"kind": "streams", "streams": streams}, sort_keys=True, separators=(",", ":")
+    )
+    assert AuditCheckpoint.objects.get().streams_digest == audit_checkpoint_digest(canonical)

@@ -14,7 +14,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from audit.checkpoints import checkpoint_create
-from audit.models import AuditAction, AuditEntry
+from audit.models import AuditAction, AuditCheckpointStream, AuditEntry
 from audit.services import SYSTEM_STREAM, audit_record
 
 pytestmark = pytest.mark.django_db
@@ -74,7 +74,16 @@ def test_the_application_role_audits_and_checkpoints_but_cannot_cut_the_trail(
         assert "must be owner" in _refusal(f"ALTER TABLE {table} DISABLE TRIGGER ALL"), table
     assert "permission denied" in _refusal("UPDATE audit_auditentry SET action = 'x.y'")
     assert "permission denied" in _refusal("UPDATE audit_auditstreamhead SET stream = 'x'")
+    assert "permission denied" in _refusal("UPDATE audit_auditstreamhead SET tag = ''")
     assert "permission denied" in _refusal("UPDATE audit_auditcheckpoint SET digest = ''")
+    # The checkpoint detail: a superseded checkpoint's is deleted, the latest's is kept.
+    assert not AuditCheckpointStream.objects.filter(checkpoint_id=1).exists()
+    assert "permission denied" in _refusal("UPDATE audit_auditcheckpointstream SET length = 1")
+    assert "permission denied" in _refusal("TRUNCATE audit_auditcheckpointstream")
+    assert "the latest audit checkpoint keeps its detail" in _refusal(
+        "DELETE FROM audit_auditcheckpointstream WHERE checkpoint_id = 2"
+    )
+    assert AuditCheckpointStream.objects.filter(checkpoint_id=2).count() == 2
     assert "permission denied" in _refusal("SET session_replication_role = replica")
     # What heads keep (UPDATE of their moving columns) the trigger holds to moving forward.
     assert "only moves to the entry appended after it" in _refusal(

@@ -211,7 +211,13 @@ def test_a_deleted_head_row_is_detected(open_case: Any, focal_point: Any, staff_
 
 
 @pytest.mark.parametrize(
-    "table", ["audit_auditentry", "audit_auditstreamhead", "audit_auditcheckpoint"]
+    "table",
+    [
+        "audit_auditentry",
+        "audit_auditstreamhead",
+        "audit_auditcheckpoint",
+        "audit_auditcheckpointstream",
+    ],
 )
 def test_the_database_refuses_to_truncate_an_audit_table(
     open_case: Any, table: str, settings: Any, tmp_path: Any

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +15,7 @@ from django.db import connection
 
 from accounts.models import User
 from accounts.services import staff_reading_key_unlock
-from audit.models import AuditEntry, AuditStreamHead
+from audit.models import AuditCheckpointStream, AuditEntry, AuditStreamHead
 from audit.services import SYSTEM_STREAM
 from cases.models import Case
 from cases.readers import readers_of
@@ -134,7 +135,14 @@ def test_a_focal_point_of_another_entity_holds_no_key(generated: dict[str, Any])
     ).exists()
 
 
-def test_the_generated_audit_trail_verifies(generated: dict[str, Any]) -> None:
+def test_the_generated_audit_trail_verifies(
+    generated: dict[str, Any], settings: Any, tmp_path: Path
+) -> None:
+    # Checkpoints written over it too: they refuse a head whose tag is not its stream's.
+    settings.UPSTANDER_AUDIT_CHECKPOINT_FILE = str(tmp_path / "checkpoints.log")
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    call_command("audit_checkpoint", stdout=io.StringIO())
+    assert AuditCheckpointStream.objects.count() == REPORTS + 1
     out = io.StringIO()
     call_command("verify_audit_chain", stdout=out)
     assert f"Audit chain intact: {REPORTS + 1} streams verified." in out.getvalue()

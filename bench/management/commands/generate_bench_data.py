@@ -18,7 +18,7 @@ from psycopg import sql
 
 from accounts.models import Entity, Role
 from accounts.services import staff_user_provision
-from audit.models import AuditCheckpoint, AuditEntry, AuditStreamHead
+from audit.models import AuditCheckpoint, AuditCheckpointStream, AuditEntry, AuditStreamHead
 from bench.scale_data import (
     BENCH_TABLES,
     SHOWCASE_MESSAGES,
@@ -98,7 +98,8 @@ class Command(StatisticsDataCommand):
         # The audit trail refuses to be emptied (its triggers): a benchmark database is the
         # one place where starting again is the point, so the refusal is lifted for this
         # transaction only. The staff's entries reference the staff about to be removed.
-        tables = [model._meta.db_table for model in (AuditEntry, AuditStreamHead, AuditCheckpoint)]
+        audit_models = (AuditEntry, AuditStreamHead, AuditCheckpoint, AuditCheckpointStream)
+        tables = [model._meta.db_table for model in audit_models]
         for table in tables:
             cursor.execute(
                 sql.SQL("ALTER TABLE {} DISABLE TRIGGER USER").format(sql.Identifier(table))

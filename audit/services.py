@@ -69,7 +69,7 @@ def canonical_of(
     return _canonical_text(
         stream,
         position,
-        # Read in bulk, the database writes the time out itself (``_TRAIL``).
+        # Read in bulk, the database writes the time out itself (``_entries_query``).
         at if isinstance(at, str) else at.isoformat(),
         actor_kind,
         actor_id,
@@ -266,7 +266,7 @@ def _rows_chain_is_valid(
 
     The head must be authentic and name the last entry: a tail cut off with the head set back
     to the new last entry (issue 10), or a head deleted, no longer verifies. ``digest`` is the
-    chain link with its key derived once (``walk``); the rows are bare columns (``_TRAIL``),
+    chain link with its key derived once (``walk``); the rows are bare columns (``_entries_query``),
     since five million entries are too many to make objects of.
     """
     link, detail_text, text = walk.link, walk.detail_text, _ascii_string
@@ -322,7 +322,7 @@ def stream_is_valid(stream: uuid.UUID | str) -> bool:
     # Read in chunks, not loaded whole: a long case's trail should cost it time, not memory.
     # The cursor closes here, inside the transaction, even when a broken link stops the walk.
     with connection.chunked_cursor() as cursor:
-        cursor.execute(_STREAM, [str(stream)])
+        cursor.execute(_entries_query(" WHERE stream = %s", "position"), [str(stream)])
         rows = _rows_of(cursor)
         first = next(rows, None)
         # Every report's stream starts with its submission: an empty one, or one that starts
@@ -335,7 +335,7 @@ def stream_is_valid(stream: uuid.UUID | str) -> bool:
 # --- The whole trail at once ------------------------------------------------------------------
 
 
-# An entry's columns as ``_TRAIL`` and ``_STREAM`` read them: stream, position, time (as
+# An entry's columns as ``_entries_query`` reads them: stream, position, time (as
 # ``datetime.isoformat()`` writes it, in UTC), actor kind, actor id, actor username, action,
 # detail, previous hash, entry hash.
 EntryColumns = tuple[Any, ...]
@@ -353,25 +353,30 @@ _HEADS = AuditStreamHead._meta.db_table
 # Stream by stream, in position order: the (stream, position) key's index gives that order.
 # The time as ``datetime.isoformat()`` writes it in UTC (microseconds only when there are
 # some): parsing millions of timestamps only to print them again costs a third of the check.
-_ISO_AT = (
+# With parameters, psycopg reads a lone "%" as a placeholder: the modulo is written twice.
+_ISO_AT_POSTGRESQL = (
     "to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS') "
-    "|| CASE WHEN date_part('microseconds', at)::bigint % 1000000 <> 0 "
+    "|| CASE WHEN date_part('microseconds', at)::bigint %% 1000000 <> 0 "
     "THEN to_char(at AT TIME ZONE 'UTC', '.US') ELSE '' END || '+00:00'"
 )
-# A range of streams' entries (``StreamRange.where``), with a placeholder per bound: psycopg
-# then reads a lone "%" as one, so the modulo is written twice.
-_TRAIL = (
-    f"SELECT stream, position, {_ISO_AT.replace('%', '%%')}, actor_kind, actor_id, actor_username, action, "  # noqa: S608  # nosec B608  # table names from the models
-    f"detail, previous_hash, entry_hash FROM {_ENTRIES}{{where}} ORDER BY stream, position"
+# SQLite (the demo) keeps the time as Django writes it, the UTC time's isoformat(" "): only the
+# separator and the offset differ.
+_ISO_AT_SQLITE = "replace(at, ' ', 'T') || '+00:00'"
+_COLUMNS = (
+    "stream, position, {at}, actor_kind, actor_id, actor_username, action, detail, "
+    "previous_hash, entry_hash"
 )
-# With a parameter, psycopg reads a lone "%" as a placeholder: the modulo is written twice.
-_STREAM = (
-    f"SELECT stream, position, {_ISO_AT.replace('%', '%%')}, actor_kind, actor_id, actor_username, action, "  # noqa: S608  # nosec B608  # table names from the models
-    f"detail, previous_hash, entry_hash FROM {_ENTRIES} WHERE stream = %s ORDER BY position"
-)
+
+
+def _entries_query(where: str, order: str) -> str:
+    """The entries' columns as the chain covers them (``EntryColumns``), the time written out
+    by the database; ``where`` has a placeholder per parameter."""
+    at = _ISO_AT_POSTGRESQL if connection.vendor == "postgresql" else _ISO_AT_SQLITE
+    return f"SELECT {_COLUMNS.format(at=at)} FROM {_ENTRIES}{where} ORDER BY {order}"  # noqa: S608  # nosec B608  # table and columns from the code, values bound
+
+
 _HEADS_COUNT = f"SELECT count(*) FROM {_HEADS}"  # noqa: S608  # nosec B608
 _HEAD_AT = f"SELECT stream FROM {_HEADS} ORDER BY stream OFFSET %s LIMIT 1"  # noqa: S608  # nosec B608
-_HEADS_OF = f"SELECT stream, length, last_hash, head_mac FROM {_HEADS} WHERE stream = ANY(%s)"  # noqa: S608  # nosec B608
 _HEADS_WITHOUT_ENTRIES = (
     f"SELECT h.stream FROM {_HEADS} h WHERE NOT EXISTS "  # noqa: S608  # nosec B608
     f"(SELECT 1 FROM {_ENTRIES} e WHERE e.stream = h.stream)"
@@ -410,7 +415,8 @@ def trail_verify(*, batch_size: int = 5000, workers: int = 1) -> TrailCheck:
     # Called inside a transaction already (a test's), it reads within that one.
     outermost = not connection.in_atomic_block
     with transaction.atomic(), connection.cursor() as cursor:
-        if outermost:
+        # SQLite's transactions (the demo's) are serialisable already.
+        if outermost and connection.vendor == "postgresql":
             cursor.execute(_SNAPSHOT_READ)
         check.add(_heads_without_entries(cursor))
         check.add(_range_verify(cursor, StreamRange(), batch_size=batch_size))
@@ -513,7 +519,7 @@ def _streams(streams: StreamRange, batch_size: int) -> Iterator[tuple[str, list[
     where, parameters = streams.where()
     cursor = connection.chunked_cursor()
     try:
-        cursor.execute(_TRAIL.format(where=where), parameters)
+        cursor.execute(_entries_query(where, "stream, position"), parameters)
         stream: str | None = None
         rows: list[EntryColumns] = []
         while fetched := cursor.fetchmany(batch_size):
@@ -530,7 +536,7 @@ def _streams(streams: StreamRange, batch_size: int) -> Iterator[tuple[str, list[
 
 
 def _rows_of(cursor: Any) -> Iterator[EntryColumns]:
-    """The rows a query of ``_STREAM``'s columns found, ``STREAM_CHUNK`` at a time."""
+    """The rows a query of ``_entries_query`` found, ``STREAM_CHUNK`` at a time."""
     while rows := cursor.fetchmany(STREAM_CHUNK):
         yield from rows
 
@@ -548,8 +554,11 @@ def _broken_among(
 ) -> TrailCheck:
     if not streams:
         return TrailCheck()
-    cursor.execute(_HEADS_OF, [[stream for stream, _rows in streams]])
-    heads = {row[0]: StoredHeadRow(*row) for row in cursor.fetchall()}
+    found = AuditStreamHead.objects.filter(stream__in=[stream for stream, _rows in streams])
+    heads = {
+        row[0]: StoredHeadRow(*row)
+        for row in found.values_list("stream", "length", "last_hash", "head_mac")
+    }
     broken = [
         stream
         for stream, rows in streams

@@ -80,6 +80,9 @@ def something_happened(request: HttpRequest, access_: services.ReporterAccess) -
             intake_form_key,
         )
     except IntakeLimitError as limited:
+        # A double tap: the first copy filed, or is filing, this form.
+        if services.intake_form_sent_meanwhile(intake_form_key):
+            return redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
         form.add_error(None, limited.page_message())
         response = _render_form(request, form, intake_form_key, status=limited.status)
         response["Retry-After"] = str(limited.retry_after)

@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -190,6 +193,56 @@ def _intake_form_digest(intake_form_key: str) -> str:
 def intake_form_already_sent(intake_form_key: str) -> bool:
     """Whether the form with this key already filed its report (a resent copy files nothing)."""
     return SpentIntakeForm.objects.filter(digest=_intake_form_digest(intake_form_key)).exists()
+
+
+# How long a copy refused by the report limit waits for another copy of its form being filed,
+# and how long the mark that one is being filed lasts: a filing is one Argon2id derivation,
+# perhaps after waiting for a slot, and a few writes.
+IN_FLIGHT_WAIT_SECONDS = 10
+_IN_FLIGHT_POLL_SECONDS = 0.1
+
+
+def _in_flight_name(intake_form_key: str) -> str:
+    return f"intake-form-in-flight:{_intake_form_digest(intake_form_key)}"
+
+
+@contextmanager
+def intake_form_in_flight(intake_form_key: str) -> Iterator[None]:
+    """Mark the form as being filed while the block files it (``intake_form_sent_meanwhile``).
+
+    Only the first copy holds the mark; the cache being down leaves it unmarked."""
+    name = _in_flight_name(intake_form_key)
+    try:
+        held = cache.add(name, 1, timeout=IN_FLIGHT_WAIT_SECONDS * 3)
+    except Exception:
+        held = False
+    try:
+        yield
+    finally:
+        if held:
+            with suppress(Exception):
+                cache.delete(name)
+
+
+def intake_form_sent_meanwhile(intake_form_key: str) -> bool:
+    """Whether the form filed its report, waiting for a copy of it being filed right now.
+
+    A double tap on a client's last report allowed: the first copy takes the last place under
+    the report limit and the second is refused. That second answer is the one the browser
+    shows, so rather than say nothing was sent, it waits (at most ``IN_FLIGHT_WAIT_SECONDS``)
+    for the first copy to finish, and goes on to its receipt. Only copies of one form wait,
+    and only while one of them is being filed."""
+    name = _in_flight_name(intake_form_key)
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while not intake_form_already_sent(intake_form_key):
+        try:
+            in_flight = cache.get(name) is not None
+        except Exception:
+            return False
+        if not in_flight or time.monotonic() > deadline:
+            return intake_form_already_sent(intake_form_key)
+        time.sleep(_IN_FLIGHT_POLL_SECONDS)
+    return True
 
 
 def report_submit(

@@ -377,8 +377,9 @@ def _intake_send(
     try:
         return _intake_file(request, serializer.submission(), attachments, intake_form_key)
     except IntakeLimitError as limited:
-        # A resent copy of a form that was filed goes on to its receipt: it files nothing.
-        if services.intake_form_already_sent(intake_form_key):
+        # A resent copy of a form that was filed, or is being filed by a copy sent just before
+        # (a double tap), goes on to its receipt: it files nothing.
+        if services.intake_form_sent_meanwhile(intake_form_key):
             return redirect_to_receipt(receipt_handoff_ticket(intake_form_key), query="?already=1")
         form.add_error(None, limited.page_message())
         response = _render_check(request, index, forms_by_step, form, limited.status)
@@ -421,7 +422,7 @@ def receipt_shown_once(
         )
 
     try:
-        with intake_reserved(request):
+        with services.intake_form_in_flight(intake_form_key), intake_reserved(request):
             submitted = file(hand_off_receipt)
     except services.IntakeFormAlreadySentError:
         # Back then Send again, or a double tap whose first answer the browser dropped: the

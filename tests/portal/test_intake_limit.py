@@ -388,3 +388,47 @@ def test_the_demos_in_process_cache_holds_the_limit_and_gives_back_alike(setting
 
     assert refused.status_code == 429
     assert Report.objects.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_double_tap_on_the_last_report_allowed_reaches_its_receipt_both_times(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The first copy takes the last place under the limit; the second, refused by it while the
+    first is still being filed, is the answer the browser shows: it waits for the first and
+    goes on to the receipt, instead of saying the report was not sent."""
+    browser = Client(REMOTE_ADDR=FLOOD_ADDRESS)
+    assert browser.post("/report/", final_step_data(browser)).status_code == 303
+    data = final_step_data(browser)
+    first_filing, second_waiting = threading.Event(), threading.Event()
+    real_prepare, real_meanwhile = envelope.data_key_prepare, services.intake_form_sent_meanwhile
+
+    def prepare_after_the_second_is_refused(**kwargs: Any) -> Any:
+        first_filing.set()
+        second_waiting.wait(timeout=30)
+        return real_prepare(**kwargs)
+
+    def refused_then_waiting(intake_form_key: str) -> bool:
+        second_waiting.set()
+        return real_meanwhile(intake_form_key)
+
+    monkeypatch.setattr(envelope, "data_key_prepare", prepare_after_the_second_is_refused)
+    monkeypatch.setattr(services, "intake_form_sent_meanwhile", refused_then_waiting)
+
+    def tap() -> Any:
+        try:
+            return Client(REMOTE_ADDR=FLOOD_ADDRESS).post("/report/", data)
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        first = pool.submit(tap)
+        assert first_filing.wait(timeout=30)
+        second = pool.submit(tap).result(timeout=60)
+        first_answer = first.result(timeout=60)
+
+    assert first_answer.status_code == 303
+    assert first_answer["Location"] == "/report/receipt/"
+    assert second.status_code == 303
+    assert second["Location"] == "/report/receipt/?already=1"
+    assert Report.objects.count() == 2

@@ -419,7 +419,7 @@ def trail_verify(*, batch_size: int = 5000, workers: int = 1) -> TrailCheck:
         if outermost and connection.vendor == "postgresql":
             cursor.execute(_SNAPSHOT_READ)
         check.add(_heads_without_entries(cursor))
-        check.add(_range_verify(cursor, StreamRange(), batch_size=batch_size))
+        check.add(_range_verify(StreamRange(), batch_size=batch_size))
     check.broken.sort()
     return check
 
@@ -452,7 +452,7 @@ def _heads_without_entries(cursor: Any) -> TrailCheck:
     return TrailCheck(streams=len(emptied), broken=emptied)
 
 
-def _range_verify(cursor: Any, streams: StreamRange, *, batch_size: int) -> TrailCheck:
+def _range_verify(streams: StreamRange, *, batch_size: int) -> TrailCheck:
     """Walk one range of streams' entries in order, checking their heads a batch at a time."""
     walk = _Walk()
     check = TrailCheck()
@@ -462,9 +462,9 @@ def _range_verify(cursor: Any, streams: StreamRange, *, batch_size: int) -> Trai
         pending.append((stream, rows))
         waiting += len(rows)
         if waiting >= batch_size:
-            check.add(_broken_among(cursor, pending, walk))
+            check.add(_broken_among(pending, walk))
             pending, waiting = [], 0
-    check.add(_broken_among(cursor, pending, walk))
+    check.add(_broken_among(pending, walk))
     return check
 
 
@@ -508,7 +508,7 @@ def _range_verify_in_snapshot(snapshot: str, streams: StreamRange, batch_size: i
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(_SNAPSHOT_READ)
             cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-            return _range_verify(cursor, streams, batch_size=batch_size)
+            return _range_verify(streams, batch_size=batch_size)
     finally:
         connection.close()
 
@@ -548,7 +548,6 @@ def _starts_as_a_stream_must(stream: str, first: EntryColumns) -> bool:
 
 
 def _broken_among(
-    cursor: Any,
     streams: list[tuple[str, list[EntryColumns]]],
     walk: _Walk,
 ) -> TrailCheck:
